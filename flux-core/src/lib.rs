@@ -1,0 +1,49 @@
+//! # flux-core
+//!
+//! The primitives every other flux crate is built on. This crate owns:
+//!
+//! - [`Amount`]: money in base units (1 FLUX = 10^8) with checked arithmetic and exact decimal text;
+//! - [`Hash`]: 32-byte BLAKE3 digests with domain separation;
+//! - [`crypto`]: Ed25519 and secp256k1 keys and signatures behind one type, ZIP-215 batch verification;
+//! - [`Address`]: 20-byte account ids and their bech32m form;
+//! - [`codec`]: the one canonical binary encoding of consensus and wire data;
+//! - [`params`]: [`ChainParams`], every protocol number, with mainnet, testnet and devnet presets;
+//! - [`tier`]: node tiers and hardware units;
+//! - [`error`]: the typed errors of all of the above.
+//!
+//! It does no IO and reads no clock: everything here is a pure function of its inputs.
+//!
+//! ```
+//! use flux_core::{Address, Amount, ChainParams, codec};
+//! use flux_core::crypto::{Domain, Scheme, SecretKey};
+//!
+//! let params = ChainParams::devnet();
+//! let key = SecretKey::from_bytes(Scheme::Ed25519, &[42u8; 32])?;
+//! let to = Address::from_public_key(&key.public_key());
+//! let payment = (to, "2.5".parse::<Amount>()?);
+//!
+//! let bytes = codec::encode(&payment)?;
+//! let sig = key.sign(Domain::TRANSACTION, params.chain_id, &bytes);
+//! key.public_key().verify(Domain::TRANSACTION, params.chain_id, &bytes, &sig)?;
+//! assert_eq!(codec::decode::<(Address, Amount)>(&bytes)?, payment);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod address;
+pub mod amount;
+pub mod codec;
+pub mod crypto;
+pub mod error;
+mod fixed_bytes;
+pub mod hash;
+pub mod hex;
+pub mod params;
+pub mod tier;
+
+pub use address::Address;
+pub use amount::{Amount, COIN};
+pub use hash::Hash;
+pub use params::{ChainId, ChainParams, Network};
+pub use tier::Tier;
