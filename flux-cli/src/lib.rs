@@ -1,1 +1,79 @@
-//! placeholder
+//! # flux-cli
+//!
+//! The `flux` command-line tool (and, in later releases, the `fluxd` daemon). This crate owns
+//! argument parsing ([`cli`]), key files ([`keyfile`]), output formatting ([`output`]) and the
+//! commands ([`commands`]), each of which calls an SDK crate to do the work and only prints.
+//!
+//! ```
+//! use flux_cli::run;
+//! let mut out = Vec::new();
+//! let code = run(["flux", "params", "--network", "devnet", "--json"], &mut out);
+//! assert_eq!(code, 0);
+//! let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+//! assert_eq!(json["network"], "devnet");
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod keyfile;
+pub mod output;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, KeysCommand};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// Runs `flux` with `args` (the first is the program name), printing results to `stdout` and
+/// errors to standard error. Returns the process exit code: 0 on success, 1 on a failed command,
+/// 2 on a usage error.
+pub fn run<I, T, W>(args: I, stdout: W) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    W: Write,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let mut out = Output::new(stdout, cli.json);
+    match dispatch(cli.command, &mut out) {
+        Ok(()) => 0,
+        Err(e) => {
+            report(&e);
+            1
+        }
+    }
+}
+
+fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliError> {
+    match command {
+        Command::Keys(KeysCommand::New {
+            scheme,
+            out: path,
+            force,
+            network,
+        }) => commands::keys::new(out, scheme.into(), &path, force, network.network.into()),
+        Command::Keys(KeysCommand::Show {
+            file,
+            secret,
+            network,
+        }) => commands::keys::show(out, &file, secret, network.network.into()),
+        Command::Params(network) => commands::params::run(out, network.network.into()),
+    }
+}
+
+/// Prints an error to standard error (each message already names its cause).
+fn report(e: &CliError) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {e}");
+}

@@ -1,0 +1,107 @@
+//! The `flux` command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use flux_core::Network;
+use flux_core::crypto::Scheme;
+
+/// flux: operate and use a flux network from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "flux", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and inspect key files.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print the protocol parameters of a network preset.
+    Params(NetworkArg),
+}
+
+/// `flux keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a new secret key and write it to a key file (mode 0600).
+    New {
+        /// Signature scheme of the new key.
+        #[arg(long, value_enum, default_value_t = SchemeArg::Ed25519)]
+        scheme: SchemeArg,
+        /// Where to write the key file.
+        #[arg(long, default_value = "flux.key")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The network whose address prefix to print.
+        #[command(flatten)]
+        network: NetworkArg,
+    },
+    /// Print the address and public key of a key file.
+    Show {
+        /// The key file.
+        file: PathBuf,
+        /// Also print the secret key.
+        #[arg(long)]
+        secret: bool,
+        /// The network whose address prefix to print.
+        #[command(flatten)]
+        network: NetworkArg,
+    },
+}
+
+/// `--network`, shared by commands whose output depends on the network.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct NetworkArg {
+    /// Network preset (address prefix, parameters).
+    #[arg(long, value_enum, default_value_t = NetworkChoice::Mainnet)]
+    pub network: NetworkChoice,
+}
+
+/// A network preset on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkChoice {
+    /// Mainnet.
+    Mainnet,
+    /// Testnet.
+    Testnet,
+    /// Local devnet.
+    Devnet,
+}
+
+impl From<NetworkChoice> for Network {
+    fn from(n: NetworkChoice) -> Network {
+        match n {
+            NetworkChoice::Mainnet => Network::Mainnet,
+            NetworkChoice::Testnet => Network::Testnet,
+            NetworkChoice::Devnet => Network::Devnet,
+        }
+    }
+}
+
+/// A signature scheme on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemeArg {
+    /// Ed25519.
+    Ed25519,
+    /// secp256k1 ECDSA.
+    Secp256k1,
+}
+
+impl From<SchemeArg> for Scheme {
+    fn from(s: SchemeArg) -> Scheme {
+        match s {
+            SchemeArg::Ed25519 => Scheme::Ed25519,
+            SchemeArg::Secp256k1 => Scheme::Secp256k1,
+        }
+    }
+}

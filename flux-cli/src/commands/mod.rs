@@ -1,0 +1,5 @@
+//! One module per command: each parses nothing and computes nothing itself; it calls the SDK
+//! and prints.
+
+pub mod keys;
+pub mod params;

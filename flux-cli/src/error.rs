@@ -1,0 +1,73 @@
+//! Errors of the `flux` and `fluxd` binaries.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a key file could not be read or written.
+#[derive(Debug, Error)]
+pub enum KeyFileError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists and `--force` was not given.
+    #[error("{path} already exists (use --force to replace it)")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not a flux key file (bad JSON, missing or unknown fields).
+    #[error("{path} is not a valid flux key file: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key file version this build does not know.
+    #[error("{path}: unsupported key file version {found} (this build reads version {expected})")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version this build reads.
+        expected: u32,
+        /// The version found.
+        found: u32,
+    },
+    /// The secret key field is not a valid key.
+    #[error("{path}: bad secret key: {source}")]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// Why the key was refused.
+        #[source]
+        source: flux_core::error::SignatureError,
+    },
+    /// The stored public key does not belong to the stored secret key: the file is corrupted.
+    #[error("{path}: public key does not match the secret key (corrupted file?)")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Any error a `flux` command can end with.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A key file problem.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// Output could not be encoded as JSON.
+    #[error("cannot encode output as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Writing to standard output failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
