@@ -1,1 +1,18 @@
-//! placeholder
+//! # flux-net
+//!
+//! Everything that touches the network or the clock: p2p (libp2p), gossip, block sync, the
+//! consensus driver, the HTTP API, the embeddable `Node` service, and a deterministic simulated
+//! network for tests. The pure cores below it (flux-core, flux-nodes, flux-chain's state
+//! transition and consensus) never see a socket or a wall clock; this crate feeds them.
+//!
+//! Depends on [`flux_core`], [`flux_nodes`] and [`flux_chain`]. Its contents arrive with the
+//! consensus and network issues.
+//!
+//! ```
+//! assert_eq!(flux_net::PROTOCOL_VERSION, 1);
+//! ```
+
+#![forbid(unsafe_code)]
+
+/// Version of the peer-to-peer protocol this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
