@@ -148,11 +148,8 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&good).unwrap();
         let mut other = body.clone();
         let s = other["secret_key"].as_str().unwrap().to_owned();
-        let changed = if s.starts_with('0') {
-            format!("1{}", &s[1..])
-        } else {
-            format!("0{}", &s[1..])
-        };
+        let first = if s.starts_with('0') { '1' } else { '0' };
+        let changed = format!("{first}{}", &s[1..]);
         other["secret_key"] = changed.into();
         fs::write(&path, other.to_string()).unwrap();
         assert!(matches!(read(&path), Err(KeyFileError::Mismatch { .. })));

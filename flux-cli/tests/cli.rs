@@ -1,5 +1,7 @@
 //! The `flux` binary end to end: keys round trip, key file safety, params.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};

@@ -4,6 +4,7 @@
 //! `ed25519/verify_batch/64` divided by 64 against `ed25519/verify/single`; the run prints that
 //! ratio at the end.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::time::{Duration, Instant};

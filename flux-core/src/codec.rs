@@ -80,6 +80,7 @@ pub fn decode_with_limit<T: DeserializeOwned>(bytes: &[u8], limit: u64) -> Resul
     Ok(value)
 }
 
+#[allow(clippy::boxed_local)] // bincode's error type is a Box; map_err hands it over as is
 fn map_error(e: bincode::Error) -> CodecError {
     use bincode::ErrorKind as K;
     match *e {

@@ -32,7 +32,7 @@ pub fn decode_array<const N: usize>(s: &str) -> Result<[u8; N], HexError> {
 
 /// Decodes a hex string of any even length.
 pub fn decode(s: &str) -> Result<Vec<u8>, HexError> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(HexError::Length {
             expected: s.len() + 1,
             found: s.len(),

@@ -1,6 +1,8 @@
 //! decode(encode(x)) == x for every core type, and decoding arbitrary bytes is canonical:
 //! whatever decodes re-encodes to the same bytes, and nothing panics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
+
 use flux_core::crypto::{PublicKey, Scheme, Signature};
 use flux_core::params::{ChainId, ChainParams, Network, Ratio};
 use flux_core::tier::{Resources, Tier};

@@ -1,5 +1,7 @@
 //! Signatures: domain and chain separation, low-S, batch verification and the ZIP-215 edge cases.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
+
 use flux_core::crypto::{BatchItem, Domain, PublicKey, Scheme, SecretKey, Signature, verify_batch};
 use flux_core::error::SignatureError;
 use flux_core::params::ChainId;
