@@ -11,8 +11,9 @@ use crate::error::AddressError;
 use crate::hash::Hash;
 use crate::params::Network;
 
-/// The domain tag of address derivation.
-const ADDRESS_TAG: &str = "flux/address/v1";
+/// The domain of address derivation.
+static ADDRESS_TAG: std::sync::LazyLock<crate::hash::Tag> =
+    std::sync::LazyLock::new(|| crate::hash::Tag::new("flux/address/v1"));
 
 /// An account address: the first 20 bytes of `Hash::tagged("flux/address/v1", scheme ‖ key)`.
 ///
@@ -43,7 +44,7 @@ impl Address {
 
     /// The address of a public key.
     pub fn from_public_key(key: &PublicKey) -> Address {
-        let mut h = crate::hash::Hasher::new(ADDRESS_TAG);
+        let mut h = ADDRESS_TAG.hasher();
         h.update(&[key.scheme().tag()]).update(key.as_bytes());
         Address::from_hash(&h.finalize())
     }
