@@ -1,4 +1,4 @@
-//! [`Hash`]: 32-byte BLAKE3 digests, with domain separation for every use.
+//! [`Hash`](struct@Hash): 32-byte BLAKE3 digests, with domain separation for every use.
 
 use core::fmt;
 use core::str::FromStr;

@@ -3,7 +3,7 @@
 //! The primitives every other flux crate is built on. This crate owns:
 //!
 //! - [`Amount`]: money in base units (1 FLUX = 10^8) with checked arithmetic and exact decimal text;
-//! - [`Hash`]: 32-byte BLAKE3 digests with domain separation;
+//! - [`Hash`](struct@Hash): 32-byte BLAKE3 digests with domain separation;
 //! - [`crypto`]: Ed25519 and secp256k1 keys and signatures behind one type, ZIP-215 batch verification;
 //! - [`Address`]: 20-byte account ids and their bech32m form;
 //! - [`codec`]: the one canonical binary encoding of consensus and wire data;
