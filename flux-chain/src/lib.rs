@@ -1,19 +1,43 @@
 //! # flux-chain
 //!
-//! The ledger: transactions, blocks, ledger state and the pure state transition function, xDAO
-//! governance, parallel-asset books, the mempool, the pure Tendermint consensus state machine,
-//! and storage (redb behind a `Store` trait). Storage is the only IO here; the state transition
-//! and consensus are pure functions of their inputs.
-//!
-//! Depends on [`flux_core`] and [`flux_nodes`]. Its contents arrive with the chain issue; today it
-//! names the canonical codec every block and transaction will go through.
+//! The ledger: transactions ([`tx`]), blocks ([`block`]), ledger state and its authenticated
+//! trie ([`state`], [`trie`]), the pure state transition ([`transition`]), genesis
+//! ([`genesis`]), and later xDAO governance, parallel-asset books, the mempool, the consensus
+//! state machine and storage. The state transition and consensus are pure functions of their
+//! inputs; storage is the only IO here.
 //!
 //! ```
-//! let bytes = flux_chain::codec::encode(&7u64)?;
-//! assert_eq!(bytes, 7u64.to_le_bytes());
-//! # Ok::<(), flux_core::error::CodecError>(())
+//! use flux_chain::genesis::Genesis;
+//! use flux_chain::transition::{apply_block, build_block};
+//! use flux_chain::tx::{Transaction, TxKind, Transfer};
+//! use flux_core::crypto::{Scheme, SecretKey};
+//! use flux_core::{Address, Amount};
+//!
+//! let genesis = Genesis::devnet_example();
+//! let mut state = genesis.state()?;
+//! let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?; // funded in the example
+//! let bob = Address::from_bytes([7; 20]);
+//! let pay = TxKind::Transfer(Transfer { to: bob, amount: "2.5".parse()? });
+//! let tx = Transaction::sign(&alice, state.params().chain_id, 0, Amount::from_base_units(500), pay)?;
+//!
+//! let block = build_block(&state, alice.public_key(), genesis.timestamp_ms + 1_000, vec![], vec![tx])?;
+//! let (diff, _receipts) = apply_block(&state, &block)?;
+//! state.commit(diff);
+//! assert_eq!(state.account(&bob).balance.to_string(), "2.5");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
+
+pub mod block;
+pub mod chain;
+pub mod error;
+pub mod genesis;
+pub mod mempool;
+pub mod state;
+pub mod store;
+pub mod transition;
+pub mod trie;
+pub mod tx;
 
 pub use flux_core::codec;

@@ -1,0 +1,317 @@
+//! Typed errors of flux-chain: each variant is one rule a transaction, block, genesis or store
+//! can break, with what was expected and what came.
+
+use flux_core::error::{AmountError, CodecError, SignatureError};
+use flux_core::{Address, Amount, ChainId, Hash};
+use thiserror::Error;
+
+use crate::block::BlockId;
+use crate::tx::TxId;
+
+/// Why a transaction is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TxError {
+    /// Signed for another chain.
+    #[error("transaction is for chain {found}, this chain is {expected}")]
+    WrongChain {
+        /// This chain's id.
+        expected: ChainId,
+        /// The transaction's chain id.
+        found: ChainId,
+    },
+    /// Larger than `max_tx_bytes`.
+    #[error("transaction is {size} bytes, the limit is {max}")]
+    TooLarge {
+        /// Encoded size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The signature does not verify.
+    #[error("bad signature: {0}")]
+    Signature(#[from] SignatureError),
+    /// The nonce is not the sender's next nonce.
+    #[error("nonce {found} is not the sender's next nonce {expected}")]
+    BadNonce {
+        /// The sender's next nonce.
+        expected: u64,
+        /// The transaction's nonce.
+        found: u64,
+    },
+    /// The sender cannot pay amount plus fee.
+    #[error("sender {sender:?} needs {needed} but has {available}")]
+    InsufficientBalance {
+        /// The sender.
+        sender: Address,
+        /// Amount plus fee.
+        needed: Amount,
+        /// The sender's balance.
+        available: Amount,
+    },
+    /// A transfer of nothing.
+    #[error("transfer amount must be positive")]
+    ZeroAmount,
+    /// An amount computation overflowed (e.g. a balance above u64).
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// The transaction could not be encoded or decoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+/// Why a block is invalid. Applying an invalid block changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BlockError {
+    /// The header names another chain.
+    #[error("block is for chain {found}, this chain is {expected}")]
+    WrongChain {
+        /// This chain's id.
+        expected: ChainId,
+        /// The header's chain id.
+        found: ChainId,
+    },
+    /// Not the next height.
+    #[error("block height {found}, expected {expected}")]
+    WrongHeight {
+        /// The next height.
+        expected: u64,
+        /// The header's height.
+        found: u64,
+    },
+    /// The parent is not the current tip.
+    #[error("block parent {found}, expected the tip {expected}")]
+    WrongParent {
+        /// The tip's id.
+        expected: BlockId,
+        /// The header's parent.
+        found: BlockId,
+    },
+    /// The timestamp does not move forward.
+    #[error("block timestamp {found} ms is not after the parent's {parent} ms")]
+    TimestampNotIncreasing {
+        /// The parent's timestamp.
+        parent: u64,
+        /// The header's timestamp.
+        found: u64,
+    },
+    /// More transactions than `max_block_txs`.
+    #[error("block has {count} transactions, the limit is {max}")]
+    TooManyTxs {
+        /// Transactions in the block.
+        count: usize,
+        /// The limit.
+        max: u32,
+    },
+    /// Larger than `max_block_bytes`.
+    #[error("block is {size} bytes, the limit is {max}")]
+    TooLarge {
+        /// Encoded size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Consensus data larger than allowed.
+    #[error("consensus data is {size} bytes, the limit is {max}")]
+    ConsensusDataTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The header's transaction root does not match the transactions.
+    #[error("tx root {found} does not match the transactions ({computed})")]
+    TxRootMismatch {
+        /// Computed from the body.
+        computed: Hash,
+        /// In the header.
+        found: Hash,
+    },
+    /// The header's state root is not the state after the block.
+    #[error("state root {found} does not match the state after the block ({computed})")]
+    StateRootMismatch {
+        /// Computed by applying the block.
+        computed: Hash,
+        /// In the header.
+        found: Hash,
+    },
+    /// Transaction `index` breaks a rule.
+    #[error("transaction {index} ({id}): {source}")]
+    Tx {
+        /// Position in the block.
+        index: usize,
+        /// Its id.
+        id: TxId,
+        /// The rule it breaks.
+        #[source]
+        source: TxError,
+    },
+    /// Batch signature verification failed without naming a transaction (never expected).
+    #[error("signature batch failed: {0}")]
+    Signatures(SignatureError),
+    /// Minting would pass the supply cap (a bug guard: the schedule never asks for it).
+    #[error("supply {supply} plus {minted} would exceed the cap {cap}")]
+    SupplyCap {
+        /// Supply before.
+        supply: Amount,
+        /// What the block would mint.
+        minted: Amount,
+        /// The cap.
+        cap: Amount,
+    },
+    /// The reward split is impossible under these parameters.
+    #[error(transparent)]
+    Tokenomics(#[from] flux_core::error::TokenomicsError),
+    /// An amount computation overflowed.
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// The block could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+/// Why a genesis file is refused.
+#[derive(Debug, Error)]
+pub enum GenesisError {
+    /// Not valid genesis JSON (syntax, missing or unknown fields).
+    #[error("invalid genesis JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// An allocation's address does not parse for the genesis network.
+    #[error("allocation {index}: {source}")]
+    Address {
+        /// Position in the allocation list.
+        index: usize,
+        /// Why it does not parse.
+        #[source]
+        source: flux_core::error::AddressError,
+    },
+    /// Two allocations to one address.
+    #[error("allocation {index}: address {address} is allocated twice")]
+    Duplicate {
+        /// Position of the second one.
+        index: usize,
+        /// The address.
+        address: String,
+    },
+    /// An allocation of zero.
+    #[error("allocation {index} is zero")]
+    ZeroAllocation {
+        /// Its position.
+        index: usize,
+    },
+    /// Genesis plus all future emission would pass the cap.
+    #[error(transparent)]
+    Cap(#[from] flux_core::error::TokenomicsError),
+    /// The total overflows.
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// The genesis could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+/// Why the mempool refused a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MempoolError {
+    /// The transaction breaks a rule on its own (chain, size, signature, kind).
+    #[error(transparent)]
+    Invalid(#[from] TxError),
+    /// Already in the pool.
+    #[error("transaction {0} is already in the pool")]
+    Duplicate(TxId),
+    /// The nonce was already used on chain.
+    #[error("nonce {found} is already used (the account's next nonce is {next})")]
+    Stale {
+        /// The account's next nonce on chain.
+        next: u64,
+        /// The transaction's nonce.
+        found: u64,
+    },
+    /// A nonce beyond the sender's next one leaves a gap.
+    #[error("nonce {found} leaves a gap: the sender's next nonce is {expected}")]
+    NonceGap {
+        /// The next nonce the pool accepts from this sender.
+        expected: u64,
+        /// The transaction's nonce.
+        found: u64,
+    },
+    /// A replacement must pay a strictly higher fee.
+    #[error("replacement fee {offered} must exceed the pending fee {pending}")]
+    ReplacementFeeTooLow {
+        /// Fee of the pending transaction.
+        pending: Amount,
+        /// Fee offered.
+        offered: Amount,
+    },
+    /// The sender cannot pay for this and its earlier pending transactions.
+    #[error("sender needs {needed} for its pending transactions but has {available}")]
+    InsufficientBalance {
+        /// Total cost of the sender's pending transactions up to this one.
+        needed: Amount,
+        /// The sender's balance.
+        available: Amount,
+    },
+    /// The pool is full of transactions paying at least as much per byte.
+    #[error("mempool is full and this transaction's fee rate is too low")]
+    Full,
+}
+
+/// Why storage failed.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database engine failed (IO, corruption, locking).
+    #[error("database: {0}")]
+    Redb(#[from] redb::Error),
+    /// The database was written by a schema this build does not read.
+    #[error("database schema version {found} is not supported (this build reads {supported})")]
+    SchemaVersion {
+        /// Version found in the database.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// A stored record does not decode.
+    #[error("stored {what} is corrupt: {source}")]
+    Corrupt {
+        /// Which record.
+        what: &'static str,
+        /// Why it does not decode.
+        #[source]
+        source: CodecError,
+    },
+    /// The stored state does not match the last stored header.
+    #[error("stored state root {computed} does not match the tip header's {expected}")]
+    Inconsistent {
+        /// The tip header's state root.
+        expected: Hash,
+        /// Recomputed from the stored state.
+        computed: Hash,
+    },
+    /// The stored genesis is not the one given.
+    #[error("the database holds another chain (genesis {found}, expected {expected})")]
+    OtherChain {
+        /// Genesis id asked for.
+        expected: BlockId,
+        /// Genesis id stored.
+        found: BlockId,
+    },
+    /// A record could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// The stored genesis is invalid.
+    #[error("stored genesis: {0}")]
+    Genesis(#[from] Box<GenesisError>),
+}
+
+/// Any failure of the [`crate::chain::Chain`] API.
+#[derive(Debug, Error)]
+pub enum ChainError {
+    /// The block was rejected; nothing changed.
+    #[error(transparent)]
+    Block(#[from] BlockError),
+    /// Storage failed; the last committed block is intact.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The genesis is invalid.
+    #[error(transparent)]
+    Genesis(#[from] GenesisError),
+}

@@ -1,0 +1,378 @@
+//! The mempool: valid transactions waiting for a block, bounded in count and bytes.
+//!
+//! - Admission checks everything that can be checked before a block: chain id, size, signature,
+//!   the kind's rules, nonce (no reuse, no gaps) and that the sender can pay for all its pending
+//!   transactions. A refusal says why ([`MempoolError`]).
+//! - A pending transaction is replaced by one with the same sender and nonce only for a strictly
+//!   higher fee.
+//! - When full, the transaction with the lowest fee rate (fee per encoded byte) leaves, with the
+//!   sender's later transactions (they could no longer run); a newcomer that pays no more than
+//!   the lowest is refused instead.
+//! - [`Mempool::select`] returns a sequence that is valid for the next block: per sender,
+//!   consecutive nonces from the account's next one, highest fee rate first across senders,
+//!   within the block's count and byte limits.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+use flux_core::{Address, Amount, codec};
+
+use crate::error::{MempoolError, TxError};
+use crate::state::{Account, State};
+use crate::tx::{Transaction, TxId};
+
+/// Limits of a mempool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MempoolConfig {
+    /// Most transactions held.
+    pub max_txs: usize,
+    /// Most encoded bytes held.
+    pub max_bytes: u64,
+}
+
+impl Default for MempoolConfig {
+    /// 50,000 transactions or 64 MiB.
+    fn default() -> MempoolConfig {
+        MempoolConfig {
+            max_txs: 50_000,
+            max_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Fee per byte, compared exactly (cross-multiplied in 128 bits); ties broken by id.
+#[derive(Clone, Copy, Debug)]
+struct Rate {
+    fee: u64,
+    size: u64,
+    id: TxId,
+}
+
+impl Ord for Rate {
+    fn cmp(&self, other: &Rate) -> Ordering {
+        let lhs = u128::from(self.fee) * u128::from(other.size);
+        let rhs = u128::from(other.fee) * u128::from(self.size);
+        lhs.cmp(&rhs).then_with(|| other.id.cmp(&self.id))
+    }
+}
+
+impl PartialOrd for Rate {
+    fn partial_cmp(&self, other: &Rate) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Rate {
+    fn eq(&self, other: &Rate) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Rate {}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    tx: Transaction,
+    sender: Address,
+    rate: Rate,
+    cost: Amount,
+}
+
+/// Pending transactions. See the module docs.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::mempool::{Mempool, MempoolConfig};
+/// use flux_chain::tx::{Transaction, TxKind, Transfer};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{Address, Amount};
+///
+/// let state = Genesis::devnet_example().state()?;
+/// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let pay = |nonce, fee| Transaction::sign(&alice, state.params().chain_id, nonce,
+///     Amount::from_base_units(fee),
+///     TxKind::Transfer(Transfer { to: Address::from_bytes([7; 20]), amount: Amount::ONE_FLUX }));
+///
+/// let mut pool = Mempool::new(MempoolConfig::default());
+/// pool.insert(pay(0, 100)?, &state)?;
+/// pool.insert(pay(1, 100)?, &state)?;
+/// assert!(pool.insert(pay(3, 100)?, &state).is_err()); // gap
+/// assert!(pool.insert(pay(1, 50)?, &state).is_err());  // replacement must pay more
+/// pool.insert(pay(1, 200)?, &state)?;                  // ...and may when it does
+/// assert_eq!(pool.select(&state, 100).len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Mempool {
+    config: MempoolConfig,
+    entries: BTreeMap<TxId, Entry>,
+    by_sender: BTreeMap<Address, BTreeMap<u64, TxId>>,
+    by_rate: BTreeSet<Rate>,
+    bytes: u64,
+}
+
+impl Mempool {
+    /// An empty pool.
+    pub fn new(config: MempoolConfig) -> Mempool {
+        Mempool {
+            config,
+            entries: BTreeMap::new(),
+            by_sender: BTreeMap::new(),
+            by_rate: BTreeSet::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Number of pending transactions.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Encoded bytes held.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Whether `id` is pending.
+    pub fn contains(&self, id: &TxId) -> bool {
+        self.entries.contains_key(id)
+    }
+
+    /// A pending transaction.
+    pub fn get(&self, id: &TxId) -> Option<&Transaction> {
+        self.entries.get(id).map(|e| &e.tx)
+    }
+
+    /// Admits `tx` if it is valid against `state` (the chain's current state). Returns its id.
+    pub fn insert(&mut self, tx: Transaction, state: &State) -> Result<TxId, MempoolError> {
+        let bytes = codec::encode(&tx).map_err(TxError::from)?;
+        let id = Transaction::id_of_bytes(&bytes);
+        if self.entries.contains_key(&id) {
+            return Err(MempoolError::Duplicate(id));
+        }
+        let size = bytes.len() as u64;
+        tx.check(state.params())?;
+        let sender = tx.sender_address();
+        let account = state.account(&sender);
+        if tx.nonce < account.nonce {
+            return Err(MempoolError::Stale {
+                next: account.nonce,
+                found: tx.nonce,
+            });
+        }
+        let pending = self.by_sender.get(&sender);
+        let next = account.nonce + pending.map_or(0, |p| p.len() as u64);
+        if tx.nonce > next {
+            return Err(MempoolError::NonceGap {
+                expected: next,
+                found: tx.nonce,
+            });
+        }
+        let replaced = pending.and_then(|p| p.get(&tx.nonce)).copied();
+        if let Some(old) = replaced.and_then(|old| self.entries.get(&old)) {
+            if tx.fee <= old.tx.fee {
+                return Err(MempoolError::ReplacementFeeTooLow {
+                    pending: old.tx.fee,
+                    offered: tx.fee,
+                });
+            }
+        }
+        let cost = tx.max_cost()?;
+        // The sender must afford every pending transaction up to and including this one.
+        let mut needed = cost;
+        for (_, other) in pending.into_iter().flatten().filter(|(n, _)| **n < tx.nonce) {
+            if let Some(e) = self.entries.get(other) {
+                needed = needed.checked_add(e.cost).map_err(TxError::from)?;
+            }
+        }
+        if needed > account.balance {
+            return Err(MempoolError::InsufficientBalance {
+                needed,
+                available: account.balance,
+            });
+        }
+        let rate = Rate {
+            fee: tx.fee.base_units(),
+            size,
+            id,
+        };
+        self.make_room(size, rate, &sender, tx.nonce, replaced)?;
+        if let Some(old) = replaced {
+            self.remove_one(&sender, tx.nonce, &old);
+        }
+        self.by_rate.insert(rate);
+        self.by_sender.entry(sender).or_default().insert(tx.nonce, id);
+        self.bytes += size;
+        self.entries.insert(
+            id,
+            Entry {
+                tx,
+                sender,
+                rate,
+                cost,
+            },
+        );
+        if replaced.is_some() {
+            // A dearer replacement may leave later transactions unaffordable.
+            self.settle(&sender, account);
+        }
+        Ok(id)
+    }
+
+    fn remove_one(&mut self, sender: &Address, nonce: u64, id: &TxId) {
+        if let Some(queue) = self.by_sender.get_mut(sender) {
+            queue.remove(&nonce);
+        }
+        if let Some(e) = self.entries.remove(id) {
+            self.by_rate.remove(&e.rate);
+            self.bytes -= e.rate.size;
+        }
+    }
+
+    /// Evicts the lowest-rate transactions until `size` more bytes and one more transaction fit.
+    fn make_room(
+        &mut self,
+        size: u64,
+        rate: Rate,
+        sender: &Address,
+        nonce: u64,
+        replaced: Option<TxId>,
+    ) -> Result<(), MempoolError> {
+        let freed = replaced
+            .and_then(|id| self.entries.get(&id))
+            .map_or((0, 0), |e| (1, e.rate.size));
+        while self.entries.len() - freed.0 + 1 > self.config.max_txs
+            || self.bytes - freed.1 + size > self.config.max_bytes
+        {
+            let Some(lowest) = self.by_rate.first().copied() else {
+                return Err(MempoolError::Full);
+            };
+            let Some(victim) = self.entries.get(&lowest.id) else {
+                return Err(MempoolError::Full);
+            };
+            // Evicting our own predecessor (or the one we replace) would leave us with a gap.
+            if lowest >= rate || (victim.sender == *sender && victim.tx.nonce <= nonce) {
+                return Err(MempoolError::Full);
+            }
+            let (victim_sender, victim_nonce) = (victim.sender, victim.tx.nonce);
+            self.remove_from(&victim_sender, victim_nonce);
+        }
+        Ok(())
+    }
+
+    /// Removes the sender's transaction at `nonce` and all its later ones.
+    fn remove_from(&mut self, sender: &Address, nonce: u64) {
+        let Some(queue) = self.by_sender.get_mut(sender) else {
+            return;
+        };
+        let removed = queue.split_off(&nonce);
+        if queue.is_empty() {
+            self.by_sender.remove(sender);
+        }
+        for id in removed.values() {
+            if let Some(e) = self.entries.remove(id) {
+                self.by_rate.remove(&e.rate);
+                self.bytes -= e.rate.size;
+            }
+        }
+    }
+
+    /// Drops what `state` has made obsolete: transactions whose nonce is used, and those whose
+    /// sender can no longer pay for them. Call after each committed block.
+    pub fn prune(&mut self, state: &State) {
+        let senders: Vec<Address> = self.by_sender.keys().copied().collect();
+        for sender in senders {
+            self.settle(&sender, state.account(&sender));
+        }
+    }
+
+    /// Makes `sender`'s queue valid for `account`: drops used nonces, then keeps the longest run
+    /// of consecutive, affordable transactions from the account's next nonce.
+    fn settle(&mut self, sender: &Address, account: Account) {
+        let Some(queue) = self.by_sender.get_mut(sender) else {
+            return;
+        };
+        let kept = queue.split_off(&account.nonce);
+        let stale = std::mem::replace(queue, kept);
+        let mut expected = account.nonce;
+        let mut spent = Amount::ZERO;
+        let mut cut = None;
+        for (nonce, id) in queue.iter() {
+            let cost = self.entries.get(id).map_or(Amount::MAX, |e| e.cost);
+            match spent.checked_add(cost) {
+                Ok(total) if *nonce == expected && total <= account.balance => {
+                    spent = total;
+                    expected += 1;
+                }
+                _ => {
+                    cut = Some(*nonce);
+                    break;
+                }
+            }
+        }
+        for id in stale.values() {
+            if let Some(e) = self.entries.remove(id) {
+                self.by_rate.remove(&e.rate);
+                self.bytes -= e.rate.size;
+            }
+        }
+        match cut {
+            Some(nonce) => self.remove_from(sender, nonce),
+            None => {
+                if self.by_sender.get(sender).is_some_and(BTreeMap::is_empty) {
+                    self.by_sender.remove(sender);
+                }
+            }
+        }
+    }
+
+    /// Up to `limit` transactions forming a valid sequence for the next block on `state`:
+    /// highest fee rate first, each sender's nonces in order, within the block limits.
+    pub fn select(&self, state: &State, limit: usize) -> Vec<Transaction> {
+        let params = state.params();
+        let limit = limit.min(params.limits.max_block_txs as usize);
+        // Room for the header and the length prefix of the body.
+        let mut bytes_left = params.limits.max_block_bytes.saturating_sub(64 * 1024);
+        let mut heap: BinaryHeap<(Rate, Address)> = BinaryHeap::new();
+        let mut cursor: BTreeMap<Address, (u64, Amount)> = BTreeMap::new();
+        for (sender, queue) in &self.by_sender {
+            let account = state.account(sender);
+            if let Some(e) = queue.get(&account.nonce).and_then(|id| self.entries.get(id)) {
+                heap.push((e.rate, *sender));
+                cursor.insert(*sender, (account.nonce, account.balance));
+            }
+        }
+        let mut out = Vec::new();
+        while let Some((rate, sender)) = heap.pop() {
+            if out.len() >= limit {
+                break;
+            }
+            let (Some(e), Some((nonce, balance))) =
+                (self.entries.get(&rate.id), cursor.get_mut(&sender))
+            else {
+                continue;
+            };
+            if e.cost > *balance || rate.size > bytes_left {
+                continue; // this sender's sequence stops here
+            }
+            *balance = balance.saturating_sub(e.cost);
+            bytes_left -= rate.size;
+            *nonce += 1;
+            out.push(e.tx.clone());
+            let next = self
+                .by_sender
+                .get(&sender)
+                .and_then(|q| q.get(nonce))
+                .and_then(|id| self.entries.get(id));
+            if let Some(n) = next {
+                heap.push((n.rate, sender));
+            }
+        }
+        out
+    }
+}

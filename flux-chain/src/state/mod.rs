@@ -1,0 +1,204 @@
+//! Ledger state: accounts, supply and the pools, committed to by the state root.
+//!
+//! The state is a map of typed entries ([`StateKey`] → value) mirrored in an authenticated trie
+//! ([`crate::trie::Trie`]): each entry's trie key is the tagged hash of its [`StateKey`] and its
+//! trie value the tagged hash of its canonical bytes. The trie is persistent, so applying a block
+//! builds a new trie next to the old one and a rejected block leaves the state as it was. The
+//! state root in every header is the trie's root; [`AccountProof`] proves an account against it.
+
+mod proof;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+use flux_core::error::CodecError;
+use flux_core::hash::Tag;
+use flux_core::{Address, Amount, ChainParams, Hash, codec};
+use serde::{Deserialize, Serialize};
+
+use crate::block::BlockId;
+use crate::trie::Trie;
+
+pub use proof::{AccountProof, StateProofError};
+
+static STATE_KEY: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/state/key/v1"));
+static STATE_VALUE: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/state/value/v1"));
+static DEV_FUND: LazyLock<Address> =
+    LazyLock::new(|| Address::from_hash(&Hash::tagged("flux/account/dev-fund/v1", b"")));
+
+/// The development fund's account. Nobody holds its key: only xDAO grants move its balance.
+pub fn dev_fund_address() -> Address {
+    *DEV_FUND
+}
+
+/// An account: balance and the nonce its next transaction must carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Spendable balance.
+    pub balance: Amount,
+    /// Number of transactions sent so far (the next one's nonce).
+    pub nonce: u64,
+}
+
+/// Chain-wide totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Total supply: every balance, plus the pools below (and, with later features, bonded
+    /// collateral, escrows and FLUX locked for parallel assets). Never above the cap.
+    pub supply: Amount,
+    /// The useful-work pool: minted each block, paid each epoch for verified work.
+    pub work_pool: Amount,
+}
+
+/// Where the chain is: the last applied block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tip {
+    /// Height of the last block (0: the genesis state).
+    pub height: u64,
+    /// Its id (the genesis id at height 0).
+    pub block_id: BlockId,
+    /// Its timestamp, ms.
+    pub timestamp_ms: u64,
+}
+
+/// The name of a state entry. Later features add variants (node entries, apps...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum StateKey {
+    /// The chain-wide [`Ledger`].
+    Ledger,
+    /// An [`Account`].
+    Account(Address),
+}
+
+impl StateKey {
+    /// The key of this entry in the trie.
+    pub fn trie_key(&self) -> Result<Hash, CodecError> {
+        Ok(STATE_KEY.hash(&codec::encode(self)?))
+    }
+}
+
+/// The trie value of an entry: the tagged hash of its canonical bytes.
+pub fn value_hash<T: Serialize>(value: &T) -> Result<Hash, CodecError> {
+    Ok(STATE_VALUE.hash(&codec::encode(value)?))
+}
+
+/// The ledger state at one height.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// let genesis = Genesis::devnet_example();
+/// let state = genesis.state()?;
+/// assert_eq!(state.tip().height, 0);
+/// assert_eq!(state.ledger().supply, genesis.total()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct State {
+    params: Arc<ChainParams>,
+    accounts: BTreeMap<Address, Account>,
+    ledger: Ledger,
+    tip: Tip,
+    trie: Trie,
+}
+
+/// The changes one block makes, computed without touching the state; see [`State::commit`].
+#[derive(Clone, Debug)]
+pub struct StateDiff {
+    /// New values of the accounts the block touched.
+    pub accounts: BTreeMap<Address, Account>,
+    /// Totals after the block.
+    pub ledger: Ledger,
+    /// The block as the new tip.
+    pub tip: Tip,
+    /// The state trie after the block (shares all untouched nodes with the old one).
+    pub trie: Trie,
+}
+
+impl StateDiff {
+    /// The state root after the block.
+    pub fn state_root(&self) -> Hash {
+        self.trie.root()
+    }
+}
+
+impl State {
+    /// A state from its parts; computes the trie. Used by genesis and by storage on reopen.
+    pub fn from_parts(
+        params: Arc<ChainParams>,
+        accounts: BTreeMap<Address, Account>,
+        ledger: Ledger,
+        tip: Tip,
+    ) -> Result<State, CodecError> {
+        let mut changes = Vec::with_capacity(accounts.len() + 1);
+        changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
+        for (addr, acc) in &accounts {
+            changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+        }
+        let trie = Trie::new().update(changes);
+        Ok(State {
+            params,
+            accounts,
+            ledger,
+            tip,
+            trie,
+        })
+    }
+
+    /// The chain parameters.
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// A shared handle to the chain parameters.
+    pub fn params_arc(&self) -> Arc<ChainParams> {
+        Arc::clone(&self.params)
+    }
+
+    /// The account at `address` (the default, empty account if it never received anything).
+    pub fn account(&self, address: &Address) -> Account {
+        self.accounts.get(address).copied().unwrap_or_default()
+    }
+
+    /// All accounts that exist, in address order.
+    pub fn accounts(&self) -> &BTreeMap<Address, Account> {
+        &self.accounts
+    }
+
+    /// Chain-wide totals.
+    pub fn ledger(&self) -> Ledger {
+        self.ledger
+    }
+
+    /// The last applied block.
+    pub fn tip(&self) -> Tip {
+        self.tip
+    }
+
+    /// The state root (the root of the state trie).
+    pub fn state_root(&self) -> Hash {
+        self.trie.root()
+    }
+
+    /// The state trie.
+    pub fn trie(&self) -> &Trie {
+        &self.trie
+    }
+
+    /// A proof of `address`'s account (or of its absence) against [`State::state_root`].
+    pub fn prove_account(&self, address: &Address) -> Result<AccountProof, CodecError> {
+        let key = StateKey::Account(*address).trie_key()?;
+        Ok(AccountProof {
+            address: *address,
+            account: self.accounts.get(address).copied(),
+            proof: self.trie.prove(&key),
+        })
+    }
+
+    /// Applies a diff computed by [`crate::transition::apply_block`] on this state.
+    pub fn commit(&mut self, diff: StateDiff) {
+        self.accounts.extend(diff.accounts);
+        self.ledger = diff.ledger;
+        self.tip = diff.tip;
+        self.trie = diff.trie;
+    }
+}

@@ -1,0 +1,102 @@
+//! [`MemStore`]: a [`Store`] in memory.
+
+use std::collections::BTreeMap;
+
+use flux_core::Address;
+
+use super::{Store, TxLocation, rebuild};
+use crate::block::{Block, BlockId};
+use crate::error::StoreError;
+use crate::genesis::Genesis;
+use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::transition::Receipts;
+use crate::tx::TxId;
+
+/// A store in memory: for tests and simulations (nothing survives the process).
+#[derive(Clone, Debug, Default)]
+pub struct MemStore {
+    genesis: Option<Genesis>,
+    accounts: BTreeMap<Address, Account>,
+    ledger: Ledger,
+    tip: Tip,
+    blocks: Vec<Block>,
+    receipts: Vec<Receipts>,
+    block_ids: BTreeMap<BlockId, u64>,
+    txs: BTreeMap<TxId, TxLocation>,
+}
+
+impl MemStore {
+    /// An empty store.
+    pub fn new() -> MemStore {
+        MemStore::default()
+    }
+}
+
+impl Store for MemStore {
+    fn load(&self) -> Result<Option<(Genesis, State)>, StoreError> {
+        let Some(genesis) = &self.genesis else {
+            return Ok(None);
+        };
+        let state = rebuild(
+            genesis,
+            self.accounts.clone(),
+            self.ledger,
+            self.tip,
+            self.blocks.last().cloned(),
+        )?;
+        Ok(Some((genesis.clone(), state)))
+    }
+
+    fn init(&mut self, genesis: &Genesis, state: &State) -> Result<(), StoreError> {
+        *self = MemStore {
+            genesis: Some(genesis.clone()),
+            accounts: state.accounts().clone(),
+            ledger: state.ledger(),
+            tip: state.tip(),
+            ..MemStore::default()
+        };
+        Ok(())
+    }
+
+    fn commit_block(
+        &mut self,
+        block: &Block,
+        receipts: &Receipts,
+        diff: &StateDiff,
+    ) -> Result<(), StoreError> {
+        let height = block.header.height;
+        for (index, tx) in block.txs.iter().enumerate() {
+            let location = TxLocation {
+                height,
+                index: index as u32,
+            };
+            self.txs.insert(tx.id()?, location);
+        }
+        self.block_ids.insert(diff.tip.block_id, height);
+        self.blocks.push(block.clone());
+        self.receipts.push(receipts.clone());
+        self.accounts
+            .extend(diff.accounts.iter().map(|(a, acc)| (*a, *acc)));
+        self.ledger = diff.ledger;
+        self.tip = diff.tip;
+        Ok(())
+    }
+
+    fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        let index = height.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+        Ok(index.and_then(|i| self.blocks.get(i)).cloned())
+    }
+
+    fn height_of(&self, id: &BlockId) -> Result<Option<u64>, StoreError> {
+        Ok(self.block_ids.get(id).copied())
+    }
+
+    fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, StoreError> {
+        Ok(self.txs.get(id).copied())
+    }
+
+    fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError> {
+        let index = height.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+        Ok(index.and_then(|i| self.receipts.get(i)).cloned())
+    }
+}

@@ -1,0 +1,83 @@
+//! Storage of blocks, receipts, indexes and state behind one small trait.
+//!
+//! A block, its receipts and its state changes are committed in one write: after a crash the
+//! store holds the last committed block and the state after it, never half of a block.
+//! [`MemStore`] keeps everything in memory (tests, simulations); [`RedbStore`] keeps it in a redb
+//! database file.
+
+mod memory;
+mod redb_store;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use flux_core::Address;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{Block, BlockId};
+use crate::error::StoreError;
+use crate::genesis::Genesis;
+use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::transition::Receipts;
+use crate::tx::TxId;
+
+pub use memory::MemStore;
+pub use redb_store::RedbStore;
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where a transaction is: block height and position in the block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxLocation {
+    /// Height of the block.
+    pub height: u64,
+    /// Position in the block body.
+    pub index: u32,
+}
+
+/// A place to keep a chain. See the module docs.
+pub trait Store {
+    /// The chain in the store, if any: its genesis and the state after the last committed block.
+    /// Checks that the state matches the last header's state root.
+    fn load(&self) -> Result<Option<(Genesis, State)>, StoreError>;
+    /// Records a genesis and its state in an empty store.
+    fn init(&mut self, genesis: &Genesis, state: &State) -> Result<(), StoreError>;
+    /// Commits `block`, its receipts and its state changes, all or nothing.
+    fn commit_block(
+        &mut self,
+        block: &Block,
+        receipts: &Receipts,
+        diff: &StateDiff,
+    ) -> Result<(), StoreError>;
+    /// The block at `height` (1 and up).
+    fn block(&self, height: u64) -> Result<Option<Block>, StoreError>;
+    /// The height of the block with id `id`.
+    fn height_of(&self, id: &BlockId) -> Result<Option<u64>, StoreError>;
+    /// Where transaction `id` was included.
+    fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, StoreError>;
+    /// The receipts of the block at `height`.
+    fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError>;
+}
+
+/// Rebuilds the state from stored parts and checks it against the tip's header.
+fn rebuild(
+    genesis: &Genesis,
+    accounts: BTreeMap<Address, Account>,
+    ledger: Ledger,
+    tip: Tip,
+    tip_block: Option<Block>,
+) -> Result<State, StoreError> {
+    let state = State::from_parts(Arc::new(genesis.params()), accounts, ledger, tip)?;
+    let expected = match tip_block {
+        Some(b) => b.header.state_root,
+        None => genesis.state().map_err(Box::new)?.state_root(),
+    };
+    if state.state_root() != expected {
+        return Err(StoreError::Inconsistent {
+            expected,
+            computed: state.state_root(),
+        });
+    }
+    Ok(state)
+}

@@ -1,0 +1,258 @@
+//! [`RedbStore`]: a [`Store`] in a redb database file.
+//!
+//! Tables: `meta` (schema version, genesis, tip, ledger), `blocks` and `receipts` by height,
+//! `block_ids` (id → height), `txs` (id → height, index) and `accounts` (address → account).
+//! Values are the canonical codec's bytes. Every `commit_block` is one redb write transaction
+//! with immediate durability: when it returns, the block is on disk; if the process dies before,
+//! the database reopens at the previous block.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use flux_core::{Address, codec};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+
+use super::{SCHEMA_VERSION, Store, TxLocation, rebuild};
+use crate::block::{Block, BlockId};
+use crate::error::StoreError;
+use crate::genesis::Genesis;
+use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::transition::Receipts;
+use crate::tx::TxId;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
+const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids");
+const TXS: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("txs");
+const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
+
+const KEY_VERSION: &str = "schema_version";
+const KEY_GENESIS: &str = "genesis";
+const KEY_TIP: &str = "tip";
+const KEY_LEDGER: &str = "ledger";
+
+fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
+    StoreError::Redb(e.into())
+}
+
+fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    codec::decode(bytes).map_err(|source| StoreError::Corrupt { what, source })
+}
+
+/// A chain in a redb file.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::store::{RedbStore, Store};
+///
+/// let dir = tempfile::tempdir()?;
+/// let genesis = Genesis::devnet_example();
+/// let mut store = RedbStore::open(dir.path().join("chain.redb"))?;
+/// store.init(&genesis, &genesis.state()?)?;
+/// drop(store);
+/// let (again, state) = RedbStore::open(dir.path().join("chain.redb"))?.load()?.unwrap();
+/// assert_eq!(again, genesis);
+/// assert_eq!(state.tip().height, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct RedbStore {
+    db: Database,
+}
+
+impl RedbStore {
+    /// Opens (or creates) the database at `path`. Refuses a database of another schema version.
+    pub fn open(path: impl AsRef<Path>) -> Result<RedbStore, StoreError> {
+        let db = Database::create(path).map_err(db_err)?;
+        let store = RedbStore { db };
+        if let Some(found) = store.schema_version()? {
+            if found != SCHEMA_VERSION {
+                return Err(StoreError::SchemaVersion {
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
+        Ok(store)
+    }
+
+    fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        let Some(bytes) = self.meta(KEY_VERSION)? else {
+            return Ok(None);
+        };
+        decode("schema version", &bytes).map(Some)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(db_err(e)),
+        };
+        Ok(table.get(key).map_err(db_err)?.map(|v| v.value().to_vec()))
+    }
+
+    fn by_height(
+        &self,
+        def: TableDefinition<u64, &[u8]>,
+        height: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = match txn.open_table(def) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(db_err(e)),
+        };
+        Ok(table.get(height).map_err(db_err)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Overwrites the schema version (for tests of version handling).
+    #[doc(hidden)]
+    pub fn force_schema_version(&mut self, version: u32) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            meta.insert(KEY_VERSION, codec::encode(&version)?.as_slice())
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+}
+
+impl Store for RedbStore {
+    fn load(&self) -> Result<Option<(Genesis, State)>, StoreError> {
+        let Some(genesis_json) = self.meta(KEY_GENESIS)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&genesis_json);
+        let genesis = Genesis::from_json(&text).map_err(Box::new)?;
+        let tip: Tip = decode("tip", &self.meta(KEY_TIP)?.unwrap_or_default())?;
+        let ledger: Ledger = decode("ledger", &self.meta(KEY_LEDGER)?.unwrap_or_default())?;
+        let mut accounts = BTreeMap::new();
+        {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let table = txn.open_table(ACCOUNTS).map_err(db_err)?;
+            for row in table.iter().map_err(db_err)? {
+                let (k, v) = row.map_err(db_err)?;
+                let addr: [u8; 20] =
+                    k.value()
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt {
+                            what: "account key",
+                            source: flux_core::error::CodecError::Truncated,
+                        })?;
+                let account: Account = decode("account", v.value())?;
+                accounts.insert(Address::from_bytes(addr), account);
+            }
+        }
+        let tip_block = if tip.height == 0 {
+            None
+        } else {
+            self.block(tip.height)?
+        };
+        let state = rebuild(&genesis, accounts, ledger, tip, tip_block)?;
+        Ok(Some((genesis, state)))
+    }
+
+    fn init(&mut self, genesis: &Genesis, state: &State) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            meta.insert(KEY_VERSION, codec::encode(&SCHEMA_VERSION)?.as_slice())
+                .map_err(db_err)?;
+            let json = genesis.to_json().map_err(Box::new)?;
+            meta.insert(KEY_GENESIS, json.as_bytes()).map_err(db_err)?;
+            meta.insert(KEY_TIP, codec::encode(&state.tip())?.as_slice())
+                .map_err(db_err)?;
+            meta.insert(KEY_LEDGER, codec::encode(&state.ledger())?.as_slice())
+                .map_err(db_err)?;
+            let mut accounts = txn.open_table(ACCOUNTS).map_err(db_err)?;
+            for (addr, acc) in state.accounts() {
+                accounts
+                    .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
+                    .map_err(db_err)?;
+            }
+            // Create the other tables so readers find them.
+            txn.open_table(BLOCKS).map_err(db_err)?;
+            txn.open_table(RECEIPTS).map_err(db_err)?;
+            txn.open_table(BLOCK_IDS).map_err(db_err)?;
+            txn.open_table(TXS).map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn commit_block(
+        &mut self,
+        block: &Block,
+        receipts: &Receipts,
+        diff: &StateDiff,
+    ) -> Result<(), StoreError> {
+        let height = block.header.height;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut blocks = txn.open_table(BLOCKS).map_err(db_err)?;
+            blocks
+                .insert(height, codec::encode(block)?.as_slice())
+                .map_err(db_err)?;
+            let mut rec = txn.open_table(RECEIPTS).map_err(db_err)?;
+            rec.insert(height, codec::encode(receipts)?.as_slice())
+                .map_err(db_err)?;
+            let mut ids = txn.open_table(BLOCK_IDS).map_err(db_err)?;
+            ids.insert(diff.tip.block_id.0.as_bytes().as_slice(), height)
+                .map_err(db_err)?;
+            let mut txs = txn.open_table(TXS).map_err(db_err)?;
+            for (index, r) in receipts.txs.iter().enumerate() {
+                txs.insert(r.id.0.as_bytes().as_slice(), (height, index as u32))
+                    .map_err(db_err)?;
+            }
+            let mut accounts = txn.open_table(ACCOUNTS).map_err(db_err)?;
+            for (addr, acc) in &diff.accounts {
+                accounts
+                    .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
+                    .map_err(db_err)?;
+            }
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())
+                .map_err(db_err)?;
+            meta.insert(KEY_LEDGER, codec::encode(&diff.ledger)?.as_slice())
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn block(&self, height: u64) -> Result<Option<Block>, StoreError> {
+        self.by_height(BLOCKS, height)?
+            .map(|b| decode("block", &b))
+            .transpose()
+    }
+
+    fn height_of(&self, id: &BlockId) -> Result<Option<u64>, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(BLOCK_IDS).map_err(db_err)?;
+        Ok(table
+            .get(id.0.as_bytes().as_slice())
+            .map_err(db_err)?
+            .map(|v| v.value()))
+    }
+
+    fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, StoreError> {
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(TXS).map_err(db_err)?;
+        Ok(table
+            .get(id.0.as_bytes().as_slice())
+            .map_err(db_err)?
+            .map(|v| {
+                let (height, index) = v.value();
+                TxLocation { height, index }
+            }))
+    }
+
+    fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError> {
+        self.by_height(RECEIPTS, height)?
+            .map(|b| decode("receipts", &b))
+            .transpose()
+    }
+}

@@ -1,0 +1,307 @@
+//! The state transition: `apply_block(&state, &block) -> (StateDiff, Receipts)`.
+//!
+//! Pure and deterministic: the same state and block give the same diff on every node; nothing
+//! here reads a clock, a file or a random number. The order of checks is fixed: header, sizes,
+//! transaction root, stateless transaction rules, all signatures in one batch, then each
+//! transaction against the state in block order, fees to the proposer, the block reward, the
+//! state root. The first broken rule rejects the whole block with a [`BlockError`] that says
+//! which; the state is never touched (the diff is applied by [`State::commit`]).
+//!
+//! Each transaction kind has its rule in its own module ([`transfer`]); the block reward is in
+//! [`reward`].
+
+mod overlay;
+pub mod reward;
+pub mod transfer;
+
+use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch};
+use flux_core::error::SignatureError;
+use flux_core::{Address, Amount, codec};
+use serde::{Deserialize, Serialize};
+
+use crate::block::{Block, Header, MAX_CONSENSUS_DATA, tx_root};
+use crate::error::{BlockError, TxError};
+use crate::state::{State, StateDiff, StateKey, Tip, value_hash};
+use crate::tx::{Transaction, TxId, TxKind};
+
+use overlay::Overlay;
+pub use reward::{Payee, Reward, RewardShare};
+
+/// What a transaction did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// Value moved between accounts.
+    Transfer {
+        /// Payer.
+        from: Address,
+        /// Payee.
+        to: Address,
+        /// How much.
+        amount: Amount,
+    },
+}
+
+/// The receipt of one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxReceipt {
+    /// The transaction.
+    pub id: TxId,
+    /// Fee paid to the proposer.
+    pub fee: Amount,
+    /// What it did.
+    pub events: Vec<Event>,
+}
+
+/// Everything a block did, for indexers and wallets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipts {
+    /// The block's height.
+    pub height: u64,
+    /// One receipt per transaction, in block order.
+    pub txs: Vec<TxReceipt>,
+    /// Fees collected by the proposer.
+    pub fees: Amount,
+    /// The block reward, share by share.
+    pub rewards: Vec<Reward>,
+}
+
+/// Checks `block` against `state` and computes what it changes. See the module docs.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::transition::{apply_block, build_block};
+/// use flux_core::crypto::{Scheme, SecretKey};
+///
+/// let mut state = Genesis::devnet_example().state()?;
+/// let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[9; 32])?.public_key();
+/// let block = build_block(&state, proposer, state.tip().timestamp_ms + 1_000, vec![], vec![])?;
+/// let (diff, receipts) = apply_block(&state, &block)?;
+/// state.commit(diff);
+/// assert_eq!(state.tip().height, 1);
+/// assert_eq!(state.state_root(), block.header.state_root);
+/// assert!(!receipts.rewards.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn apply_block(state: &State, block: &Block) -> Result<(StateDiff, Receipts), BlockError> {
+    let (diff, receipts) = execute(state, &block.header, &block.txs)?;
+    let computed = diff.state_root();
+    if computed != block.header.state_root {
+        return Err(BlockError::StateRootMismatch {
+            computed,
+            found: block.header.state_root,
+        });
+    }
+    Ok((diff, receipts))
+}
+
+/// Builds the next block on `state` from `txs` (in order): computes the transaction and state
+/// roots. Fails with the same errors `apply_block` would give.
+pub fn build_block(
+    state: &State,
+    proposer: PublicKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    txs: Vec<Transaction>,
+) -> Result<Block, BlockError> {
+    let ids = txs.iter().map(Transaction::id).collect::<Result<Vec<_>, _>>()?;
+    let mut header = Header {
+        chain_id: state.params().chain_id,
+        height: state.tip().height + 1,
+        parent: state.tip().block_id,
+        timestamp_ms,
+        proposer,
+        tx_root: tx_root(&ids),
+        state_root: flux_core::Hash::ZERO,
+        consensus,
+    };
+    let (diff, _) = execute(state, &header, &txs)?;
+    header.state_root = diff.state_root();
+    Ok(Block { header, txs })
+}
+
+fn check_header(state: &State, header: &Header, tx_count: usize) -> Result<(), BlockError> {
+    let params = state.params();
+    let tip = state.tip();
+    if header.chain_id != params.chain_id {
+        return Err(BlockError::WrongChain {
+            expected: params.chain_id,
+            found: header.chain_id,
+        });
+    }
+    if header.height != tip.height + 1 {
+        return Err(BlockError::WrongHeight {
+            expected: tip.height + 1,
+            found: header.height,
+        });
+    }
+    if header.parent != tip.block_id {
+        return Err(BlockError::WrongParent {
+            expected: tip.block_id,
+            found: header.parent,
+        });
+    }
+    if header.timestamp_ms <= tip.timestamp_ms {
+        return Err(BlockError::TimestampNotIncreasing {
+            parent: tip.timestamp_ms,
+            found: header.timestamp_ms,
+        });
+    }
+    if header.consensus.len() > MAX_CONSENSUS_DATA {
+        return Err(BlockError::ConsensusDataTooLarge {
+            size: header.consensus.len(),
+            max: MAX_CONSENSUS_DATA,
+        });
+    }
+    if tx_count > params.limits.max_block_txs as usize {
+        return Err(BlockError::TooManyTxs {
+            count: tx_count,
+            max: params.limits.max_block_txs,
+        });
+    }
+    Ok(())
+}
+
+/// One transaction, encoded once: its id, size and signed payload.
+struct Prepared {
+    id: TxId,
+    sender: Address,
+    payload: Vec<u8>,
+}
+
+fn execute(
+    state: &State,
+    header: &Header,
+    txs: &[Transaction],
+) -> Result<(StateDiff, Receipts), BlockError> {
+    let params = state.params();
+    check_header(state, header, txs.len())?;
+
+    // Encode each transaction once: size, id, signed payload.
+    let mut prepared = Vec::with_capacity(txs.len());
+    let mut size = codec::encoded_len(header)? + 8;
+    for (index, tx) in txs.iter().enumerate() {
+        let bytes = codec::encode(tx)?;
+        let id = Transaction::id_of_bytes(&bytes);
+        let tx_err = |source: TxError| BlockError::Tx { index, id, source };
+        size += bytes.len() as u64;
+        tx.check_stateless(params, bytes.len() as u64)
+            .map_err(tx_err)?;
+        let payload = tx.signing_payload().map_err(|e| tx_err(e.into()))?;
+        prepared.push(Prepared {
+            id,
+            sender: tx.sender_address(),
+            payload,
+        });
+    }
+    if size > params.limits.max_block_bytes {
+        return Err(BlockError::TooLarge {
+            size,
+            max: params.limits.max_block_bytes,
+        });
+    }
+    let ids: Vec<TxId> = prepared.iter().map(|p| p.id).collect();
+    let computed = tx_root(&ids);
+    if computed != header.tx_root {
+        return Err(BlockError::TxRootMismatch {
+            computed,
+            found: header.tx_root,
+        });
+    }
+
+    // Every signature, in one batch.
+    let items: Vec<BatchItem<'_>> = txs
+        .iter()
+        .zip(&prepared)
+        .map(|(tx, p)| BatchItem {
+            domain: Domain::TRANSACTION,
+            chain_id: tx.chain_id,
+            message: &p.payload,
+            public_key: &tx.sender,
+            signature: &tx.signature,
+        })
+        .collect();
+    verify_batch(&items).map_err(|e| match e {
+        SignatureError::BatchItem { index, source } => BlockError::Tx {
+            index,
+            id: ids[index],
+            source: TxError::Signature(*source),
+        },
+        other => BlockError::Signatures(other),
+    })?;
+
+    // Transactions against the state, in order.
+    let mut overlay = Overlay::new(state);
+    let mut receipts = Vec::with_capacity(txs.len());
+    let mut fees = Amount::ZERO;
+    for (index, (tx, p)) in txs.iter().zip(&prepared).enumerate() {
+        let receipt = apply_tx(&mut overlay, tx, p)
+            .map_err(|source| BlockError::Tx { index, id: p.id, source })?;
+        fees = fees.checked_add(tx.fee)?;
+        receipts.push(receipt);
+    }
+    let proposer = Address::from_public_key(&header.proposer);
+    overlay.credit(proposer, fees)?;
+
+    let mut ledger = state.ledger();
+    let rewards = reward::pay_block_reward(&mut overlay, &mut ledger, header.height, params)?;
+
+    let accounts = overlay.into_changes();
+    let mut changes = Vec::with_capacity(accounts.len() + 1);
+    changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
+    for (addr, acc) in &accounts {
+        changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+    }
+    let trie = state.trie().update(changes);
+    let tip = Tip {
+        height: header.height,
+        block_id: header.id()?,
+        timestamp_ms: header.timestamp_ms,
+    };
+    Ok((
+        StateDiff {
+            accounts,
+            ledger,
+            tip,
+            trie,
+        },
+        Receipts {
+            height: header.height,
+            txs: receipts,
+            fees,
+            rewards,
+        },
+    ))
+}
+
+/// The rules every transaction follows (nonce, fee), then its kind's own rule.
+fn apply_tx(overlay: &mut Overlay<'_>, tx: &Transaction, p: &Prepared) -> Result<TxReceipt, TxError> {
+    let mut account = overlay.get(&p.sender);
+    if tx.nonce != account.nonce {
+        return Err(TxError::BadNonce {
+            expected: account.nonce,
+            found: tx.nonce,
+        });
+    }
+    let needed = tx.max_cost()?;
+    if account.balance < needed {
+        return Err(TxError::InsufficientBalance {
+            sender: p.sender,
+            needed,
+            available: account.balance,
+        });
+    }
+    account.balance = account.balance.checked_sub(tx.fee)?;
+    account.nonce = account.nonce.checked_add(1).ok_or(TxError::BadNonce {
+        expected: account.nonce,
+        found: tx.nonce,
+    })?;
+    overlay.set(p.sender, account);
+    let events = match &tx.kind {
+        TxKind::Transfer(t) => transfer::apply(overlay, p.sender, t)?,
+    };
+    Ok(TxReceipt {
+        id: p.id,
+        fee: tx.fee,
+        events,
+    })
+}

@@ -1,0 +1,185 @@
+//! Transactions: a signed envelope around one [`TxKind`].
+//!
+//! A transaction is `{ chain_id, sender, nonce, fee, kind, signature }`. The signature covers the
+//! canonical encoding of everything but itself, in the [`Domain::TRANSACTION`] domain and for the
+//! chain id (so it cannot be replayed on another chain or as another kind of message); the nonce
+//! makes each transaction usable once. Its id is the tagged BLAKE3 of its canonical bytes.
+//!
+//! New kinds of transaction are new variants of [`TxKind`], each with its rule in its own module
+//! of the state transition and its own error variants.
+
+use core::fmt;
+use std::sync::LazyLock;
+
+use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
+use flux_core::error::CodecError;
+use flux_core::hash::Tag;
+use flux_core::{Address, Amount, ChainId, ChainParams, Hash, codec};
+use serde::{Deserialize, Serialize};
+
+use crate::error::TxError;
+
+static TX_ID: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-id/v1"));
+
+/// A transaction id: the tagged BLAKE3 hash of the transaction's canonical bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TxId(pub Hash);
+
+impl fmt::Display for TxId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Moves `amount` from the sender to `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The recipient.
+    pub to: Address,
+    /// How much (positive).
+    pub amount: Amount,
+}
+
+/// What a transaction does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum TxKind {
+    /// A payment.
+    Transfer(Transfer),
+}
+
+/// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
+#[derive(Serialize)]
+struct SigningPayload<'a> {
+    chain_id: ChainId,
+    sender: &'a PublicKey,
+    nonce: u64,
+    fee: Amount,
+    kind: &'a TxKind,
+}
+
+/// A signed transaction.
+///
+/// ```
+/// use flux_chain::tx::{Transaction, TxKind, Transfer};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{Address, Amount, ChainParams};
+///
+/// let params = ChainParams::devnet();
+/// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let bob = Address::from_bytes([2; 20]);
+/// let kind = TxKind::Transfer(Transfer { to: bob, amount: "1.5".parse()? });
+/// let tx = Transaction::sign(&alice, params.chain_id, 0, Amount::from_base_units(1_000), kind)?;
+/// tx.check(&params)?;          // chain id, size, signature, kind rules
+/// assert_eq!(tx.sender_address(), Address::from_public_key(&alice.public_key()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The chain this transaction is for.
+    pub chain_id: ChainId,
+    /// Who signs and pays.
+    pub sender: PublicKey,
+    /// The sender's next nonce.
+    pub nonce: u64,
+    /// Fee for the block's proposer.
+    pub fee: Amount,
+    /// What it does.
+    pub kind: TxKind,
+    /// The sender's signature over all of the above.
+    pub signature: Signature,
+}
+
+impl Transaction {
+    /// Builds and signs a transaction.
+    pub fn sign(
+        key: &SecretKey,
+        chain_id: ChainId,
+        nonce: u64,
+        fee: Amount,
+        kind: TxKind,
+    ) -> Result<Transaction, CodecError> {
+        let sender = key.public_key();
+        let payload = codec::encode(&SigningPayload {
+            chain_id,
+            sender: &sender,
+            nonce,
+            fee,
+            kind: &kind,
+        })?;
+        let signature = key.sign(Domain::TRANSACTION, chain_id, &payload);
+        Ok(Transaction {
+            chain_id,
+            sender,
+            nonce,
+            fee,
+            kind,
+            signature,
+        })
+    }
+
+    /// The bytes the signature covers (before domain and chain framing).
+    pub fn signing_payload(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode(&SigningPayload {
+            chain_id: self.chain_id,
+            sender: &self.sender,
+            nonce: self.nonce,
+            fee: self.fee,
+            kind: &self.kind,
+        })
+    }
+
+    /// The transaction's id.
+    pub fn id(&self) -> Result<TxId, CodecError> {
+        Ok(TxId(TX_ID.hash(&codec::encode(self)?)))
+    }
+
+    /// The id of a transaction from its canonical bytes (no re-encoding).
+    pub fn id_of_bytes(bytes: &[u8]) -> TxId {
+        TxId(TX_ID.hash(bytes))
+    }
+
+    /// The sender's address.
+    pub fn sender_address(&self) -> Address {
+        Address::from_public_key(&self.sender)
+    }
+
+    /// Everything that can be checked without state, except the signature: chain id, size and
+    /// the kind's own rules. `size` is the encoded length.
+    pub fn check_stateless(&self, params: &ChainParams, size: u64) -> Result<(), TxError> {
+        if self.chain_id != params.chain_id {
+            return Err(TxError::WrongChain {
+                expected: params.chain_id,
+                found: self.chain_id,
+            });
+        }
+        if size > params.limits.max_tx_bytes {
+            return Err(TxError::TooLarge {
+                size,
+                max: params.limits.max_tx_bytes,
+            });
+        }
+        match &self.kind {
+            TxKind::Transfer(t) if t.amount.is_zero() => Err(TxError::ZeroAmount),
+            TxKind::Transfer(_) => Ok(()),
+        }
+    }
+
+    /// Stateless checks plus the signature (one verification; blocks verify in batches).
+    pub fn check(&self, params: &ChainParams) -> Result<(), TxError> {
+        self.check_stateless(params, codec::encoded_len(self)?)?;
+        let payload = self.signing_payload()?;
+        self.sender
+            .verify(Domain::TRANSACTION, self.chain_id, &payload, &self.signature)?;
+        Ok(())
+    }
+
+    /// The most the sender can lose to this transaction: fee plus what it moves.
+    pub fn max_cost(&self) -> Result<Amount, TxError> {
+        let moved = match &self.kind {
+            TxKind::Transfer(t) => t.amount,
+        };
+        Ok(self.fee.checked_add(moved)?)
+    }
+}
