@@ -237,3 +237,44 @@ pub enum ParamsError {
     #[error("unknown tier {0:?} (expected cumulus, nimbus or stratus)")]
     UnknownTier(String),
 }
+
+/// Why the emission schedule or the reward split refused its inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenomicsError {
+    /// The genesis allocations plus all future emission would exceed the supply cap.
+    #[error(
+        "genesis supply {genesis} FLUX plus maximum future emission {max_emission} FLUX exceeds \
+         the cap of {cap} FLUX by {excess} FLUX"
+    )]
+    GenesisExceedsCap {
+        /// Total of the genesis allocations.
+        genesis: crate::amount::Amount,
+        /// Everything the schedule will ever mint.
+        max_emission: crate::amount::Amount,
+        /// The supply cap.
+        cap: crate::amount::Amount,
+        /// By how much `genesis + max_emission` exceeds `cap` (saturating).
+        excess: crate::amount::Amount,
+    },
+    /// The tier percentages of the node share do not sum to 100.
+    #[error("tier percentages {found:?} do not sum to 100")]
+    TierPercent {
+        /// The percentages found (Cumulus, Nimbus, Stratus).
+        found: [u64; 3],
+    },
+    /// The node operators' share plus the dev fund exceed the minted amount.
+    #[error(
+        "node share {node_operators} FLUX plus dev fund {dev_fund} FLUX exceed the minted {minted} FLUX"
+    )]
+    SharesExceedMinted {
+        /// The amount being split.
+        minted: crate::amount::Amount,
+        /// The node operators' part.
+        node_operators: crate::amount::Amount,
+        /// The dev fund's part.
+        dev_fund: crate::amount::Amount,
+    },
+    /// An amount computation failed (overflow or a zero ratio denominator).
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+}

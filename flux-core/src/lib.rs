@@ -9,6 +9,7 @@
 //! - [`codec`]: the one canonical binary encoding of consensus and wire data;
 //! - [`params`]: [`ChainParams`], every protocol number, with mainnet, testnet and devnet presets;
 //! - [`tier`]: node tiers and hardware units;
+//! - [`tokenomics`]: the emission schedule, the supply cap and the reward split;
 //! - [`error`]: the typed errors of all of the above.
 //!
 //! It does no IO and reads no clock: everything here is a pure function of its inputs.
@@ -41,9 +42,11 @@ pub mod hash;
 pub mod hex;
 pub mod params;
 pub mod tier;
+pub mod tokenomics;
 
 pub use address::Address;
 pub use amount::{Amount, COIN};
 pub use hash::Hash;
 pub use params::{ChainId, ChainParams, Network};
 pub use tier::Tier;
+pub use tokenomics::RewardSplit;
