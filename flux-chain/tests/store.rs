@@ -1,0 +1,211 @@
+//! Storage: a chain reopened from redb equals the same chain rebuilt from genesis; versions and
+//! foreign chains are refused; SIGKILL at any moment leaves the last committed block intact.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{address, genesis, keys, transfer};
+use flux_chain::block::Block;
+use flux_chain::chain::Chain;
+use flux_chain::error::{ChainError, StoreError};
+use flux_chain::genesis::Genesis;
+use flux_chain::state::State;
+use flux_chain::store::{MemStore, RedbStore, Store};
+use flux_chain::transition::build_block;
+use flux_core::crypto::SecretKey;
+
+/// The deterministic block after `state`: each key pays the next one.
+fn next_block(state: &State, ks: &[SecretKey]) -> Block {
+    let h = state.tip().height;
+    let txs = ks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let nonce = state.account(&address(k)).nonce;
+            let to = address(&ks[(i + 1) % ks.len()]);
+            transfer(k, nonce, 100 + h, to, 1_000 + h * 7 + i as u64)
+        })
+        .collect();
+    build_block(
+        state,
+        ks[(h as usize) % ks.len()].public_key(),
+        state.tip().timestamp_ms + 1_000,
+        vec![],
+        txs,
+    )
+    .unwrap()
+}
+
+fn fixture() -> (Vec<SecretKey>, Genesis) {
+    let ks = keys(8);
+    let g = genesis(&ks, 1_000);
+    (ks, g)
+}
+
+#[test]
+fn reopened_state_equals_rebuilt_state() {
+    let (ks, g) = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    let mut disk = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
+    let mut memory = Chain::open_or_create(MemStore::new(), &g).unwrap();
+    let mut blocks = Vec::new();
+    for _ in 0..25 {
+        let block = next_block(disk.state(), &ks);
+        disk.apply(&block).unwrap();
+        memory.apply(&block).unwrap();
+        blocks.push(block);
+    }
+    let root = disk.state().state_root();
+    assert_eq!(memory.state().state_root(), root);
+    drop(disk);
+
+    let reopened = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
+    assert_eq!(reopened.height(), 25);
+    assert_eq!(reopened.state().state_root(), root);
+    assert_eq!(reopened.state().accounts(), memory.state().accounts());
+    assert_eq!(reopened.state().ledger(), memory.state().ledger());
+    // Rebuilt from genesis by replaying the stored blocks.
+    let mut replay = g.state().unwrap();
+    for h in 1..=25 {
+        let b = reopened.block_by_height(h).unwrap().unwrap();
+        assert_eq!(b, blocks[h as usize - 1]);
+        let (diff, _) = flux_chain::transition::apply_block(&replay, &b).unwrap();
+        replay.commit(diff);
+    }
+    assert_eq!(replay.state_root(), root);
+    // Indexes.
+    let tx = &blocks[10].txs[3];
+    let (found, at) = reopened.tx(&tx.id().unwrap()).unwrap().unwrap();
+    assert_eq!((&found, at.height, at.index), (tx, 11, 3));
+    let id = blocks[4].id().unwrap();
+    assert_eq!(reopened.block_by_id(&id).unwrap().unwrap(), blocks[4]);
+    assert_eq!(reopened.receipts(5).unwrap().unwrap().txs.len(), ks.len());
+    assert!(reopened.block_by_height(26).unwrap().is_none());
+    // Proofs against stored headers.
+    let header = reopened.header(25).unwrap().unwrap();
+    reopened
+        .prove_account(&address(&ks[2]))
+        .unwrap()
+        .verify(&header)
+        .unwrap();
+}
+
+#[test]
+fn unknown_schema_and_foreign_chain_are_refused() {
+    let (_, g) = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    drop(Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap());
+
+    let mut other = g.clone();
+    other.timestamp_ms += 1;
+    let err = Chain::open_or_create(RedbStore::open(&path).unwrap(), &other).unwrap_err();
+    assert!(
+        matches!(err, ChainError::Store(StoreError::OtherChain { .. })),
+        "{err}"
+    );
+
+    RedbStore::open(&path)
+        .unwrap()
+        .force_schema_version(99)
+        .unwrap();
+    let err = RedbStore::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaVersion {
+                found: 99,
+                supported: 1
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_rejected_block_is_not_stored() {
+    let (ks, g) = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain =
+        Chain::open_or_create(RedbStore::open(dir.path().join("c.redb")).unwrap(), &g).unwrap();
+    let mut block = next_block(chain.state(), &ks);
+    block.header.state_root = Default::default();
+    assert!(chain.apply(&block).is_err());
+    assert_eq!(chain.height(), 0);
+    assert!(chain.store().block(1).unwrap().is_none());
+}
+
+const CHILD_ENV: &str = "FLUX_CRASH_CHILD_DB";
+
+/// Run by the crash test in a child process: applies blocks to the database until killed.
+#[test]
+#[ignore = "run as a child of sigkill_at_random_moments_leaves_a_consistent_store"]
+fn crash_child_writer() {
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let (ks, g) = fixture();
+    let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
+    loop {
+        let block = next_block(chain.state(), &ks);
+        chain.apply(&block).unwrap();
+    }
+}
+
+/// Checks the store, advancing `replay` (the deterministic chain) to its height.
+fn check_consistent(path: &Path, replay: &mut State, ks: &[SecretKey]) -> u64 {
+    let store = RedbStore::open(path).unwrap();
+    // `load` rebuilds the state and checks it against the tip header's state root.
+    let (_, state) = store.load().unwrap().unwrap();
+    let height = state.tip().height;
+    // And it is exactly the state the deterministic chain has at that height.
+    while replay.tip().height < height {
+        let b = next_block(replay, ks);
+        let (diff, _) = flux_chain::transition::apply_block(&replay, &b).unwrap();
+        replay.commit(diff);
+    }
+    assert_eq!(replay.state_root(), state.state_root());
+    assert_eq!(replay.tip(), state.tip());
+    assert!(store.block(height + 1).unwrap().is_none());
+    height
+}
+
+#[test]
+fn sigkill_at_random_moments_leaves_a_consistent_store() {
+    let (ks, g) = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.redb");
+    let exe = std::env::current_exe().unwrap();
+    let mut last = 0;
+    let mut replay = g.state().unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for run in 0..24 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let wait = 30 + seed % 250;
+        let mut child = Command::new(&exe)
+            .args(["--exact", "crash_child_writer", "--ignored", "--nocapture"])
+            .env(CHILD_ENV, &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(wait));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let height = check_consistent(&path, &mut replay, &ks);
+        assert!(
+            height >= last,
+            "run {run}: height went back from {last} to {height}"
+        );
+        last = height;
+    }
+    assert!(last > 0, "the child never committed a block");
+    eprintln!("crash test: 24 kills, chain reached height {last}");
+}
