@@ -23,7 +23,9 @@ static TX_ROOT: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-root/v1"));
 pub const MAX_CONSENSUS_DATA: usize = 64 * 1024;
 
 /// A block id: the tagged BLAKE3 hash of the header's canonical bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct BlockId(pub Hash);
 

@@ -93,7 +93,9 @@ impl Genesis {
 
     /// The sum of the allocations.
     pub fn total(&self) -> Result<Amount, GenesisError> {
-        Ok(Amount::checked_sum(self.allocations.iter().map(|a| a.amount))?)
+        Ok(Amount::checked_sum(
+            self.allocations.iter().map(|a| a.amount),
+        )?)
     }
 
     /// The checked initial balances: addresses parse, no duplicates, no zeros, cap respected.

@@ -185,7 +185,11 @@ impl Mempool {
         let cost = tx.max_cost()?;
         // The sender must afford every pending transaction up to and including this one.
         let mut needed = cost;
-        for (_, other) in pending.into_iter().flatten().filter(|(n, _)| **n < tx.nonce) {
+        for (_, other) in pending
+            .into_iter()
+            .flatten()
+            .filter(|(n, _)| **n < tx.nonce)
+        {
             if let Some(e) = self.entries.get(other) {
                 needed = needed.checked_add(e.cost).map_err(TxError::from)?;
             }
@@ -206,7 +210,10 @@ impl Mempool {
             self.remove_one(&sender, tx.nonce, &old);
         }
         self.by_rate.insert(rate);
-        self.by_sender.entry(sender).or_default().insert(tx.nonce, id);
+        self.by_sender
+            .entry(sender)
+            .or_default()
+            .insert(tx.nonce, id);
         self.bytes += size;
         self.entries.insert(
             id,
@@ -342,7 +349,10 @@ impl Mempool {
         let mut cursor: BTreeMap<Address, (u64, Amount)> = BTreeMap::new();
         for (sender, queue) in &self.by_sender {
             let account = state.account(sender);
-            if let Some(e) = queue.get(&account.nonce).and_then(|id| self.entries.get(id)) {
+            if let Some(e) = queue
+                .get(&account.nonce)
+                .and_then(|id| self.entries.get(id))
+            {
                 heap.push((e.rate, *sender));
                 cursor.insert(*sender, (account.nonce, account.balance));
             }

@@ -170,8 +170,12 @@ impl Transaction {
     pub fn check(&self, params: &ChainParams) -> Result<(), TxError> {
         self.check_stateless(params, codec::encoded_len(self)?)?;
         let payload = self.signing_payload()?;
-        self.sender
-            .verify(Domain::TRANSACTION, self.chain_id, &payload, &self.signature)?;
+        self.sender.verify(
+            Domain::TRANSACTION,
+            self.chain_id,
+            &payload,
+            &self.signature,
+        )?;
         Ok(())
     }
 

@@ -106,7 +106,10 @@ impl RedbStore {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(db_err(e)),
         };
-        Ok(table.get(height).map_err(db_err)?.map(|v| v.value().to_vec()))
+        Ok(table
+            .get(height)
+            .map_err(db_err)?
+            .map(|v| v.value().to_vec()))
     }
 
     /// Overwrites the schema version (for tests of version handling).
@@ -137,13 +140,10 @@ impl Store for RedbStore {
             let table = txn.open_table(ACCOUNTS).map_err(db_err)?;
             for row in table.iter().map_err(db_err)? {
                 let (k, v) = row.map_err(db_err)?;
-                let addr: [u8; 20] =
-                    k.value()
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt {
-                            what: "account key",
-                            source: flux_core::error::CodecError::Truncated,
-                        })?;
+                let addr: [u8; 20] = k.value().try_into().map_err(|_| StoreError::Corrupt {
+                    what: "account key",
+                    source: flux_core::error::CodecError::Truncated,
+                })?;
                 let account: Account = decode("account", v.value())?;
                 accounts.insert(Address::from_bytes(addr), account);
             }

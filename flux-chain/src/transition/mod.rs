@@ -103,7 +103,10 @@ pub fn build_block(
     consensus: Vec<u8>,
     txs: Vec<Transaction>,
 ) -> Result<Block, BlockError> {
-    let ids = txs.iter().map(Transaction::id).collect::<Result<Vec<_>, _>>()?;
+    let ids = txs
+        .iter()
+        .map(Transaction::id)
+        .collect::<Result<Vec<_>, _>>()?;
     let mut header = Header {
         chain_id: state.params().chain_id,
         height: state.tip().height + 1,
@@ -234,8 +237,11 @@ fn execute(
     let mut receipts = Vec::with_capacity(txs.len());
     let mut fees = Amount::ZERO;
     for (index, (tx, p)) in txs.iter().zip(&prepared).enumerate() {
-        let receipt = apply_tx(&mut overlay, tx, p)
-            .map_err(|source| BlockError::Tx { index, id: p.id, source })?;
+        let receipt = apply_tx(&mut overlay, tx, p).map_err(|source| BlockError::Tx {
+            index,
+            id: p.id,
+            source,
+        })?;
         fees = fees.checked_add(tx.fee)?;
         receipts.push(receipt);
     }
@@ -274,7 +280,11 @@ fn execute(
 }
 
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
-fn apply_tx(overlay: &mut Overlay<'_>, tx: &Transaction, p: &Prepared) -> Result<TxReceipt, TxError> {
+fn apply_tx(
+    overlay: &mut Overlay<'_>,
+    tx: &Transaction,
+    p: &Prepared,
+) -> Result<TxReceipt, TxError> {
     let mut account = overlay.get(&p.sender);
     if tx.nonce != account.nonce {
         return Err(TxError::BadNonce {
