@@ -26,6 +26,27 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print the protocol parameters of a network preset.
     Params(NetworkArg),
+    /// Print the emission schedule at a height (subsidy, split, supply); optionally chart it.
+    Tokenomics(TokenomicsArgs),
+    /// Print the node tier table (collateral, minimum hardware, vote weight, reserve).
+    Tiers(NetworkArg),
+}
+
+/// `flux tokenomics ...`
+#[derive(Debug, Args)]
+pub struct TokenomicsArgs {
+    /// The network preset whose schedule to use.
+    #[command(flatten)]
+    pub network: NetworkArg,
+    /// Block height to report (0 is genesis, which mints nothing).
+    #[arg(long, default_value_t = 1)]
+    pub height: u64,
+    /// Also write an SVG chart of supply and yearly split to this file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+    /// Years the chart covers.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub years: u64,
 }
 
 /// `flux keys ...`

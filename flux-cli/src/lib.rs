@@ -15,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -70,6 +71,14 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             network,
         }) => commands::keys::show(out, &file, secret, network.network.into()),
         Command::Params(network) => commands::params::run(out, network.network.into()),
+        Command::Tokenomics(args) => commands::tokenomics::run(
+            out,
+            args.network.network.into(),
+            args.height,
+            args.chart.as_deref(),
+            args.years,
+        ),
+        Command::Tiers(network) => commands::tiers::run(out, network.network.into()),
     }
 }
 

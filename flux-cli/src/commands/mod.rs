@@ -3,3 +3,5 @@
 
 pub mod keys;
 pub mod params;
+pub mod tiers;
+pub mod tokenomics;
