@@ -140,6 +140,17 @@ impl Transaction {
         TxId(TX_ID.hash(bytes))
     }
 
+    /// The signed payload within the transaction's canonical bytes: the fields come first and
+    /// the signature last, so the payload is the encoding minus the signature's.
+    pub fn payload_of_bytes<'b>(&self, bytes: &'b [u8]) -> Result<&'b [u8], CodecError> {
+        let sig_len = codec::encoded_len(&self.signature)? as usize;
+        bytes
+            .len()
+            .checked_sub(sig_len)
+            .map(|end| &bytes[..end])
+            .ok_or(CodecError::Truncated)
+    }
+
     /// The sender's address.
     pub fn sender_address(&self) -> Address {
         Address::from_public_key(&self.sender)
@@ -185,5 +196,29 @@ impl Transaction {
             TxKind::Transfer(t) => t.amount,
         };
         Ok(self.fee.checked_add(moved)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flux_core::crypto::Scheme;
+
+    #[test]
+    fn payload_is_the_encoding_without_the_signature() {
+        for scheme in [Scheme::Ed25519, Scheme::Secp256k1] {
+            let key = SecretKey::from_bytes(scheme, &[4; 32]).unwrap();
+            let kind = TxKind::Transfer(Transfer {
+                to: Address::from_bytes([1; 20]),
+                amount: Amount::ONE_FLUX,
+            });
+            let tx = Transaction::sign(&key, ChainId::DEVNET, 7, Amount::ZERO, kind).unwrap();
+            let bytes = codec::encode(&tx).unwrap();
+            assert_eq!(
+                tx.payload_of_bytes(&bytes).unwrap(),
+                tx.signing_payload().unwrap().as_slice()
+            );
+            assert_eq!(tx.id().unwrap(), Transaction::id_of_bytes(&bytes));
+        }
     }
 }

@@ -2,7 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
 
-use flux_core::crypto::{BatchItem, Domain, PublicKey, Scheme, SecretKey, Signature, verify_batch};
+use flux_core::crypto::{
+    BatchItem, Domain, PublicKey, Scheme, SecretKey, Signature, verify_batch,
+    verify_batch_committed,
+};
 use flux_core::error::SignatureError;
 use flux_core::params::ChainId;
 use proptest::prelude::*;
@@ -74,6 +77,8 @@ proptest! {
             })
             .collect();
         let items: Vec<BatchItem<'_>> = (0..n).map(|i| item(&pks[i], &sigs[i], &msgs[i])).collect();
+        let commitment = flux_core::Hash::digest(&(n as u64).to_le_bytes());
+        prop_assert_eq!(verify_batch(&items).is_ok(), verify_batch_committed(&items, &commitment).is_ok());
         match bad[..n].iter().position(|b| *b) {
             None => prop_assert_eq!(verify_batch(&items), Ok(())),
             Some(first) => {

@@ -3,6 +3,8 @@
 //! Every harness asserts an invariant after parsing, so a fuzzer finds wrong answers, not only
 //! crashes.
 
+pub mod chain;
+
 use flux_core::crypto::{BatchItem, Domain, PublicKey, Signature, verify_batch};
 use flux_core::params::{ChainId, ChainParams, Network};
 use flux_core::tier::{Resources, Tier};

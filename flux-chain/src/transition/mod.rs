@@ -14,7 +14,7 @@ mod overlay;
 pub mod reward;
 pub mod transfer;
 
-use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch};
+use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch_committed};
 use flux_core::error::SignatureError;
 use flux_core::{Address, Amount, codec};
 use serde::{Deserialize, Serialize};
@@ -168,7 +168,9 @@ fn check_header(state: &State, header: &Header, tx_count: usize) -> Result<(), B
 struct Prepared {
     id: TxId,
     sender: Address,
-    payload: Vec<u8>,
+    /// The canonical bytes; the signed payload is `bytes[..payload_len]`.
+    bytes: Vec<u8>,
+    payload_len: usize,
 }
 
 fn execute(
@@ -189,11 +191,15 @@ fn execute(
         size += bytes.len() as u64;
         tx.check_stateless(params, bytes.len() as u64)
             .map_err(tx_err)?;
-        let payload = tx.signing_payload().map_err(|e| tx_err(e.into()))?;
+        let payload_len = tx
+            .payload_of_bytes(&bytes)
+            .map_err(|e| tx_err(e.into()))?
+            .len();
         prepared.push(Prepared {
             id,
             sender: tx.sender_address(),
-            payload,
+            bytes,
+            payload_len,
         });
     }
     if size > params.limits.max_block_bytes {
@@ -211,19 +217,20 @@ fn execute(
         });
     }
 
-    // Every signature, in one batch.
+    // Every signature, in one batch. The transaction root commits to every transaction's full
+    // bytes (key, payload with chain id, signature), so it seeds the batch coefficients.
     let items: Vec<BatchItem<'_>> = txs
         .iter()
         .zip(&prepared)
         .map(|(tx, p)| BatchItem {
             domain: Domain::TRANSACTION,
             chain_id: tx.chain_id,
-            message: &p.payload,
+            message: &p.bytes[..p.payload_len],
             public_key: &tx.sender,
             signature: &tx.signature,
         })
         .collect();
-    verify_batch(&items).map_err(|e| match e {
+    verify_batch_committed(&items, &computed).map_err(|e| match e {
         SignatureError::BatchItem { index, source } => BlockError::Tx {
             index,
             id: ids[index],

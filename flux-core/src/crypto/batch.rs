@@ -63,7 +63,26 @@ impl BatchItem<'_> {
 /// # Ok::<(), SignatureError>(())
 /// ```
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
-    if fast_path(items) {
+    verify(items, None)
+}
+
+/// [`verify_batch`] with the batch's random coefficients drawn from `commitment` instead of a
+/// hash of every item.
+///
+/// Contract: `commitment` must be a collision-resistant hash that commits to every item's key,
+/// signature, message, domain and chain id, computed before verification (e.g. a block's
+/// transaction root, whose leaves hash each transaction's full bytes). Anything weaker lets an
+/// attacker choose messages after seeing the coefficients. It saves hashing every message a
+/// second time when such a commitment exists anyway.
+pub fn verify_batch_committed(
+    items: &[BatchItem<'_>],
+    commitment: &crate::Hash,
+) -> Result<(), SignatureError> {
+    verify(items, Some(commitment))
+}
+
+fn verify(items: &[BatchItem<'_>], commitment: Option<&crate::Hash>) -> Result<(), SignatureError> {
+    if fast_path(items, commitment) {
         return Ok(());
     }
     for (index, item) in items.iter().enumerate() {
@@ -77,20 +96,27 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Result<(), SignatureError> {
 }
 
 /// True when every item verifies.
-fn fast_path(items: &[BatchItem<'_>]) -> bool {
+fn fast_path(items: &[BatchItem<'_>], commitment: Option<&crate::Hash>) -> bool {
     let mut batch = ed25519_consensus::batch::Verifier::new();
     let mut transcript = Hasher::new("flux/batch-verify/v1");
     transcript.update(&(items.len() as u64).to_le_bytes());
+    if let Some(c) = commitment {
+        transcript.update(&[1]).update(c.as_bytes());
+    } else {
+        transcript.update(&[0]);
+    }
     let mut ed_count = 0usize;
     for item in items {
         match (item.public_key, item.signature) {
             (PublicKey::Ed25519(key), Signature::Ed25519(sig)) => {
                 let bytes = signing_bytes(item.domain, item.chain_id, item.message);
-                transcript
-                    .update(key)
-                    .update(sig)
-                    .update(&(bytes.len() as u64).to_le_bytes())
-                    .update(&bytes);
+                if commitment.is_none() {
+                    transcript
+                        .update(key)
+                        .update(sig)
+                        .update(&(bytes.len() as u64).to_le_bytes())
+                        .update(&bytes);
+                }
                 let key = ed25519_consensus::VerificationKeyBytes::from(*key);
                 batch.queue((key, ed25519_consensus::Signature::from(*sig), &bytes));
                 ed_count += 1;

@@ -29,6 +29,6 @@ mod batch;
 mod keys;
 mod signature;
 
-pub use batch::{BatchItem, verify_batch};
+pub use batch::{BatchItem, verify_batch, verify_batch_committed};
 pub use keys::{PublicKey, Scheme, SecretKey};
 pub use signature::{Domain, Signature, signing_bytes};

@@ -1,0 +1,121 @@
+//! The mempool: what `select` returns is always a valid block; bounds, replacement, eviction.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{address, genesis, keys, transfer};
+use flux_chain::error::MempoolError;
+use flux_chain::mempool::{Mempool, MempoolConfig};
+use flux_chain::transition::{apply_block, build_block};
+use flux_core::{Address, codec};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn selection_is_always_a_valid_block(
+        ops in proptest::collection::vec((0usize..5, 0u64..6, 0u64..5_000, 1u64..400_000_000_000), 1..60),
+        max_txs in 3usize..40,
+    ) {
+        let ks = keys(5);
+        let g = genesis(&ks, 2_000);
+        let mut state = g.state().unwrap();
+        let mut pool = Mempool::new(MempoolConfig { max_txs, max_bytes: 64 * 1024 });
+        let mut time = g.timestamp_ms;
+        for (step, (from, nonce, fee, amount)) in ops.into_iter().enumerate() {
+            let tx = transfer(&ks[from], nonce, fee, Address::from_bytes([3; 20]), amount);
+            let _ = pool.insert(tx, &state); // refusals are fine; their reasons are tested below
+            prop_assert!(pool.len() <= max_txs);
+            if step % 7 == 6 {
+                let txs = pool.select(&state, 1_000);
+                time += 1_000;
+                let block = build_block(&state, ks[0].public_key(), time, vec![], txs);
+                prop_assert!(block.is_ok(), "selection was not a valid block: {:?}", block.err());
+                let block = block.unwrap();
+                let (diff, _) = apply_block(&state, &block).unwrap();
+                state.commit(diff);
+                pool.prune(&state);
+                for tx in &block.txs {
+                    prop_assert!(!pool.contains(&tx.id().unwrap()));
+                }
+            }
+        }
+        let held: u64 = pool.select(&state, usize::MAX).iter().map(|t| codec::encoded_len(t).unwrap()).sum();
+        prop_assert!(held <= pool.bytes());
+    }
+}
+
+#[test]
+fn admission_reasons() {
+    let ks = keys(2);
+    let g = genesis(&ks, 10);
+    let state = g.state().unwrap();
+    let to = address(&ks[1]);
+    let mut pool = Mempool::new(MempoolConfig::default());
+    let id = pool.insert(transfer(&ks[0], 0, 10, to, 5), &state).unwrap();
+    assert_eq!(
+        pool.insert(transfer(&ks[0], 0, 10, to, 5), &state),
+        Err(MempoolError::Duplicate(id))
+    );
+    assert!(matches!(
+        pool.insert(transfer(&ks[0], 2, 10, to, 5), &state),
+        Err(MempoolError::NonceGap {
+            expected: 1,
+            found: 2
+        })
+    ));
+    assert!(matches!(
+        pool.insert(transfer(&ks[0], 0, 10, to, 6), &state),
+        Err(MempoolError::ReplacementFeeTooLow { .. })
+    ));
+    assert!(matches!(
+        pool.insert(transfer(&ks[0], 1, 0, to, 10 * flux_core::COIN), &state),
+        Err(MempoolError::InsufficientBalance { .. })
+    ));
+    let mut forged = transfer(&ks[0], 1, 10, to, 5);
+    forged.fee = flux_core::Amount::from_base_units(11);
+    assert!(matches!(
+        pool.insert(forged, &state),
+        Err(MempoolError::Invalid(_))
+    ));
+    // A dearer replacement is taken and the old one is gone.
+    let new = pool.insert(transfer(&ks[0], 0, 11, to, 5), &state).unwrap();
+    assert!(pool.contains(&new) && !pool.contains(&id));
+    assert_eq!(pool.len(), 1);
+}
+
+#[test]
+fn full_pool_evicts_the_lowest_fee_rate() {
+    let ks = keys(4);
+    let g = genesis(&ks, 10);
+    let state = g.state().unwrap();
+    let to = Address::from_bytes([1; 20]);
+    let mut pool = Mempool::new(MempoolConfig {
+        max_txs: 3,
+        max_bytes: 1 << 20,
+    });
+    let low = pool
+        .insert(transfer(&ks[0], 0, 100, to, 1), &state)
+        .unwrap();
+    pool.insert(transfer(&ks[1], 0, 200, to, 1), &state)
+        .unwrap();
+    pool.insert(transfer(&ks[2], 0, 300, to, 1), &state)
+        .unwrap();
+    assert_eq!(
+        pool.insert(transfer(&ks[3], 0, 50, to, 1), &state),
+        Err(MempoolError::Full)
+    );
+    let high = pool
+        .insert(transfer(&ks[3], 0, 400, to, 1), &state)
+        .unwrap();
+    assert!(pool.contains(&high) && !pool.contains(&low));
+    assert_eq!(pool.len(), 3);
+    // Highest fee first.
+    let fees: Vec<u64> = pool
+        .select(&state, 10)
+        .iter()
+        .map(|t| t.fee.base_units())
+        .collect();
+    assert_eq!(fees, vec![400, 300, 200]);
+}
