@@ -14,7 +14,7 @@ type Batch = Vec<(Hash, Option<Hash>)>;
 /// Keys from a small pool so batches collide, remove and re-insert. Odd indices are sparse keys
 /// that share long prefixes (exercising branches that skip many bits); even ones are uniform.
 fn key(index: u8) -> Hash {
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         Hash::tagged("flux/test/key/v1", &[index])
     } else {
         let mut k = [0u8; 32];

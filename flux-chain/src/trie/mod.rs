@@ -4,7 +4,7 @@
 //! holds only the header, that a key has a given value hash there, or is absent.
 //!
 //! # Shape
-//! Keys are [`Hash`]es (callers derive them with `Hash::tagged`, so they are uniformly spread)
+//! Keys are [`Hash`](struct@Hash)es (callers derive them with `Hash::tagged`, so they are uniformly spread)
 //! and values are 32-byte value hashes of the entries' canonical bytes. The trie is a compressed
 //! binary radix tree: a leaf holds `(key, value_hash)`; a branch holds the index of the first bit
 //! (0..=255, MSB-first over the key bytes) at which its two subtrees differ, keys with a 0 there
@@ -18,16 +18,16 @@
 //! - the empty trie: [`EMPTY_ROOT`] (`Hash::ZERO`).
 //!
 //! # Persistence and cost
-//! Nodes are immutable and linked by `Arc`; each caches its hash, computed once when it is
-//! created. [`Trie::update`] returns a new trie that shares every untouched subtree with the old
+//! Nodes are immutable; branches are linked by `Arc` and leaves are small boxed copies. Each node
+//! caches its hash, computed once when it is created. [`Trie::update`] returns a new trie that shares every untouched subtree with the old
 //! one, which stays valid: a block that fails validation simply keeps the old trie, and cloning a
 //! trie is O(1). A batch is applied in one recursive pass over its sorted changes, so each new
 //! branch is built and hashed once even when thousands of changes share the upper paths: a block
 //! costs in proportion to what it changes (about `changes × (log2(n) − log2(changes) + 2)`
 //! hashes), not to the size of the state.
 //!
-//! Memory: a branch is 72 bytes plus the `Arc` counts (88), a leaf 96 plus 16 (112), so with the
-//! allocator's rounding about 96 + 128 = 224 bytes per key.
+//! Memory: a branch is 72 bytes plus the `Arc` counts (88), a leaf 96, so with the allocator's
+//! rounding (glibc: +8, to a multiple of 16) about 96 + 112 = 208 bytes per key.
 //!
 //! ```
 //! use flux_chain::trie::Trie;

@@ -207,7 +207,7 @@ fn batches_match_the_reference_and_share_untouched_nodes() {
         same.root
             .as_ref()
             .unwrap()
-            .ptr_eq(trie.root.as_ref().unwrap())
+            .same_as(trie.root.as_ref().unwrap())
     );
 }
 
