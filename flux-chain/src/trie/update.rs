@@ -8,11 +8,10 @@
 //! above it only tested some of those. A change that reached a branch by following the tested
 //! bits may still differ from the branch's keys at a skipped bit; it then belongs *beside* the
 //! branch, not below it. Deciding this needs one key of the branch's subtree (its
-//! "representative"). Storing one in every branch would cost 32 bytes per key, so `apply`
-//! carries one down instead: the leaf reached by following the first change's bits is a key of
-//! every branch on that path, and a fresh descent is needed only where the changes fork to the
-//! side the representative is not on. Those descents visit the nodes the recursion visits next
-//! anyway, so they cost little beyond warming the cache.
+//! "representative"). Storing one in every branch would cost 32 bytes per key, so instead the
+//! batch first finds, for every change, the leaf its bits lead to (`descend_all`, walks run in
+//! lockstep so their cache misses overlap); the leaf of the first change that reaches a branch
+//! is a key of that branch.
 
 use flux_core::Hash;
 use std::cmp::Ordering;
