@@ -174,13 +174,13 @@ impl Mempool {
             });
         }
         let replaced = pending.and_then(|p| p.get(&tx.nonce)).copied();
-        if let Some(old) = replaced.and_then(|old| self.entries.get(&old)) {
-            if tx.fee <= old.tx.fee {
-                return Err(MempoolError::ReplacementFeeTooLow {
-                    pending: old.tx.fee,
-                    offered: tx.fee,
-                });
-            }
+        if let Some(old) = replaced.and_then(|old| self.entries.get(&old))
+            && tx.fee <= old.tx.fee
+        {
+            return Err(MempoolError::ReplacementFeeTooLow {
+                pending: old.tx.fee,
+                offered: tx.fee,
+            });
         }
         let cost = tx.max_cost()?;
         // The sender must afford every pending transaction up to and including this one.

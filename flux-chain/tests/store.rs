@@ -166,7 +166,7 @@ fn check_consistent(path: &Path, replay: &mut State, ks: &[SecretKey]) -> u64 {
     // And it is exactly the state the deterministic chain has at that height.
     while replay.tip().height < height {
         let b = next_block(replay, ks);
-        let (diff, _) = flux_chain::transition::apply_block(&replay, &b).unwrap();
+        let (diff, _) = flux_chain::transition::apply_block(replay, &b).unwrap();
         replay.commit(diff);
     }
     assert_eq!(replay.state_root(), state.state_root());

@@ -8,7 +8,7 @@ use flux_chain::error::BlockError;
 use flux_chain::genesis::{Allocation, Genesis};
 use flux_chain::state::State;
 use flux_chain::transition::{Payee, apply_block, build_block};
-use flux_chain::tx::{Transaction, TxKind, Transfer};
+use flux_chain::tx::{Transaction, Transfer, TxKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount, ChainId, Network};
 use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
@@ -60,12 +60,29 @@ fn random_tx(u: &mut Unstructured<'_>, world: &World) -> ArbResult<Transaction> 
     } else {
         Address::from_public_key(&world.keys[u.choose_index(world.keys.len())?].public_key())
     };
-    let amount = if u.ratio(1, 8)? { u.arbitrary()? } else { u.int_in_range(0..=2_000_000_000_000)? };
-    let fee = if u.ratio(1, 8)? { u.arbitrary()? } else { u.int_in_range(0..=10_000)? };
+    let amount = if u.ratio(1, 8)? {
+        u.arbitrary()?
+    } else {
+        u.int_in_range(0..=2_000_000_000_000)?
+    };
+    let fee = if u.ratio(1, 8)? {
+        u.arbitrary()?
+    } else {
+        u.int_in_range(0..=10_000)?
+    };
     let nonce = u.int_in_range(0..=3)?;
-    let kind = TxKind::Transfer(Transfer { to, amount: Amount::from_base_units(amount) });
-    let mut tx = Transaction::sign(key, ChainId::DEVNET, nonce, Amount::from_base_units(fee), kind)
-        .expect("encodes");
+    let kind = TxKind::Transfer(Transfer {
+        to,
+        amount: Amount::from_base_units(amount),
+    });
+    let mut tx = Transaction::sign(
+        key,
+        ChainId::DEVNET,
+        nonce,
+        Amount::from_base_units(fee),
+        kind,
+    )
+    .expect("encodes");
     if u.ratio(1, 16)? {
         tx.nonce ^= 1; // breaks the signature
     }
@@ -77,10 +94,14 @@ fn random_tx(u: &mut Unstructured<'_>, world: &World) -> ArbResult<Transaction> 
 pub fn apply_random_block(data: &[u8]) {
     let world = &*WORLD;
     let mut u = Unstructured::new(data);
-    let Ok(n) = u.int_in_range(0..=12u8) else { return };
+    let Ok(n) = u.int_in_range(0..=12u8) else {
+        return;
+    };
     let mut txs = Vec::new();
     for _ in 0..n {
-        let Ok(tx) = random_tx(&mut u, world) else { return };
+        let Ok(tx) = random_tx(&mut u, world) else {
+            return;
+        };
         txs.push(tx);
     }
     let proposer = world.keys[0].public_key();
@@ -96,9 +117,17 @@ pub fn apply_random_block(data: &[u8]) {
                 .sum();
             let mut after = state.clone();
             after.commit(diff);
-            let held: u64 = after.accounts().values().map(|a| a.balance.base_units()).sum::<u64>()
+            let held: u64 = after
+                .accounts()
+                .values()
+                .map(|a| a.balance.base_units())
+                .sum::<u64>()
                 + after.ledger().work_pool.base_units();
-            assert_eq!(held, state.ledger().supply.base_units() + minted, "value not conserved");
+            assert_eq!(
+                held,
+                state.ledger().supply.base_units() + minted,
+                "value not conserved"
+            );
             assert_eq!(held, after.ledger().supply.base_units());
             // Mutate one header byte: never a panic.
             if let Ok(pos) = u.arbitrary::<u8>() {

@@ -67,13 +67,13 @@ impl RedbStore {
     pub fn open(path: impl AsRef<Path>) -> Result<RedbStore, StoreError> {
         let db = Database::create(path).map_err(db_err)?;
         let store = RedbStore { db };
-        if let Some(found) = store.schema_version()? {
-            if found != SCHEMA_VERSION {
-                return Err(StoreError::SchemaVersion {
-                    found,
-                    supported: SCHEMA_VERSION,
-                });
-            }
+        if let Some(found) = store.schema_version()?
+            && found != SCHEMA_VERSION
+        {
+            return Err(StoreError::SchemaVersion {
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         Ok(store)
     }
