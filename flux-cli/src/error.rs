@@ -70,4 +70,22 @@ pub enum CliError {
     /// Writing to standard output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// The emission schedule refused the parameters.
+    #[error(transparent)]
+    Tokenomics(#[from] flux_core::error::TokenomicsError),
+    /// An amount computation overflowed.
+    #[error(transparent)]
+    Amount(#[from] flux_core::error::AmountError),
+    /// The chart could not be drawn.
+    #[error("cannot draw the chart: {0}")]
+    Chart(#[from] crate::chart::ChartError),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    WriteFile {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -47,7 +47,7 @@ pub fn run<W: Write>(out: &mut Output<W>, network: Network) -> Result<(), CliErr
                 ram_mb: min.resources.ram_mb,
                 ssd_gb: min.resources.ssd_gb,
                 bandwidth_mbps: min.resources.bandwidth_mbps,
-                vote_weight: t.vote_weight(&p).map_err(std::io::Error::other)?,
+                vote_weight: t.vote_weight(&p)?,
                 reserve: t.reserve(&p),
             })
         })

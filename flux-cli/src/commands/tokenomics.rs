@@ -46,9 +46,9 @@ pub fn run<W: Write>(
     years: u64,
 ) -> Result<(), CliError> {
     let p = ChainParams::for_network(network);
-    let genesis_supply = preset_genesis_supply(&p).map_err(std::io::Error::other)?;
+    let genesis_supply = preset_genesis_supply(&p)?;
     let minted = subsidy(height, &p);
-    let parts = split(minted, &p).map_err(std::io::Error::other)?;
+    let parts = split(minted, &p)?;
     if let Some(path) = chart {
         write_chart(&p, genesis_supply, years, path)?;
     }
@@ -102,7 +102,7 @@ fn write_chart(
     years: u64,
     path: &Path,
 ) -> Result<(), CliError> {
-    let summary = yearly_summary(years, genesis_supply, p).map_err(std::io::Error::other)?;
+    let summary = yearly_summary(years, genesis_supply, p)?;
     let title = format!(
         "flux {}: emission over {years} years (genesis {} FLUX)",
         p.network, genesis_supply
@@ -115,8 +115,10 @@ fn write_chart(
         years: &summary,
     }
     .render_svg()
-    .map_err(std::io::Error::other)?;
-    std::fs::write(path, svg)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    ?;
+    std::fs::write(path, svg).map_err(|source| CliError::WriteFile {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok(())
 }
