@@ -114,8 +114,7 @@ fn write_chart(
         final_supply: supply_at(u64::MAX, genesis_supply, p),
         years: &summary,
     }
-    .render_svg()
-    ?;
+    .render_svg()?;
     std::fs::write(path, svg).map_err(|source| CliError::WriteFile {
         path: path.to_owned(),
         source,
