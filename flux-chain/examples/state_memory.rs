@@ -40,7 +40,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         block_id: Default::default(),
         timestamp_ms: 0,
     };
-    let mut state = State::from_parts(Arc::new(ChainParams::devnet()), accounts, ledger, tip)?;
+    let mut state = State::from_parts(
+        Arc::new(ChainParams::devnet()),
+        accounts,
+        Default::default(),
+        ledger,
+        tip,
+        Default::default(),
+    )?;
     let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?.public_key();
     let block = build_block(&state, proposer, 1_000, vec![], vec![])?;
     let (diff, _) = apply_block(&state, &block)?;

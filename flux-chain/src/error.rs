@@ -51,6 +51,17 @@ pub enum TxError {
     /// A transfer of nothing.
     #[error("transfer amount must be positive")]
     ZeroAmount,
+    /// A confirm with too many attestations.
+    #[error("{count} attestations, at most {max}")]
+    TooManyAttestations {
+        /// How many.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A node rule is broken.
+    #[error(transparent)]
+    Node(#[from] flux_nodes::error::NodeError),
     /// An amount computation overflowed (e.g. a balance above u64).
     #[error(transparent)]
     Amount(#[from] AmountError),
@@ -145,6 +156,9 @@ pub enum BlockError {
         #[source]
         source: TxError,
     },
+    /// A node deadline could not be applied (a registry inconsistency; never expected).
+    #[error("node deadlines: {0}")]
+    Deadlines(TxError),
     /// Batch signature verification failed without naming a transaction (never expected).
     #[error("signature batch failed: {0}")]
     Signatures(SignatureError),
@@ -278,6 +292,15 @@ pub enum StoreError {
         #[source]
         source: CodecError,
     },
+    /// A block the store should hold is missing.
+    #[error("stored block {height} is missing")]
+    MissingBlock {
+        /// Its height.
+        height: u64,
+    },
+    /// The stored node entries do not form a registry.
+    #[error("stored node registry: {0}")]
+    Registry(flux_nodes::error::NodeError),
     /// The stored state does not match the last stored header.
     #[error("stored state root {computed} does not match the tip header's {expected}")]
     Inconsistent {

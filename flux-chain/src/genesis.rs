@@ -134,11 +134,14 @@ impl Genesis {
             block_id: self.id()?,
             timestamp_ms: self.timestamp_ms,
         };
+        let recent = imbl::OrdMap::unit(0, tip.block_id);
         Ok(State::from_parts(
             Arc::new(self.params()),
             accounts,
+            flux_nodes::registry::Registry::new(),
             ledger,
             tip,
+            recent,
         )?)
     }
 }

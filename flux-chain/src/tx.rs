@@ -11,10 +11,14 @@
 use core::fmt;
 use std::sync::LazyLock;
 
+use flux_core::Tier;
 use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
+use flux_core::tier::Hardware;
 use flux_core::{Address, Amount, ChainId, ChainParams, Hash, codec};
+use flux_nodes::attestation::BenchmarkEvidence;
+use flux_nodes::node::{Geolocation, NodeId, check_endpoint};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
@@ -41,12 +45,66 @@ pub struct Transfer {
     pub amount: Amount,
 }
 
+/// Registers a FluxNode: the sender (owner) bonds exactly the tier's collateral.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeStart {
+    /// The node's Ed25519 operator key (it signs confirms and attestations).
+    pub operator: PublicKey,
+    /// The tier.
+    pub tier: Tier,
+    /// The collateral to bond: exactly the tier's.
+    pub collateral: Amount,
+    /// `host:port`.
+    pub endpoint: String,
+    /// `CONTINENT_COUNTRY[_REGION]`.
+    pub geolocation: Geolocation,
+    /// Declared hardware (must meet the tier's minimum).
+    pub declared: Hardware,
+}
+
+/// Confirms a node (first confirm or keep-alive), sent by its operator key, with the peers'
+/// benchmark attestations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeConfirm {
+    /// The node.
+    pub node: NodeId,
+    /// The attested benchmark.
+    pub evidence: BenchmarkEvidence,
+}
+
+/// Changes a node's endpoint, sent by its operator key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeUpdateEndpoint {
+    /// The node.
+    pub node: NodeId,
+    /// The new `host:port`.
+    pub endpoint: String,
+}
+
+/// Starts a node's exit, sent by its owner: the collateral returns after unbonding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeExit {
+    /// The node.
+    pub node: NodeId,
+}
+
+/// Most attestations a confirm may carry.
+pub const MAX_ATTESTATIONS: usize = 64;
+
 /// What a transaction does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum TxKind {
     /// A payment.
     Transfer(Transfer),
+    /// Register a node.
+    NodeStart(NodeStart),
+    /// Confirm a node.
+    NodeConfirm(NodeConfirm),
+    /// Change a node's endpoint.
+    NodeUpdateEndpoint(NodeUpdateEndpoint),
+    /// Exit a node.
+    NodeExit(NodeExit),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -173,7 +231,16 @@ impl Transaction {
         }
         match &self.kind {
             TxKind::Transfer(t) if t.amount.is_zero() => Err(TxError::ZeroAmount),
-            TxKind::Transfer(_) => Ok(()),
+            TxKind::Transfer(_) | TxKind::NodeExit(_) => Ok(()),
+            TxKind::NodeStart(s) => Ok(check_endpoint(&s.endpoint)?),
+            TxKind::NodeUpdateEndpoint(u) => Ok(check_endpoint(&u.endpoint)?),
+            TxKind::NodeConfirm(c) if c.evidence.attestations.len() > MAX_ATTESTATIONS => {
+                Err(TxError::TooManyAttestations {
+                    count: c.evidence.attestations.len(),
+                    max: MAX_ATTESTATIONS,
+                })
+            }
+            TxKind::NodeConfirm(_) => Ok(()),
         }
     }
 
@@ -194,6 +261,10 @@ impl Transaction {
     pub fn max_cost(&self) -> Result<Amount, TxError> {
         let moved = match &self.kind {
             TxKind::Transfer(t) => t.amount,
+            TxKind::NodeStart(s) => s.collateral,
+            TxKind::NodeConfirm(_) | TxKind::NodeUpdateEndpoint(_) | TxKind::NodeExit(_) => {
+                Amount::ZERO
+            }
         };
         Ok(self.fee.checked_add(moved)?)
     }

@@ -16,8 +16,7 @@ use proptest::prelude::*;
 
 /// Sum of balances plus the pools: must equal the ledger's supply.
 fn total_held(state: &State) -> Amount {
-    let balances = Amount::checked_sum(state.accounts().values().map(|a| a.balance)).unwrap();
-    balances.checked_add(state.ledger().work_pool).unwrap()
+    state.total_held().unwrap()
 }
 
 /// One random action: sender index, recipient index (or a fresh address), amount, fee, nonce skew.
@@ -131,7 +130,14 @@ proptest! {
         accounts.insert(holder, Account { balance: start, nonce: 0 });
         let tip = Tip { height: 0, block_id: Default::default(), timestamp_ms: 0 };
         let ledger = Ledger { supply: start, work_pool: Amount::ZERO };
-        let mut state = State::from_parts(Arc::new(params), accounts, ledger, tip).unwrap();
+        let mut state = State::from_parts(
+            Arc::new(params),
+            accounts,
+            Default::default(),
+            ledger,
+            tip,
+            Default::default(),
+        ).unwrap();
         let proposer = keys(1)[0].public_key();
         for i in 0..blocks {
             let block = build_block(&state, proposer, 1_000 * (i as u64 + 1), vec![], vec![]).unwrap();

@@ -30,6 +30,26 @@ pub enum Command {
     Tokenomics(TokenomicsArgs),
     /// Print the node tier table (collateral, minimum hardware, vote weight, reserve).
     Tiers(NetworkArg),
+    /// Benchmark this machine (CPU, RAM, disk) and say which node tiers it meets.
+    Bench(BenchArgs),
+}
+
+/// `flux bench ...`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The network preset whose tier minima to check.
+    #[command(flatten)]
+    pub network: NetworkArg,
+    /// Directory whose filesystem to measure (free space, write speed); default: the system
+    /// temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// MiB the disk write test writes (and fsyncs).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub disk_mb: u64,
+    /// Declared bandwidth in Mbit/s (not measured locally: peers measure it).
+    #[arg(long, value_name = "MBPS")]
+    pub bandwidth: Option<u32>,
 }
 
 /// `flux tokenomics ...`

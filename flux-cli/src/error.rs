@@ -79,6 +79,9 @@ pub enum CliError {
     /// The chart could not be drawn.
     #[error("cannot draw the chart: {0}")]
     Chart(#[from] crate::chart::ChartError),
+    /// The local benchmark failed.
+    #[error("benchmark failed: {0}")]
+    Bench(#[from] flux_nodes::bench::BenchError),
     /// A file could not be written.
     #[error("{path}: {source}")]
     WriteFile {

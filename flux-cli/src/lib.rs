@@ -79,6 +79,15 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             args.years,
         ),
         Command::Tiers(network) => commands::tiers::run(out, network.network.into()),
+        Command::Bench(args) => commands::bench::run(
+            out,
+            commands::bench::BenchOptions {
+                network: args.network.network.into(),
+                dir: args.dir,
+                disk_mb: args.disk_mb,
+                bandwidth_mbps: args.bandwidth,
+            },
+        ),
     }
 }
 

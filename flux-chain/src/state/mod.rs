@@ -14,6 +14,9 @@ use std::sync::{Arc, LazyLock};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
 use flux_core::{Address, Amount, ChainParams, Hash, codec};
+use flux_nodes::node::{NodeEntry, NodeId};
+use flux_nodes::registry::Registry;
+use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
@@ -43,8 +46,8 @@ pub struct Account {
 /// Chain-wide totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
-    /// Total supply: every balance, plus the pools below (and, with later features, bonded
-    /// collateral, escrows and FLUX locked for parallel assets). Never above the cap.
+    /// Total supply: every balance, the pools below and bonded collateral (and, with later
+    /// features, escrows and FLUX locked for parallel assets). Never above the cap.
     pub supply: Amount,
     /// The useful-work pool: minted each block, paid each epoch for verified work.
     pub work_pool: Amount,
@@ -68,7 +71,12 @@ pub enum StateKey {
     Ledger,
     /// An [`Account`].
     Account(Address),
+    /// A node's [`NodeEntry`].
+    Node(NodeId),
 }
+
+/// How many recent block ids the state keeps (seeds of benchmark attestations).
+pub const RECENT_BLOCKS: u64 = 64;
 
 impl StateKey {
     /// The key of this entry in the trie.
@@ -96,6 +104,8 @@ pub fn value_hash<T: Serialize>(value: &T) -> Result<Hash, CodecError> {
 pub struct State {
     params: Arc<ChainParams>,
     accounts: BTreeMap<Address, Account>,
+    registry: Registry,
+    recent: OrdMap<u64, BlockId>,
     ledger: Ledger,
     tip: Tip,
     trie: Trie,
@@ -106,6 +116,12 @@ pub struct State {
 pub struct StateDiff {
     /// New values of the accounts the block touched.
     pub accounts: BTreeMap<Address, Account>,
+    /// The node registry after the block.
+    pub registry: Registry,
+    /// New values of the node entries the block touched (`None`: the node left).
+    pub nodes: BTreeMap<NodeId, Option<NodeEntry>>,
+    /// Recent block ids after the block.
+    pub recent: OrdMap<u64, BlockId>,
     /// Totals after the block.
     pub ledger: Ledger,
     /// The block as the new tip.
@@ -123,25 +139,58 @@ impl StateDiff {
 
 impl State {
     /// A state from its parts; computes the trie. Used by genesis and by storage on reopen.
+    /// `recent` holds the ids of the last [`RECENT_BLOCKS`] blocks by height (0: genesis).
     pub fn from_parts(
         params: Arc<ChainParams>,
         accounts: BTreeMap<Address, Account>,
+        registry: Registry,
         ledger: Ledger,
         tip: Tip,
+        recent: OrdMap<u64, BlockId>,
     ) -> Result<State, CodecError> {
-        let mut changes = Vec::with_capacity(accounts.len() + 1);
+        let mut changes = Vec::with_capacity(accounts.len() + registry.len() + 1);
         changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
         for (addr, acc) in &accounts {
             changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+        }
+        for entry in registry.iter() {
+            changes.push((
+                StateKey::Node(entry.id).trie_key()?,
+                Some(value_hash(entry)?),
+            ));
         }
         let trie = Trie::new().update(changes);
         Ok(State {
             params,
             accounts,
+            registry,
+            recent,
             ledger,
             tip,
             trie,
         })
+    }
+
+    /// The node registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The id of the block at `height`, if it is among the recent ones.
+    pub fn recent_block(&self, height: u64) -> Option<BlockId> {
+        self.recent.get(&height).copied()
+    }
+
+    /// The recent block ids by height.
+    pub fn recent_blocks(&self) -> &OrdMap<u64, BlockId> {
+        &self.recent
+    }
+
+    /// Total value held: balances, the work pool and bonded collateral. Equals the supply.
+    pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
+        Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
+            .checked_add(self.ledger.work_pool)?
+            .checked_add(self.registry.bonded())
     }
 
     /// The chain parameters.
@@ -197,6 +246,8 @@ impl State {
     /// Applies a diff computed by [`crate::transition::apply_block`] on this state.
     pub fn commit(&mut self, diff: StateDiff) {
         self.accounts.extend(diff.accounts);
+        self.registry = diff.registry;
+        self.recent = diff.recent;
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         self.trie = diff.trie;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use flux_core::Address;
+use flux_nodes::node::{NodeEntry, NodeId};
 
 use super::{Store, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
@@ -17,6 +18,7 @@ use crate::tx::TxId;
 pub struct MemStore {
     genesis: Option<Genesis>,
     accounts: BTreeMap<Address, Account>,
+    nodes: BTreeMap<NodeId, NodeEntry>,
     ledger: Ledger,
     tip: Tip,
     blocks: Vec<Block>,
@@ -40,9 +42,10 @@ impl Store for MemStore {
         let state = rebuild(
             genesis,
             self.accounts.clone(),
+            self.nodes.values().cloned().collect(),
             self.ledger,
             self.tip,
-            self.blocks.last().cloned(),
+            |h| self.block(h),
         )?;
         Ok(Some((genesis.clone(), state)))
     }
@@ -51,6 +54,7 @@ impl Store for MemStore {
         *self = MemStore {
             genesis: Some(genesis.clone()),
             accounts: state.accounts().clone(),
+            nodes: state.registry().iter().map(|e| (e.id, e.clone())).collect(),
             ledger: state.ledger(),
             tip: state.tip(),
             ..MemStore::default()
@@ -77,6 +81,12 @@ impl Store for MemStore {
         self.receipts.push(receipts.clone());
         self.accounts
             .extend(diff.accounts.iter().map(|(a, acc)| (*a, *acc)));
+        for (id, entry) in &diff.nodes {
+            match entry {
+                Some(e) => self.nodes.insert(*id, e.clone()),
+                None => self.nodes.remove(id),
+            };
+        }
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         Ok(())

@@ -12,12 +12,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use flux_core::Address;
+use flux_nodes::node::NodeEntry;
+use flux_nodes::registry::Registry;
+use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, BlockId};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
-use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::state::{Account, Ledger, RECENT_BLOCKS, State, StateDiff, Tip};
 use crate::transition::Receipts;
 use crate::tx::TxId;
 
@@ -60,15 +63,32 @@ pub trait Store {
     fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError>;
 }
 
-/// Rebuilds the state from stored parts and checks it against the tip's header.
+/// Rebuilds the state from stored parts and checks it against the tip's header. `block_at`
+/// reads stored blocks (for the recent block ids and the tip header).
 fn rebuild(
     genesis: &Genesis,
     accounts: BTreeMap<Address, Account>,
+    nodes: Vec<NodeEntry>,
     ledger: Ledger,
     tip: Tip,
-    tip_block: Option<Block>,
+    block_at: impl Fn(u64) -> Result<Option<Block>, StoreError>,
 ) -> Result<State, StoreError> {
-    let state = State::from_parts(Arc::new(genesis.params()), accounts, ledger, tip)?;
+    let params = genesis.params();
+    let registry = Registry::from_entries(nodes, &params).map_err(StoreError::Registry)?;
+    let mut recent = OrdMap::new();
+    let mut tip_block = None;
+    for height in tip.height.saturating_sub(RECENT_BLOCKS - 1)..=tip.height {
+        if height == 0 {
+            recent.insert(0, genesis.id().map_err(Box::new)?);
+            continue;
+        }
+        let block = block_at(height)?.ok_or(StoreError::MissingBlock { height })?;
+        recent.insert(height, block.id()?);
+        if height == tip.height {
+            tip_block = Some(block);
+        }
+    }
+    let state = State::from_parts(Arc::new(params), accounts, registry, ledger, tip, recent)?;
     let expected = match tip_block {
         Some(b) => b.header.state_root,
         None => genesis.state().map_err(Box::new)?.state_root(),

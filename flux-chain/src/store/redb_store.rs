@@ -27,6 +27,7 @@ const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
 const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids");
 const TXS: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("txs");
 const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
+const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("nodes");
 
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
@@ -148,12 +149,16 @@ impl Store for RedbStore {
                 accounts.insert(Address::from_bytes(addr), account);
             }
         }
-        let tip_block = if tip.height == 0 {
-            None
-        } else {
-            self.block(tip.height)?
-        };
-        let state = rebuild(&genesis, accounts, ledger, tip, tip_block)?;
+        let mut nodes = Vec::new();
+        {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let table = txn.open_table(NODES).map_err(db_err)?;
+            for row in table.iter().map_err(db_err)? {
+                let (_, v) = row.map_err(db_err)?;
+                nodes.push(decode("node entry", v.value())?);
+            }
+        }
+        let state = rebuild(&genesis, accounts, nodes, ledger, tip, |h| self.block(h))?;
         Ok(Some((genesis, state)))
     }
 
@@ -173,6 +178,15 @@ impl Store for RedbStore {
             for (addr, acc) in state.accounts() {
                 accounts
                     .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
+                    .map_err(db_err)?;
+            }
+            let mut nodes = txn.open_table(NODES).map_err(db_err)?;
+            for entry in state.registry().iter() {
+                nodes
+                    .insert(
+                        entry.id.0.as_bytes().as_slice(),
+                        codec::encode(entry)?.as_slice(),
+                    )
                     .map_err(db_err)?;
             }
             // Create the other tables so readers find them.
@@ -213,6 +227,15 @@ impl Store for RedbStore {
                 accounts
                     .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
                     .map_err(db_err)?;
+            }
+            let mut nodes = txn.open_table(NODES).map_err(db_err)?;
+            for (id, entry) in &diff.nodes {
+                let key = id.0.as_bytes().as_slice();
+                match entry {
+                    Some(e) => nodes.insert(key, codec::encode(e)?.as_slice()).map(drop),
+                    None => nodes.remove(key).map(drop),
+                }
+                .map_err(db_err)?;
             }
             let mut meta = txn.open_table(META).map_err(db_err)?;
             meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())

@@ -10,18 +10,23 @@
 //! Each transaction kind has its rule in its own module ([`transfer`]); the block reward is in
 //! [`reward`].
 
+mod node;
 mod overlay;
 pub mod reward;
 pub mod transfer;
 
 use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch_committed};
 use flux_core::error::SignatureError;
+use std::collections::{BTreeMap, BTreeSet};
+
 use flux_core::{Address, Amount, codec};
+use flux_nodes::node::NodeId;
+use flux_nodes::registry::{Registry, RegistryEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, Header, MAX_CONSENSUS_DATA, tx_root};
 use crate::error::{BlockError, TxError};
-use crate::state::{State, StateDiff, StateKey, Tip, value_hash};
+use crate::state::{RECENT_BLOCKS, State, StateDiff, StateKey, Tip, value_hash};
 use crate::tx::{Transaction, TxId, TxKind};
 
 use overlay::Overlay;
@@ -39,6 +44,8 @@ pub enum Event {
         /// How much.
         amount: Amount,
     },
+    /// A node registry change.
+    Node(RegistryEvent),
 }
 
 /// The receipt of one transaction.
@@ -61,6 +68,8 @@ pub struct Receipts {
     pub txs: Vec<TxReceipt>,
     /// Fees collected by the proposer.
     pub fees: Amount,
+    /// Node deadlines that fired at the start of the block (DoS, expiry, releases).
+    pub nodes: Vec<RegistryEvent>,
     /// The block reward, share by share.
     pub rewards: Vec<Reward>,
 }
@@ -239,12 +248,30 @@ fn execute(
         other => BlockError::Signatures(other),
     })?;
 
+    // Node deadlines due at this height fire before the transactions.
+    let mut ctx = Ctx {
+        state,
+        height: header.height,
+        overlay: Overlay::new(state),
+        registry: state.registry().clone(),
+        touched: BTreeSet::new(),
+    };
+    let node_events = ctx
+        .registry
+        .on_block(header.height, params)
+        .map_err(|e| BlockError::Deadlines(e.into()))?;
+    for event in &node_events {
+        ctx.touched.insert(event.node());
+        if let RegistryEvent::Released { owner, amount, .. } = event {
+            ctx.overlay.credit(*owner, *amount)?;
+        }
+    }
+
     // Transactions against the state, in order.
-    let mut overlay = Overlay::new(state);
     let mut receipts = Vec::with_capacity(txs.len());
     let mut fees = Amount::ZERO;
     for (index, (tx, p)) in txs.iter().zip(&prepared).enumerate() {
-        let receipt = apply_tx(&mut overlay, tx, p).map_err(|source| BlockError::Tx {
+        let receipt = apply_tx(&mut ctx, tx, p).map_err(|source| BlockError::Tx {
             index,
             id: p.id,
             source,
@@ -253,16 +280,30 @@ fn execute(
         receipts.push(receipt);
     }
     let proposer = Address::from_public_key(&header.proposer);
-    overlay.credit(proposer, fees)?;
+    ctx.overlay.credit(proposer, fees)?;
 
     let mut ledger = state.ledger();
-    let rewards = reward::pay_block_reward(&mut overlay, &mut ledger, header.height, params)?;
+    let rewards = reward::pay_block_reward(&mut ctx, &mut ledger, params)?;
 
+    let Ctx {
+        overlay,
+        registry,
+        touched,
+        ..
+    } = ctx;
     let accounts = overlay.into_changes();
-    let mut changes = Vec::with_capacity(accounts.len() + 1);
+    let nodes: BTreeMap<NodeId, _> = touched
+        .into_iter()
+        .map(|id| (id, registry.get(&id).cloned()))
+        .collect();
+    let mut changes = Vec::with_capacity(accounts.len() + nodes.len() + 1);
     changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
     for (addr, acc) in &accounts {
         changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+    }
+    for (id, entry) in &nodes {
+        let value = entry.as_ref().map(value_hash).transpose()?;
+        changes.push((StateKey::Node(*id).trie_key()?, value));
     }
     let trie = state.trie().update(changes);
     let tip = Tip {
@@ -270,9 +311,17 @@ fn execute(
         block_id: header.id()?,
         timestamp_ms: header.timestamp_ms,
     };
+    let mut recent = state.recent_blocks().clone();
+    recent.insert(tip.height, tip.block_id);
+    if let Some(old) = tip.height.checked_sub(RECENT_BLOCKS) {
+        recent.remove(&old);
+    }
     Ok((
         StateDiff {
             accounts,
+            registry,
+            nodes,
+            recent,
             ledger,
             tip,
             trie,
@@ -281,17 +330,25 @@ fn execute(
             height: header.height,
             txs: receipts,
             fees,
+            nodes: node_events,
             rewards,
         },
     ))
 }
 
+/// What a block's transactions and reward work on.
+pub(crate) struct Ctx<'s> {
+    pub(crate) state: &'s State,
+    pub(crate) height: u64,
+    pub(crate) overlay: Overlay<'s>,
+    pub(crate) registry: Registry,
+    /// Nodes whose entries changed.
+    pub(crate) touched: BTreeSet<NodeId>,
+}
+
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
-fn apply_tx(
-    overlay: &mut Overlay<'_>,
-    tx: &Transaction,
-    p: &Prepared,
-) -> Result<TxReceipt, TxError> {
+fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxReceipt, TxError> {
+    let overlay = &mut ctx.overlay;
     let mut account = overlay.get(&p.sender);
     if tx.nonce != account.nonce {
         return Err(TxError::BadNonce {
@@ -315,6 +372,10 @@ fn apply_tx(
     overlay.set(p.sender, account);
     let events = match &tx.kind {
         TxKind::Transfer(t) => transfer::apply(overlay, p.sender, t)?,
+        TxKind::NodeStart(s) => node::start(ctx, p.sender, s)?,
+        TxKind::NodeConfirm(c) => node::confirm(ctx, &tx.sender, c)?,
+        TxKind::NodeUpdateEndpoint(u) => node::update_endpoint(ctx, &tx.sender, u)?,
+        TxKind::NodeExit(x) => node::exit(ctx, p.sender, x)?,
     };
     Ok(TxReceipt {
         id: p.id,

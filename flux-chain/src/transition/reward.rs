@@ -9,7 +9,7 @@ use flux_core::tokenomics::{RewardSplit, mint_for_block, split};
 use flux_core::{Address, Amount, ChainParams, Tier};
 use serde::{Deserialize, Serialize};
 
-use super::overlay::Overlay;
+use super::Ctx;
 use crate::error::BlockError;
 use crate::state::{Ledger, dev_fund_address};
 
@@ -46,19 +46,15 @@ pub struct Reward {
     pub payee: Payee,
 }
 
-/// The payee of each tier's share this block: the head of its payout queue, if any.
-/// (Node registration arrives with the nodes issue; until then no tier has a payee.)
-fn tier_payee(_tier: Tier) -> Option<Address> {
-    None
-}
-
 /// Mints and pays the reward of the block at `height`, updating `ledger`.
+/// Each tier's share goes to the owner of the head of that tier's payout queue, which moves to
+/// the back; a tier with no confirmed node is not paid and its share not minted.
 pub(crate) fn pay_block_reward(
-    overlay: &mut Overlay<'_>,
+    ctx: &mut Ctx<'_>,
     ledger: &mut Ledger,
-    height: u64,
     params: &ChainParams,
 ) -> Result<Vec<Reward>, BlockError> {
+    let height = ctx.height;
     let minted = mint_for_block(height, ledger.supply, params);
     let RewardSplit {
         cumulus,
@@ -74,13 +70,14 @@ pub(crate) fn pay_block_reward(
         (Tier::Nimbus, nimbus),
         (Tier::Stratus, stratus),
     ] {
-        let payee = match tier_payee(tier) {
-            Some(addr) if !amount.is_zero() => {
-                overlay.credit(addr, amount)?;
+        let payee = match ctx.registry.pay(tier, height) {
+            Some((node, owner)) => {
+                ctx.touched.insert(node);
+                ctx.overlay.credit(owner, amount)?;
                 paid = paid.checked_add(amount)?;
-                Payee::Account(addr)
+                Payee::Account(owner)
             }
-            _ => Payee::NotMinted,
+            None => Payee::NotMinted,
         };
         rewards.push(Reward {
             share: RewardShare::Tier(tier),
@@ -89,7 +86,7 @@ pub(crate) fn pay_block_reward(
         });
     }
     let fund = dev_fund_address();
-    overlay.credit(fund, dev_fund)?;
+    ctx.overlay.credit(fund, dev_fund)?;
     paid = paid.checked_add(dev_fund)?;
     rewards.push(Reward {
         share: RewardShare::DevFund,

@@ -208,6 +208,8 @@ pub struct NodeParams {
     pub bench_verifiers: u32,
     /// Fraction of them whose signatures a confirm needs (2/3, rounded up: 4 of 5).
     pub bench_quorum: Ratio,
+    /// A confirm's attestations must name a seed block at most this many blocks old (20).
+    pub bench_seed_max_age: u64,
     /// Collateral per unit of vote weight (100 FLUX, so 1,000 FLUX weigh 10: fixed point).
     pub vote_weight_unit: Amount,
     /// Resources every node keeps for itself.

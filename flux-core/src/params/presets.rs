@@ -88,6 +88,7 @@ impl ChainParams {
                 unbonding_period: 2_880,
                 bench_verifiers: 5,
                 bench_quorum: Ratio::new(2, 3),
+                bench_seed_max_age: 20,
                 vote_weight_unit: flux(100),
                 reserve: NodeReserve {
                     cpu_cores: 1,

@@ -1,0 +1,182 @@
+//! A FluxNode as the registry keeps it: [`NodeId`], [`NodeEntry`], [`Geolocation`], endpoint.
+
+use core::fmt;
+use core::str::FromStr;
+use std::sync::LazyLock;
+
+use flux_core::crypto::PublicKey;
+use flux_core::hash::Tag;
+use flux_core::tier::Hardware;
+use flux_core::{Address, Amount, Hash, Tier};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::NodeError;
+use crate::lifecycle::NodeStatus;
+
+static NODE_ID: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/node-id/v1"));
+
+/// Most bytes of an endpoint (`host:port`).
+pub const MAX_ENDPOINT_LEN: usize = 262;
+
+/// A node's id: the tagged hash of its operator key. One node per operator key.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct NodeId(pub Hash);
+
+impl NodeId {
+    /// The id of the node run with `operator`.
+    pub fn of(operator: &PublicKey) -> NodeId {
+        let mut h = NODE_ID.hasher();
+        h.update(&[operator.scheme().tag()])
+            .update(operator.as_bytes());
+        NodeId(h.finalize())
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a node is: `CONTINENT_COUNTRY[_REGION]`, e.g. `EU_DE_Bavaria`.
+///
+/// Continent is one of `AF AN AS EU NA OC SA`, country an ISO 3166 alpha-2 code (two upper-case
+/// letters), region 1 to 32 letters, digits or `-`. App geolocation rules match by prefix.
+///
+/// ```
+/// use flux_nodes::node::Geolocation;
+/// let g: Geolocation = "EU_DE_Bavaria".parse()?;
+/// assert_eq!((g.continent(), g.country(), g.region()), ("EU", "DE", Some("Bavaria")));
+/// assert!("Mars_XX".parse::<Geolocation>().is_err());
+/// # Ok::<(), flux_nodes::error::NodeError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Geolocation(String);
+
+const CONTINENTS: [&str; 7] = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"];
+
+impl Geolocation {
+    /// The continent code.
+    pub fn continent(&self) -> &str {
+        self.0.split('_').next().unwrap_or_default()
+    }
+
+    /// The country code.
+    pub fn country(&self) -> &str {
+        self.0.split('_').nth(1).unwrap_or_default()
+    }
+
+    /// The region, if given.
+    pub fn region(&self) -> Option<&str> {
+        self.0.split('_').nth(2)
+    }
+
+    /// The text form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Geolocation {
+    type Err = NodeError;
+
+    fn from_str(s: &str) -> Result<Geolocation, NodeError> {
+        let bad = || NodeError::Geolocation(s.chars().take(64).collect());
+        let parts: Vec<&str> = s.split('_').collect();
+        let ok = match parts.as_slice() {
+            [c, k] | [c, k, _] => {
+                CONTINENTS.contains(c) && k.len() == 2 && k.bytes().all(|b| b.is_ascii_uppercase())
+            }
+            _ => false,
+        };
+        let region_ok = parts.get(2).is_none_or(|r| {
+            (1..=32).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        if ok && region_ok {
+            Ok(Geolocation(s.to_owned()))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Geolocation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Geolocation, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for Geolocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks a `host:port` endpoint: non-empty host of letters, digits, `.`, `-` (or a bracketed
+/// IPv6 address), port 1-65535, at most [`MAX_ENDPOINT_LEN`] bytes.
+pub fn check_endpoint(endpoint: &str) -> Result<(), NodeError> {
+    let bad = || NodeError::Endpoint(endpoint.chars().take(64).collect());
+    if endpoint.len() > MAX_ENDPOINT_LEN {
+        return Err(bad());
+    }
+    let (host, port) = endpoint.rsplit_once(':').ok_or_else(bad)?;
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p > 0) && !port.starts_with('0');
+    let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !v6.is_empty()
+            && v6
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    } else {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    if port_ok && host_ok {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// A registered node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeEntry {
+    /// Its id (hash of the operator key).
+    pub id: NodeId,
+    /// Who bonded the collateral and receives the rewards.
+    pub owner: Address,
+    /// The key the node signs with (confirms, benchmark attestations, votes).
+    pub operator: PublicKey,
+    /// Its tier.
+    pub tier: Tier,
+    /// Bonded collateral (exactly the tier's).
+    pub collateral: Amount,
+    /// `host:port` where peers reach it.
+    pub endpoint: String,
+    /// Where it is.
+    pub geolocation: Geolocation,
+    /// Hardware declared at start.
+    pub declared: Hardware,
+    /// Hardware attested by peers at the last confirm.
+    pub attested: Option<Hardware>,
+    /// Lifecycle status.
+    pub status: NodeStatus,
+    /// Height of the start (or restart).
+    pub started_at: u64,
+    /// Height of the first confirm after the start.
+    pub confirmed_at: Option<u64>,
+    /// Height of the last confirm (initial or keep-alive).
+    pub last_confirm: Option<u64>,
+    /// Height of the last payout.
+    pub last_paid: Option<u64>,
+    /// Height of the last endpoint change.
+    pub endpoint_changed_at: Option<u64>,
+    /// Height at which the current status began.
+    pub status_since: u64,
+}

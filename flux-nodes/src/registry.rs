@@ -1,0 +1,529 @@
+//! The node registry: every node's entry, the payout queues and the lifecycle deadlines.
+//!
+//! Pure and deterministic: operations take the block height as input, deadlines fire in
+//! [`Registry::on_block`] at block boundaries, and every collection is an ordered persistent
+//! map, so two registries built from the same operations are equal whatever the insertion
+//! order, and cloning one for a tentative block costs O(1). The queues and deadline indexes are
+//! derived from the entries ([`Registry::from_entries`] rebuilds them), so the entries alone are
+//! what storage keeps and the state root commits to.
+//!
+//! Timing (SPEC "Node lifecycle", heights inclusive): a node started at `s` may confirm up to
+//! `s + confirm_window`; at `s + confirm_window + 1` it goes on the DoS list, which it leaves
+//! `dos_duration` blocks later. A node confirmed at `c` may keep alive from `c +
+//! min_confirm_interval` (or `e + min_endpoint_confirm_interval` after an endpoint change at
+//! `e`) up to `c + expire_after`; at `c + expire_after + 1` it expires. An exit at `x` releases
+//! the collateral at `x + unbonding_period`.
+
+use flux_core::crypto::{PublicKey, Scheme};
+use flux_core::tier::Hardware;
+use flux_core::{Address, Amount, ChainParams, Hash, Tier};
+use imbl::{OrdMap, OrdSet};
+use serde::{Deserialize, Serialize};
+
+use crate::attestation::{BenchmarkEvidence, check_evidence, select_verifiers};
+use crate::error::{AttestationError, NodeError};
+use crate::lifecycle::{LifecycleEvent, NodeStatus, Transition};
+use crate::node::{Geolocation, NodeEntry, NodeId, check_endpoint};
+use crate::payout::PayoutQueues;
+
+/// A request to start (register) a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartRequest {
+    /// Who bonds the collateral.
+    pub owner: Address,
+    /// The node's Ed25519 operator key.
+    pub operator: PublicKey,
+    /// The tier.
+    pub tier: Tier,
+    /// The collateral offered: must be exactly the tier's.
+    pub collateral: Amount,
+    /// `host:port`.
+    pub endpoint: String,
+    /// Where it is.
+    pub geolocation: Geolocation,
+    /// Declared hardware: must meet the tier's minimum.
+    pub declared: Hardware,
+}
+
+/// Something the registry did, for receipts and for the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegistryEvent {
+    /// A new node; its owner must pay `collateral` into the bond.
+    Started {
+        /// The node.
+        id: NodeId,
+        /// Collateral bonded.
+        collateral: Amount,
+    },
+    /// An expired node started again (its collateral is still bonded).
+    Restarted {
+        /// The node.
+        id: NodeId,
+    },
+    /// First confirm.
+    Confirmed {
+        /// The node.
+        id: NodeId,
+    },
+    /// Keep-alive confirm.
+    KeptAlive {
+        /// The node.
+        id: NodeId,
+    },
+    /// New endpoint.
+    EndpointChanged {
+        /// The node.
+        id: NodeId,
+    },
+    /// Missed its first confirm.
+    DosListed {
+        /// The node.
+        id: NodeId,
+        /// When it is released.
+        until: u64,
+    },
+    /// Missed a keep-alive.
+    Expired {
+        /// The node.
+        id: NodeId,
+    },
+    /// Leaving.
+    Exiting {
+        /// The node.
+        id: NodeId,
+        /// When the collateral returns.
+        release_at: u64,
+    },
+    /// Gone; the collateral returns to the owner.
+    Released {
+        /// The node.
+        id: NodeId,
+        /// Who gets the collateral.
+        owner: Address,
+        /// How much.
+        amount: Amount,
+    },
+}
+
+impl RegistryEvent {
+    /// The node concerned.
+    pub fn node(&self) -> NodeId {
+        match self {
+            RegistryEvent::Started { id, .. }
+            | RegistryEvent::Restarted { id }
+            | RegistryEvent::Confirmed { id }
+            | RegistryEvent::KeptAlive { id }
+            | RegistryEvent::EndpointChanged { id }
+            | RegistryEvent::DosListed { id, .. }
+            | RegistryEvent::Expired { id }
+            | RegistryEvent::Exiting { id, .. }
+            | RegistryEvent::Released { id, .. } => *id,
+        }
+    }
+}
+
+/// The registry. See the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Registry {
+    nodes: OrdMap<NodeId, NodeEntry>,
+    payout: PayoutQueues,
+    /// Started nodes: (height at which they go on the DoS list, node).
+    confirm_deadline: OrdSet<(u64, NodeId)>,
+    /// Confirmed nodes: (height at which they expire, node).
+    expiry: OrdSet<(u64, NodeId)>,
+    /// DoS and exiting nodes: (height at which they are released, node).
+    release: OrdSet<(u64, NodeId)>,
+    bonded: Amount,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Rebuilds a registry (queues, deadlines, bonded total) from its entries.
+    pub fn from_entries(
+        entries: impl IntoIterator<Item = NodeEntry>,
+        params: &ChainParams,
+    ) -> Result<Registry, NodeError> {
+        let mut r = Registry::new();
+        for e in entries {
+            r.bonded = r.bonded.checked_add(e.collateral)?;
+            r.index(&e, params);
+            r.nodes.insert(e.id, e);
+        }
+        Ok(r)
+    }
+
+    /// Puts `e` in the queue and deadline index its status calls for.
+    fn index(&mut self, e: &NodeEntry, params: &ChainParams) {
+        let n = &params.nodes;
+        match e.status {
+            NodeStatus::Started => {
+                self.confirm_deadline
+                    .insert((e.started_at + n.confirm_window + 1, e.id));
+            }
+            NodeStatus::Confirmed => {
+                let last = e.last_confirm.unwrap_or(e.started_at);
+                self.expiry.insert((last + n.expire_after + 1, e.id));
+                let since = e.last_paid.or(e.confirmed_at).unwrap_or(e.started_at);
+                self.payout.insert(e.id, e.tier, since);
+            }
+            NodeStatus::Expired => {}
+            NodeStatus::DoS => {
+                self.release.insert((e.status_since + n.dos_duration, e.id));
+            }
+            NodeStatus::Exiting => {
+                self.release
+                    .insert((e.status_since + n.unbonding_period, e.id));
+            }
+        }
+    }
+
+    /// Takes `e` out of every queue and deadline index.
+    fn unindex(&mut self, e: &NodeEntry, params: &ChainParams) {
+        let n = &params.nodes;
+        self.payout.remove(&e.id);
+        self.confirm_deadline
+            .remove(&(e.started_at + n.confirm_window + 1, e.id));
+        if let Some(last) = e.last_confirm {
+            self.expiry.remove(&(last + n.expire_after + 1, e.id));
+        }
+        self.release
+            .remove(&(e.status_since + n.dos_duration, e.id));
+        self.release
+            .remove(&(e.status_since + n.unbonding_period, e.id));
+    }
+
+    /// Replaces an entry, keeping the indexes in step.
+    fn put(&mut self, old: &NodeEntry, new: NodeEntry, params: &ChainParams) {
+        self.unindex(old, params);
+        self.index(&new, params);
+        self.nodes.insert(new.id, new);
+    }
+
+    /// A node's entry.
+    pub fn get(&self, id: &NodeId) -> Option<&NodeEntry> {
+        self.nodes.get(id)
+    }
+
+    /// Every entry, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &NodeEntry> + '_ {
+        self.nodes.values()
+    }
+
+    /// Number of entries (all statuses).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Total collateral bonded by all entries.
+    pub fn bonded(&self) -> Amount {
+        self.bonded
+    }
+
+    /// The payout queues (confirmed nodes only).
+    pub fn payout(&self) -> &PayoutQueues {
+        &self.payout
+    }
+
+    /// Registers a node at `height`, or restarts an expired one. The caller debits the owner for
+    /// a [`RegistryEvent::Started`].
+    pub fn start(
+        &mut self,
+        req: StartRequest,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<RegistryEvent, NodeError> {
+        if req.operator.scheme() != Scheme::Ed25519 {
+            return Err(NodeError::OperatorScheme);
+        }
+        let expected = req.tier.collateral(params);
+        if req.collateral != expected {
+            return Err(NodeError::WrongCollateral {
+                tier: req.tier,
+                expected,
+                found: req.collateral,
+            });
+        }
+        if !req.declared.meets(&req.tier.minimum(params)) {
+            return Err(NodeError::DeclaredBelowTier { tier: req.tier });
+        }
+        check_endpoint(&req.endpoint)?;
+        let id = NodeId::of(&req.operator);
+        if let Some(old) = self.nodes.get(&id).cloned() {
+            return match old.status {
+                NodeStatus::DoS => Err(NodeError::DosListed {
+                    id,
+                    until: old.status_since + params.nodes.dos_duration,
+                }),
+                NodeStatus::Expired if old.owner == req.owner && old.tier == req.tier => {
+                    old.status.apply(LifecycleEvent::Restart)?;
+                    let new = NodeEntry {
+                        endpoint: req.endpoint,
+                        geolocation: req.geolocation,
+                        declared: req.declared,
+                        status: NodeStatus::Started,
+                        started_at: height,
+                        confirmed_at: None,
+                        last_confirm: None,
+                        last_paid: None,
+                        status_since: height,
+                        ..old.clone()
+                    };
+                    self.put(&old, new, params);
+                    Ok(RegistryEvent::Restarted { id })
+                }
+                _ => Err(NodeError::AlreadyRegistered { id }),
+            };
+        }
+        let entry = NodeEntry {
+            id,
+            owner: req.owner,
+            operator: req.operator,
+            tier: req.tier,
+            collateral: req.collateral,
+            endpoint: req.endpoint,
+            geolocation: req.geolocation,
+            declared: req.declared,
+            attested: None,
+            status: NodeStatus::Started,
+            started_at: height,
+            confirmed_at: None,
+            last_confirm: None,
+            last_paid: None,
+            endpoint_changed_at: None,
+            status_since: height,
+        };
+        self.bonded = self.bonded.checked_add(entry.collateral)?;
+        self.index(&entry, params);
+        self.nodes.insert(id, entry);
+        Ok(RegistryEvent::Started {
+            id,
+            collateral: expected,
+        })
+    }
+
+    /// The verifiers of `subject` for the seed block `seed`.
+    pub fn verifiers(&self, seed: &Hash, subject: &NodeId, params: &ChainParams) -> Vec<NodeId> {
+        let count = params.nodes.bench_verifiers as usize;
+        select_verifiers(self.payout.queued(), seed, subject, count)
+    }
+
+    fn entry(&self, id: &NodeId) -> Result<NodeEntry, NodeError> {
+        self.nodes
+            .get(id)
+            .cloned()
+            .ok_or(NodeError::UnknownNode { id: *id })
+    }
+
+    /// A confirm (first or keep-alive) of `id` at `height`, signed by `sender`, carrying
+    /// `evidence` whose seed block has id `seed` (`None`: the chain does not know that height).
+    pub fn confirm(
+        &mut self,
+        id: &NodeId,
+        sender: &PublicKey,
+        evidence: &BenchmarkEvidence,
+        seed: Option<Hash>,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<RegistryEvent, NodeError> {
+        let old = self.entry(id)?;
+        if old.operator != *sender {
+            return Err(NodeError::NotOperator { id: *id });
+        }
+        let n = &params.nodes;
+        let event = match old.status {
+            NodeStatus::Confirmed => LifecycleEvent::KeepAlive,
+            _ => LifecycleEvent::Confirm,
+        };
+        old.status.apply(event)?;
+        if let (LifecycleEvent::KeepAlive, Some(last)) = (event, old.last_confirm) {
+            let allowed = match old.endpoint_changed_at {
+                Some(e) if e > last => e + n.min_endpoint_confirm_interval,
+                _ => last + n.min_confirm_interval,
+            };
+            if height < allowed {
+                return Err(NodeError::ConfirmTooEarly {
+                    id: *id,
+                    last,
+                    allowed,
+                });
+            }
+        }
+        let fresh =
+            evidence.seed_height < height && height - evidence.seed_height <= n.bench_seed_max_age;
+        let seed = match seed {
+            Some(s) if fresh => s,
+            _ => {
+                return Err(AttestationError::StaleSeed {
+                    seed_height: evidence.seed_height,
+                    height,
+                    max_age: n.bench_seed_max_age,
+                }
+                .into());
+            }
+        };
+        let selected = self.verifiers(&seed, id, params);
+        let operator_of = |v: &NodeId| self.nodes.get(v).map(|e| e.operator);
+        check_evidence(
+            evidence,
+            *id,
+            old.tier,
+            seed,
+            &selected,
+            operator_of,
+            params,
+        )?;
+        let new = NodeEntry {
+            status: NodeStatus::Confirmed,
+            confirmed_at: old.confirmed_at.or(Some(height)),
+            last_confirm: Some(height),
+            attested: Some(evidence.hardware),
+            status_since: if event == LifecycleEvent::Confirm {
+                height
+            } else {
+                old.status_since
+            },
+            ..old.clone()
+        };
+        self.put(&old, new, params);
+        Ok(match event {
+            LifecycleEvent::Confirm => RegistryEvent::Confirmed { id: *id },
+            _ => RegistryEvent::KeptAlive { id: *id },
+        })
+    }
+
+    /// A new endpoint for `id`, signed by its operator. Allowed while started or confirmed.
+    pub fn update_endpoint(
+        &mut self,
+        id: &NodeId,
+        sender: &PublicKey,
+        endpoint: String,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<RegistryEvent, NodeError> {
+        let old = self.entry(id)?;
+        if old.operator != *sender {
+            return Err(NodeError::NotOperator { id: *id });
+        }
+        if !matches!(old.status, NodeStatus::Started | NodeStatus::Confirmed) {
+            return Err(NodeError::NotActive {
+                id: *id,
+                status: old.status,
+            });
+        }
+        check_endpoint(&endpoint)?;
+        let new = NodeEntry {
+            endpoint,
+            endpoint_changed_at: Some(height),
+            ..old.clone()
+        };
+        self.put(&old, new, params);
+        Ok(RegistryEvent::EndpointChanged { id: *id })
+    }
+
+    /// The owner's exit of `id` at `height`: unbonding starts.
+    pub fn exit(
+        &mut self,
+        id: &NodeId,
+        sender: &Address,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<RegistryEvent, NodeError> {
+        let old = self.entry(id)?;
+        if old.owner != *sender {
+            return Err(NodeError::NotOwner { id: *id });
+        }
+        old.status.apply(LifecycleEvent::Exit)?;
+        let new = NodeEntry {
+            status: NodeStatus::Exiting,
+            status_since: height,
+            ..old.clone()
+        };
+        self.put(&old, new, params);
+        Ok(RegistryEvent::Exiting {
+            id: *id,
+            release_at: height + params.nodes.unbonding_period,
+        })
+    }
+
+    /// Fires the deadlines due at `height` (call once per block, before its transactions):
+    /// missed confirms go on the DoS list, missed keep-alives expire, finished DoS and unbonding
+    /// periods release the collateral.
+    pub fn on_block(
+        &mut self,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<Vec<RegistryEvent>, NodeError> {
+        let mut events = Vec::new();
+        while let Some((due, id)) = self.confirm_deadline.get_min().copied() {
+            if due > height {
+                break;
+            }
+            let old = self.entry(&id)?;
+            old.status.apply(LifecycleEvent::ConfirmMissed)?;
+            let new = NodeEntry {
+                status: NodeStatus::DoS,
+                status_since: height,
+                ..old.clone()
+            };
+            self.put(&old, new, params);
+            events.push(RegistryEvent::DosListed {
+                id,
+                until: height + params.nodes.dos_duration,
+            });
+        }
+        while let Some((due, id)) = self.expiry.get_min().copied() {
+            if due > height {
+                break;
+            }
+            let old = self.entry(&id)?;
+            old.status.apply(LifecycleEvent::KeepAliveMissed)?;
+            let new = NodeEntry {
+                status: NodeStatus::Expired,
+                status_since: height,
+                ..old.clone()
+            };
+            self.put(&old, new, params);
+            events.push(RegistryEvent::Expired { id });
+        }
+        while let Some((due, id)) = self.release.get_min().copied() {
+            if due > height {
+                break;
+            }
+            let old = self.entry(&id)?;
+            let event = match old.status {
+                NodeStatus::DoS => LifecycleEvent::DosLifted,
+                _ => LifecycleEvent::Unbonded,
+            };
+            if old.status.apply(event)? == Transition::Released {
+                self.unindex(&old, params);
+                self.nodes.remove(&id);
+                self.bonded = self.bonded.checked_sub(old.collateral)?;
+                events.push(RegistryEvent::Released {
+                    id,
+                    owner: old.owner,
+                    amount: old.collateral,
+                });
+            }
+        }
+        Ok(events)
+    }
+
+    /// Pays the head of `tier`'s queue at `height`: returns the node and its owner.
+    pub fn pay(&mut self, tier: Tier, height: u64) -> Option<(NodeId, Address)> {
+        let id = self.payout.pay(tier, height)?;
+        let mut entry = self.nodes.get(&id)?.clone();
+        entry.last_paid = Some(height);
+        let owner = entry.owner;
+        self.nodes.insert(id, entry);
+        Some((id, owner))
+    }
+}
