@@ -32,6 +32,44 @@ pub enum Command {
     Tiers(NetworkArg),
     /// Benchmark this machine (CPU, RAM, disk) and say which node tiers it meets.
     Bench(BenchArgs),
+    /// FluxNodes registered on a chain.
+    #[command(subcommand)]
+    Node(NodeCommand),
+}
+
+/// `flux node ...`
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// List the nodes of a chain's data directory, in payout order per tier.
+    List {
+        /// The node's data directory (holds `chain.redb`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: std::path::PathBuf,
+        /// Only this tier.
+        #[arg(long, value_enum)]
+        tier: Option<TierArg>,
+    },
+}
+
+/// A node tier on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TierArg {
+    /// Cumulus.
+    Cumulus,
+    /// Nimbus.
+    Nimbus,
+    /// Stratus.
+    Stratus,
+}
+
+impl From<TierArg> for flux_core::Tier {
+    fn from(t: TierArg) -> flux_core::Tier {
+        match t {
+            TierArg::Cumulus => flux_core::Tier::Cumulus,
+            TierArg::Nimbus => flux_core::Tier::Nimbus,
+            TierArg::Stratus => flux_core::Tier::Stratus,
+        }
+    }
 }
 
 /// `flux bench ...`

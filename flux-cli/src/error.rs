@@ -82,6 +82,12 @@ pub enum CliError {
     /// The local benchmark failed.
     #[error("benchmark failed: {0}")]
     Bench(#[from] flux_nodes::bench::BenchError),
+    /// The chain's data directory could not be read.
+    #[error("chain data: {0}")]
+    Chain(#[from] flux_chain::error::ChainError),
+    /// The data directory holds no chain.
+    #[error("{0}: no chain in this data directory")]
+    NoChain(PathBuf),
     /// A file could not be written.
     #[error("{path}: {source}")]
     WriteFile {

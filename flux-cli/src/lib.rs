@@ -27,7 +27,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeysCommand};
+use crate::cli::{Cli, Command, KeysCommand, NodeCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -88,6 +88,9 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
                 bandwidth_mbps: args.bandwidth,
             },
         ),
+        Command::Node(NodeCommand::List { data_dir, tier }) => {
+            commands::node::list(out, &data_dir, tier.map(Into::into))
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod keys;
+pub mod node;
 pub mod params;
 pub mod tiers;
 pub mod tokenomics;
