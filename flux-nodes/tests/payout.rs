@@ -158,8 +158,8 @@ proptest! {
             });
             for e in r.iter().filter(|e| e.status == NodeStatus::Confirmed) {
                 let c = e.confirmed_at.unwrap();
-                if !served.contains_key(&e.id) {
-                    served.insert(e.id, c);
+                if let std::collections::btree_map::Entry::Vacant(slot) = served.entry(e.id) {
+                    slot.insert(c);
                     confirmed_at.insert(e.id, c);
                 }
             }
