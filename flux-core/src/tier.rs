@@ -14,6 +14,7 @@
 //! assert_eq!(Tier::from_collateral("1000.00000001".parse()?, &p), None);
 //!
 //! let box_ = Hardware {
+//!     gpu: Default::default(),
 //!     cpu_cores: 4,
 //!     resources: Resources { cpu_threads: 8, ram_mb: 32_000, ssd_gb: 500, bandwidth_mbps: 80 },
 //! };
@@ -88,6 +89,7 @@ impl Tier {
     pub fn minimum(self, params: &ChainParams) -> Hardware {
         let t = params.tiers.get(self);
         Hardware {
+            gpu: Default::default(),
             cpu_cores: t.cpu_cores,
             resources: t.minimum,
         }
@@ -188,12 +190,28 @@ pub struct Hardware {
     pub cpu_cores: u32,
     /// Threads, RAM, SSD and bandwidth.
     pub resources: Resources,
+    /// GPUs offered to apps (an extension beyond FluxOS, for AI workloads).
+    pub gpu: Gpu,
+}
+
+/// GPUs of a node: how many, and the memory of each.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Gpu {
+    /// Number of GPUs.
+    pub count: u32,
+    /// Memory per GPU, GB.
+    pub memory_gb: u32,
 }
 
 impl Hardware {
     /// Whether every field of `self` is at least the matching field of `minimum`.
     pub fn meets(&self, minimum: &Hardware) -> bool {
-        self.cpu_cores >= minimum.cpu_cores && self.resources.meets(&minimum.resources)
+        self.cpu_cores >= minimum.cpu_cores
+            && self.resources.meets(&minimum.resources)
+            && self.gpu.count >= minimum.gpu.count
+            && self.gpu.memory_gb >= minimum.gpu.memory_gb
     }
 }
 
@@ -203,6 +221,7 @@ mod tests {
 
     fn hardware(cpu_cores: u32, cpu_threads: u32, ram_mb: u64, ssd_gb: u64, bw: u32) -> Hardware {
         Hardware {
+            gpu: Default::default(),
             cpu_cores,
             resources: Resources {
                 cpu_threads,
@@ -248,6 +267,7 @@ mod tests {
         assert_eq!(Tier::highest_admitted(&p, &stratus), Some(Tier::Stratus));
         let lacking = [
             Hardware {
+                gpu: Default::default(),
                 cpu_cores: 7,
                 ..stratus
             },

@@ -81,6 +81,9 @@ pub enum NodeError {
     /// Not `CONTINENT_COUNTRY[_REGION]`.
     #[error("invalid geolocation {0:?} (expected CONTINENT_COUNTRY[_REGION], e.g. EU_DE_Bavaria)")]
     Geolocation(String),
+    /// Not `ac<CONTINENT>[_<COUNTRY>[_<REGION>]]` or `a!c...`.
+    #[error("invalid geolocation rule {0:?} (expected acEU_DE or a!cEU_DE style)")]
+    GeoRule(String),
     /// Not `host:port`.
     #[error("invalid endpoint {0:?} (expected host:port)")]
     Endpoint(String),

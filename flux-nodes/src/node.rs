@@ -180,3 +180,138 @@ pub struct NodeEntry {
     /// Height at which the current status began.
     pub status_since: u64,
 }
+
+/// An app's geolocation rule: `ac<CONTINENT>[_<COUNTRY>[_<REGION>]]` allows nodes there,
+/// `a!c<CONTINENT>[_<COUNTRY>[_<REGION>]]` forbids them. Rules match by whole components:
+/// `acEU_DE` matches `EU_DE` and `EU_DE_Bavaria`, not `EU_DK`.
+///
+/// ```
+/// use flux_nodes::node::{GeoRule, Geolocation, geo_allows};
+/// let berlin: Geolocation = "EU_DE_Berlin".parse()?;
+/// let rules: Vec<GeoRule> = vec!["acEU".parse()?, "a!cEU_DE".parse()?];
+/// assert!(!geo_allows(&rules, &berlin));
+/// assert!(geo_allows(&rules, &"EU_FR".parse()?));
+/// assert!(!geo_allows(&rules, &"NA_US".parse()?));
+/// # Ok::<(), flux_nodes::error::NodeError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GeoRule {
+    /// Nodes under this prefix are allowed.
+    Allow(Vec<String>),
+    /// Nodes under this prefix are forbidden.
+    Forbid(Vec<String>),
+}
+
+impl GeoRule {
+    /// The prefix components.
+    pub fn prefix(&self) -> &[String] {
+        match self {
+            GeoRule::Allow(p) | GeoRule::Forbid(p) => p,
+        }
+    }
+
+    /// Whether `location` is under this rule's prefix.
+    pub fn covers(&self, location: &Geolocation) -> bool {
+        let parts = location.as_str().split('_');
+        let prefix = self.prefix();
+        prefix.len() <= 3
+            && prefix
+                .iter()
+                .zip(parts)
+                .filter(|(a, b)| a.as_str() == *b)
+                .count()
+                == prefix.len()
+    }
+}
+
+/// Whether `location` passes `rules`: no forbid rule covers it and, if there are allow rules,
+/// one of them does.
+pub fn geo_allows(rules: &[GeoRule], location: &Geolocation) -> bool {
+    let forbidden = rules
+        .iter()
+        .any(|r| matches!(r, GeoRule::Forbid(_)) && r.covers(location));
+    let allows: Vec<&GeoRule> = rules
+        .iter()
+        .filter(|r| matches!(r, GeoRule::Allow(_)))
+        .collect();
+    !forbidden && (allows.is_empty() || allows.iter().any(|r| r.covers(location)))
+}
+
+impl FromStr for GeoRule {
+    type Err = NodeError;
+
+    fn from_str(s: &str) -> Result<GeoRule, NodeError> {
+        let bad = || NodeError::GeoRule(s.chars().take(64).collect());
+        let (allow, rest) = if let Some(r) = s.strip_prefix("a!c") {
+            (false, r)
+        } else if let Some(r) = s.strip_prefix("ac") {
+            (true, r)
+        } else {
+            return Err(bad());
+        };
+        let parts: Vec<String> = rest.split('_').map(str::to_owned).collect();
+        // The prefix must itself be a valid location prefix (continent, country, region).
+        let valid = match parts.as_slice() {
+            [c] => CONTINENTS.contains(&c.as_str()),
+            _ => parts.len() <= 3 && rest.parse::<Geolocation>().is_ok(),
+        };
+        if !valid {
+            return Err(bad());
+        }
+        Ok(if allow {
+            GeoRule::Allow(parts)
+        } else {
+            GeoRule::Forbid(parts)
+        })
+    }
+}
+
+impl fmt::Display for GeoRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tag = match self {
+            GeoRule::Allow(_) => "ac",
+            GeoRule::Forbid(_) => "a!c",
+        };
+        write!(f, "{tag}{}", self.prefix().join("_"))
+    }
+}
+
+impl Serialize for GeoRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for GeoRule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<GeoRule, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The network a node is in, for spreading an app's instances: the /16 of an IPv4 address,
+/// the /32 of an IPv6 address, or the host name itself. Two nodes in one network share a fate
+/// (one provider, one outage).
+///
+/// ```
+/// use flux_nodes::node::network_of;
+/// assert_eq!(network_of("203.0.113.7:16127"), network_of("203.0.9.9:80"));
+/// assert_ne!(network_of("203.0.113.7:16127"), network_of("203.1.113.7:16127"));
+/// ```
+pub fn network_of(endpoint: &str) -> u64 {
+    let host = endpoint.rsplit_once(':').map_or(endpoint, |(h, _)| h);
+    if let Ok(v4) = host.parse::<std::net::Ipv4Addr>() {
+        let [a, b, _, _] = v4.octets();
+        return (1 << 32) | (u64::from(a) << 8) | u64::from(b);
+    }
+    let inner = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(v6) = inner.parse::<std::net::Ipv6Addr>() {
+        let seg = v6.segments();
+        return (2 << 32) | (u64::from(seg[0]) << 16) | u64::from(seg[1]);
+    }
+    let digest = Hash::tagged("flux/node/network/v1", host.to_ascii_lowercase().as_bytes());
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&digest.as_bytes()[..4]);
+    (3 << 32) | u64::from(u32::from_le_bytes(b))
+}

@@ -79,6 +79,7 @@ pub fn measure(config: &BenchConfig) -> Result<BenchReport, BenchError> {
         cpu_benchmark(config.seed, cpu_threads, config.cpu_target_ms)?;
     Ok(BenchReport {
         hardware: Hardware {
+            gpu: Default::default(),
             cpu_cores,
             resources: Resources {
                 cpu_threads,

@@ -180,6 +180,7 @@ mod tests {
         ];
         for (cores, threads, ram, ssd, bw) in cases {
             let hw = Hardware {
+                gpu: Default::default(),
                 cpu_cores: cores,
                 resources: Resources {
                     cpu_threads: threads,
