@@ -36,7 +36,9 @@ fn operators(n: usize) -> Vec<PublicKey> {
         .map(|i| {
             let mut seed = [7u8; 32];
             seed[..8].copy_from_slice(&i.to_le_bytes());
-            SecretKey::from_bytes(Scheme::Ed25519, &seed).unwrap().public_key()
+            SecretKey::from_bytes(Scheme::Ed25519, &seed)
+                .unwrap()
+                .public_key()
         })
         .collect()
 }
@@ -69,7 +71,8 @@ fn join(r: &mut Registry, op: PublicKey, i: usize, height: u64, p: &ChainParams)
         attestations: vec![],
     };
     let id = NodeId::of(&op);
-    r.confirm(&id, &op, &ev, Some(Hash::ZERO), height, p).unwrap();
+    r.confirm(&id, &op, &ev, Some(Hash::ZERO), height, p)
+        .unwrap();
 }
 
 /// Runs the 10,000 blocks on `r`; returns how many payouts were made.
@@ -111,7 +114,11 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("nodes");
     g.sample_size(10).measurement_time(Duration::from_secs(30));
     g.bench_function("payout/13500_nodes/10000_blocks", |b| {
-        b.iter_batched(|| base.clone(), |r| run(r, fresh, &p), BatchSize::LargeInput)
+        b.iter_batched(
+            || base.clone(),
+            |r| run(r, fresh, &p),
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
 
