@@ -33,6 +33,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod attestation;
 pub mod bench;
 pub mod error;
