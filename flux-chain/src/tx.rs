@@ -11,14 +11,13 @@
 use core::fmt;
 use std::sync::LazyLock;
 
-use flux_core::Tier;
 use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
-use flux_core::tier::Hardware;
 use flux_core::{Address, Amount, ChainId, ChainParams, Hash, codec};
 use flux_nodes::attestation::BenchmarkEvidence;
-use flux_nodes::node::{Geolocation, NodeId, check_endpoint};
+use flux_nodes::node::{NodeId, check_endpoint};
+use flux_nodes::registry::NodeOffer;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
@@ -46,21 +45,7 @@ pub struct Transfer {
 }
 
 /// Registers a FluxNode: the sender (owner) bonds exactly the tier's collateral.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeStart {
-    /// The node's Ed25519 operator key (it signs confirms and attestations).
-    pub operator: PublicKey,
-    /// The tier.
-    pub tier: Tier,
-    /// The collateral to bond: exactly the tier's.
-    pub collateral: Amount,
-    /// `host:port`.
-    pub endpoint: String,
-    /// `CONTINENT_COUNTRY[_REGION]`.
-    pub geolocation: Geolocation,
-    /// Declared hardware (must meet the tier's minimum).
-    pub declared: Hardware,
-}
+pub type NodeStart = NodeOffer;
 
 /// Confirms a node (first confirm or keep-alive), sent by its operator key, with the peers'
 /// benchmark attestations.

@@ -17,7 +17,7 @@ use flux_core::crypto::{PublicKey, Scheme, SecretKey};
 use flux_core::{Address, ChainParams, Hash, Tier};
 use flux_nodes::attestation::BenchmarkEvidence;
 use flux_nodes::node::NodeId;
-use flux_nodes::registry::{Registry, StartRequest};
+use flux_nodes::registry::{NodeOffer, Registry};
 
 const NODES: usize = 13_500;
 const BLOCKS: u64 = 10_000;
@@ -54,8 +54,7 @@ fn tier(i: usize) -> Tier {
 
 fn join(r: &mut Registry, op: PublicKey, i: usize, height: u64, p: &ChainParams) {
     let t = tier(i);
-    let req = StartRequest {
-        owner: Address::from_bytes([(i % 251) as u8; 20]),
+    let req = NodeOffer {
         operator: op,
         tier: t,
         collateral: t.collateral(p),
@@ -63,7 +62,8 @@ fn join(r: &mut Registry, op: PublicKey, i: usize, height: u64, p: &ChainParams)
         geolocation: "EU_DE".parse().unwrap(),
         declared: t.minimum(p),
     };
-    r.start(req, height, p).unwrap();
+    r.start(Address::from_bytes([(i % 251) as u8; 20]), req, height, p)
+        .unwrap();
     let ev = BenchmarkEvidence {
         seed_height: height - 1,
         hardware: t.minimum(p),

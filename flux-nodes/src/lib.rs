@@ -7,15 +7,14 @@
 //! "no IO" is [`bench`](mod@bench), which measures the local machine for the binaries.
 //!
 //! ```
-//! use flux_nodes::registry::{Registry, StartRequest};
+//! use flux_nodes::registry::{Registry, NodeOffer};
 //! use flux_core::crypto::{Scheme, SecretKey};
 //! use flux_core::{Address, ChainParams, Tier};
 //!
 //! let params = ChainParams::devnet();
 //! let operator = SecretKey::from_bytes(Scheme::Ed25519, &[5; 32])?.public_key();
 //! let mut registry = Registry::new();
-//! let event = registry.start(StartRequest {
-//!     owner: Address::from_bytes([1; 20]),
+//! let event = registry.start(Address::from_bytes([1; 20]), NodeOffer {
 //!     operator,
 //!     tier: Tier::Cumulus,
 //!     collateral: Tier::Cumulus.collateral(&params),

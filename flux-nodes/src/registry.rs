@@ -22,16 +22,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::attestation::{BenchmarkEvidence, check_evidence, select_verifiers};
 use crate::error::{AttestationError, NodeError};
-use crate::lifecycle::{LifecycleEvent, NodeStatus, Transition};
+use crate::lifecycle::{LifecycleEvent, NodeStatus};
 use crate::node::{Geolocation, NodeEntry, NodeId, check_endpoint};
 use crate::payout::PayoutQueues;
 
-/// A request to start (register) a node.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StartRequest {
-    /// Who bonds the collateral.
-    pub owner: Address,
-    /// The node's Ed25519 operator key.
+/// What an owner offers when starting a node (the body of a `NodeStart` transaction).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeOffer {
+    /// The node's Ed25519 operator key (it signs confirms, attestations and votes).
     pub operator: PublicKey,
     /// The tier.
     pub tier: Tier,
@@ -237,7 +235,8 @@ impl Registry {
     /// a [`RegistryEvent::Started`].
     pub fn start(
         &mut self,
-        req: StartRequest,
+        owner: Address,
+        req: NodeOffer,
         height: u64,
         params: &ChainParams,
     ) -> Result<RegistryEvent, NodeError> {
@@ -263,7 +262,7 @@ impl Registry {
                     id,
                     until: old.status_since + params.nodes.dos_duration,
                 }),
-                NodeStatus::Expired if old.owner == req.owner && old.tier == req.tier => {
+                NodeStatus::Expired if old.owner == owner && old.tier == req.tier => {
                     old.status.apply(LifecycleEvent::Restart)?;
                     let new = NodeEntry {
                         endpoint: req.endpoint,
@@ -285,7 +284,7 @@ impl Registry {
         }
         let entry = NodeEntry {
             id,
-            owner: req.owner,
+            owner,
             operator: req.operator,
             tier: req.tier,
             collateral: req.collateral,
@@ -441,13 +440,13 @@ impl Registry {
         if old.owner != *sender {
             return Err(NodeError::NotOwner { id: *id });
         }
-        old.status.apply(LifecycleEvent::Exit)?;
-        let new = NodeEntry {
-            status: NodeStatus::Exiting,
-            status_since: height,
-            ..old.clone()
-        };
-        self.put(&old, new, params);
+        self.set_status(
+            id,
+            LifecycleEvent::Exit,
+            NodeStatus::Exiting,
+            height,
+            params,
+        )?;
         Ok(RegistryEvent::Exiting {
             id: *id,
             release_at: height + params.nodes.unbonding_period,
@@ -463,58 +462,64 @@ impl Registry {
         params: &ChainParams,
     ) -> Result<Vec<RegistryEvent>, NodeError> {
         let mut events = Vec::new();
-        while let Some((due, id)) = self.confirm_deadline.get_min().copied() {
-            if due > height {
-                break;
-            }
-            let old = self.entry(&id)?;
-            old.status.apply(LifecycleEvent::ConfirmMissed)?;
-            let new = NodeEntry {
-                status: NodeStatus::DoS,
-                status_since: height,
-                ..old.clone()
-            };
-            self.put(&old, new, params);
-            events.push(RegistryEvent::DosListed {
-                id,
-                until: height + params.nodes.dos_duration,
-            });
+        while let Some(id) = due(&self.confirm_deadline, height) {
+            self.set_status(
+                &id,
+                LifecycleEvent::ConfirmMissed,
+                NodeStatus::DoS,
+                height,
+                params,
+            )?;
+            let until = height + params.nodes.dos_duration;
+            events.push(RegistryEvent::DosListed { id, until });
         }
-        while let Some((due, id)) = self.expiry.get_min().copied() {
-            if due > height {
-                break;
-            }
-            let old = self.entry(&id)?;
-            old.status.apply(LifecycleEvent::KeepAliveMissed)?;
-            let new = NodeEntry {
-                status: NodeStatus::Expired,
-                status_since: height,
-                ..old.clone()
-            };
-            self.put(&old, new, params);
+        while let Some(id) = due(&self.expiry, height) {
+            self.set_status(
+                &id,
+                LifecycleEvent::KeepAliveMissed,
+                NodeStatus::Expired,
+                height,
+                params,
+            )?;
             events.push(RegistryEvent::Expired { id });
         }
-        while let Some((due, id)) = self.release.get_min().copied() {
-            if due > height {
-                break;
-            }
+        while let Some(id) = due(&self.release, height) {
             let old = self.entry(&id)?;
             let event = match old.status {
                 NodeStatus::DoS => LifecycleEvent::DosLifted,
                 _ => LifecycleEvent::Unbonded,
             };
-            if old.status.apply(event)? == Transition::Released {
-                self.unindex(&old, params);
-                self.nodes.remove(&id);
-                self.bonded = self.bonded.checked_sub(old.collateral)?;
-                events.push(RegistryEvent::Released {
-                    id,
-                    owner: old.owner,
-                    amount: old.collateral,
-                });
-            }
+            old.status.apply(event)?;
+            self.unindex(&old, params);
+            self.nodes.remove(&id);
+            self.bonded = self.bonded.checked_sub(old.collateral)?;
+            events.push(RegistryEvent::Released {
+                id,
+                owner: old.owner,
+                amount: old.collateral,
+            });
         }
         Ok(events)
+    }
+
+    /// Moves `id` to `status` through `event` at `height` (the table decides if it may).
+    fn set_status(
+        &mut self,
+        id: &NodeId,
+        event: LifecycleEvent,
+        status: NodeStatus,
+        height: u64,
+        params: &ChainParams,
+    ) -> Result<(), NodeError> {
+        let old = self.entry(id)?;
+        old.status.apply(event)?;
+        let new = NodeEntry {
+            status,
+            status_since: height,
+            ..old.clone()
+        };
+        self.put(&old, new, params);
+        Ok(())
     }
 
     /// Pays the head of `tier`'s queue at `height`: returns the node and its owner.
@@ -525,5 +530,13 @@ impl Registry {
         let owner = entry.owner;
         self.nodes.insert(id, entry);
         Some((id, owner))
+    }
+}
+
+/// The node of the earliest entry of `set` if it is due at `height`.
+fn due(set: &OrdSet<(u64, NodeId)>, height: u64) -> Option<NodeId> {
+    match set.get_min() {
+        Some((at, id)) if *at <= height => Some(*id),
+        _ => None,
     }
 }

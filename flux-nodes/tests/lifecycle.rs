@@ -7,7 +7,7 @@ use flux_nodes::attestation::{BenchmarkEvidence, attest};
 use flux_nodes::error::{AttestationError, LifecycleError, NodeError};
 use flux_nodes::lifecycle::NodeStatus;
 use flux_nodes::node::NodeId;
-use flux_nodes::registry::{Registry, RegistryEvent, StartRequest};
+use flux_nodes::registry::{NodeOffer, Registry, RegistryEvent};
 
 fn key(i: u8) -> SecretKey {
     SecretKey::from_bytes(Scheme::Ed25519, &[i; 32]).unwrap()
@@ -18,8 +18,7 @@ fn owner(i: u8) -> Address {
 }
 
 fn start(r: &mut Registry, i: u8, tier: Tier, height: u64, p: &ChainParams) -> NodeId {
-    let req = StartRequest {
-        owner: owner(i),
+    let req = NodeOffer {
         operator: key(i).public_key(),
         tier,
         collateral: tier.collateral(p),
@@ -27,7 +26,7 @@ fn start(r: &mut Registry, i: u8, tier: Tier, height: u64, p: &ChainParams) -> N
         geolocation: "EU_DE_Bavaria".parse().unwrap(),
         declared: tier.minimum(p),
     };
-    r.start(req, height, p).unwrap().node()
+    r.start(owner(i), req, height, p).unwrap().node()
 }
 
 fn seed(height: u64) -> Hash {
@@ -124,8 +123,7 @@ fn dos_lifts_after_720_blocks() {
     assert_eq!(r.bonded(), Tier::Cumulus.collateral(&p));
     // A start on the DoS-listed collateral (same operator key) is refused until it lifts.
     run(&mut r, 342, 341 + 719, &p);
-    let again = StartRequest {
-        owner: owner(1),
+    let again = NodeOffer {
         operator: key(1).public_key(),
         tier: Tier::Cumulus,
         collateral: Tier::Cumulus.collateral(&p),
@@ -134,7 +132,7 @@ fn dos_lifts_after_720_blocks() {
         declared: Tier::Cumulus.minimum(&p),
     };
     assert_eq!(
-        r.clone().start(again.clone(), 341 + 719, &p),
+        r.clone().start(owner(1), again.clone(), 341 + 719, &p),
         Err(NodeError::DosListed {
             id,
             until: 341 + 720
@@ -150,7 +148,7 @@ fn dos_lifts_after_720_blocks() {
         }]
     );
     assert_eq!(r.bonded(), Amount::ZERO);
-    assert!(r.start(again, 341 + 720, &p).is_ok());
+    assert!(r.start(owner(1), again, 341 + 720, &p).is_ok());
 }
 
 #[test]
@@ -249,8 +247,7 @@ fn exit_unbonds_after_2880() {
 fn start_refusals_are_typed() {
     let p = ChainParams::mainnet();
     let mut r = Registry::new();
-    let mut req = StartRequest {
-        owner: owner(1),
+    let mut req = NodeOffer {
         operator: key(1).public_key(),
         tier: Tier::Stratus,
         collateral: Tier::Nimbus.collateral(&p),
@@ -259,7 +256,7 @@ fn start_refusals_are_typed() {
         declared: Tier::Stratus.minimum(&p),
     };
     assert!(matches!(
-        r.start(req.clone(), 1, &p),
+        r.start(owner(1), req.clone(), 1, &p),
         Err(NodeError::WrongCollateral {
             tier: Tier::Stratus,
             ..
@@ -268,7 +265,7 @@ fn start_refusals_are_typed() {
     req.collateral = Tier::Stratus.collateral(&p);
     req.declared = Tier::Nimbus.minimum(&p);
     assert_eq!(
-        r.start(req.clone(), 1, &p),
+        r.start(owner(1), req.clone(), 1, &p),
         Err(NodeError::DeclaredBelowTier {
             tier: Tier::Stratus
         })
@@ -277,11 +274,14 @@ fn start_refusals_are_typed() {
     req.operator = SecretKey::from_bytes(Scheme::Secp256k1, &[1; 32])
         .unwrap()
         .public_key();
-    assert_eq!(r.start(req.clone(), 1, &p), Err(NodeError::OperatorScheme));
-    req.operator = key(1).public_key();
-    let id = r.start(req.clone(), 1, &p).unwrap().node();
     assert_eq!(
-        r.start(req, 2, &p),
+        r.start(owner(1), req.clone(), 1, &p),
+        Err(NodeError::OperatorScheme)
+    );
+    req.operator = key(1).public_key();
+    let id = r.start(owner(1), req.clone(), 1, &p).unwrap().node();
+    assert_eq!(
+        r.start(owner(1), req, 2, &p),
         Err(NodeError::AlreadyRegistered { id })
     );
     assert!("XX_DE".parse::<flux_nodes::node::Geolocation>().is_err());

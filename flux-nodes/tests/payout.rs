@@ -10,7 +10,7 @@ use flux_core::{Address, Amount, ChainParams, Hash, Tier};
 use flux_nodes::attestation::{BenchmarkEvidence, attest};
 use flux_nodes::lifecycle::NodeStatus;
 use flux_nodes::node::NodeId;
-use flux_nodes::registry::{Registry, RegistryEvent, StartRequest};
+use flux_nodes::registry::{NodeOffer, Registry, RegistryEvent};
 use proptest::prelude::*;
 
 const NODES: u8 = 12;
@@ -65,8 +65,7 @@ fn apply(
     let result = match op {
         Op::Start(i) => {
             let owner = Address::from_bytes([i; 20]);
-            let req = StartRequest {
-                owner,
+            let req = NodeOffer {
                 operator: key(i).public_key(),
                 tier: tier_of(i),
                 collateral: tier_of(i).collateral(p),
@@ -74,7 +73,7 @@ fn apply(
                 geolocation: "EU_FR".parse().unwrap(),
                 declared: tier_of(i).minimum(p),
             };
-            let r2 = r.start(req, height, p);
+            let r2 = r.start(owner, req, height, p);
             if let Ok(RegistryEvent::Started { collateral, .. }) = &r2 {
                 let b = balances.get_mut(&owner).unwrap();
                 *b = b.checked_sub(*collateral).unwrap();

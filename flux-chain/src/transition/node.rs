@@ -3,7 +3,7 @@
 
 use flux_core::Address;
 use flux_core::crypto::PublicKey;
-use flux_nodes::registry::{RegistryEvent, StartRequest};
+use flux_nodes::registry::RegistryEvent;
 
 use super::{Ctx, Event};
 use crate::error::TxError;
@@ -22,16 +22,7 @@ pub(crate) fn start(
     s: &NodeStart,
 ) -> Result<Vec<Event>, TxError> {
     let params = ctx.state.params();
-    let req = StartRequest {
-        owner,
-        operator: s.operator,
-        tier: s.tier,
-        collateral: s.collateral,
-        endpoint: s.endpoint.clone(),
-        geolocation: s.geolocation.clone(),
-        declared: s.declared,
-    };
-    let event = ctx.registry.start(req, ctx.height, params)?;
+    let event = ctx.registry.start(owner, s.clone(), ctx.height, params)?;
     if let RegistryEvent::Started { collateral, .. } = event {
         let mut account = ctx.overlay.get(&owner);
         account.balance = account.balance.checked_sub(collateral)?;
