@@ -39,6 +39,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod node;
 pub mod payout;
+pub mod placement;
 pub mod registry;
 
 pub use flux_core::tier::{Resources, Tier};
