@@ -35,6 +35,44 @@ pub enum Command {
     /// FluxNodes registered on a chain.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// Apps: check and price FluxOS app specifications.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+/// `flux app ...`
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Check an app specification: a v8 registration with every limit (or, with --lenient,
+    /// FluxOS's stored form of any version). Exit status 1 when it is not valid.
+    Validate {
+        /// The specification (JSON).
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+        /// Read FluxOS's stored form (any version, DB fields, string ports); limits are reported,
+        /// not enforced.
+        #[arg(long)]
+        lenient: bool,
+        /// The network preset whose limits apply.
+        #[command(flatten)]
+        network: NetworkArg,
+    },
+    /// Price an app specification (exact, in FLUX) for its `expire` or for --blocks.
+    Price {
+        /// The specification (JSON).
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+        /// Price this many blocks instead of the spec's `expire`.
+        #[arg(long, value_name = "N")]
+        blocks: Option<u64>,
+        /// Read FluxOS's stored form (any version; tiered v4–v7 components price at their tier
+        /// average) instead of a v8 registration.
+        #[arg(long)]
+        lenient: bool,
+        /// The network preset whose price list applies.
+        #[command(flatten)]
+        network: NetworkArg,
+    },
 }
 
 /// `flux node ...`

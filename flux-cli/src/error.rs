@@ -88,6 +88,15 @@ pub enum CliError {
     /// The data directory holds no chain.
     #[error("{0}: no chain in this data directory")]
     NoChain(PathBuf),
+    /// An app specification file could not be read, or is not valid.
+    #[error("{path}: {source}")]
+    App {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: crate::commands::app::AppFileError,
+    },
     /// A file could not be written.
     #[error("{path}: {source}")]
     WriteFile {

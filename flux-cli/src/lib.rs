@@ -27,7 +27,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, KeysCommand, NodeCommand};
+use crate::cli::{AppCommand, Cli, Command, KeysCommand, NodeCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -91,6 +91,26 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Node(NodeCommand::List { data_dir, tier }) => {
             commands::node::list(out, &data_dir, tier.map(Into::into))
         }
+        Command::App(AppCommand::Validate {
+            file,
+            lenient,
+            network,
+        }) => commands::app::validate(out, &file, reader(lenient), network.network.into()),
+        Command::App(AppCommand::Price {
+            file,
+            blocks,
+            lenient,
+            network,
+        }) => commands::app::price(out, &file, reader(lenient), blocks, network.network.into()),
+    }
+}
+
+/// The app-spec reader a `--lenient` flag selects.
+fn reader(lenient: bool) -> commands::app::Reader {
+    if lenient {
+        commands::app::Reader::Lenient
+    } else {
+        commands::app::Reader::Strict
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every harness asserts an invariant after parsing, so a fuzzer finds wrong answers, not only
 //! crashes.
 
+pub mod app;
 pub mod chain;
 
 use flux_core::crypto::{BatchItem, Domain, PublicKey, Signature, verify_batch};

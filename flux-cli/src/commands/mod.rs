@@ -1,6 +1,7 @@
 //! One module per command: each parses nothing and computes nothing itself; it calls the SDK
 //! and prints.
 
+pub mod app;
 pub mod bench;
 pub mod keys;
 pub mod node;

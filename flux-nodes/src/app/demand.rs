@@ -60,6 +60,17 @@ impl Demand {
         })
     }
 
+    /// Like [`Demand::checked_add`], but each field saturates at its maximum.
+    pub fn saturating_add(&self, other: &Demand) -> Demand {
+        Demand {
+            cpu_tenths: self.cpu_tenths.saturating_add(other.cpu_tenths),
+            ram_mb: self.ram_mb.saturating_add(other.ram_mb),
+            hdd_gb: self.hdd_gb.saturating_add(other.hdd_gb),
+            gpu: self.gpu.saturating_add(other.gpu),
+            gpu_memory_gb: self.gpu_memory_gb.max(other.gpu_memory_gb),
+        }
+    }
+
     /// Whether the demand asks for at least one GPU.
     pub fn needs_gpu(&self) -> bool {
         self.gpu > 0
