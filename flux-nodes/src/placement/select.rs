@@ -5,10 +5,11 @@ use std::iter::Peekable;
 use std::sync::Arc;
 
 use flux_core::Tier;
-use imbl::OrdSet;
+use imbl::OrdMap;
 
 use super::model::{Resource, UnplacedReason, Workload};
 use super::state::{Key, NodeSlot, Placement};
+use crate::app::Demand;
 use crate::node::{GeoRule, NodeId, geo_allows};
 
 /// Eligible nodes a search looks at, within one tier, before it settles for one that shares a
@@ -123,6 +124,38 @@ impl Scan {
     }
 }
 
+/// A tier walk that found no node with room for `demand` within `geo`.
+#[derive(Clone, Debug)]
+pub(crate) struct Full {
+    demand: Demand,
+    geo: Vec<GeoRule>,
+    seen: bool,
+    geo_ok: bool,
+    room: [bool; 5],
+}
+
+impl Placement {
+    /// A remembered failed walk that answers for `w` in tier `t`: the same demand and rules,
+    /// or the same rules and a smaller demand that some resource already lacked (then `w`
+    /// lacks it too, and the reason names it).
+    fn memo_hit(&self, t: usize, w: &Workload) -> Option<Full> {
+        let d = &w.demand;
+        self.full[t]
+            .iter()
+            .find(|m| {
+                m.geo == w.geo
+                    && (m.demand == *d
+                        || (m.room.contains(&false)
+                            && m.demand.cpu_tenths <= d.cpu_tenths
+                            && m.demand.ram_mb <= d.ram_mb
+                            && m.demand.hdd_gb <= d.hdd_gb
+                            && m.demand.gpu <= d.gpu
+                            && m.demand.gpu_memory_gb <= d.gpu_memory_gb))
+            })
+            .cloned()
+    }
+}
+
 /// Tiers to try for a workload: its preferred tier, then the larger ones.
 fn tiers(w: &Workload) -> impl Iterator<Item = Tier> + '_ {
     Tier::ALL.into_iter().filter(move |t| *t >= w.tier)
@@ -146,49 +179,49 @@ impl Placement {
             .collect();
         for tier in tiers(w) {
             let t = tier.index();
-            if allows.is_empty() {
-                if w.geo.is_empty() {
-                    if let Some((_, room)) = self.full[t].iter().find(|(d, _)| *d == w.demand) {
-                        let seen = !self.by_tier[t].is_empty();
-                        scan.seen += u64::from(seen);
-                        scan.geo_ok += u64::from(seen);
-                        for (r, ok) in scan.room.iter_mut().zip(room) {
-                            *r |= ok;
-                        }
-                        continue;
-                    }
-                }
-                let before = (scan.fit, scan.room);
-                scan.room = [false; 5];
-                for key in self.by_tier[t].iter() {
-                    if let Some(slot) = self.nodes.get(&key.id) {
-                        if scan.visit(slot, w, spread) {
-                            break;
-                        }
-                    }
-                }
-                if w.geo.is_empty() && scan.fit == before.0 && !self.by_tier[t].is_empty() {
-                    if self.full[t].len() >= FULL_MEMO {
-                        self.full[t].clear();
-                    }
-                    self.full[t].push((w.demand, scan.room));
-                }
-                for (r, ok) in scan.room.iter_mut().zip(before.1) {
+            if let Some(m) = self.memo_hit(t, w) {
+                scan.seen += u64::from(m.seen);
+                scan.geo_ok += u64::from(m.geo_ok);
+                for (r, ok) in scan.room.iter_mut().zip(m.room) {
                     *r |= ok;
                 }
+                continue;
+            }
+            let before = (scan.seen, scan.geo_ok, scan.fit, scan.room);
+            scan.room = [false; 5];
+            if allows.is_empty() {
+                for (_, slot) in self.by_tier[t].iter() {
+                    if scan.visit(slot, w, spread) {
+                        break;
+                    }
+                }
             } else {
-                let sets: Vec<&OrdSet<Key>> = self.by_country[t]
+                let sets: Vec<&OrdMap<Key, NodeSlot>> = self.by_country[t]
                     .iter()
                     .filter(|(country, _)| allows.iter().any(|r| covers_country(r, country)))
                     .map(|(_, set)| set)
                     .collect();
-                for key in Merge::new(sets) {
-                    if let Some(slot) = self.nodes.get(&key.id) {
-                        if scan.visit(slot, w, spread) {
-                            break;
-                        }
+                for slot in Merge::new(sets) {
+                    if scan.visit(slot, w, spread) {
+                        break;
                     }
                 }
+            }
+            if scan.fit == before.2 {
+                // Nothing here had room: remember it until capacity changes in this tier.
+                if self.full[t].len() >= FULL_MEMO {
+                    self.full[t].clear();
+                }
+                self.full[t].push(Full {
+                    demand: w.demand,
+                    geo: w.geo.clone(),
+                    seen: scan.seen > before.0,
+                    geo_ok: scan.geo_ok > before.1,
+                    room: scan.room,
+                });
+            }
+            for (r, ok) in scan.room.iter_mut().zip(before.3) {
+                *r |= ok;
             }
             if let Some((_, id)) = scan.best {
                 return Ok(id);
@@ -232,10 +265,10 @@ impl Placement {
                 tier = Some(t);
                 scan.eligible = 0;
             }
-            if let Some(slot) = self.nodes.get(&key.id) {
-                if scan.visit(slot, w, spread) {
-                    break;
-                }
+            if let Some(slot) = self.nodes.get(&key.id)
+                && scan.visit(slot, w, spread)
+            {
+                break;
             }
         }
         match scan.best {
@@ -255,32 +288,32 @@ fn covers_country(rule: &GeoRule, country: &str) -> bool {
             .is_none_or(|c| Some(c.as_str()) == parts.next())
 }
 
-/// Merges ordered sets into one ascending walk.
+/// Merges ordered maps into one ascending walk over their values.
 struct Merge<'a> {
-    iters: Vec<Peekable<imbl::ordset::Iter<'a, Key, imbl::shared_ptr::DefaultSharedPtr>>>,
+    iters: Vec<Peekable<imbl::ordmap::Iter<'a, Key, NodeSlot, imbl::shared_ptr::DefaultSharedPtr>>>,
 }
 
 impl<'a> Merge<'a> {
-    fn new(sets: Vec<&'a OrdSet<Key>>) -> Merge<'a> {
+    fn new(maps: Vec<&'a OrdMap<Key, NodeSlot>>) -> Merge<'a> {
         Merge {
-            iters: sets.into_iter().map(|s| s.iter().peekable()).collect(),
+            iters: maps.into_iter().map(|m| m.iter().peekable()).collect(),
         }
     }
 }
 
 impl<'a> Iterator for Merge<'a> {
-    type Item = &'a Key;
+    type Item = &'a NodeSlot;
 
-    fn next(&mut self) -> Option<&'a Key> {
+    fn next(&mut self) -> Option<&'a NodeSlot> {
         let mut best: Option<(usize, &'a Key)> = None;
         for (i, it) in self.iters.iter_mut().enumerate() {
-            if let Some(&k) = it.peek() {
-                if best.is_none_or(|(_, b)| k < b) {
-                    best = Some((i, k));
-                }
+            if let Some(&(k, _)) = it.peek()
+                && best.is_none_or(|(_, b)| k < b)
+            {
+                best = Some((i, k));
             }
         }
         let (i, _) = best?;
-        self.iters.get_mut(i)?.next()
+        self.iters.get_mut(i)?.next().map(|(_, v)| v)
     }
 }

@@ -144,10 +144,10 @@ pub(crate) struct Totals {
 pub struct Placement {
     pub(crate) seed: Hash,
     pub(crate) nodes: OrdMap<NodeId, NodeSlot>,
-    /// Per tier, every node by [`Key`].
-    pub(crate) by_tier: [OrdSet<Key>; 3],
+    /// Per tier, every node by [`Key`] (a copy of the slot, so a walk needs no lookups).
+    pub(crate) by_tier: [OrdMap<Key, NodeSlot>; 3],
     /// Per tier and country, the nodes by [`Key`] (for apps with allow rules).
-    pub(crate) by_country: [OrdMap<Arc<str>, OrdSet<Key>>; 3],
+    pub(crate) by_country: [OrdMap<Arc<str>, OrdMap<Key, NodeSlot>>; 3],
     /// Host to nodes (for `nodes[]` targets).
     pub(crate) by_host: OrdMap<Arc<str>, OrdSet<NodeId>>,
     pub(crate) apps: OrdMap<Arc<str>, AppSlot>,
@@ -157,7 +157,7 @@ pub struct Placement {
     /// A speed-only memo, not state: per tier, demands that no node of the tier had room for
     /// (with the resources some node did have room for), valid until capacity is released or
     /// added in that tier. It never changes a result, only skips a scan that would fail.
-    pub(crate) full: [Vec<(Demand, [bool; 5])>; 3],
+    pub(crate) full: [Vec<super::select::Full>; 3],
 }
 
 impl Placement {
@@ -284,11 +284,11 @@ impl Placement {
     pub(crate) fn rekey(&mut self, slot: &NodeSlot) {
         let key = slot.key();
         let t = slot.node.tier.index();
-        self.by_tier[t].insert(key);
+        self.by_tier[t].insert(key, slot.clone());
         self.by_country[t]
             .entry(slot.country.clone())
             .or_default()
-            .insert(key);
+            .insert(key, slot.clone());
     }
 
     /// Puts instance `label` of `app` on `node` (which the caller checked has room).

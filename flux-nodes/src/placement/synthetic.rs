@@ -7,8 +7,8 @@
 //! States, France, Finland, ...) and, within a country, over /16 networks with a few large
 //! hosting providers and a long tail; one node in 25 of the larger tiers has GPUs.
 //!
-//! Apps: mostly small (FluxOS's common 0.1–0.5 CPU, 100–1,000 MB), some medium, a few large
-//! and huge ones, one in a hundred asking for a GPU; mostly 3 instances, some up to 100; one in
+//! Apps: mostly small (FluxOS's common 0.1–0.4 CPU, 100–1,000 MB), some medium, a few large
+//! and huge ones, in the round sizes people pick, one in a hundred asking for a GPU; mostly 3 instances, some up to 100; one in
 //! ten with geolocation rules and one in two hundred with `nodes[]` targets.
 //!
 //! ```
@@ -181,29 +181,30 @@ pub fn apps(
             3 => rng.between(20, 50) as u32,
             _ => 100,
         };
-        let mut demand = match rng.weighted(&[70, 20, 7, 2, 1]) {
+        let pick = |rng: &mut Rng, xs: &[u64]| xs[rng.below(xs.len() as u64) as usize];
+        let mut demand = match rng.weighted(&[80, 14, 4, 1, 1]) {
             0 => Demand {
-                cpu_tenths: rng.between(1, 5) as u32,
-                ram_mb: 100 * rng.between(1, 10),
-                hdd_gb: rng.between(1, 10),
+                cpu_tenths: rng.between(1, 4) as u32,
+                ram_mb: pick(&mut rng, &[100, 200, 300, 500, 1000]),
+                hdd_gb: pick(&mut rng, &[1, 2, 5, 10]),
                 ..Demand::ZERO
             },
             1 => Demand {
-                cpu_tenths: rng.between(8, 20) as u32,
-                ram_mb: 100 * rng.between(15, 40),
-                hdd_gb: rng.between(20, 60),
+                cpu_tenths: pick(&mut rng, &[5, 8, 10]) as u32,
+                ram_mb: pick(&mut rng, &[1500, 2000, 3000, 4000]),
+                hdd_gb: pick(&mut rng, &[20, 30, 50]),
                 ..Demand::ZERO
             },
             2 => Demand {
-                cpu_tenths: rng.between(30, 60) as u32,
-                ram_mb: 1000 * rng.between(8, 24),
-                hdd_gb: rng.between(100, 300),
+                cpu_tenths: pick(&mut rng, &[20, 30, 40]) as u32,
+                ram_mb: pick(&mut rng, &[8000, 12000, 16000]),
+                hdd_gb: pick(&mut rng, &[100, 200]),
                 ..Demand::ZERO
             },
             3 => Demand {
-                cpu_tenths: rng.between(80, 120) as u32,
-                ram_mb: 1000 * rng.between(32, 56),
-                hdd_gb: rng.between(400, 700),
+                cpu_tenths: pick(&mut rng, &[60, 80, 100]) as u32,
+                ram_mb: pick(&mut rng, &[32000, 48000]),
+                hdd_gb: pick(&mut rng, &[400, 600]),
                 ..Demand::ZERO
             },
             _ => Demand {
@@ -211,7 +212,7 @@ pub fn apps(
                 ram_mb: 16_000,
                 hdd_gb: 100,
                 gpu: 1,
-                gpu_memory_gb: [16, 24][rng.below(2) as usize],
+                gpu_memory_gb: pick(&mut rng, &[16, 24]),
             },
         };
         if demand.gpu > 0 {
