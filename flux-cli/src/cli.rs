@@ -38,6 +38,30 @@ pub enum Command {
     /// Apps: check and price FluxOS app specifications.
     #[command(subcommand)]
     App(AppCommand),
+    /// Workload placement.
+    #[command(subcommand)]
+    Placement(PlacementCommand),
+}
+
+/// `flux placement ...`
+#[derive(Debug, Subcommand)]
+pub enum PlacementCommand {
+    /// Place the apps of a synthetic network (Flux-like tiers, countries and /16 networks),
+    /// fail some nodes, and report times, utilisation per tier and unplaced instances.
+    Simulate {
+        /// Nodes in the network.
+        #[arg(long, default_value_t = 13_500)]
+        nodes: u32,
+        /// Apps to place.
+        #[arg(long, default_value_t = 20_000)]
+        apps: u32,
+        /// Seed (any text): the same seed gives the same network, apps and placement.
+        #[arg(long, default_value = "flux")]
+        seed: String,
+        /// Nodes to fail after placing.
+        #[arg(long, default_value_t = 0)]
+        fail_nodes: u32,
+    },
 }
 
 /// `flux app ...`

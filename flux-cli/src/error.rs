@@ -61,6 +61,9 @@ pub enum KeyFileError {
 /// Any error a `flux` command can end with.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// A placement operation was refused.
+    #[error(transparent)]
+    Placement(#[from] flux_nodes::placement::PlacementError),
     /// A key file problem.
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),

@@ -27,7 +27,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::{AppCommand, Cli, Command, KeysCommand, NodeCommand};
+use crate::cli::{AppCommand, Cli, Command, KeysCommand, NodeCommand, PlacementCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -102,6 +102,20 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             lenient,
             network,
         }) => commands::app::price(out, &file, reader(lenient), blocks, network.network.into()),
+        Command::Placement(PlacementCommand::Simulate {
+            nodes,
+            apps,
+            seed,
+            fail_nodes,
+        }) => commands::placement::simulate(
+            out,
+            &commands::placement::SimulateOptions {
+                nodes,
+                apps,
+                seed,
+                fail_nodes,
+            },
+        ),
     }
 }
 

@@ -6,5 +6,6 @@ pub mod bench;
 pub mod keys;
 pub mod node;
 pub mod params;
+pub mod placement;
 pub mod tiers;
 pub mod tokenomics;
