@@ -44,6 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Arc::new(ChainParams::devnet()),
         accounts,
         Default::default(),
+        Default::default(),
+        flux_nodes::placement::Placement::new(Default::default()),
         ledger,
         tip,
         Default::default(),

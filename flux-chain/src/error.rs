@@ -62,6 +62,29 @@ pub enum TxError {
     /// A node rule is broken.
     #[error(transparent)]
     Node(#[from] flux_nodes::error::NodeError),
+    /// The app specification is invalid.
+    #[error("app specification: {0}")]
+    AppSpec(crate::apps::SpecError),
+    /// An app of that name is registered.
+    #[error("app {0:?} is already registered")]
+    AppExists(String),
+    /// No app of that name.
+    #[error("no app {0:?}")]
+    UnknownApp(String),
+    /// Only the app's owner may do this.
+    #[error("only the owner of app {0:?} may do this")]
+    NotAppOwner(String),
+    /// The price offered is not the chain's price.
+    #[error("the price is {expected}, the transaction offers {offered}")]
+    PriceMismatch {
+        /// The chain's price.
+        expected: Amount,
+        /// The transaction's.
+        offered: Amount,
+    },
+    /// Placement refused the app (e.g. a duplicate name inside the engine).
+    #[error(transparent)]
+    Placement(#[from] flux_nodes::placement::PlacementError),
     /// An amount computation overflowed (e.g. a balance above u64).
     #[error(transparent)]
     Amount(#[from] AmountError),
@@ -156,6 +179,9 @@ pub enum BlockError {
         #[source]
         source: TxError,
     },
+    /// The end-of-block app settlement failed (a placement inconsistency; never expected).
+    #[error("apps at the end of the block: {0}")]
+    Apps(TxError),
     /// A node deadline could not be applied (a registry inconsistency; never expected).
     #[error("node deadlines: {0}")]
     Deadlines(TxError),
@@ -298,6 +324,9 @@ pub enum StoreError {
         /// Its height.
         height: u64,
     },
+    /// The stored apps could not be placed.
+    #[error("stored placement: {0}")]
+    Placement(flux_nodes::placement::PlacementError),
     /// The stored node entries do not form a registry.
     #[error("stored node registry: {0}")]
     Registry(flux_nodes::error::NodeError),

@@ -139,6 +139,8 @@ impl Genesis {
             Arc::new(self.params()),
             accounts,
             flux_nodes::registry::Registry::new(),
+            imbl::OrdMap::new(),
+            flux_nodes::placement::Placement::new(tip.block_id.0),
             ledger,
             tip,
             recent,

@@ -29,6 +29,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod apps;
 pub mod block;
 pub mod chain;
 pub mod error;

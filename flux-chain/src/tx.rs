@@ -73,6 +73,33 @@ pub struct NodeExit {
     pub node: NodeId,
 }
 
+/// Registers an app: the FluxOS JSON specification and the price the sender agrees to pay
+/// into escrow (it must equal the price the chain computes, so a price change never surprises).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppRegister {
+    /// The specification (FluxOS v8 JSON), validated strictly.
+    pub spec: String,
+    /// The price: exactly the chain's price for the spec's `expire`.
+    pub price: Amount,
+}
+
+/// Replaces a registered app's specification (same name), sent by its owner. `price` is the
+/// new price minus the credit for the unused part of the old payment (at least zero).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppUpdate {
+    /// The new specification (FluxOS v8 JSON).
+    pub spec: String,
+    /// What the update costs: exactly the chain's figure.
+    pub price: Amount,
+}
+
+/// Stops an app, sent by its owner: the rest of the escrow returns to the owner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppCancel {
+    /// The app's name.
+    pub name: String,
+}
+
 /// Most attestations a confirm may carry.
 pub const MAX_ATTESTATIONS: usize = 64;
 
@@ -90,6 +117,12 @@ pub enum TxKind {
     NodeUpdateEndpoint(NodeUpdateEndpoint),
     /// Exit a node.
     NodeExit(NodeExit),
+    /// Register an app.
+    AppRegister(AppRegister),
+    /// Update an app.
+    AppUpdate(AppUpdate),
+    /// Cancel an app.
+    AppCancel(AppCancel),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -216,7 +249,8 @@ impl Transaction {
         }
         match &self.kind {
             TxKind::Transfer(t) if t.amount.is_zero() => Err(TxError::ZeroAmount),
-            TxKind::Transfer(_) | TxKind::NodeExit(_) => Ok(()),
+            TxKind::Transfer(_) | TxKind::NodeExit(_) | TxKind::AppCancel(_) => Ok(()),
+            TxKind::AppRegister(_) | TxKind::AppUpdate(_) => Ok(()),
             TxKind::NodeStart(s) => Ok(check_endpoint(&s.endpoint)?),
             TxKind::NodeUpdateEndpoint(u) => Ok(check_endpoint(&u.endpoint)?),
             TxKind::NodeConfirm(c) if c.evidence.attestations.len() > MAX_ATTESTATIONS => {
@@ -247,9 +281,12 @@ impl Transaction {
         let moved = match &self.kind {
             TxKind::Transfer(t) => t.amount,
             TxKind::NodeStart(s) => s.collateral,
-            TxKind::NodeConfirm(_) | TxKind::NodeUpdateEndpoint(_) | TxKind::NodeExit(_) => {
-                Amount::ZERO
-            }
+            TxKind::AppRegister(a) => a.price,
+            TxKind::AppUpdate(a) => a.price,
+            TxKind::NodeConfirm(_)
+            | TxKind::NodeUpdateEndpoint(_)
+            | TxKind::NodeExit(_)
+            | TxKind::AppCancel(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }

@@ -134,6 +134,8 @@ proptest! {
             Arc::new(params),
             accounts,
             Default::default(),
+            Default::default(),
+            flux_nodes::placement::Placement::new(Default::default()),
             ledger,
             tip,
             Default::default(),

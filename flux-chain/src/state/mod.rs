@@ -15,8 +15,11 @@ use flux_core::error::CodecError;
 use flux_core::hash::Tag;
 use flux_core::{Address, Amount, ChainParams, Hash, codec};
 use flux_nodes::node::{NodeEntry, NodeId};
+use flux_nodes::placement::Placement;
 use flux_nodes::registry::Registry;
 use imbl::OrdMap;
+
+use crate::apps::AppEntry;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
@@ -46,8 +49,8 @@ pub struct Account {
 /// Chain-wide totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
-    /// Total supply: every balance, the pools below and bonded collateral (and, with later
-    /// features, escrows and FLUX locked for parallel assets). Never above the cap.
+    /// Total supply: every balance, the pools below, bonded collateral and app escrows (and,
+    /// with later features, FLUX locked for parallel assets). Never above the cap.
     pub supply: Amount,
     /// The useful-work pool: minted each block, paid each epoch for verified work.
     pub work_pool: Amount,
@@ -65,7 +68,7 @@ pub struct Tip {
 }
 
 /// The name of a state entry. Later features add variants (node entries, apps...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum StateKey {
     /// The chain-wide [`Ledger`].
     Ledger,
@@ -73,6 +76,10 @@ pub enum StateKey {
     Account(Address),
     /// A node's [`NodeEntry`].
     Node(NodeId),
+    /// A registered app's [`AppEntry`].
+    App(String),
+    /// Where an app's instances run: `(instance, node)` pairs.
+    Placement(String),
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -105,6 +112,8 @@ pub struct State {
     params: Arc<ChainParams>,
     accounts: BTreeMap<Address, Account>,
     registry: Registry,
+    apps: OrdMap<String, AppEntry>,
+    placement: Placement,
     recent: OrdMap<u64, BlockId>,
     ledger: Ledger,
     tip: Tip,
@@ -120,6 +129,14 @@ pub struct StateDiff {
     pub registry: Registry,
     /// New values of the node entries the block touched (`None`: the node left).
     pub nodes: BTreeMap<NodeId, Option<NodeEntry>>,
+    /// Apps after the block.
+    pub apps: OrdMap<String, AppEntry>,
+    /// New values of the apps the block touched (`None`: the app ended).
+    pub apps_changed: BTreeMap<String, Option<AppEntry>>,
+    /// Placement after the block.
+    pub placement: Placement,
+    /// New assignments of the apps whose instances moved (empty: none placed).
+    pub placement_changed: BTreeMap<String, Vec<(u32, NodeId)>>,
     /// Recent block ids after the block.
     pub recent: OrdMap<u64, BlockId>,
     /// Totals after the block.
@@ -140,10 +157,13 @@ impl StateDiff {
 impl State {
     /// A state from its parts; computes the trie. Used by genesis and by storage on reopen.
     /// `recent` holds the ids of the last [`RECENT_BLOCKS`] blocks by height (0: genesis).
+    #[allow(clippy::too_many_arguments)] // the parts of the state, each named
     pub fn from_parts(
         params: Arc<ChainParams>,
         accounts: BTreeMap<Address, Account>,
         registry: Registry,
+        apps: OrdMap<String, AppEntry>,
+        placement: Placement,
         ledger: Ledger,
         tip: Tip,
         recent: OrdMap<u64, BlockId>,
@@ -159,11 +179,24 @@ impl State {
                 Some(value_hash(entry)?),
             ));
         }
+        for (name, app) in apps.iter() {
+            changes.push((
+                StateKey::App(name.clone()).trie_key()?,
+                Some(value_hash(app)?),
+            ));
+            let placed = placement.instances_of(name);
+            if !placed.is_empty() {
+                let key = StateKey::Placement(name.clone()).trie_key()?;
+                changes.push((key, Some(value_hash(&placed)?)));
+            }
+        }
         let trie = Trie::new().update(changes);
         Ok(State {
             params,
             accounts,
             registry,
+            apps,
+            placement,
             recent,
             ledger,
             tip,
@@ -176,6 +209,16 @@ impl State {
         &self.registry
     }
 
+    /// Registered apps by name.
+    pub fn apps(&self) -> &OrdMap<String, AppEntry> {
+        &self.apps
+    }
+
+    /// Where apps run.
+    pub fn placement(&self) -> &Placement {
+        &self.placement
+    }
+
     /// The id of the block at `height`, if it is among the recent ones.
     pub fn recent_block(&self, height: u64) -> Option<BlockId> {
         self.recent.get(&height).copied()
@@ -186,11 +229,13 @@ impl State {
         &self.recent
     }
 
-    /// Total value held: balances, the work pool and bonded collateral. Equals the supply.
+    /// Total value held: balances, the work pool, bonded collateral and app escrows. Equals
+    /// the supply.
     pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
         Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
             .checked_add(self.ledger.work_pool)?
-            .checked_add(self.registry.bonded())
+            .checked_add(self.registry.bonded())?
+            .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)
     }
 
     /// The chain parameters.
@@ -247,6 +292,8 @@ impl State {
     pub fn commit(&mut self, diff: StateDiff) {
         self.accounts.extend(diff.accounts);
         self.registry = diff.registry;
+        self.apps = diff.apps;
+        self.placement = diff.placement;
         self.recent = diff.recent;
         self.ledger = diff.ledger;
         self.tip = diff.tip;

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use flux_core::Address;
 use flux_nodes::node::{NodeEntry, NodeId};
 
-use super::{Store, TxLocation, rebuild};
+use super::{Store, StoredState, TxLocation, rebuild};
+use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
@@ -19,6 +20,8 @@ pub struct MemStore {
     genesis: Option<Genesis>,
     accounts: BTreeMap<Address, Account>,
     nodes: BTreeMap<NodeId, NodeEntry>,
+    apps: BTreeMap<String, AppEntry>,
+    placement: BTreeMap<String, Vec<(u32, NodeId)>>,
     ledger: Ledger,
     tip: Tip,
     blocks: Vec<Block>,
@@ -39,14 +42,15 @@ impl Store for MemStore {
         let Some(genesis) = &self.genesis else {
             return Ok(None);
         };
-        let state = rebuild(
-            genesis,
-            self.accounts.clone(),
-            self.nodes.values().cloned().collect(),
-            self.ledger,
-            self.tip,
-            |h| self.block(h),
-        )?;
+        let stored = StoredState {
+            accounts: self.accounts.clone(),
+            nodes: self.nodes.values().cloned().collect(),
+            apps: self.apps.values().cloned().collect(),
+            placement: self.placement.clone(),
+            ledger: self.ledger,
+            tip: self.tip,
+        };
+        let state = rebuild(genesis, stored, |h| self.block(h))?;
         Ok(Some((genesis.clone(), state)))
     }
 
@@ -86,6 +90,19 @@ impl Store for MemStore {
                 Some(e) => self.nodes.insert(*id, e.clone()),
                 None => self.nodes.remove(id),
             };
+        }
+        for (name, entry) in &diff.apps_changed {
+            match entry {
+                Some(a) => self.apps.insert(name.clone(), a.clone()),
+                None => self.apps.remove(name),
+            };
+        }
+        for (name, placed) in &diff.placement_changed {
+            if placed.is_empty() {
+                self.placement.remove(name);
+            } else {
+                self.placement.insert(name.clone(), placed.clone());
+            }
         }
         self.ledger = diff.ledger;
         self.tip = diff.tip;

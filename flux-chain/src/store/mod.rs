@@ -12,11 +12,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use flux_core::Address;
-use flux_nodes::node::NodeEntry;
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::{NodeEntry, NodeId};
+use flux_nodes::placement::{Placement, PlacementNode};
 use flux_nodes::registry::Registry;
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
+use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
@@ -63,18 +66,56 @@ pub trait Store {
     fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError>;
 }
 
+/// What a store keeps of the state (everything else is derived).
+pub(crate) struct StoredState {
+    pub(crate) accounts: BTreeMap<Address, Account>,
+    pub(crate) nodes: Vec<NodeEntry>,
+    pub(crate) apps: Vec<AppEntry>,
+    pub(crate) placement: BTreeMap<String, Vec<(u32, NodeId)>>,
+    pub(crate) ledger: Ledger,
+    pub(crate) tip: Tip,
+}
+
+/// The placement of the stored apps on the stored nodes, from the stored assignments
+/// (placement is a function of its history, so it is restored, never placed anew).
+fn restore_placement(
+    seed: flux_core::Hash,
+    registry: &Registry,
+    apps: &[AppEntry],
+    stored: &BTreeMap<String, Vec<(u32, NodeId)>>,
+    params: &flux_core::ChainParams,
+) -> Result<Placement, StoreError> {
+    let nodes = registry
+        .iter()
+        .filter(|e| e.status == NodeStatus::Confirmed)
+        .map(|e| PlacementNode::from_entry(e, params));
+    let records = apps.iter().map(|a| {
+        let placed = stored.get(&a.name).cloned().unwrap_or_default();
+        (a.workload(params), placed)
+    });
+    Placement::restore(seed, nodes, records).map_err(StoreError::Placement)
+}
+
 /// Rebuilds the state from stored parts and checks it against the tip's header. `block_at`
 /// reads stored blocks (for the recent block ids and the tip header).
 fn rebuild(
     genesis: &Genesis,
-    accounts: BTreeMap<Address, Account>,
-    nodes: Vec<NodeEntry>,
-    ledger: Ledger,
-    tip: Tip,
+    stored: StoredState,
     block_at: impl Fn(u64) -> Result<Option<Block>, StoreError>,
 ) -> Result<State, StoreError> {
+    let StoredState {
+        accounts,
+        nodes,
+        apps,
+        placement,
+        ledger,
+        tip,
+    } = stored;
     let params = genesis.params();
     let registry = Registry::from_entries(nodes, &params).map_err(StoreError::Registry)?;
+    let seed = genesis.id().map_err(Box::new)?.0;
+    let placement = restore_placement(seed, &registry, &apps, &placement, &params)?;
+    let apps: OrdMap<String, AppEntry> = apps.into_iter().map(|a| (a.name.clone(), a)).collect();
     let mut recent = OrdMap::new();
     let mut tip_block = None;
     for height in tip.height.saturating_sub(RECENT_BLOCKS - 1)..=tip.height {
@@ -88,7 +129,16 @@ fn rebuild(
             tip_block = Some(block);
         }
     }
-    let state = State::from_parts(Arc::new(params), accounts, registry, ledger, tip, recent)?;
+    let state = State::from_parts(
+        Arc::new(params),
+        accounts,
+        registry,
+        apps,
+        placement,
+        ledger,
+        tip,
+        recent,
+    )?;
     let expected = match tip_block {
         Some(b) => b.header.state_root,
         None => genesis.state().map_err(Box::new)?.state_root(),

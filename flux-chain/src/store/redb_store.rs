@@ -13,7 +13,7 @@ use flux_core::{Address, codec};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::de::DeserializeOwned;
 
-use super::{SCHEMA_VERSION, Store, TxLocation, rebuild};
+use super::{SCHEMA_VERSION, Store, StoredState, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
@@ -28,6 +28,8 @@ const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids")
 const TXS: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("txs");
 const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
 const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("nodes");
+const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
+const PLACEMENT: TableDefinition<&str, &[u8]> = TableDefinition::new("placement");
 
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
@@ -158,7 +160,30 @@ impl Store for RedbStore {
                 nodes.push(decode("node entry", v.value())?);
             }
         }
-        let state = rebuild(&genesis, accounts, nodes, ledger, tip, |h| self.block(h))?;
+        let mut apps = Vec::new();
+        let mut placement = BTreeMap::new();
+        {
+            let txn = self.db.begin_read().map_err(db_err)?;
+            let table = txn.open_table(APPS).map_err(db_err)?;
+            for row in table.iter().map_err(db_err)? {
+                let (_, v) = row.map_err(db_err)?;
+                apps.push(decode("app entry", v.value())?);
+            }
+            let table = txn.open_table(PLACEMENT).map_err(db_err)?;
+            for row in table.iter().map_err(db_err)? {
+                let (k, v) = row.map_err(db_err)?;
+                placement.insert(k.value().to_owned(), decode("placement", v.value())?);
+            }
+        }
+        let stored = StoredState {
+            accounts,
+            nodes,
+            apps,
+            placement,
+            ledger,
+            tip,
+        };
+        let state = rebuild(&genesis, stored, |h| self.block(h))?;
         Ok(Some((genesis, state)))
     }
 
@@ -190,6 +215,8 @@ impl Store for RedbStore {
                     .map_err(db_err)?;
             }
             // Create the other tables so readers find them.
+            txn.open_table(APPS).map_err(db_err)?;
+            txn.open_table(PLACEMENT).map_err(db_err)?;
             txn.open_table(BLOCKS).map_err(db_err)?;
             txn.open_table(RECEIPTS).map_err(db_err)?;
             txn.open_table(BLOCK_IDS).map_err(db_err)?;
@@ -236,6 +263,26 @@ impl Store for RedbStore {
                     None => nodes.remove(key).map(drop),
                 }
                 .map_err(db_err)?;
+            }
+            let mut apps = txn.open_table(APPS).map_err(db_err)?;
+            for (name, entry) in &diff.apps_changed {
+                match entry {
+                    Some(a) => apps
+                        .insert(name.as_str(), codec::encode(a)?.as_slice())
+                        .map(drop),
+                    None => apps.remove(name.as_str()).map(drop),
+                }
+                .map_err(db_err)?;
+            }
+            let mut placement = txn.open_table(PLACEMENT).map_err(db_err)?;
+            for (name, placed) in &diff.placement_changed {
+                if placed.is_empty() {
+                    placement.remove(name.as_str()).map_err(db_err)?;
+                } else {
+                    placement
+                        .insert(name.as_str(), codec::encode(placed)?.as_slice())
+                        .map_err(db_err)?;
+                }
             }
             let mut meta = txn.open_table(META).map_err(db_err)?;
             meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())

@@ -10,6 +10,7 @@
 //! Each transaction kind has its rule in its own module ([`transfer`]); the block reward is in
 //! [`reward`].
 
+pub mod app;
 mod node;
 mod overlay;
 pub mod reward;
@@ -46,6 +47,8 @@ pub enum Event {
     },
     /// A node registry change.
     Node(RegistryEvent),
+    /// An app lifecycle change.
+    App(app::AppEvent),
 }
 
 /// The receipt of one transaction.
@@ -70,6 +73,10 @@ pub struct Receipts {
     pub fees: Amount,
     /// Node deadlines that fired at the start of the block (DoS, expiry, releases).
     pub nodes: Vec<RegistryEvent>,
+    /// Apps that expired at the end of the block.
+    pub apps: Vec<app::AppEvent>,
+    /// Streamed from app escrows to the owners of hosting nodes this block.
+    pub hosting: Amount,
     /// The block reward, share by share.
     pub rewards: Vec<Reward>,
 }
@@ -255,6 +262,10 @@ fn execute(
         overlay: Overlay::new(state),
         registry: state.registry().clone(),
         touched: BTreeSet::new(),
+        apps: state.apps().clone(),
+        placement: state.placement().clone(),
+        apps_touched: BTreeSet::new(),
+        capacity_freed: false,
     };
     let node_events = ctx
         .registry
@@ -281,6 +292,7 @@ fn execute(
     }
     let proposer = Address::from_public_key(&header.proposer);
     ctx.overlay.credit(proposer, fees)?;
+    let (app_events, hosting) = app::settle(&mut ctx)?;
 
     let mut ledger = state.ledger();
     let rewards = reward::pay_block_reward(&mut ctx, &mut ledger, params)?;
@@ -289,8 +301,22 @@ fn execute(
         overlay,
         registry,
         touched,
+        apps,
+        placement,
+        apps_touched,
         ..
     } = ctx;
+    let apps_changed: BTreeMap<String, _> = apps_touched
+        .iter()
+        .map(|name| (name.clone(), apps.get(name).cloned()))
+        .collect();
+    let placement_changed: BTreeMap<String, _> = apps_touched
+        .into_iter()
+        .map(|name| {
+            let placed = placement.instances_of(&name);
+            (name, placed)
+        })
+        .collect();
     let accounts = overlay.into_changes();
     let nodes: BTreeMap<NodeId, _> = touched
         .into_iter()
@@ -304,6 +330,18 @@ fn execute(
     for (id, entry) in &nodes {
         let value = entry.as_ref().map(value_hash).transpose()?;
         changes.push((StateKey::Node(*id).trie_key()?, value));
+    }
+    for (name, entry) in &apps_changed {
+        let value = entry.as_ref().map(value_hash).transpose()?;
+        changes.push((StateKey::App(name.clone()).trie_key()?, value));
+    }
+    for (name, placed) in &placement_changed {
+        let value = if placed.is_empty() {
+            None
+        } else {
+            Some(value_hash(placed)?)
+        };
+        changes.push((StateKey::Placement(name.clone()).trie_key()?, value));
     }
     let trie = state.trie().update(changes);
     let tip = Tip {
@@ -321,6 +359,10 @@ fn execute(
             accounts,
             registry,
             nodes,
+            apps,
+            apps_changed,
+            placement,
+            placement_changed,
             recent,
             ledger,
             tip,
@@ -331,6 +373,8 @@ fn execute(
             txs: receipts,
             fees,
             nodes: node_events,
+            apps: app_events,
+            hosting,
             rewards,
         },
     ))
@@ -344,6 +388,12 @@ pub(crate) struct Ctx<'s> {
     pub(crate) registry: Registry,
     /// Nodes whose entries changed.
     pub(crate) touched: BTreeSet<NodeId>,
+    pub(crate) apps: imbl::OrdMap<String, crate::apps::AppEntry>,
+    pub(crate) placement: flux_nodes::placement::Placement,
+    /// Apps whose entry or placement changed.
+    pub(crate) apps_touched: BTreeSet<String>,
+    /// Whether capacity appeared (a node joined, an app ended): unplaced instances are retried.
+    pub(crate) capacity_freed: bool,
 }
 
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
@@ -376,6 +426,9 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::NodeConfirm(c) => node::confirm(ctx, &tx.sender, c)?,
         TxKind::NodeUpdateEndpoint(u) => node::update_endpoint(ctx, &tx.sender, u)?,
         TxKind::NodeExit(x) => node::exit(ctx, p.sender, x)?,
+        TxKind::AppRegister(a) => app::register(ctx, p.sender, a)?,
+        TxKind::AppUpdate(a) => app::update(ctx, p.sender, a)?,
+        TxKind::AppCancel(c) => app::cancel(ctx, p.sender, c)?,
     };
     Ok(TxReceipt {
         id: p.id,

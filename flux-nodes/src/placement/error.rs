@@ -24,6 +24,14 @@ pub enum PlacementError {
     /// No app with this name is placed.
     #[error("unknown app {0:?}")]
     UnknownApp(String),
+    /// A recorded assignment cannot hold (the node lacks room or already hosts the app).
+    #[error("recorded instance of app {app:?} cannot be on node {node}")]
+    Inconsistent {
+        /// The app.
+        app: String,
+        /// The node.
+        node: NodeId,
+    },
     /// A node description could not be built (bad geolocation or endpoint).
     #[error(transparent)]
     Node(#[from] NodeError),

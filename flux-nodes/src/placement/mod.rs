@@ -76,6 +76,7 @@
 mod error;
 mod model;
 mod ops;
+mod restore;
 mod select;
 mod state;
 pub mod synthetic;

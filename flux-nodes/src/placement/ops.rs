@@ -232,6 +232,11 @@ impl Placement {
         placed
     }
 
+    /// [`Placement::fill`] for the restore path.
+    pub(crate) fn fill_missing(&mut self, app: &Arc<str>) {
+        self.fill(app);
+    }
+
     /// Places the app's missing instances, lowest free numbers first.
     fn fill(&mut self, app: &Arc<str>) {
         let Some(slot) = self.apps.get(app) else {

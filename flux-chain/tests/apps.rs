@@ -1,0 +1,209 @@
+//! Apps through blocks: registration into escrow, placement on confirmed nodes, streaming to
+//! hosts, healing when a node leaves, cancel refunds, conservation, and a reopen from redb.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{address, genesis, keys};
+use flux_chain::chain::Chain;
+use flux_chain::error::{BlockError, TxError};
+use flux_chain::state::State;
+use flux_chain::store::RedbStore;
+use flux_chain::transition::build_block;
+use flux_chain::tx::{
+    AppCancel, AppRegister, NodeConfirm, NodeExit, NodeStart, Transaction, TxKind,
+};
+use flux_core::crypto::SecretKey;
+use flux_core::{Amount, ChainId, Tier};
+use flux_nodes::app::AppSpec;
+use flux_nodes::attestation::{BenchmarkEvidence, attest};
+use flux_nodes::node::NodeId;
+
+const TINYBOT: &str =
+    include_str!("../../../shared/fixtures/fluxos-apps/conformant/valid/tinybot-v8.json");
+
+fn sign(key: &SecretKey, state: &State, kind: TxKind) -> Transaction {
+    let nonce = state.account(&address(key)).nonce;
+    Transaction::sign(key, ChainId::DEVNET, nonce, Amount::ZERO, kind).unwrap()
+}
+
+fn confirm(operator: &SecretKey, operators: &[SecretKey], state: &State) -> Transaction {
+    let p = state.params();
+    let id = NodeId::of(&operator.public_key());
+    let seed_height = state.tip().height;
+    let seed = state.recent_block(seed_height).unwrap().0;
+    let mut evidence = BenchmarkEvidence {
+        seed_height,
+        hardware: Tier::Cumulus.minimum(p),
+        cpu_score: 1,
+        attestations: vec![],
+    };
+    let statement = evidence.statement(id, seed);
+    for v in state.registry().verifiers(&seed, &id, p) {
+        let k = operators
+            .iter()
+            .find(|k| NodeId::of(&k.public_key()) == v)
+            .unwrap();
+        evidence
+            .attestations
+            .push(attest(k, p.chain_id, &statement).unwrap());
+    }
+    sign(
+        operator,
+        state,
+        TxKind::NodeConfirm(NodeConfirm { node: id, evidence }),
+    )
+}
+
+fn next(chain: &mut Chain<RedbStore>, txs: Vec<Transaction>) -> flux_chain::transition::Receipts {
+    let proposer = keys(1)[0].public_key();
+    let time = chain.state().tip().timestamp_ms + 1_000;
+    let block = build_block(chain.state(), proposer, time, vec![], txs).unwrap();
+    let receipts = chain.apply(&block).unwrap();
+    let s = chain.state();
+    assert_eq!(s.total_held().unwrap(), s.ledger().supply, "conservation");
+    receipts
+}
+
+#[test]
+fn apps_are_placed_paid_healed_and_refunded() {
+    let ks = keys(12); // 0..6 owners (0 also registers the app), 6..12 operators
+    let g = genesis(&ks, 100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
+    let owners = &ks[..6];
+    let operators = &ks[6..];
+    // Six Cumulus nodes in six /16 networks.
+    let starts: Vec<Transaction> = (0..6)
+        .map(|i| {
+            let p = chain.state().params();
+            sign(
+                &owners[i],
+                chain.state(),
+                TxKind::NodeStart(NodeStart {
+                    operator: operators[i].public_key(),
+                    tier: Tier::Cumulus,
+                    collateral: Tier::Cumulus.collateral(p),
+                    endpoint: format!("10.{i}.0.1:16127"),
+                    geolocation: "EU_DE".parse().unwrap(),
+                    declared: Tier::Cumulus.minimum(p),
+                }),
+            )
+        })
+        .collect();
+    next(&mut chain, starts);
+    for op in operators {
+        let c = confirm(op, operators, chain.state());
+        next(&mut chain, vec![c]);
+    }
+    assert_eq!(chain.state().placement().node_count(), 6);
+
+    // Register the app: the exact price goes into escrow, three instances are placed.
+    let params = chain.state().params().clone();
+    let spec = AppSpec::from_json_strict(TINYBOT.as_bytes(), &params.apps).unwrap();
+    let price = spec.price(&params.apps.prices).unwrap().total;
+    let wrong = sign(
+        &ks[0],
+        chain.state(),
+        TxKind::AppRegister(AppRegister {
+            spec: TINYBOT.into(),
+            price: Amount::ONE_FLUX,
+        }),
+    );
+    let time = chain.state().tip().timestamp_ms + 1_000;
+    assert!(matches!(
+        build_block(chain.state(), ks[0].public_key(), time, vec![], vec![wrong]),
+        Err(BlockError::Tx {
+            source: TxError::PriceMismatch { .. },
+            ..
+        })
+    ));
+    let register = sign(
+        &ks[0],
+        chain.state(),
+        TxKind::AppRegister(AppRegister {
+            spec: TINYBOT.into(),
+            price,
+        }),
+    );
+    next(&mut chain, vec![register]);
+    let hosts: Vec<NodeId> = chain.state().placement().where_is("tinybot").to_vec();
+    assert_eq!(hosts.len(), 3);
+    let escrow = chain.state().apps()["tinybot"].escrow;
+    assert!(
+        escrow < price,
+        "the first block already streamed to the hosts"
+    );
+
+    // Hosts' owners are paid every block.
+    let host_owner = chain.state().registry().get(&hosts[0]).unwrap().owner;
+    let before = chain.account(&host_owner).balance;
+    let receipts = next(&mut chain, vec![]);
+    assert!(receipts.hosting > Amount::ZERO);
+    assert!(chain.account(&host_owner).balance > before);
+
+    // A host leaves: only its instance moves, to a node not yet hosting the app.
+    let leaving = hosts[1];
+    let owner_index = owners
+        .iter()
+        .position(|o| address(o) == chain.state().registry().get(&leaving).unwrap().owner)
+        .unwrap();
+    let exit = sign(
+        &owners[owner_index],
+        chain.state(),
+        TxKind::NodeExit(NodeExit { node: leaving }),
+    );
+    next(&mut chain, vec![exit]);
+    let after: Vec<NodeId> = chain.state().placement().where_is("tinybot").to_vec();
+    assert_eq!(after.len(), 3);
+    assert!(!after.contains(&leaving));
+    assert!(
+        after.contains(&hosts[0]) && after.contains(&hosts[2]),
+        "nothing else moves"
+    );
+
+    // Reopen: the same apps, placement and state root.
+    let root = chain.state().state_root();
+    {
+        let s = chain.state();
+        let rebuilt = State::from_parts(
+            std::sync::Arc::new(s.params().clone()),
+            s.accounts().clone(),
+            s.registry().clone(),
+            s.apps().clone(),
+            s.placement().clone(),
+            s.ledger(),
+            s.tip(),
+            s.recent_blocks().clone(),
+        )
+        .unwrap();
+        // The incrementally maintained root equals a root computed from scratch.
+        assert_eq!(rebuilt.state_root(), root);
+    }
+    drop(chain);
+    let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
+    assert_eq!(chain.state().state_root(), root);
+    assert_eq!(
+        chain.state().placement().where_is("tinybot"),
+        after.as_slice()
+    );
+
+    // Cancel: the rest of the escrow returns to the owner.
+    let escrow = chain.state().apps()["tinybot"].escrow;
+    let balance = chain.account(&address(&ks[0])).balance;
+    let cancel = sign(
+        &ks[0],
+        chain.state(),
+        TxKind::AppCancel(AppCancel {
+            name: "tinybot".into(),
+        }),
+    );
+    next(&mut chain, vec![cancel]);
+    assert!(chain.state().apps().is_empty());
+    assert!(chain.state().placement().where_is("tinybot").is_empty());
+    assert_eq!(
+        chain.account(&address(&ks[0])).balance,
+        balance.checked_add(escrow).unwrap()
+    );
+}
