@@ -11,7 +11,7 @@ use flux_chain::state::State;
 use flux_chain::store::RedbStore;
 use flux_chain::transition::build_block;
 use flux_chain::tx::{
-    AppCancel, AppRegister, NodeConfirm, NodeExit, NodeStart, Transaction, TxKind,
+    AppCancel, AppRegister, AppUpdate, NodeConfirm, NodeExit, NodeStart, Transaction, TxKind,
 };
 use flux_core::crypto::SecretKey;
 use flux_core::{Amount, ChainId, Tier};
@@ -188,6 +188,56 @@ fn apps_are_placed_paid_healed_and_refunded() {
         chain.state().placement().where_is("tinybot"),
         after.as_slice()
     );
+
+    // Update to four instances: pay the new price less the unused part of the old one.
+    let bigger = TINYBOT.replace("\"instances\": 3", "\"instances\": 4");
+    let new_spec = AppSpec::from_json_strict(bigger.as_bytes(), &params.apps).unwrap();
+    let app = chain.state().apps()["tinybot"].clone();
+    let height = chain.state().tip().height + 1;
+    let quote = flux_nodes::app::update_price(
+        app.paid,
+        app.expires_at - app.registered_at,
+        app.expires_at - height,
+        &new_spec,
+        &params.apps.prices,
+    )
+    .unwrap();
+    let update = sign(
+        &ks[0],
+        chain.state(),
+        TxKind::AppUpdate(AppUpdate {
+            spec: bigger,
+            price: quote.due,
+        }),
+    );
+    next(&mut chain, vec![update]);
+    let placed = chain.state().placement().where_is("tinybot").to_vec();
+    assert_eq!(placed.len(), 4);
+    assert!(
+        after.iter().all(|n| placed.contains(n)),
+        "the three instances stay where they were"
+    );
+    let not_owner = sign(
+        &ks[1],
+        chain.state(),
+        TxKind::AppCancel(AppCancel {
+            name: "tinybot".into(),
+        }),
+    );
+    let time = chain.state().tip().timestamp_ms + 1_000;
+    assert!(matches!(
+        build_block(
+            chain.state(),
+            ks[0].public_key(),
+            time,
+            vec![],
+            vec![not_owner]
+        ),
+        Err(BlockError::Tx {
+            source: TxError::NotAppOwner(_),
+            ..
+        })
+    ));
 
     // Cancel: the rest of the escrow returns to the owner.
     let escrow = chain.state().apps()["tinybot"].escrow;
