@@ -24,8 +24,8 @@ impl Placement {
     ///
     /// let params = ChainParams::devnet();
     /// let seed = Hash::digest(b"seed");
-    /// let nodes = synthetic::nodes(50, seed, &params);
-    /// let apps = synthetic::apps(20, seed, &params);
+    /// let nodes = synthetic::nodes(50, 1, seed, &params)?;
+    /// let apps = synthetic::apps(20, &nodes, seed, &params)?;
     /// let placed = Placement::build(seed, nodes.clone(), apps.clone())?;
     /// let records = apps.iter().map(|w| (w.clone(), placed.instances_of(&w.app)));
     /// let restored = Placement::restore(seed, nodes, records)?;
