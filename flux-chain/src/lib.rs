@@ -32,6 +32,7 @@
 pub mod apps;
 pub mod block;
 pub mod chain;
+pub mod consensus;
 pub mod error;
 pub mod genesis;
 pub mod mempool;

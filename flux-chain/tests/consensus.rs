@@ -1,0 +1,687 @@
+//! The consensus core: committee sampling and proposer rotation, the vote keeper, commit
+//! certificates (property tests), and small deterministic multi-validator scenarios run by an
+//! in-process harness (no network, no threads, no clock): messages are delivered in a seeded
+//! random order, and a timeout fires only when no message is in flight.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use flux_chain::block::BlockId;
+use flux_chain::consensus::ConsensusError;
+use flux_chain::consensus::certificate::CommitCertificate;
+use flux_chain::consensus::committee::{Committee, Member, sample_without_replacement};
+use flux_chain::consensus::machine::{Input, Machine, Output, TimeoutKind};
+use flux_chain::consensus::types::{Evidence, Height, Proposal, SignedVote, Vote, VoteKind};
+use flux_chain::consensus::votes::{AddOutcome, VoteKeeper};
+use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::params::Ratio;
+use flux_core::{Address, ChainId, ChainParams, Hash, Tier};
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::{NodeEntry, NodeId};
+use flux_nodes::registry::Registry;
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn key(i: u64) -> SecretKey {
+    let mut seed = [0x5au8; 32];
+    seed[..8].copy_from_slice(&(i + 1).to_le_bytes());
+    SecretKey::from_bytes(Scheme::Ed25519, &seed).unwrap()
+}
+
+fn committee_of(keys: &[SecretKey], weights: &[u64]) -> Committee {
+    let mut members: Vec<Member> = keys
+        .iter()
+        .zip(weights)
+        .map(|(k, w)| Member {
+            id: NodeId::of(&k.public_key()),
+            key: k.public_key(),
+            weight: *w,
+        })
+        .collect();
+    members.sort_by_key(|m| m.id);
+    Committee::new(members, Ratio::new(2, 3)).unwrap()
+}
+
+fn confirmed(operator: &SecretKey, tier: Tier, params: &ChainParams) -> NodeEntry {
+    let pk = operator.public_key();
+    NodeEntry {
+        id: NodeId::of(&pk),
+        owner: Address::from_public_key(&pk),
+        operator: pk,
+        tier,
+        collateral: tier.collateral(params),
+        endpoint: "198.51.100.4:16127".into(),
+        geolocation: "EU_DE".parse().unwrap(),
+        declared: tier.minimum(params),
+        attested: None,
+        status: NodeStatus::Confirmed,
+        started_at: 1,
+        confirmed_at: Some(1),
+        last_confirm: Some(1),
+        last_paid: None,
+        endpoint_changed_at: None,
+        status_since: 1,
+    }
+}
+
+/// A registry of confirmed nodes with the given tiers (keys from `key(i)`).
+fn registry(tiers: &[Tier], params: &ChainParams) -> Registry {
+    let entries = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| confirmed(&key(i as u64), *t, params));
+    Registry::from_entries(entries, params).unwrap()
+}
+
+fn tier_of(i: u8) -> Tier {
+    Tier::ALL[usize::from(i % 3)]
+}
+
+fn block(tag: &[u8]) -> BlockId {
+    BlockId(Hash::digest(tag))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committee
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn committee_draw_is_deterministic_distinct_and_sized(
+        tiers in prop::collection::vec(0u8..3, 1..60),
+        size in 1usize..40,
+        seed in any::<[u8; 32]>(),
+    ) {
+        let params = ChainParams::devnet();
+        let tiers: Vec<Tier> = tiers.into_iter().map(tier_of).collect();
+        let reg = registry(&tiers, &params);
+        let seed = Hash::from_bytes(seed);
+        let a = Committee::draw(&reg, &seed, size, &params).unwrap();
+        let b = Committee::draw(&reg, &seed, size, &params).unwrap();
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(a.len(), size.min(tiers.len()));
+        let ids: BTreeSet<NodeId> = a.members().iter().map(|m| m.id).collect();
+        prop_assert_eq!(ids.len(), a.len());
+        for m in a.members() {
+            let entry = reg.get(&m.id).unwrap();
+            prop_assert_eq!(m.weight, entry.tier.vote_weight(&params).unwrap());
+            prop_assert_eq!(m.key, entry.operator);
+        }
+        prop_assert_eq!(a.total_weight(), a.members().iter().map(|m| m.weight).sum::<u64>());
+    }
+
+    #[test]
+    fn proposer_rotation_is_exactly_fair_over_total_weight_rounds(
+        weights in prop::collection::vec(1u64..40, 1..12),
+    ) {
+        let keys: Vec<SecretKey> = (0..weights.len() as u64).map(key).collect();
+        let c = committee_of(&keys, &weights);
+        let total = c.total_weight();
+        let mut count: BTreeMap<NodeId, u64> = BTreeMap::new();
+        for step in 0..total {
+            *count.entry(c.proposer_at(step)).or_default() += 1;
+        }
+        for m in c.members() {
+            let got = count.get(&m.id).copied().unwrap_or(0);
+            prop_assert!(got.abs_diff(m.weight) <= 1, "{} proposed {} times, weight {}", m.id, got, m.weight);
+            prop_assert_eq!(got, m.weight); // in fact exact: the schedule has period `total`
+        }
+        // Period `total`: (height, round) needs no replay from genesis.
+        for step in 0..total.min(50) {
+            prop_assert_eq!(c.proposer_at(step), c.proposer_at(step + total));
+        }
+        // Rounds count from the epoch start, heights and rounds alike.
+        prop_assert_eq!(c.proposer(12, 3, 10), c.proposer_at(4));
+        prop_assert_eq!(c.proposer(11, 0, 10), c.proposer_at(0));
+    }
+}
+
+#[test]
+fn committee_draw_favours_weight() {
+    // 20 Stratus (weight 400) and 20 Cumulus (weight 10), 10 seats: a Stratus node should be
+    // picked far more often than a Cumulus one. Expected share of Stratus seats is > 90%.
+    let params = ChainParams::devnet();
+    let tiers: Vec<Tier> = (0..40)
+        .map(|i| {
+            if i % 2 == 0 {
+                Tier::Stratus
+            } else {
+                Tier::Cumulus
+            }
+        })
+        .collect();
+    let reg = registry(&tiers, &params);
+    let (mut heavy, mut light) = (0u32, 0u32);
+    for s in 0..200u32 {
+        let c = Committee::draw(&reg, &Hash::digest(&s.to_le_bytes()), 10, &params).unwrap();
+        for m in c.members() {
+            if reg.get(&m.id).unwrap().tier == Tier::Stratus {
+                heavy += 1;
+            } else {
+                light += 1;
+            }
+        }
+    }
+    assert_eq!(heavy + light, 2_000);
+    assert!(heavy > 1_800, "stratus seats {heavy}, cumulus {light}");
+    assert!(light > 0, "cumulus nodes must still be drawn sometimes");
+}
+
+#[test]
+fn sampling_frequencies_follow_weights_for_single_draws() {
+    // One draw: frequency ∝ weight (weights 1, 2, 3, 4 over 10,000 seeds).
+    let weights = [1u64, 2, 3, 4];
+    let mut count = [0u32; 4];
+    for s in 0..10_000u32 {
+        let p = sample_without_replacement(&weights, &Hash::digest(&s.to_le_bytes()), 1);
+        count[p[0]] += 1;
+    }
+    for (i, c) in count.iter().enumerate() {
+        let expected = 1_000 * (i as u32 + 1);
+        assert!(c.abs_diff(expected) < 250, "index {i}: {c} vs {expected}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vote keeper and certificates
+
+fn vote(k: &SecretKey, round: u32, kind: VoteKind, value: Option<BlockId>) -> SignedVote {
+    Vote {
+        height: 1,
+        round,
+        kind,
+        value,
+        validator: NodeId::of(&k.public_key()),
+    }
+    .sign(k, ChainId::DEVNET)
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn equivocation_evidence_does_not_depend_on_arrival_order(
+        choices in prop::collection::vec((0u8..3, 0u8..3), 4),
+        order in Just(()).prop_perturb(|_, mut rng| {
+            let mut idx: Vec<usize> = (0..16).collect();
+            for i in (1..idx.len()).rev() {
+                idx.swap(i, (rng.next_u32() as usize) % (i + 1));
+            }
+            idx
+        }),
+    ) {
+        let keys: Vec<SecretKey> = (0..4).map(key).collect();
+        let committee = committee_of(&keys, &[1, 2, 3, 4]);
+        let value = |c: u8| (c > 0).then(|| block(&[c]));
+        // Each validator: its two (possibly equal) prevotes, each sent twice.
+        let mut votes = Vec::new();
+        for (k, (a, b)) in keys.iter().zip(&choices) {
+            for c in [a, b, a, b] {
+                votes.push(vote(k, 0, VoteKind::Prevote, value(*c)));
+            }
+        }
+        let run = |votes: &[SignedVote]| {
+            let mut keeper = VoteKeeper::new(1, committee.clone(), ChainId::DEVNET);
+            let mut found = BTreeSet::new();
+            for v in votes {
+                if let AddOutcome::Equivocation(e) = keeper.add(*v).unwrap() {
+                    found.insert(*e);
+                }
+            }
+            (found, keeper.evidence().clone())
+        };
+        let (a, a_kept) = run(&votes);
+        let shuffled: Vec<SignedVote> = order.iter().map(|&i| votes[i]).collect();
+        let (b, b_kept) = run(&shuffled);
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(&a, &a_kept);
+        prop_assert_eq!(&b, &b_kept);
+        let offenders = choices.iter().filter(|(x, y)| x != y).count();
+        prop_assert_eq!(a.len(), offenders);
+        for e in &a {
+            let pk = committee.get(&e.validator()).unwrap().key;
+            prop_assert!(e.verify(&pk, ChainId::DEVNET).is_ok());
+        }
+    }
+
+    #[test]
+    fn certificate_verifies_iff_more_than_two_thirds_signed(
+        weights in prop::collection::vec(1u64..50, 1..10),
+        signers in prop::collection::vec(any::<bool>(), 10),
+        corrupt in any::<bool>(),
+    ) {
+        let keys: Vec<SecretKey> = (0..weights.len() as u64).map(key).collect();
+        let committee = committee_of(&keys, &weights);
+        let value = block(b"v");
+        let mut weight = 0;
+        let mut precommits = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if signers[i] {
+                weight += weights[i];
+                let sv = Vote { height: 9, round: 2, kind: VoteKind::Precommit, value: Some(value), validator: NodeId::of(&k.public_key()) }
+                    .sign(k, ChainId::DEVNET).unwrap();
+                precommits.push((sv.vote.validator, sv.signature));
+            }
+        }
+        precommits.sort_by_key(|(id, _)| *id);
+        let mut cert = CommitCertificate { height: 9, round: 2, value, precommits };
+        let enough = 3 * weight > 2 * committee.total_weight();
+        prop_assert_eq!(cert.verify(&committee, ChainId::DEVNET).is_ok(), enough);
+        prop_assert_eq!(CommitCertificate::from_bytes(&cert.to_bytes().unwrap()).unwrap(), cert.clone());
+        if enough && corrupt {
+            // Another round's precommit does not count for this one.
+            cert.round = 3;
+            prop_assert!(cert.verify(&committee, ChainId::DEVNET).is_err());
+            cert.round = 2;
+            cert.precommits.push(cert.precommits[0]);
+            prop_assert_eq!(cert.verify(&committee, ChainId::DEVNET), Err(ConsensusError::UnsortedCertificate));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The harness: n machines, one message queue, seeded delivery order, timeouts when idle.
+
+/// How a validator behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Behaviour {
+    Honest,
+    /// Sends nothing, hears nothing.
+    Silent,
+    /// Runs the protocol but signs a second, conflicting proposal (sent to half the others) and
+    /// a second, conflicting vote for every vote it casts (both sent to everyone).
+    Equivocating,
+}
+
+struct Sim {
+    params: ChainParams,
+    keys: Vec<SecretKey>,
+    committee: Committee,
+    behaviour: Vec<Behaviour>,
+    machines: Vec<Machine>,
+    queue: Vec<(usize, Input)>,
+    timers: Vec<(u64, u64, usize, Input)>,
+    timer_seq: u64,
+    buffered: Vec<Vec<Input>>,
+    decided: Vec<BTreeMap<Height, BlockId>>,
+    evidence: BTreeSet<Evidence>,
+    /// Messages relayed by gossip: delivered after the direct ones are out.
+    relayed: Vec<(usize, Input)>,
+    rng: u64,
+    target: Height,
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Sim {
+    fn new(behaviour: Vec<Behaviour>, seed: u64, target: Height) -> Sim {
+        let params = ChainParams::devnet();
+        let n = behaviour.len();
+        let keys: Vec<SecretKey> = (0..n as u64).map(key).collect();
+        let committee = committee_of(&keys, &vec![10; n]);
+        let machines = keys
+            .iter()
+            .map(|k| Machine::new(&params, Some(k.clone())))
+            .collect();
+        let mut sim = Sim {
+            params,
+            keys,
+            committee,
+            behaviour,
+            machines,
+            queue: Vec::new(),
+            timers: Vec::new(),
+            timer_seq: 0,
+            buffered: vec![Vec::new(); n],
+            decided: vec![BTreeMap::new(); n],
+            evidence: BTreeSet::new(),
+            relayed: Vec::new(),
+            rng: seed,
+            target,
+        };
+        for i in 0..n {
+            let committee = sim.committee.clone();
+            sim.queue.push((
+                i,
+                Input::NewHeight {
+                    height: 1,
+                    committee,
+                },
+            ));
+        }
+        sim
+    }
+
+    fn live(&self, i: usize) -> bool {
+        self.behaviour[i] != Behaviour::Silent
+    }
+
+    fn send_all(&mut self, from: usize, input: Input) {
+        for to in 0..self.machines.len() {
+            if to != from && self.live(to) {
+                self.queue.push((to, input.clone()));
+            }
+        }
+    }
+
+    fn height_of(input: &Input) -> Option<Height> {
+        match input {
+            Input::Proposal(p) => Some(p.proposal.height),
+            Input::Vote(v) => Some(v.vote.height),
+            _ => None,
+        }
+    }
+
+    fn deliver(&mut self, to: usize, input: Input) {
+        if !self.live(to) {
+            return;
+        }
+        let h = Sim::height_of(&input);
+        let new_height = matches!(input, Input::NewHeight { .. });
+        match self.machines[to].apply(input.clone()) {
+            Ok(outputs) => {
+                if new_height {
+                    // Messages that came early are due now (or buffered again).
+                    let buffered = std::mem::take(&mut self.buffered[to]);
+                    self.queue.extend(buffered.into_iter().map(|i| (to, i)));
+                }
+                for o in outputs {
+                    self.perform(to, o);
+                }
+            }
+            Err(ConsensusError::WrongHeight { expected, found }) if found > expected => {
+                self.buffered[to].push(input);
+            }
+            Err(ConsensusError::NotStarted) => self.buffered[to].push(input),
+            Err(ConsensusError::WrongHeight { .. }) => {}
+            Err(e) => panic!("node {to} rejected an input of height {h:?}: {e}"),
+        }
+    }
+
+    fn perform(&mut self, from: usize, output: Output) {
+        let h = self.machines[from].height();
+        match output {
+            Output::BroadcastProposal(p) => {
+                if self.behaviour[from] == Behaviour::Equivocating {
+                    let mut other = p.proposal;
+                    other.value =
+                        block(&[p.proposal.value.0.as_bytes().as_slice(), b"evil"].concat());
+                    let other = other.sign(&self.keys[from], self.params.chain_id).unwrap();
+                    // Half the others get one, half the other; then gossip relays both to
+                    // everyone, in random order.
+                    for to in 0..self.machines.len() {
+                        if to != from && self.live(to) {
+                            let (first, then) = if to % 2 == 0 { (p, other) } else { (other, p) };
+                            self.queue.push((to, Input::Proposal(first)));
+                            self.relayed.push((to, Input::Proposal(then)));
+                        }
+                    }
+                } else {
+                    self.send_all(from, Input::Proposal(p));
+                }
+            }
+            Output::BroadcastVote(v) => {
+                self.send_all(from, Input::Vote(v));
+                if self.behaviour[from] == Behaviour::Equivocating {
+                    let mut other = v.vote;
+                    other.value = match v.vote.value {
+                        Some(b) => Some(block(&[b.0.as_bytes().as_slice(), b"evil"].concat())),
+                        None => Some(block(b"evil nil")),
+                    };
+                    let other = other.sign(&self.keys[from], self.params.chain_id).unwrap();
+                    self.send_all(from, Input::Vote(other));
+                }
+            }
+            Output::ScheduleTimeout {
+                kind,
+                height,
+                round,
+                duration_ms,
+            } => {
+                let input = match kind {
+                    TimeoutKind::Propose => Input::TimeoutPropose { height, round },
+                    TimeoutKind::Prevote => Input::TimeoutPrevote { height, round },
+                    TimeoutKind::Precommit => Input::TimeoutPrecommit { height, round },
+                };
+                self.timer_seq += 1;
+                self.timers.push((duration_ms, self.timer_seq, from, input));
+            }
+            Output::RequestBlock { height, round } => {
+                let value = block(format!("block h{height} r{round} by {from}").as_bytes());
+                self.queue.push((
+                    from,
+                    Input::ProposeValue {
+                        height,
+                        round,
+                        value,
+                    },
+                ));
+            }
+            Output::ValidateBlock { value, .. } => {
+                self.queue
+                    .push((from, Input::BlockValidity { value, valid: true }));
+            }
+            Output::Decide {
+                height,
+                value,
+                commit,
+            } => {
+                assert_eq!(height, h);
+                commit
+                    .verify(&self.committee, self.params.chain_id)
+                    .unwrap();
+                assert_eq!(commit.value, value);
+                let prev = self.decided[from].insert(height, value);
+                assert!(
+                    prev.is_none(),
+                    "node {from} decided twice at height {height}"
+                );
+                if height < self.target {
+                    let committee = self.committee.clone();
+                    self.queue.push((
+                        from,
+                        Input::NewHeight {
+                            height: height + 1,
+                            committee,
+                        },
+                    ));
+                }
+            }
+            Output::Evidence(e) => {
+                e.verify(
+                    &self.committee.get(&e.validator()).unwrap().key,
+                    self.params.chain_id,
+                )
+                .unwrap();
+                self.evidence.insert(e);
+            }
+        }
+    }
+
+    fn honest(&self) -> Vec<usize> {
+        (0..self.machines.len())
+            .filter(|&i| self.behaviour[i] == Behaviour::Honest)
+            .collect()
+    }
+
+    fn done(&self) -> bool {
+        self.honest()
+            .iter()
+            .all(|&i| self.decided[i].contains_key(&self.target))
+    }
+
+    /// Runs until every honest validator decided `target` or `budget` deliveries passed.
+    fn run(&mut self, budget: usize) {
+        for _ in 0..budget {
+            if self.done() {
+                return;
+            }
+            if self.queue.is_empty() && !self.relayed.is_empty() {
+                self.queue.append(&mut self.relayed);
+                continue;
+            }
+            if self.queue.is_empty() {
+                // Idle: fire the earliest timer (ties by scheduling order).
+                let Some(i) =
+                    (0..self.timers.len()).min_by_key(|&i| (self.timers[i].0, self.timers[i].1))
+                else {
+                    return;
+                };
+                let (_, _, to, input) = self.timers.remove(i);
+                self.deliver(to, input);
+                continue;
+            }
+            let i = (splitmix(&mut self.rng) % self.queue.len() as u64) as usize;
+            let (to, input) = self.queue.swap_remove(i);
+            self.deliver(to, input);
+        }
+    }
+
+    /// No two honest validators decided differently at any height.
+    fn assert_agreement(&self, seed: u64) {
+        let mut by_height: BTreeMap<Height, BlockId> = BTreeMap::new();
+        for &i in &self.honest() {
+            for (h, v) in &self.decided[i] {
+                let first = by_height.entry(*h).or_insert(*v);
+                assert_eq!(
+                    first, v,
+                    "seed {seed}: honest validators disagree at height {h}"
+                );
+            }
+        }
+    }
+}
+
+const SEEDS: u64 = 200;
+const HEIGHTS: Height = 3;
+const BUDGET: usize = 20_000;
+
+fn scenario(behaviour: &[Behaviour], seed: u64) -> Sim {
+    let mut sim = Sim::new(behaviour.to_vec(), seed, HEIGHTS);
+    sim.run(BUDGET);
+    sim.assert_agreement(seed);
+    if !sim.done() {
+        for (i, m) in sim.machines.iter().enumerate() {
+            eprintln!(
+                "node {i} {:?}: h{} r{} {:?} locked {:?} valid {:?} decided {:?} q{} t{}",
+                sim.behaviour[i],
+                m.height(),
+                m.round(),
+                m.step(),
+                m.locked(),
+                m.valid(),
+                sim.decided[i].len(),
+                sim.queue.len(),
+                sim.timers.len()
+            );
+        }
+    }
+    assert!(
+        sim.done(),
+        "seed {seed}: honest validators did not all decide {HEIGHTS} heights"
+    );
+    sim
+}
+
+use Behaviour::{Equivocating, Honest, Silent};
+
+#[test]
+fn n4f0_all_validators_decide_the_same_blocks() {
+    for seed in 0..SEEDS {
+        let sim = scenario(&[Honest; 4], seed);
+        assert!(
+            sim.evidence.is_empty(),
+            "seed {seed}: evidence without a fault"
+        );
+    }
+}
+
+#[test]
+fn n4f1_silent_validator_does_not_stop_the_others() {
+    for seed in 0..SEEDS {
+        // The silent one rotates so that it is sometimes the first proposer.
+        let mut b = [Honest; 4];
+        b[(seed % 4) as usize] = Silent;
+        scenario(&b, seed);
+    }
+}
+
+#[test]
+fn n4f1_equivocating_proposer_never_splits_honest_validators_and_leaves_evidence() {
+    let mut with_evidence = 0;
+    for seed in 0..SEEDS {
+        let mut b = [Honest; 4];
+        b[(seed % 4) as usize] = Equivocating;
+        let sim = scenario(&b, seed);
+        let offender = NodeId::of(&sim.keys[(seed % 4) as usize].public_key());
+        assert!(sim.evidence.iter().all(|e| e.validator() == offender));
+        if !sim.evidence.is_empty() {
+            with_evidence += 1;
+        }
+    }
+    // It votes at every height it takes part in, and every vote has a conflicting twin.
+    assert_eq!(
+        with_evidence, SEEDS,
+        "evidence in {with_evidence} of {SEEDS} runs"
+    );
+}
+
+#[test]
+fn same_seed_same_run() {
+    let run = |seed| {
+        let sim = scenario(&[Honest, Honest, Equivocating, Honest], seed);
+        (sim.decided.clone(), sim.evidence.clone())
+    };
+    assert_eq!(run(7), run(7));
+}
+
+#[test]
+fn votes_from_strangers_and_forged_proposals_are_rejected() {
+    let params = ChainParams::devnet();
+    let keys: Vec<SecretKey> = (0..4).map(key).collect();
+    let committee = committee_of(&keys, &[1; 4]);
+    let mut m = Machine::new(&params, Some(keys[0].clone()));
+    m.apply(Input::NewHeight {
+        height: 1,
+        committee: committee.clone(),
+    })
+    .unwrap();
+    let stranger = key(99);
+    let v = Vote {
+        height: 1,
+        round: 0,
+        kind: VoteKind::Prevote,
+        value: None,
+        validator: NodeId::of(&stranger.public_key()),
+    }
+    .sign(&stranger, params.chain_id)
+    .unwrap();
+    assert!(matches!(
+        m.apply(Input::Vote(v)),
+        Err(ConsensusError::NotMember { .. })
+    ));
+    let proposer = committee.proposer(1, 0, params.consensus.epoch_length);
+    let p = Proposal {
+        height: 1,
+        round: 0,
+        value: block(b"x"),
+        pol_round: Some(0),
+        proposer,
+    }
+    .sign(&keys[0], params.chain_id)
+    .unwrap();
+    assert!(matches!(
+        m.apply(Input::Proposal(p)),
+        Err(ConsensusError::BadPolRound { .. })
+    ));
+}
