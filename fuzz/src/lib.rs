@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod chain;
+pub mod consensus;
 
 use flux_core::crypto::{BatchItem, Domain, PublicKey, Signature, verify_batch};
 use flux_core::params::{ChainId, ChainParams, Network};
