@@ -233,6 +233,21 @@ pub enum ParamsError {
     /// Unknown network name.
     #[error("unknown network {0:?} (expected mainnet, testnet or devnet)")]
     UnknownNetwork(String),
+    /// A value outside the bounds fixed in code for a governable parameter.
+    #[error("{name} = {value} is outside its bounds {min}..={max}")]
+    OutOfBounds {
+        /// The parameter.
+        name: &'static str,
+        /// The value asked for.
+        value: u64,
+        /// Lowest allowed.
+        min: u64,
+        /// Highest allowed.
+        max: u64,
+    },
+    /// No governable parameter has this name.
+    #[error("unknown governable parameter {0:?}")]
+    UnknownParam(String),
     /// Unknown tier name.
     #[error("unknown tier {0:?} (expected cumulus, nimbus or stratus)")]
     UnknownTier(String),

@@ -388,4 +388,7 @@ pub struct ChainParams {
     pub limits: BlockLimits,
 }
 
+mod governable;
 mod presets;
+
+pub use governable::GovernableParam;
