@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Default::default(),
         Default::default(),
         flux_nodes::placement::Placement::new(Default::default()),
+        Default::default(),
         ledger,
         tip,
         Default::default(),

@@ -82,6 +82,56 @@ pub enum TxError {
         /// The transaction's.
         offered: Amount,
     },
+    /// A proposal title that is empty or too long.
+    #[error("proposal title of {len} bytes (1 to {max})")]
+    BadTitle {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The proposed parameter value is outside its bounds or inconsistent.
+    #[error(transparent)]
+    Param(#[from] flux_core::error::ParamsError),
+    /// A grant of nothing, or an upgrade for a past height.
+    #[error("invalid proposal action: {0}")]
+    BadAction(&'static str),
+    /// The sender cannot pay the deposit.
+    #[error("the proposal deposit is {deposit}; the sender has {available}")]
+    NoDeposit {
+        /// The deposit.
+        deposit: Amount,
+        /// The sender's balance.
+        available: Amount,
+    },
+    /// No proposal with that number.
+    #[error("no proposal {0}")]
+    UnknownProposal(u64),
+    /// The proposal's voting period is over.
+    #[error("proposal {0} is not open for votes")]
+    VotingClosed(u64),
+    /// The node was not confirmed when the proposal was made.
+    #[error("node {node} is not in proposal {proposal}'s weight snapshot")]
+    NotInSnapshot {
+        /// The proposal.
+        proposal: u64,
+        /// The node.
+        node: flux_nodes::node::NodeId,
+    },
+    /// The node is no longer confirmed.
+    #[error("node {0} is not confirmed")]
+    NodeNotConfirmed(flux_nodes::node::NodeId),
+    /// Only the node's owner (at the snapshot) votes for it.
+    #[error("only the owner of node {0} may vote for it")]
+    NotNodeOwner(flux_nodes::node::NodeId),
+    /// Votes are final.
+    #[error("node {node} already voted on proposal {proposal}")]
+    AlreadyVoted {
+        /// The proposal.
+        proposal: u64,
+        /// The node.
+        node: flux_nodes::node::NodeId,
+    },
     /// Placement refused the app (e.g. a duplicate name inside the engine).
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -324,6 +374,9 @@ pub enum StoreError {
         /// Its height.
         height: u64,
     },
+    /// A stored parameter change no longer applies.
+    #[error("stored parameter change: {0}")]
+    Params(flux_core::error::ParamsError),
     /// The stored apps could not be placed.
     #[error("stored placement: {0}")]
     Placement(flux_nodes::placement::PlacementError),

@@ -141,6 +141,7 @@ impl Genesis {
             flux_nodes::registry::Registry::new(),
             imbl::OrdMap::new(),
             flux_nodes::placement::Placement::new(tip.block_id.0),
+            Default::default(),
             ledger,
             tip,
             recent,

@@ -35,6 +35,7 @@ pub mod chain;
 pub mod consensus;
 pub mod error;
 pub mod genesis;
+pub mod gov;
 pub mod mempool;
 pub mod state;
 pub mod store;

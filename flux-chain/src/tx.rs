@@ -100,6 +100,28 @@ pub struct AppCancel {
     pub name: String,
 }
 
+/// Makes an xDAO proposal; the sender pays the deposit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GovPropose {
+    /// Title (at most [`crate::gov::MAX_TITLE_LEN`] bytes).
+    pub title: String,
+    /// Hash of the full text.
+    pub text_hash: flux_core::Hash,
+    /// What it does.
+    pub action: crate::gov::Action,
+}
+
+/// Votes on a proposal for one node, sent by the node's owner. Final.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GovVote {
+    /// The proposal.
+    pub proposal: u64,
+    /// The node voting.
+    pub node: NodeId,
+    /// The vote.
+    pub choice: crate::gov::Choice,
+}
+
 /// Most attestations a confirm may carry.
 pub const MAX_ATTESTATIONS: usize = 64;
 
@@ -123,6 +145,10 @@ pub enum TxKind {
     AppUpdate(AppUpdate),
     /// Cancel an app.
     AppCancel(AppCancel),
+    /// Make an xDAO proposal.
+    GovPropose(GovPropose),
+    /// Vote on a proposal.
+    GovVote(GovVote),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -250,7 +276,16 @@ impl Transaction {
         match &self.kind {
             TxKind::Transfer(t) if t.amount.is_zero() => Err(TxError::ZeroAmount),
             TxKind::Transfer(_) | TxKind::NodeExit(_) | TxKind::AppCancel(_) => Ok(()),
-            TxKind::AppRegister(_) | TxKind::AppUpdate(_) => Ok(()),
+            TxKind::AppRegister(_) | TxKind::AppUpdate(_) | TxKind::GovVote(_) => Ok(()),
+            TxKind::GovPropose(g)
+                if g.title.is_empty() || g.title.len() > crate::gov::MAX_TITLE_LEN =>
+            {
+                Err(TxError::BadTitle {
+                    len: g.title.len(),
+                    max: crate::gov::MAX_TITLE_LEN,
+                })
+            }
+            TxKind::GovPropose(_) => Ok(()),
             TxKind::NodeStart(s) => Ok(check_endpoint(&s.endpoint)?),
             TxKind::NodeUpdateEndpoint(u) => Ok(check_endpoint(&u.endpoint)?),
             TxKind::NodeConfirm(c) if c.evidence.attestations.len() > MAX_ATTESTATIONS => {
@@ -286,7 +321,9 @@ impl Transaction {
             TxKind::NodeConfirm(_)
             | TxKind::NodeUpdateEndpoint(_)
             | TxKind::NodeExit(_)
-            | TxKind::AppCancel(_) => Amount::ZERO,
+            | TxKind::AppCancel(_)
+            | TxKind::GovPropose(_)
+            | TxKind::GovVote(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }

@@ -4,66 +4,19 @@
 
 mod common;
 
-use common::{address, genesis, keys};
+use common::{address, bring_up_nodes, genesis, keys, next, sign};
 use flux_chain::chain::Chain;
 use flux_chain::error::{BlockError, TxError};
 use flux_chain::state::State;
 use flux_chain::store::RedbStore;
 use flux_chain::transition::build_block;
-use flux_chain::tx::{
-    AppCancel, AppRegister, AppUpdate, NodeConfirm, NodeExit, NodeStart, Transaction, TxKind,
-};
-use flux_core::crypto::SecretKey;
-use flux_core::{Amount, ChainId, Tier};
+use flux_chain::tx::{AppCancel, AppRegister, AppUpdate, NodeExit, TxKind};
+use flux_core::Amount;
 use flux_nodes::app::AppSpec;
-use flux_nodes::attestation::{BenchmarkEvidence, attest};
 use flux_nodes::node::NodeId;
 
 const TINYBOT: &str =
     include_str!("../../../shared/fixtures/fluxos-apps/conformant/valid/tinybot-v8.json");
-
-fn sign(key: &SecretKey, state: &State, kind: TxKind) -> Transaction {
-    let nonce = state.account(&address(key)).nonce;
-    Transaction::sign(key, ChainId::DEVNET, nonce, Amount::ZERO, kind).unwrap()
-}
-
-fn confirm(operator: &SecretKey, operators: &[SecretKey], state: &State) -> Transaction {
-    let p = state.params();
-    let id = NodeId::of(&operator.public_key());
-    let seed_height = state.tip().height;
-    let seed = state.recent_block(seed_height).unwrap().0;
-    let mut evidence = BenchmarkEvidence {
-        seed_height,
-        hardware: Tier::Cumulus.minimum(p),
-        cpu_score: 1,
-        attestations: vec![],
-    };
-    let statement = evidence.statement(id, seed);
-    for v in state.registry().verifiers(&seed, &id, p) {
-        let k = operators
-            .iter()
-            .find(|k| NodeId::of(&k.public_key()) == v)
-            .unwrap();
-        evidence
-            .attestations
-            .push(attest(k, p.chain_id, &statement).unwrap());
-    }
-    sign(
-        operator,
-        state,
-        TxKind::NodeConfirm(NodeConfirm { node: id, evidence }),
-    )
-}
-
-fn next(chain: &mut Chain<RedbStore>, txs: Vec<Transaction>) -> flux_chain::transition::Receipts {
-    let proposer = keys(1)[0].public_key();
-    let time = chain.state().tip().timestamp_ms + 1_000;
-    let block = build_block(chain.state(), proposer, time, vec![], txs).unwrap();
-    let receipts = chain.apply(&block).unwrap();
-    let s = chain.state();
-    assert_eq!(s.total_held().unwrap(), s.ledger().supply, "conservation");
-    receipts
-}
 
 #[test]
 fn apps_are_placed_paid_healed_and_refunded() {
@@ -75,28 +28,7 @@ fn apps_are_placed_paid_healed_and_refunded() {
     let owners = &ks[..6];
     let operators = &ks[6..];
     // Six Cumulus nodes in six /16 networks.
-    let starts: Vec<Transaction> = (0..6)
-        .map(|i| {
-            let p = chain.state().params();
-            sign(
-                &owners[i],
-                chain.state(),
-                TxKind::NodeStart(NodeStart {
-                    operator: operators[i].public_key(),
-                    tier: Tier::Cumulus,
-                    collateral: Tier::Cumulus.collateral(p),
-                    endpoint: format!("10.{i}.0.1:16127"),
-                    geolocation: "EU_DE".parse().unwrap(),
-                    declared: Tier::Cumulus.minimum(p),
-                }),
-            )
-        })
-        .collect();
-    next(&mut chain, starts);
-    for op in operators {
-        let c = confirm(op, operators, chain.state());
-        next(&mut chain, vec![c]);
-    }
+    bring_up_nodes(&mut chain, owners, operators);
     assert_eq!(chain.state().placement().node_count(), 6);
 
     // Register the app: the exact price goes into escrow, three instances are placed.
@@ -173,6 +105,7 @@ fn apps_are_placed_paid_healed_and_refunded() {
             s.registry().clone(),
             s.apps().clone(),
             s.placement().clone(),
+            s.gov().clone(),
             s.ledger(),
             s.tip(),
             s.recent_blocks().clone(),

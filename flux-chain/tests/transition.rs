@@ -136,6 +136,7 @@ proptest! {
             Default::default(),
             Default::default(),
             flux_nodes::placement::Placement::new(Default::default()),
+            Default::default(),
             ledger,
             tip,
             Default::default(),

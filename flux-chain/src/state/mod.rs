@@ -20,6 +20,8 @@ use flux_nodes::registry::Registry;
 use imbl::OrdMap;
 
 use crate::apps::AppEntry;
+use crate::gov::Governance;
+use crate::transition::gov::GovChanges;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
@@ -80,6 +82,14 @@ pub enum StateKey {
     App(String),
     /// Where an app's instances run: `(instance, node)` pairs.
     Placement(String),
+    /// An xDAO proposal.
+    Proposal(u64),
+    /// A node's vote on a proposal.
+    GovVote(u64, NodeId),
+    /// A parameter change executed at a height.
+    ParamChange(flux_core::params::GovernableParam, u64),
+    /// An upgrade signalled by the xDAO: name → height.
+    Upgrade(String),
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -114,6 +124,7 @@ pub struct State {
     registry: Registry,
     apps: OrdMap<String, AppEntry>,
     placement: Placement,
+    gov: Governance,
     recent: OrdMap<u64, BlockId>,
     ledger: Ledger,
     tip: Tip,
@@ -137,6 +148,12 @@ pub struct StateDiff {
     pub placement: Placement,
     /// New assignments of the apps whose instances moved (empty: none placed).
     pub placement_changed: BTreeMap<String, Vec<(u32, NodeId)>>,
+    /// Governance after the block.
+    pub gov: Governance,
+    /// What changed in governance.
+    pub gov_changes: GovChanges,
+    /// The parameters from the next block on, if a proposal changed them.
+    pub params: Option<Arc<ChainParams>>,
     /// Recent block ids after the block.
     pub recent: OrdMap<u64, BlockId>,
     /// Totals after the block.
@@ -164,6 +181,7 @@ impl State {
         registry: Registry,
         apps: OrdMap<String, AppEntry>,
         placement: Placement,
+        gov: Governance,
         ledger: Ledger,
         tip: Tip,
         recent: OrdMap<u64, BlockId>,
@@ -190,6 +208,27 @@ impl State {
                 changes.push((key, Some(value_hash(&placed)?)));
             }
         }
+        for (id, p) in gov.proposals.iter() {
+            changes.push((StateKey::Proposal(*id).trie_key()?, Some(value_hash(p)?)));
+        }
+        for ((id, node), choice) in gov.votes.iter() {
+            changes.push((
+                StateKey::GovVote(*id, *node).trie_key()?,
+                Some(value_hash(choice)?),
+            ));
+        }
+        for ((param, at), value) in gov.param_changes.iter() {
+            changes.push((
+                StateKey::ParamChange(*param, *at).trie_key()?,
+                Some(value_hash(value)?),
+            ));
+        }
+        for (name, at) in gov.upgrades.iter() {
+            changes.push((
+                StateKey::Upgrade(name.clone()).trie_key()?,
+                Some(value_hash(at)?),
+            ));
+        }
         let trie = Trie::new().update(changes);
         Ok(State {
             params,
@@ -197,6 +236,7 @@ impl State {
             registry,
             apps,
             placement,
+            gov,
             recent,
             ledger,
             tip,
@@ -219,6 +259,11 @@ impl State {
         &self.placement
     }
 
+    /// xDAO governance: proposals, votes, parameter history, upgrades.
+    pub fn gov(&self) -> &Governance {
+        &self.gov
+    }
+
     /// The id of the block at `height`, if it is among the recent ones.
     pub fn recent_block(&self, height: u64) -> Option<BlockId> {
         self.recent.get(&height).copied()
@@ -229,13 +274,14 @@ impl State {
         &self.recent
     }
 
-    /// Total value held: balances, the work pool, bonded collateral and app escrows. Equals
-    /// the supply.
+    /// Total value held: balances, the work pool, bonded collateral, app escrows and proposal
+    /// deposits. Equals the supply.
     pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
         Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
             .checked_add(self.ledger.work_pool)?
             .checked_add(self.registry.bonded())?
-            .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)
+            .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)?
+            .checked_add(self.gov.deposits()?)
     }
 
     /// The chain parameters.
@@ -294,6 +340,10 @@ impl State {
         self.registry = diff.registry;
         self.apps = diff.apps;
         self.placement = diff.placement;
+        self.gov = diff.gov;
+        if let Some(params) = diff.params {
+            self.params = params;
+        }
         self.recent = diff.recent;
         self.ledger = diff.ledger;
         self.tip = diff.tip;

@@ -22,6 +22,7 @@ pub struct MemStore {
     nodes: BTreeMap<NodeId, NodeEntry>,
     apps: BTreeMap<String, AppEntry>,
     placement: BTreeMap<String, Vec<(u32, NodeId)>>,
+    gov: crate::gov::Governance,
     ledger: Ledger,
     tip: Tip,
     blocks: Vec<Block>,
@@ -47,6 +48,7 @@ impl Store for MemStore {
             nodes: self.nodes.values().cloned().collect(),
             apps: self.apps.values().cloned().collect(),
             placement: self.placement.clone(),
+            gov: self.gov.clone(),
             ledger: self.ledger,
             tip: self.tip,
         };
@@ -104,6 +106,7 @@ impl Store for MemStore {
                 self.placement.insert(name.clone(), placed.clone());
             }
         }
+        self.gov = diff.gov.clone();
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         Ok(())

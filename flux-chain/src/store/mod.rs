@@ -72,6 +72,7 @@ pub(crate) struct StoredState {
     pub(crate) nodes: Vec<NodeEntry>,
     pub(crate) apps: Vec<AppEntry>,
     pub(crate) placement: BTreeMap<String, Vec<(u32, NodeId)>>,
+    pub(crate) gov: crate::gov::Governance,
     pub(crate) ledger: Ledger,
     pub(crate) tip: Tip,
 }
@@ -96,6 +97,23 @@ fn restore_placement(
     Placement::restore(seed, nodes, records).map_err(StoreError::Placement)
 }
 
+/// The genesis parameters with every executed governance change applied, in height order.
+fn params_after(
+    mut params: flux_core::ChainParams,
+    gov: &crate::gov::Governance,
+) -> Result<flux_core::ChainParams, StoreError> {
+    let mut changes: Vec<(u64, flux_core::params::GovernableParam, u64)> = gov
+        .param_changes
+        .iter()
+        .map(|((param, at), value)| (*at, *param, *value))
+        .collect();
+    changes.sort();
+    for (_, param, value) in changes {
+        param.set(&mut params, value).map_err(StoreError::Params)?;
+    }
+    Ok(params)
+}
+
 /// Rebuilds the state from stored parts and checks it against the tip's header. `block_at`
 /// reads stored blocks (for the recent block ids and the tip header).
 fn rebuild(
@@ -108,10 +126,11 @@ fn rebuild(
         nodes,
         apps,
         placement,
+        gov,
         ledger,
         tip,
     } = stored;
-    let params = genesis.params();
+    let params = params_after(genesis.params(), &gov)?;
     let registry = Registry::from_entries(nodes, &params).map_err(StoreError::Registry)?;
     let seed = genesis.id().map_err(Box::new)?.0;
     let placement = restore_placement(seed, &registry, &apps, &placement, &params)?;
@@ -135,6 +154,7 @@ fn rebuild(
         registry,
         apps,
         placement,
+        gov,
         ledger,
         tip,
         recent,

@@ -30,6 +30,10 @@ const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts")
 const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("nodes");
 const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
 const PLACEMENT: TableDefinition<&str, &[u8]> = TableDefinition::new("placement");
+/// Governance entries by their encoded `StateKey` (proposals, votes, parameter changes,
+/// upgrades); snapshots apart, written once per proposal.
+const GOV: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gov");
+const GOV_SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gov_snapshots");
 
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
@@ -115,6 +119,46 @@ impl RedbStore {
             .map(|v| v.value().to_vec()))
     }
 
+    fn load_gov(&self) -> Result<crate::gov::Governance, StoreError> {
+        use crate::state::StateKey;
+        let mut gov = crate::gov::Governance::default();
+        let txn = self.db.begin_read().map_err(db_err)?;
+        let table = txn.open_table(GOV).map_err(db_err)?;
+        for row in table.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            match decode::<StateKey>("governance key", k.value())? {
+                StateKey::Proposal(id) => {
+                    gov.proposals.insert(id, decode("proposal", v.value())?);
+                }
+                StateKey::GovVote(id, node) => {
+                    gov.votes.insert((id, node), decode("vote", v.value())?);
+                }
+                StateKey::ParamChange(param, at) => {
+                    gov.param_changes
+                        .insert((param, at), decode("parameter change", v.value())?);
+                }
+                StateKey::Upgrade(name) => {
+                    gov.upgrades.insert(name, decode("upgrade", v.value())?);
+                }
+                _ => {
+                    return Err(StoreError::Corrupt {
+                        what: "governance key",
+                        source: flux_core::error::CodecError::InvalidTag { found: 0 },
+                    });
+                }
+            }
+        }
+        let table = txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
+        for row in table.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            let rows: Vec<(flux_nodes::node::NodeId, Address, u64)> =
+                decode("snapshot", v.value())?;
+            let snapshot = rows.into_iter().map(|(n, o, w)| (n, (o, w))).collect();
+            gov.snapshots.insert(k.value(), snapshot);
+        }
+        Ok(gov)
+    }
+
     /// Overwrites the schema version (for tests of version handling).
     #[doc(hidden)]
     pub fn force_schema_version(&mut self, version: u32) -> Result<(), StoreError> {
@@ -175,11 +219,13 @@ impl Store for RedbStore {
                 placement.insert(k.value().to_owned(), decode("placement", v.value())?);
             }
         }
+        let gov = self.load_gov()?;
         let stored = StoredState {
             accounts,
             nodes,
             apps,
             placement,
+            gov,
             ledger,
             tip,
         };
@@ -217,6 +263,8 @@ impl Store for RedbStore {
             // Create the other tables so readers find them.
             txn.open_table(APPS).map_err(db_err)?;
             txn.open_table(PLACEMENT).map_err(db_err)?;
+            txn.open_table(GOV).map_err(db_err)?;
+            txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
             txn.open_table(BLOCKS).map_err(db_err)?;
             txn.open_table(RECEIPTS).map_err(db_err)?;
             txn.open_table(BLOCK_IDS).map_err(db_err)?;
@@ -284,6 +332,7 @@ impl Store for RedbStore {
                         .map_err(db_err)?;
                 }
             }
+            write_gov(&txn, diff)?;
             let mut meta = txn.open_table(META).map_err(db_err)?;
             meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())
                 .map_err(db_err)?;
@@ -325,4 +374,44 @@ impl Store for RedbStore {
             .map(|b| decode("receipts", &b))
             .transpose()
     }
+}
+
+/// Writes what governance changed in a block.
+fn write_gov(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), StoreError> {
+    use crate::state::StateKey;
+    let changes = &diff.gov_changes;
+    let mut table = txn.open_table(GOV).map_err(db_err)?;
+    let mut put = |key: StateKey, value: Vec<u8>| -> Result<(), StoreError> {
+        table
+            .insert(codec::encode(&key)?.as_slice(), value.as_slice())
+            .map(drop)
+            .map_err(db_err)
+    };
+    for id in &changes.proposals {
+        if let Some(p) = diff.gov.proposals.get(id) {
+            put(StateKey::Proposal(*id), codec::encode(p)?)?;
+        }
+    }
+    for ((id, node), choice) in &changes.votes {
+        put(StateKey::GovVote(*id, *node), codec::encode(choice)?)?;
+    }
+    for ((param, at), value) in &changes.params {
+        put(StateKey::ParamChange(*param, *at), codec::encode(value)?)?;
+    }
+    for (name, at) in &changes.upgrades {
+        put(StateKey::Upgrade(name.clone()), codec::encode(at)?)?;
+    }
+    let mut snapshots = txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
+    for id in &changes.snapshots_added {
+        if let Some(s) = diff.gov.snapshots.get(id) {
+            let rows: Vec<_> = s.iter().map(|(n, (o, w))| (*n, *o, *w)).collect();
+            snapshots
+                .insert(*id, codec::encode(&rows)?.as_slice())
+                .map_err(db_err)?;
+        }
+    }
+    for id in &changes.snapshots_removed {
+        snapshots.remove(*id).map_err(db_err)?;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@
 //! [`reward`].
 
 pub mod app;
+pub mod gov;
 mod node;
 mod overlay;
 pub mod reward;
@@ -49,6 +50,11 @@ pub enum Event {
     Node(RegistryEvent),
     /// An app lifecycle change.
     App(app::AppEvent),
+    /// A proposal was made.
+    Proposed {
+        /// Its number.
+        id: u64,
+    },
 }
 
 /// The receipt of one transaction.
@@ -266,6 +272,8 @@ fn execute(
         placement: state.placement().clone(),
         apps_touched: BTreeSet::new(),
         capacity_freed: false,
+        gov: state.gov().clone(),
+        gov_changes: gov::GovChanges::default(),
     };
     let node_events = ctx
         .registry
@@ -296,6 +304,8 @@ fn execute(
 
     let mut ledger = state.ledger();
     let rewards = reward::pay_block_reward(&mut ctx, &mut ledger, params)?;
+    let mut next_params = None;
+    gov::settle(&mut ctx, &mut next_params)?;
 
     let Ctx {
         overlay,
@@ -304,6 +314,8 @@ fn execute(
         apps,
         placement,
         apps_touched,
+        gov,
+        gov_changes,
         ..
     } = ctx;
     let apps_changed: BTreeMap<String, _> = apps_touched
@@ -343,6 +355,28 @@ fn execute(
         };
         changes.push((StateKey::Placement(name.clone()).trie_key()?, value));
     }
+    for id in &gov_changes.proposals {
+        let value = gov.proposals.get(id).map(value_hash).transpose()?;
+        changes.push((StateKey::Proposal(*id).trie_key()?, value));
+    }
+    for ((id, node), choice) in &gov_changes.votes {
+        changes.push((
+            StateKey::GovVote(*id, *node).trie_key()?,
+            Some(value_hash(choice)?),
+        ));
+    }
+    for ((param, at), value) in &gov_changes.params {
+        changes.push((
+            StateKey::ParamChange(*param, *at).trie_key()?,
+            Some(value_hash(value)?),
+        ));
+    }
+    for (name, at) in &gov_changes.upgrades {
+        changes.push((
+            StateKey::Upgrade(name.clone()).trie_key()?,
+            Some(value_hash(at)?),
+        ));
+    }
     let trie = state.trie().update(changes);
     let tip = Tip {
         height: header.height,
@@ -363,6 +397,9 @@ fn execute(
             apps_changed,
             placement,
             placement_changed,
+            gov,
+            gov_changes,
+            params: next_params.map(std::sync::Arc::new),
             recent,
             ledger,
             tip,
@@ -394,6 +431,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) apps_touched: BTreeSet<String>,
     /// Whether capacity appeared (a node joined, an app ended): unplaced instances are retried.
     pub(crate) capacity_freed: bool,
+    pub(crate) gov: crate::gov::Governance,
+    pub(crate) gov_changes: gov::GovChanges,
 }
 
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
@@ -429,6 +468,8 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::AppRegister(a) => app::register(ctx, p.sender, a)?,
         TxKind::AppUpdate(a) => app::update(ctx, p.sender, a)?,
         TxKind::AppCancel(c) => app::cancel(ctx, p.sender, c)?,
+        TxKind::GovPropose(g) => gov::propose(ctx, p.sender, g)?,
+        TxKind::GovVote(v) => gov::vote(ctx, p.sender, v)?,
     };
     Ok(TxReceipt {
         id: p.id,

@@ -50,3 +50,92 @@ pub fn transfer(key: &SecretKey, nonce: u64, fee: u64, to: Address, amount: u64)
     )
     .unwrap()
 }
+
+use flux_chain::chain::Chain;
+use flux_chain::state::State;
+use flux_chain::store::Store;
+use flux_chain::transition::{Receipts, build_block};
+use flux_chain::tx::{NodeConfirm, NodeStart};
+use flux_core::Tier;
+use flux_nodes::attestation::{BenchmarkEvidence, attest};
+use flux_nodes::node::NodeId;
+
+/// A transaction from `key` with its next nonce and no fee.
+pub fn sign(key: &SecretKey, state: &State, kind: TxKind) -> Transaction {
+    let nonce = state.account(&address(key)).nonce;
+    Transaction::sign(key, ChainId::DEVNET, nonce, Amount::ZERO, kind).unwrap()
+}
+
+/// A confirm of `operator`'s node attested by every selected verifier among `operators`.
+pub fn confirm(operator: &SecretKey, operators: &[SecretKey], state: &State) -> Transaction {
+    let p = state.params();
+    let id = NodeId::of(&operator.public_key());
+    let tier = state.registry().get(&id).unwrap().tier;
+    let seed_height = state.tip().height;
+    let seed = state.recent_block(seed_height).unwrap().0;
+    let mut evidence = BenchmarkEvidence {
+        seed_height,
+        hardware: tier.minimum(p),
+        cpu_score: 1,
+        attestations: vec![],
+    };
+    let statement = evidence.statement(id, seed);
+    for v in state.registry().verifiers(&seed, &id, p) {
+        let k = operators
+            .iter()
+            .find(|k| NodeId::of(&k.public_key()) == v)
+            .unwrap();
+        evidence
+            .attestations
+            .push(attest(k, p.chain_id, &statement).unwrap());
+    }
+    sign(
+        operator,
+        state,
+        TxKind::NodeConfirm(NodeConfirm { node: id, evidence }),
+    )
+}
+
+/// Applies the next block with `txs`, checking conservation.
+pub fn next<S: Store>(chain: &mut Chain<S>, txs: Vec<Transaction>) -> Receipts {
+    let proposer = keys(1)[0].public_key();
+    let time = chain.state().tip().timestamp_ms + 1_000;
+    let block = build_block(chain.state(), proposer, time, vec![], txs).unwrap();
+    let receipts = chain.apply(&block).unwrap();
+    let s = chain.state();
+    assert_eq!(s.total_held().unwrap(), s.ledger().supply, "conservation");
+    receipts
+}
+
+/// Starts and confirms one Cumulus node per (owner, operator) pair, each in its own /16.
+pub fn bring_up_nodes<S: Store>(
+    chain: &mut Chain<S>,
+    owners: &[SecretKey],
+    operators: &[SecretKey],
+) {
+    let starts: Vec<Transaction> = owners
+        .iter()
+        .zip(operators)
+        .enumerate()
+        .map(|(i, (owner, op))| {
+            let p = chain.state().params();
+            sign(
+                owner,
+                chain.state(),
+                TxKind::NodeStart(NodeStart {
+                    operator: op.public_key(),
+                    tier: Tier::Cumulus,
+                    collateral: Tier::Cumulus.collateral(p),
+                    endpoint: format!("10.{i}.0.1:16127"),
+                    geolocation: "EU_DE".parse().unwrap(),
+                    declared: Tier::Cumulus.minimum(p),
+                }),
+            )
+        })
+        .collect();
+    next(chain, starts);
+    for op in operators {
+        let c = confirm(op, operators, chain.state());
+        next(chain, vec![c]);
+    }
+}
