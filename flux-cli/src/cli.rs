@@ -35,6 +35,9 @@ pub enum Command {
     /// FluxNodes registered on a chain.
     #[command(subcommand)]
     Node(NodeCommand),
+    /// xDAO proposals of a chain.
+    #[command(subcommand)]
+    Gov(GovCommand),
     /// Apps: check and price FluxOS app specifications.
     #[command(subcommand)]
     App(AppCommand),
@@ -96,6 +99,25 @@ pub enum AppCommand {
         /// The network preset whose price list applies.
         #[command(flatten)]
         network: NetworkArg,
+    },
+}
+
+/// `flux gov ...`
+#[derive(Debug, Subcommand)]
+pub enum GovCommand {
+    /// List every proposal with its tally.
+    List {
+        /// The node's data directory (holds `chain.redb`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: std::path::PathBuf,
+    },
+    /// Show one proposal and its votes.
+    Show {
+        /// The proposal's number.
+        id: u64,
+        /// The node's data directory (holds `chain.redb`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: std::path::PathBuf,
     },
 }
 

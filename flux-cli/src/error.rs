@@ -88,6 +88,9 @@ pub enum CliError {
     /// The chain's data directory could not be read.
     #[error("chain data: {0}")]
     Chain(#[from] flux_chain::error::ChainError),
+    /// No proposal with that number.
+    #[error("no proposal {0}")]
+    NoProposal(u64),
     /// The data directory holds no chain.
     #[error("{0}: no chain in this data directory")]
     NoChain(PathBuf),

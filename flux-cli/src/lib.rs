@@ -27,7 +27,9 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::{AppCommand, Cli, Command, KeysCommand, NodeCommand, PlacementCommand};
+use crate::cli::{
+    AppCommand, Cli, Command, GovCommand, KeysCommand, NodeCommand, PlacementCommand,
+};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -91,6 +93,8 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Node(NodeCommand::List { data_dir, tier }) => {
             commands::node::list(out, &data_dir, tier.map(Into::into))
         }
+        Command::Gov(GovCommand::List { data_dir }) => commands::gov::list(out, &data_dir),
+        Command::Gov(GovCommand::Show { id, data_dir }) => commands::gov::show(out, &data_dir, id),
         Command::App(AppCommand::Validate {
             file,
             lenient,

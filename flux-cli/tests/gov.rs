@@ -1,0 +1,77 @@
+//! `flux gov list|show` against a chain data directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+use flux_chain::chain::Chain;
+use flux_chain::genesis::Genesis;
+use flux_chain::gov::Action;
+use flux_chain::store::RedbStore;
+use flux_chain::transition::build_block;
+use flux_chain::tx::{GovPropose, Transaction, TxKind};
+use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::{Amount, Hash};
+
+#[test]
+fn lists_and_shows_proposals() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = Genesis::devnet_example();
+    let mut chain = Chain::open_or_create(
+        RedbStore::open(dir.path().join("chain.redb")).unwrap(),
+        &genesis,
+    )
+    .unwrap();
+    let key = SecretKey::from_bytes(Scheme::Ed25519, &[2; 32]).unwrap();
+    let propose = TxKind::GovPropose(GovPropose {
+        title: "flux 2.0".into(),
+        text_hash: Hash::digest(b"the proposal"),
+        action: Action::Upgrade {
+            name: "v2".into(),
+            height: 5_000,
+        },
+    });
+    let tx = Transaction::sign(
+        &key,
+        chain.state().params().chain_id,
+        0,
+        Amount::ZERO,
+        propose,
+    )
+    .unwrap();
+    let block = build_block(
+        chain.state(),
+        key.public_key(),
+        genesis.timestamp_ms + 1,
+        vec![],
+        vec![tx],
+    )
+    .unwrap();
+    chain.apply(&block).unwrap();
+    drop(chain);
+
+    let flux = env!("CARGO_BIN_EXE_flux");
+    let d = dir.path().to_str().unwrap();
+    let out = Command::new(flux)
+        .args(["gov", "list", "--data-dir", d, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["title"], "flux 2.0");
+    assert_eq!(list[0]["status"], "Voting");
+    let out = Command::new(flux)
+        .args(["gov", "show", "1", "--data-dir", d])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Upgrade"));
+    let missing = Command::new(flux)
+        .args(["gov", "show", "9", "--data-dir", d])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no proposal 9"));
+}
