@@ -10,10 +10,9 @@ use flux_chain::error::{BlockError, TxError};
 use flux_chain::state::State;
 use flux_chain::store::RedbStore;
 use flux_chain::transition::{Payee, RewardShare, build_block};
-use flux_chain::tx::{NodeConfirm, NodeExit, NodeStart, Transaction, TxKind};
+use flux_chain::tx::{NodeExit, NodeStart, Transaction, TxKind};
 use flux_core::crypto::SecretKey;
 use flux_core::{Amount, ChainId, Tier};
-use flux_nodes::attestation::{BenchmarkEvidence, attest};
 use flux_nodes::error::NodeError;
 use flux_nodes::lifecycle::NodeStatus;
 use flux_nodes::node::NodeId;
@@ -43,36 +42,6 @@ fn start_tx(owner: &SecretKey, operator: &SecretKey, tier: Tier, state: &State) 
             geolocation: "NA_US_Texas".parse().unwrap(),
             declared: tier.minimum(p),
         }),
-    )
-}
-
-/// A confirm of `operator`'s node, attested by every selected verifier among `peers`.
-fn confirm_tx(operator: &SecretKey, peers: &[SecretKey], state: &State) -> Transaction {
-    let p = state.params();
-    let id = NodeId::of(&operator.public_key());
-    let tier = state.registry().get(&id).unwrap().tier;
-    let seed_height = state.tip().height;
-    let seed = state.recent_block(seed_height).unwrap().0;
-    let mut evidence = BenchmarkEvidence {
-        seed_height,
-        hardware: tier.minimum(p),
-        cpu_score: 9_000_000,
-        attestations: vec![],
-    };
-    let statement = evidence.statement(id, seed);
-    for v in state.registry().verifiers(&seed, &id, p) {
-        let k = peers
-            .iter()
-            .find(|k| NodeId::of(&k.public_key()) == v)
-            .unwrap();
-        evidence
-            .attestations
-            .push(attest(k, p.chain_id, &statement).unwrap());
-    }
-    sign(
-        operator,
-        state,
-        TxKind::NodeConfirm(NodeConfirm { node: id, evidence }),
     )
 }
 
@@ -108,11 +77,11 @@ fn nodes_bond_confirm_get_paid_and_unbond() {
 
     // The first node confirms alone (no peers yet); the others with their peers' attestations.
     let operators = &ks[3..6];
-    let c0 = confirm_tx(&ks[3], operators, chain.state());
+    let c0 = common::confirm(&ks[3], operators, chain.state());
     next(&mut chain, vec![c0]);
-    let c1 = confirm_tx(&ks[4], operators, chain.state());
+    let c1 = common::confirm(&ks[4], operators, chain.state());
     next(&mut chain, vec![c1]);
-    let c2 = confirm_tx(&ks[5], operators, chain.state());
+    let c2 = common::confirm(&ks[5], operators, chain.state());
     let receipts = next(&mut chain, vec![c2]);
     let confirmed = chain
         .state()
