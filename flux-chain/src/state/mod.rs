@@ -98,8 +98,28 @@ pub const RECENT_BLOCKS: u64 = 64;
 impl StateKey {
     /// The key of this entry in the trie.
     pub fn trie_key(&self) -> Result<Hash, CodecError> {
-        Ok(STATE_KEY.hash(&codec::encode(self)?))
+        match self {
+            StateKey::Account(address) => Ok(account_key(address)),
+            other => Ok(STATE_KEY.hash(&codec::encode(other)?)),
+        }
     }
+}
+
+/// `StateKey::Account(address).trie_key()` without an allocation: the canonical encoding is the
+/// variant index (u32 LE, 1) and the 20 address bytes (a test checks they agree).
+fn account_key(address: &Address) -> Hash {
+    let mut bytes = [0u8; 24];
+    bytes[0] = 1;
+    bytes[4..].copy_from_slice(address.as_bytes());
+    STATE_KEY.hash(&bytes)
+}
+
+/// `value_hash(account)` without an allocation: balance and nonce, u64 LE each.
+pub(crate) fn account_value_hash(account: &Account) -> Hash {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&account.balance.base_units().to_le_bytes());
+    bytes[8..].copy_from_slice(&account.nonce.to_le_bytes());
+    STATE_VALUE.hash(&bytes)
 }
 
 /// The trie value of an entry: the tagged hash of its canonical bytes.
@@ -189,7 +209,7 @@ impl State {
         let mut changes = Vec::with_capacity(accounts.len() + registry.len() + 1);
         changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
         for (addr, acc) in &accounts {
-            changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+            changes.push((account_key(addr), Some(account_value_hash(acc))));
         }
         for entry in registry.iter() {
             changes.push((
@@ -348,5 +368,22 @@ impl State {
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         self.trie = diff.trie;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_fast_paths_equal_the_codec() {
+        let address = Address::from_bytes([0xab; 20]);
+        let account = Account {
+            balance: Amount::from_base_units(123_456_789),
+            nonce: 42,
+        };
+        let generic_key = STATE_KEY.hash(&codec::encode(&StateKey::Account(address)).unwrap());
+        assert_eq!(StateKey::Account(address).trie_key().unwrap(), generic_key);
+        assert_eq!(account_value_hash(&account), value_hash(&account).unwrap());
     }
 }

@@ -337,7 +337,8 @@ fn execute(
     let mut changes = Vec::with_capacity(accounts.len() + nodes.len() + 1);
     changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
     for (addr, acc) in &accounts {
-        changes.push((StateKey::Account(*addr).trie_key()?, Some(value_hash(acc)?)));
+        let key = StateKey::Account(*addr).trie_key()?;
+        changes.push((key, Some(crate::state::account_value_hash(acc))));
     }
     for (id, entry) in &nodes {
         let value = entry.as_ref().map(value_hash).transpose()?;
