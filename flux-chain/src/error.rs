@@ -132,6 +132,9 @@ pub enum TxError {
         /// The node.
         node: flux_nodes::node::NodeId,
     },
+    /// The evidence does not prove an equivocation.
+    #[error("invalid evidence: {0}")]
+    Evidence(#[from] crate::consensus::ConsensusError),
     /// Placement refused the app (e.g. a duplicate name inside the engine).
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),

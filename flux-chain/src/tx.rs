@@ -149,6 +149,8 @@ pub enum TxKind {
     GovPropose(GovPropose),
     /// Vote on a proposal.
     GovVote(GovVote),
+    /// Report a validator that signed two conflicting votes: it is slashed.
+    Evidence(crate::consensus::Evidence),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -277,6 +279,7 @@ impl Transaction {
             TxKind::Transfer(t) if t.amount.is_zero() => Err(TxError::ZeroAmount),
             TxKind::Transfer(_) | TxKind::NodeExit(_) | TxKind::AppCancel(_) => Ok(()),
             TxKind::AppRegister(_) | TxKind::AppUpdate(_) | TxKind::GovVote(_) => Ok(()),
+            TxKind::Evidence(_) => Ok(()),
             TxKind::GovPropose(g)
                 if g.title.is_empty() || g.title.len() > crate::gov::MAX_TITLE_LEN =>
             {
@@ -323,7 +326,8 @@ impl Transaction {
             | TxKind::NodeExit(_)
             | TxKind::AppCancel(_)
             | TxKind::GovPropose(_)
-            | TxKind::GovVote(_) => Amount::ZERO,
+            | TxKind::GovVote(_)
+            | TxKind::Evidence(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }

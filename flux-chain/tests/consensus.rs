@@ -63,6 +63,7 @@ fn confirmed(operator: &SecretKey, tier: Tier, params: &ChainParams) -> NodeEntr
         last_paid: None,
         endpoint_changed_at: None,
         status_since: 1,
+        slashed: Vec::new(),
     }
 }
 

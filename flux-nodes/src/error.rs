@@ -148,6 +148,14 @@ pub enum NodeError {
         /// The tier asked for.
         tier: Tier,
     },
+    /// The node was already slashed for this height.
+    #[error("node {id} was already slashed for height {height}")]
+    AlreadySlashed {
+        /// The node.
+        id: NodeId,
+        /// The offense's consensus height.
+        height: u64,
+    },
     /// The node's status does not allow this operation.
     #[error("node {id} is {status}: it cannot do this")]
     NotActive {

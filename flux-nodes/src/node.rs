@@ -179,6 +179,8 @@ pub struct NodeEntry {
     pub endpoint_changed_at: Option<u64>,
     /// Height at which the current status began.
     pub status_since: u64,
+    /// Consensus heights at which this node was slashed for equivocation (one slash each).
+    pub slashed: Vec<u64>,
 }
 
 /// An app's geolocation rule: `ac<CONTINENT>[_<COUNTRY>[_<REGION>]]` allows nodes there,

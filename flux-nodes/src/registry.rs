@@ -299,6 +299,7 @@ impl Registry {
             last_paid: None,
             endpoint_changed_at: None,
             status_since: height,
+            slashed: Vec::new(),
         };
         self.bonded = self.bonded.checked_add(entry.collateral)?;
         self.index(&entry, params);
@@ -520,6 +521,30 @@ impl Registry {
         };
         self.put(&old, new, params);
         Ok(())
+    }
+
+    /// Slashes `id` for equivocating at consensus height `offense`: `fraction` of its collateral
+    /// leaves the bond (the caller burns it). Once per node and offense height; a node that is
+    /// exiting is still slashable until its collateral is released.
+    pub fn slash(
+        &mut self,
+        id: &NodeId,
+        offense: u64,
+        fraction: flux_core::params::Ratio,
+    ) -> Result<Amount, NodeError> {
+        let mut entry = self.entry(id)?;
+        if entry.slashed.contains(&offense) {
+            return Err(NodeError::AlreadySlashed {
+                id: *id,
+                height: offense,
+            });
+        }
+        let amount = fraction.of(entry.collateral)?;
+        entry.collateral = entry.collateral.checked_sub(amount)?;
+        entry.slashed.push(offense);
+        self.bonded = self.bonded.checked_sub(amount)?;
+        self.nodes.insert(*id, entry);
+        Ok(amount)
     }
 
     /// Pays the head of `tier`'s queue at `height`: returns the node and its owner.

@@ -15,6 +15,7 @@ pub mod gov;
 mod node;
 mod overlay;
 pub mod reward;
+mod slash;
 pub mod transfer;
 
 use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch_committed};
@@ -54,6 +55,13 @@ pub enum Event {
     Proposed {
         /// Its number.
         id: u64,
+    },
+    /// A validator was slashed for equivocating; the amount left the supply.
+    Slashed {
+        /// The offender.
+        node: NodeId,
+        /// Collateral burned.
+        amount: Amount,
     },
 }
 
@@ -274,6 +282,7 @@ fn execute(
         capacity_freed: false,
         gov: state.gov().clone(),
         gov_changes: gov::GovChanges::default(),
+        burned: Amount::ZERO,
     };
     let node_events = ctx
         .registry
@@ -303,6 +312,7 @@ fn execute(
     let (app_events, hosting) = app::settle(&mut ctx)?;
 
     let mut ledger = state.ledger();
+    ledger.supply = ledger.supply.checked_sub(ctx.burned)?;
     let rewards = reward::pay_block_reward(&mut ctx, &mut ledger, params)?;
     let mut next_params = None;
     gov::settle(&mut ctx, &mut next_params)?;
@@ -434,6 +444,8 @@ pub(crate) struct Ctx<'s> {
     pub(crate) capacity_freed: bool,
     pub(crate) gov: crate::gov::Governance,
     pub(crate) gov_changes: gov::GovChanges,
+    /// Slashed collateral, burned: it leaves the supply.
+    pub(crate) burned: Amount,
 }
 
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
@@ -471,6 +483,7 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::AppCancel(c) => app::cancel(ctx, p.sender, c)?,
         TxKind::GovPropose(g) => gov::propose(ctx, p.sender, g)?,
         TxKind::GovVote(v) => gov::vote(ctx, p.sender, v)?,
+        TxKind::Evidence(e) => slash::apply(ctx, e)?,
     };
     Ok(TxReceipt {
         id: p.id,
