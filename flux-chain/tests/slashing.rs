@@ -104,3 +104,28 @@ fn an_equivocating_validator_is_slashed_exactly_once() {
         vec![7, 8]
     );
 }
+
+#[test]
+fn a_slashed_validator_leaves_the_current_committee() {
+    use flux_chain::consensus::{Committee, Member};
+    let ks = keys(4);
+    let mut members: Vec<Member> = ks
+        .iter()
+        .map(|k| Member {
+            id: NodeId::of(&k.public_key()),
+            key: k.public_key(),
+            weight: 10,
+        })
+        .collect();
+    members.sort_by_key(|m| m.id);
+    let committee = Committee::new(members, flux_core::params::Ratio::new(2, 3)).unwrap();
+    let offender = NodeId::of(&ks[2].public_key());
+    let rest = committee.without(&offender).unwrap();
+    assert_eq!((rest.len(), rest.total_weight()), (3, 30));
+    assert!(rest.get(&offender).is_none());
+    // 30 of the remaining 30 is a quorum; 20 of 30 is not (strictly more than 2/3).
+    assert!(rest.is_quorum(30) && !rest.is_quorum(20));
+    let alone =
+        Committee::new(vec![rest.members()[0]], flux_core::params::Ratio::new(2, 3)).unwrap();
+    assert!(alone.without(&alone.members()[0].id).is_err());
+}

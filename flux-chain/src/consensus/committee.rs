@@ -197,6 +197,19 @@ impl Committee {
         self.threshold
     }
 
+    /// This committee without `node` (a validator slashed for equivocation leaves the current
+    /// committee at once; the rest keep their weights, and thresholds follow the new total).
+    /// Errors if that would leave no member.
+    pub fn without(&self, node: &NodeId) -> Result<Committee, ConsensusError> {
+        let members: Vec<Member> = self
+            .members
+            .iter()
+            .filter(|m| m.id != *node)
+            .copied()
+            .collect();
+        Committee::new(members, self.threshold)
+    }
+
     /// The member with id `id`.
     pub fn get(&self, id: &NodeId) -> Option<&Member> {
         self.members
