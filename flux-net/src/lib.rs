@@ -16,3 +16,5 @@
 
 /// Version of the peer-to-peer protocol this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
+
+pub mod sim;

@@ -1,0 +1,230 @@
+//! Scenarios of the deterministic simulator, named by topology and fault: `n4f1` is four
+//! validators of equal weight, one of them faulty. Each reads as a specification.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::OnceLock;
+
+use flux_net::sim::{Config, Crash, Fault, Link, Partition, Report, Setup, Sim};
+
+fn setup(n: usize) -> &'static Setup {
+    static S4: OnceLock<Setup> = OnceLock::new();
+    static S7: OnceLock<Setup> = OnceLock::new();
+    let cell = match n {
+        4 => &S4,
+        7 => &S7,
+        _ => panic!("no setup for n = {n}"),
+    };
+    cell.get_or_init(|| Setup::new(n).unwrap())
+}
+
+fn run(n: usize, config: Config) -> (Sim, Report) {
+    let seed = config.seed;
+    let mut sim = Sim::new(setup(n), config).unwrap();
+    let report = sim.run().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    (sim, report)
+}
+
+#[test]
+fn n4f0_all_decide() {
+    let mut config = Config::new(1);
+    config.duration_ms = 60_000;
+    let (_, report) = run(4, config);
+    assert!(
+        report
+            .heights
+            .iter()
+            .all(|&h| h == report.heights[0] || h + 1 >= report.heights[0])
+    );
+    // Reliable 20–30 ms links and no faults: a height takes a few link delays.
+    report.check_liveness(100, 0).unwrap();
+    assert_eq!(report.undecodable, 0);
+    println!("{report:?}");
+}
+
+#[test]
+fn n4f1_equivocating_validator_is_slashed_once() {
+    let mut config = Config::new(2);
+    config.faults = vec![(
+        3,
+        Fault::Equivocating {
+            height: setup(4).start_height() + 2,
+        },
+    )];
+    config.duration_ms = 20_000;
+    let (sim, report) = run(4, config);
+    report.check_liveness(30, 0).unwrap();
+    let offender = setup(4).node_id(3).unwrap();
+    let h = setup(4).start_height() + 2;
+    for i in 0..3 {
+        let entry = sim
+            .chain(i)
+            .unwrap()
+            .state()
+            .registry()
+            .get(&offender)
+            .unwrap()
+            .clone();
+        assert_eq!(
+            entry.slashed,
+            vec![h],
+            "validator {i} sees the offender slashed once"
+        );
+    }
+}
+
+#[test]
+fn n4f1_silent_validator() {
+    let mut config = Config::new(3);
+    config.faults = vec![(0, Fault::Silent)];
+    config.duration_ms = 60_000;
+    let (_, report) = run(4, config);
+    assert_eq!(report.heights[0], 0);
+    // Rounds where the silent validator proposes time out; the others still decide.
+    report.check_liveness(30, 0).unwrap();
+}
+
+#[test]
+fn n7f0_crash_restart() {
+    let mut config = Config::new(4);
+    config.crashes = vec![
+        Crash {
+            validator: 1,
+            at_ms: 2_000,
+            restart_ms: Some(10_000),
+        },
+        Crash {
+            validator: 5,
+            at_ms: 3_000,
+            restart_ms: Some(12_000),
+        },
+    ];
+    config.duration_ms = 30_000;
+    let (_, report) = run(7, config);
+    // The restarted validators caught up: everyone decides after the restarts.
+    report.check_liveness(30, 12_000).unwrap();
+    let max = *report.heights.iter().max().unwrap();
+    assert!(
+        report.heights.iter().all(|&h| h + 3 >= max),
+        "{:?}",
+        report.heights
+    );
+}
+
+#[test]
+fn n7f2_partition_heals() {
+    let mut config = Config::new(5);
+    // 4 | 3: neither side has a quorum (5 of 7) until the heal at 10 s.
+    config.partitions = vec![Partition {
+        groups: vec![vec![0, 1, 2, 3], vec![4, 5, 6]],
+        from_ms: 1_000,
+        heal_ms: 10_000,
+    }];
+    config.faults = vec![
+        (6, Fault::Silent),
+        (
+            5,
+            Fault::Equivocating {
+                height: setup(7).start_height() + 1,
+            },
+        ),
+    ];
+    config.link = Link::lossy();
+    config.duration_ms = 40_000;
+    let (_, report) = run(7, config);
+    report.check_liveness(20, 10_000).unwrap();
+}
+
+#[test]
+fn n4_garbage_sender_is_ignored() {
+    let mut config = Config::new(6);
+    config.faults = vec![(2, Fault::Garbage)];
+    config.tick_ms = 50;
+    config.duration_ms = 20_000;
+    let (_, report) = run(4, config);
+    assert!(report.undecodable > 100, "{report:?}");
+    report.check_liveness(30, 0).unwrap();
+}
+
+#[test]
+fn same_seed_same_digest() {
+    let config = || {
+        let mut c = Config::new(42);
+        c.link = Link::lossy();
+        c.faults = vec![(
+            1,
+            Fault::Equivocating {
+                height: setup(4).start_height() + 1,
+            },
+        )];
+        c.duration_ms = 10_000;
+        c
+    };
+    let (_, a) = run(4, config());
+    let (_, b) = run(4, config());
+    assert_eq!(a, b);
+    let mut other = config();
+    other.seed = 43;
+    let (_, c) = run(4, other);
+    println!(
+        "digest {} (seed 42, twice), {} (seed 43)",
+        a.digest, c.digest
+    );
+}
+
+/// A short run with a random fault (or none), lossy reordering links, 3 heights.
+fn random_short_run(seed: u64) -> Config {
+    let mut c = Config::new(seed);
+    c.link = Link {
+        latency_ms: 10 + seed % 40,
+        jitter_ms: seed % 97,
+        loss_ppm: ((seed / 7) % 4) as u32 * 50_000,
+        duplicate_ppm: ((seed / 3) % 3) as u32 * 50_000,
+    };
+    let who = (seed % 4) as usize;
+    let start = setup(4).start_height();
+    match (seed / 4) % 5 {
+        0 => {}
+        1 => c.faults = vec![(who, Fault::Silent)],
+        2 => {
+            c.faults = vec![(
+                who,
+                Fault::Equivocating {
+                    height: start + 1 + seed % 3,
+                },
+            )]
+        }
+        3 => c.faults = vec![(who, Fault::Garbage)],
+        _ => {
+            c.crashes = vec![Crash {
+                validator: who,
+                at_ms: seed % 2_000,
+                restart_ms: Some(3_000),
+            }]
+        }
+    }
+    c.target_heights = Some(3);
+    c.duration_ms = 60_000;
+    c
+}
+
+fn seeds(range: std::ops::Range<u64>) {
+    for seed in range {
+        let config = random_short_run(seed);
+        let mut sim = Sim::new(setup(4), config).unwrap();
+        match sim.run() {
+            Ok(r) => assert!(r.min_honest_heights >= 3, "seed {seed}: only {r:?}"),
+            Err(e) => panic!("seed {seed} failed: {e}"),
+        }
+    }
+}
+
+#[test]
+fn n4_safety_across_2000_seeds() {
+    seeds(0..2_000);
+}
+
+#[test]
+#[ignore = "long: 20,000 seeds"]
+fn n4_safety_across_20000_seeds_long() {
+    seeds(2_000..22_000);
+}
