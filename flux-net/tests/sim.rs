@@ -218,9 +218,25 @@ fn seeds(range: std::ops::Range<u64>) {
     }
 }
 
+// 2,000 seeds in four tests, so the test harness runs them in parallel.
 #[test]
-fn n4_safety_across_2000_seeds() {
-    seeds(0..2_000);
+fn n4_safety_seeds_0_to_500() {
+    seeds(0..500);
+}
+
+#[test]
+fn n4_safety_seeds_500_to_1000() {
+    seeds(500..1_000);
+}
+
+#[test]
+fn n4_safety_seeds_1000_to_1500() {
+    seeds(1_000..1_500);
+}
+
+#[test]
+fn n4_safety_seeds_1500_to_2000() {
+    seeds(1_500..2_000);
 }
 
 #[test]
