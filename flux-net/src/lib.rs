@@ -5,8 +5,9 @@
 //! network for tests. The pure cores below it (flux-core, flux-nodes, flux-chain's state
 //! transition and consensus) never see a socket or a wall clock; this crate feeds them.
 //!
-//! Depends on [`flux_core`], [`flux_nodes`] and [`flux_chain`]. Its contents arrive with the
-//! consensus and network issues.
+//! Depends on [`flux_core`], [`flux_nodes`] and [`flux_chain`]. So far it holds [`sim`], the
+//! deterministic network simulator that runs a committee of consensus validators in one
+//! process; the real network arrives with the network issue.
 //!
 //! ```
 //! assert_eq!(flux_net::PROTOCOL_VERSION, 1);

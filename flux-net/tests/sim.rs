@@ -130,8 +130,24 @@ fn n7f2_partition_heals() {
     ];
     config.link = Link::lossy();
     config.duration_ms = 40_000;
-    let (_, report) = run(7, config);
+    let mut sim = Sim::new(setup(7), config).unwrap();
+    let run_until = |sim: &mut Sim, t: u64| {
+        while sim.now() < t && sim.step().unwrap_or_else(|e| panic!("{e}")) {}
+        sim.report().heights
+    };
+    // Messages sent before the cut are delivered within 200 ms; after that, no side decides.
+    let cut = run_until(&mut sim, 1_500);
+    let before_heal = run_until(&mut sim, 9_900);
+    assert_eq!(
+        cut, before_heal,
+        "no quorum on either side of the partition"
+    );
+    let report = sim.run().unwrap();
     report.check_liveness(20, 10_000).unwrap();
+    assert!(
+        report.min_honest_heights >= before_heal[0] + 5,
+        "{report:?}"
+    );
 }
 
 #[test]
