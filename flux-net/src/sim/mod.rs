@@ -276,12 +276,13 @@ impl Sim {
         if self.done() {
             return Ok(false);
         }
+        match self.queue.first_key_value() {
+            Some((&(at, _), _)) if at <= self.config.duration_ms => {}
+            _ => return Ok(false),
+        }
         let Some(((at, _), event)) = self.queue.pop_first() else {
             return Ok(false);
         };
-        if at > self.config.duration_ms {
-            return Ok(false);
-        }
         self.now = at;
         let mut fx = Vec::new();
         let who = match event {
