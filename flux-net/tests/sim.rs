@@ -69,6 +69,13 @@ fn n4f1_equivocating_validator_is_slashed_once() {
             vec![h],
             "validator {i} sees the offender slashed once"
         );
+        // ...and has dropped it from its committee.
+        let committee = sim.committee(i).unwrap().unwrap();
+        assert!(
+            committee.get(&offender).is_none(),
+            "validator {i} still counts the offender"
+        );
+        assert_eq!(committee.len(), 3);
     }
 }
 

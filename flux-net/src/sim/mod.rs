@@ -404,4 +404,15 @@ impl Sim {
     pub fn chain(&self, i: usize) -> Option<&Chain<MemStore>> {
         self.validators.get(i).map(|v| &v.storage.chain)
     }
+
+    /// The committee validator `i` will use at its next height (without slashed members).
+    pub fn committee(
+        &self,
+        i: usize,
+    ) -> Result<Option<flux_chain::consensus::Committee>, SimError> {
+        self.validators
+            .get(i)
+            .map(|v| v.current_committee())
+            .transpose()
+    }
 }

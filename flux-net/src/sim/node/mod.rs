@@ -172,10 +172,27 @@ impl Validator {
         self.synced_ahead.clear();
     }
 
+    /// The committee of the next height: the epoch's committee without the members this
+    /// validator's chain has slashed for equivocation (an equivocator leaves at once). Derived
+    /// from the chain, so a validator that restarts or syncs agrees with the others.
+    pub(crate) fn current_committee(&self) -> Result<Committee, SimError> {
+        let registry = self.storage.chain.state().registry();
+        let mut committee = self.committee.clone();
+        for member in self.committee.members() {
+            if registry
+                .get(&member.id)
+                .is_some_and(|e| !e.slashed.is_empty())
+            {
+                committee = committee.without(&member.id)?;
+            }
+        }
+        Ok(committee)
+    }
+
     fn next_height(&mut self, now: u64, fx: &mut Vec<Effect>) -> Result<(), SimError> {
         let input = Input::NewHeight {
             height: self.storage.chain.height() + 1,
-            committee: self.committee.clone(),
+            committee: self.current_committee()?,
         };
         self.feed(input, None, now, fx)
     }

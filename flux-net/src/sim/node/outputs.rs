@@ -99,7 +99,7 @@ impl Validator {
                 commit,
             } => {
                 commit
-                    .verify(&self.committee, self.params.chain_id)
+                    .verify(&self.current_committee()?, self.params.chain_id)
                     .map_err(|source| SimError::BadCertificate {
                         seed: self.seed,
                         validator: self.index,
@@ -117,7 +117,7 @@ impl Validator {
                 self.commit_block(block, commit, fx)?;
                 work.push_back(Input::NewHeight {
                     height: self.storage.chain.height() + 1,
-                    committee: self.committee.clone(),
+                    committee: self.current_committee()?,
                 });
             }
             Output::Evidence(e) => {

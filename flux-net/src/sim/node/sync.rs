@@ -56,7 +56,7 @@ impl Validator {
         }
         if block.id().ok() != Some(commit.value)
             || commit
-                .verify(&self.committee, self.params.chain_id)
+                .verify(&self.current_committee()?, self.params.chain_id)
                 .is_err()
         {
             self.refusals.rejected += 1;
