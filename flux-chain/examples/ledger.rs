@@ -8,7 +8,7 @@ use flux_chain::chain::Chain;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::RedbStore;
-use flux_chain::transition::build_block;
+use flux_chain::transition::build_block_from;
 use flux_chain::tx::{Transaction, Transfer, TxKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount};
@@ -42,7 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..2 {
         time += chain.state().params().block_time_ms;
         let txs = pool.select(chain.state(), 1_000);
-        let block = build_block(chain.state(), validator.public_key(), time, vec![], txs)?;
+        // Transactions that a block refuses (e.g. a bad app spec) are left out, not fatal.
+        let (block, dropped) =
+            build_block_from(chain.state(), validator.public_key(), time, vec![], txs)?;
+        for (id, why) in dropped {
+            println!("left out {id}: {why}");
+        }
         let receipts = chain.apply(&block)?;
         pool.prune(chain.state());
         println!(

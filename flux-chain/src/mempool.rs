@@ -8,9 +8,12 @@
 //! - When full, the transaction with the lowest fee rate (fee per encoded byte) leaves, with the
 //!   sender's later transactions (they could no longer run); a newcomer that pays no more than
 //!   the lowest is refused instead.
-//! - [`Mempool::select`] returns a sequence that is valid for the next block: per sender,
-//!   consecutive nonces from the account's next one, highest fee rate first across senders,
-//!   within the block's count and byte limits.
+//! - [`Mempool::select`] returns a sequence whose nonces, balances, sizes and signatures are
+//!   valid for the next block: per sender, consecutive nonces from the account's next one,
+//!   highest fee rate first across senders, within the block's count and byte limits. Rules
+//!   that depend on more state (an app's spec and price, a node's lifecycle, a vote's
+//!   eligibility) are decided when the block is built: build with
+//!   [`crate::transition::build_block_from`], which leaves out what they refuse.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};

@@ -119,3 +119,40 @@ fn full_pool_evicts_the_lowest_fee_rate() {
         .collect();
     assert_eq!(fees, vec![400, 300, 200]);
 }
+
+#[test]
+fn a_bad_app_spec_in_the_pool_does_not_stop_block_building() {
+    use flux_chain::transition::build_block_from;
+    use flux_chain::tx::{AppRegister, Transaction, TxKind};
+    let ks = keys(3);
+    let g = genesis(&ks, 10_000);
+    let state = g.state().unwrap();
+    let mut pool = Mempool::new(MempoolConfig::default());
+    // Admitted (signature, nonce and balance are fine), but the spec is not a valid app.
+    let bad = Transaction::sign(
+        &ks[0],
+        state.params().chain_id,
+        0,
+        flux_core::Amount::ZERO,
+        TxKind::AppRegister(AppRegister {
+            spec: "{}".into(),
+            price: flux_core::Amount::ONE_FLUX,
+        }),
+    )
+    .unwrap();
+    pool.insert(bad, &state).unwrap();
+    pool.insert(transfer(&ks[1], 0, 10, address(&ks[2]), 5), &state)
+        .unwrap();
+    let selected = pool.select(&state, 100);
+    assert_eq!(selected.len(), 2);
+    let time = state.tip().timestamp_ms + 1_000;
+    let (block, dropped) =
+        build_block_from(&state, ks[0].public_key(), time, vec![], selected).unwrap();
+    assert_eq!(block.txs.len(), 1);
+    assert_eq!(dropped.len(), 1);
+    assert!(matches!(
+        dropped[0].1,
+        flux_chain::error::TxError::AppSpec(_)
+    ));
+    apply_block(&state, &block).unwrap();
+}

@@ -152,6 +152,54 @@ pub fn build_block(
     Ok(Block { header, txs })
 }
 
+/// Builds the next block from candidate transactions (e.g. [`crate::mempool::Mempool::select`]),
+/// leaving out each one that breaks a rule (its kind's, a nonce after an earlier drop, ...):
+/// returns the block and what was left out, with why. Fails only for errors of the block itself
+/// (a header rule, the supply cap), never because of one bad transaction.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::transition::build_block_from;
+/// use flux_chain::tx::{Transaction, TxKind, Transfer};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{Address, Amount};
+///
+/// let state = Genesis::devnet_example().state()?;
+/// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let pay = |amount| TxKind::Transfer(Transfer { to: Address::from_bytes([5; 20]), amount });
+/// let good = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ONE_FLUX))?;
+/// let bad = Transaction::sign(&alice, state.params().chain_id, 1, Amount::ZERO, pay(Amount::ZERO))?;
+/// let time = state.tip().timestamp_ms + 1_000;
+/// let (block, dropped) = build_block_from(&state, alice.public_key(), time, vec![], vec![good, bad])?;
+/// assert_eq!((block.txs.len(), dropped.len()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn build_block_from(
+    state: &State,
+    proposer: PublicKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    mut txs: Vec<Transaction>,
+) -> Result<(Block, Vec<(TxId, TxError)>), BlockError> {
+    let mut dropped = Vec::new();
+    loop {
+        match build_block(
+            state,
+            proposer,
+            timestamp_ms,
+            consensus.clone(),
+            txs.clone(),
+        ) {
+            Ok(block) => return Ok((block, dropped)),
+            Err(BlockError::Tx { index, id, source }) if index < txs.len() => {
+                txs.remove(index);
+                dropped.push((id, source));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}
+
 fn check_header(state: &State, header: &Header, tx_count: usize) -> Result<(), BlockError> {
     let params = state.params();
     let tip = state.tip();
