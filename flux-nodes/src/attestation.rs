@@ -102,6 +102,33 @@ pub fn attest(
     })
 }
 
+/// Signs `evidence`'s statement about `subject` with every verifier the seed selects (from
+/// `registry`), taking their keys from `keys`: what a set of verifiers run by one party (or a
+/// test network, or a simulator) hands the confirming node.
+///
+/// Errors with [`AttestationError::MissingVerifierKey`] if a selected verifier's key is not in
+/// `keys`.
+pub fn attest_all(
+    registry: &crate::registry::Registry,
+    subject: NodeId,
+    mut evidence: BenchmarkEvidence,
+    seed: Hash,
+    keys: &[SecretKey],
+    params: &ChainParams,
+) -> Result<BenchmarkEvidence, AttestationError> {
+    let statement = evidence.statement(subject, seed);
+    for verifier in registry.verifiers(&seed, &subject, params) {
+        let key = keys
+            .iter()
+            .find(|k| NodeId::of(&k.public_key()) == verifier)
+            .ok_or(AttestationError::MissingVerifierKey { verifier })?;
+        evidence
+            .attestations
+            .push(attest(key, params.chain_id, &statement)?);
+    }
+    Ok(evidence)
+}
+
 /// The verifiers of `subject` for `seed`: up to `count` confirmed nodes other than the subject.
 ///
 /// Points `H(seed ‖ subject ‖ j)` on the ring of node ids pick their successor, so each pick is

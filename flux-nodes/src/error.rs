@@ -49,6 +49,12 @@ pub enum AttestationError {
         /// The signer.
         verifier: NodeId,
     },
+    /// A selected verifier whose key the signer does not hold.
+    #[error("no key for selected verifier {verifier}")]
+    MissingVerifierKey {
+        /// The verifier.
+        verifier: NodeId,
+    },
     /// The same verifier twice.
     #[error("verifier {verifier} signed twice")]
     DuplicateVerifier {

@@ -57,7 +57,7 @@ use flux_chain::store::Store;
 use flux_chain::transition::{Receipts, build_block};
 use flux_chain::tx::{NodeConfirm, NodeStart};
 use flux_core::Tier;
-use flux_nodes::attestation::{BenchmarkEvidence, attest};
+use flux_nodes::attestation::{BenchmarkEvidence, attest_all};
 use flux_nodes::node::NodeId;
 
 /// A transaction from `key` with its next nonce and no fee.
@@ -73,22 +73,13 @@ pub fn confirm(operator: &SecretKey, operators: &[SecretKey], state: &State) -> 
     let tier = state.registry().get(&id).unwrap().tier;
     let seed_height = state.tip().height;
     let seed = state.recent_block(seed_height).unwrap().0;
-    let mut evidence = BenchmarkEvidence {
+    let evidence = BenchmarkEvidence {
         seed_height,
         hardware: tier.minimum(p),
         cpu_score: 1,
         attestations: vec![],
     };
-    let statement = evidence.statement(id, seed);
-    for v in state.registry().verifiers(&seed, &id, p) {
-        let k = operators
-            .iter()
-            .find(|k| NodeId::of(&k.public_key()) == v)
-            .unwrap();
-        evidence
-            .attestations
-            .push(attest(k, p.chain_id, &statement).unwrap());
-    }
+    let evidence = attest_all(state.registry(), id, evidence, seed, operators, p).unwrap();
     sign(
         operator,
         state,

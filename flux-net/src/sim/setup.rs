@@ -10,7 +10,7 @@ use flux_chain::transition::build_block;
 use flux_chain::tx::{NodeConfirm, NodeStart, Transaction, TxKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount, ChainId, ChainParams, Network, Tier};
-use flux_nodes::attestation::{BenchmarkEvidence, attest};
+use flux_nodes::attestation::{BenchmarkEvidence, attest_all};
 use flux_nodes::node::NodeId;
 
 use super::error::SimError;
@@ -79,22 +79,14 @@ fn confirm(
         .recent_block(seed_height)
         .ok_or(SimError::Config("no tip block id"))?
         .0;
-    let mut evidence = BenchmarkEvidence {
+    let evidence = BenchmarkEvidence {
         seed_height,
         hardware: tier.minimum(p),
         cpu_score: 1,
         attestations: vec![],
     };
-    let statement = evidence.statement(id, seed);
-    for v in state.registry().verifiers(&seed, &id, p) {
-        let k = operators
-            .iter()
-            .find(|k| NodeId::of(&k.public_key()) == v)
-            .ok_or(SimError::Config("a verifier is not a simulated operator"))?;
-        evidence
-            .attestations
-            .push(attest(k, p.chain_id, &statement).map_err(|e| SimError::Setup(e.to_string()))?);
-    }
+    let evidence = attest_all(state.registry(), id, evidence, seed, operators, p)
+        .map_err(|e| SimError::Setup(e.to_string()))?;
     sign(
         operator,
         state,
