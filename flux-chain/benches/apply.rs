@@ -58,6 +58,7 @@ fn fixture(n: usize) -> Fixture {
         chain_id: ChainId::DEVNET,
         timestamp_ms: 1,
         allocations,
+        nodes: Vec::new(),
     };
     let state = genesis.state().unwrap();
     let txs: Vec<Transaction> = keys

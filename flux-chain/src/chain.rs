@@ -3,6 +3,8 @@
 use flux_core::Address;
 
 use crate::block::{Block, BlockId, Header};
+use crate::consensus::committee::{Committee, epoch_of};
+use crate::consensus::{CommitCertificate, ConsensusError};
 use crate::error::{ChainError, StoreError};
 use crate::genesis::Genesis;
 use crate::state::{Account, AccountProof, State};
@@ -44,37 +46,128 @@ impl<S: Store> Chain<S> {
             if expected != found {
                 return Err(StoreError::OtherChain { expected, found }.into());
             }
-            return Ok(Chain {
+            let mut chain = Chain {
                 genesis: stored,
                 state,
                 store,
-            });
+            };
+            chain.draw_committee_if_due()?;
+            return Ok(chain);
         }
         let state = genesis.state()?;
         store.init(genesis, &state)?;
-        Ok(Chain {
+        let mut chain = Chain {
             genesis: genesis.clone(),
             state,
             store,
-        })
+        };
+        chain.draw_committee_if_due()?;
+        Ok(chain)
     }
 
     /// Opens the chain already in `store`; `None` if the store is empty.
     pub fn open(store: S) -> Result<Option<Chain<S>>, ChainError> {
-        Ok(store.load()?.map(|(genesis, state)| Chain {
+        let Some((genesis, state)) = store.load()? else {
+            return Ok(None);
+        };
+        let mut chain = Chain {
             genesis,
             state,
             store,
-        }))
+        };
+        chain.draw_committee_if_due()?;
+        Ok(Some(chain))
     }
 
     /// Validates `block` on the current state and, if valid, commits it to the store and the
-    /// state. A rejected block, or a failed write, changes nothing.
+    /// state. A rejected block, or a failed write, changes nothing. At the last block of an
+    /// epoch it also draws and stores the next epoch's committee.
     pub fn apply(&mut self, block: &Block) -> Result<Receipts, ChainError> {
         let (diff, receipts) = apply_block(&self.state, block)?;
         self.store.commit_block(block, &receipts, &diff)?;
         self.state.commit(diff);
+        self.draw_committee_if_due()?;
         Ok(receipts)
+    }
+
+    /// Applies a block decided by consensus: checks that `certificate` commits this block at
+    /// its height (its signatures are the consensus layer's to check against
+    /// [`Chain::committee`]), stores the certificate, then applies the block like
+    /// [`Chain::apply`].
+    pub fn apply_decided(
+        &mut self,
+        block: &Block,
+        certificate: &CommitCertificate,
+    ) -> Result<Receipts, ChainError> {
+        if certificate.height != block.header.height || certificate.value != block.id()? {
+            return Err(ChainError::Consensus(ConsensusError::CertificateMismatch {
+                height: block.header.height,
+            }));
+        }
+        self.store.put_certificate(certificate)?;
+        self.apply(block)
+    }
+
+    /// The commit certificate of the block at `height`, if it was decided by consensus.
+    pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, ChainError> {
+        Ok(self.store.certificate(height)?)
+    }
+
+    /// The committee that decides `height` (the tip's height plus one, or any earlier height
+    /// of the current or a stored epoch): the members drawn for its epoch
+    /// ([`Committee::draw`] over the registry after the previous epoch's last block, seeded by
+    /// that block's id) without those this chain has slashed for equivocation since (an
+    /// equivocator leaves at once). An epoch whose draw found no confirmed node keeps the
+    /// committee of the epoch before it.
+    ///
+    /// ```
+    /// # use flux_chain::chain::Chain;
+    /// # use flux_chain::store::MemStore;
+    /// let (genesis, _keys) = flux_chain::genesis::Genesis::devnet_with_nodes(4, 7)?;
+    /// let chain = Chain::open_or_create(MemStore::new(), &genesis)?;
+    /// assert_eq!(chain.committee(1)?.len(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn committee(&self, height: u64) -> Result<Committee, ChainError> {
+        let params = self.state.params();
+        let mut epoch = epoch_of(height, params.consensus.epoch_length);
+        let members = loop {
+            if let Some(m) = self.store.committee(epoch)? {
+                break m;
+            }
+            if epoch == 0 {
+                return Err(ChainError::Consensus(ConsensusError::EmptyCommittee));
+            }
+            epoch -= 1;
+        };
+        let registry = self.state.registry();
+        let members = members
+            .into_iter()
+            .filter(|m| registry.get(&m.id).is_none_or(|e| e.slashed.is_empty()))
+            .collect();
+        Ok(Committee::new(members, params.consensus.commit_threshold)?)
+    }
+
+    /// Draws the next epoch's committee when the tip is the last block of an epoch (or the
+    /// genesis) and it is not stored yet. Idempotent, so a crash between the block's commit
+    /// and this write is repaired on reopen.
+    fn draw_committee_if_due(&mut self) -> Result<(), ChainError> {
+        let params = self.state.params();
+        let length = params.consensus.epoch_length.max(1);
+        let tip = self.state.tip();
+        if tip.height % length != 0 {
+            return Ok(());
+        }
+        let epoch = tip.height / length;
+        if self.store.committee(epoch)?.is_some() {
+            return Ok(());
+        }
+        let size = params.consensus.committee_size as usize;
+        match Committee::draw(self.state.registry(), &tip.block_id.0, size, params) {
+            Ok(c) => Ok(self.store.put_committee(epoch, c.members())?),
+            Err(ConsensusError::EmptyCommittee) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The genesis.

@@ -291,6 +291,14 @@ pub enum GenesisError {
         /// Its position.
         index: usize,
     },
+    /// A genesis node is malformed or its owner can not bond its collateral.
+    #[error("genesis node {index}: {reason}")]
+    Node {
+        /// Its position in `nodes`.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// Genesis plus all future emission would pass the cap.
     #[error(transparent)]
     Cap(#[from] flux_core::error::TokenomicsError),
@@ -422,4 +430,10 @@ pub enum ChainError {
     /// The genesis is invalid.
     #[error(transparent)]
     Genesis(#[from] GenesisError),
+    /// A committee or certificate is wrong.
+    #[error(transparent)]
+    Consensus(#[from] crate::consensus::ConsensusError),
+    /// The block could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
 }

@@ -8,6 +8,15 @@
 //! The parameters are the network's preset with the file's chain id. A genesis is refused when
 //! its total plus the schedule's maximum future emission exceeds the supply cap, so no later
 //! block can ever be asked to pass it.
+//!
+//! A BFT chain needs validators before its first block: `nodes` lists the genesis FluxNodes,
+//! confirmed at height 0 with their tier's collateral bonded from their owner's allocation
+//! (`"nodes"` may be left out; the first epoch's committee is drawn from these nodes):
+//!
+//! ```json
+//! "nodes": [ { "owner": "tflux1...", "operator": "ed25519:3b6a...", "tier": "cumulus",
+//!              "endpoint": "127.0.0.1:16127", "geolocation": "EU_DE" } ]
+//! ```
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -15,7 +24,10 @@ use std::sync::{Arc, LazyLock};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::hash::Tag;
 use flux_core::tokenomics::check_genesis;
-use flux_core::{Address, Amount, ChainId, ChainParams, Network, codec};
+use flux_core::{Address, Amount, ChainId, ChainParams, Network, Tier, codec};
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::{Geolocation, NodeEntry, NodeId};
+use flux_nodes::registry::Registry;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
@@ -46,6 +58,27 @@ pub struct Genesis {
     pub timestamp_ms: u64,
     /// Initial balances.
     pub allocations: Vec<Allocation>,
+    /// FluxNodes confirmed at genesis (the first committee is drawn from them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<GenesisNode>,
+}
+
+/// A FluxNode confirmed at genesis. Its tier's collateral is bonded from the owner's allocation;
+/// its declared and attested hardware are the tier's minimum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisNode {
+    /// Owner address (bech32m with the network's prefix); must hold an allocation that covers
+    /// the collateral.
+    pub owner: String,
+    /// The operator key, `scheme:hex` (Ed25519 to take part in consensus).
+    pub operator: String,
+    /// The tier.
+    pub tier: Tier,
+    /// `host:port` where peers reach it.
+    pub endpoint: String,
+    /// Where it is, e.g. `EU_DE`.
+    pub geolocation: String,
 }
 
 impl Genesis {
@@ -76,6 +109,7 @@ impl Genesis {
             chain_id: ChainId::DEVNET,
             timestamp_ms: 1_767_225_600_000,
             allocations,
+            nodes: Vec::new(),
         }
     }
 
@@ -122,9 +156,73 @@ impl Genesis {
         Ok(accounts)
     }
 
+    /// The genesis nodes as confirmed registry entries, their collateral taken from `accounts`.
+    fn registry(
+        &self,
+        accounts: &mut BTreeMap<Address, Account>,
+        params: &ChainParams,
+    ) -> Result<Registry, GenesisError> {
+        let mut entries: BTreeMap<NodeId, NodeEntry> = BTreeMap::new();
+        for (index, n) in self.nodes.iter().enumerate() {
+            let bad = |reason: String| GenesisError::Node { index, reason };
+            let owner =
+                Address::parse(&n.owner, self.network).map_err(|e| bad(format!("owner: {e}")))?;
+            let operator: flux_core::crypto::PublicKey = n
+                .operator
+                .parse()
+                .map_err(|e| bad(format!("operator key: {e}")))?;
+            let geolocation: Geolocation = n
+                .geolocation
+                .parse()
+                .map_err(|e| bad(format!("geolocation: {e}")))?;
+            flux_nodes::node::check_endpoint(&n.endpoint)
+                .map_err(|e| bad(format!("endpoint: {e}")))?;
+            let collateral = n.tier.collateral(params);
+            let account = accounts
+                .get_mut(&owner)
+                .ok_or_else(|| bad(format!("owner {} has no allocation", n.owner)))?;
+            account.balance = account.balance.checked_sub(collateral).map_err(|_| {
+                bad(format!(
+                    "owner's allocation {} does not cover the collateral {collateral}",
+                    account.balance
+                ))
+            })?;
+            let id = NodeId::of(&operator);
+            let hardware = n.tier.minimum(params);
+            let entry = NodeEntry {
+                id,
+                owner,
+                operator,
+                tier: n.tier,
+                collateral,
+                endpoint: n.endpoint.clone(),
+                geolocation,
+                declared: hardware,
+                attested: Some(hardware),
+                status: NodeStatus::Confirmed,
+                started_at: 0,
+                confirmed_at: Some(0),
+                last_confirm: Some(0),
+                last_paid: None,
+                endpoint_changed_at: None,
+                status_since: 0,
+                slashed: Vec::new(),
+            };
+            if entries.insert(id, entry).is_some() {
+                return Err(bad("operator key listed twice".into()));
+            }
+        }
+        Registry::from_entries(entries.into_values(), params).map_err(|e| GenesisError::Node {
+            index: 0,
+            reason: e.to_string(),
+        })
+    }
+
     /// The state at height 0.
     pub fn state(&self) -> Result<State, GenesisError> {
-        let accounts = self.balances()?;
+        let mut accounts = self.balances()?;
+        let params = self.params();
+        let registry = self.registry(&mut accounts, &params)?;
         let ledger = Ledger {
             supply: self.total()?,
             work_pool: Amount::ZERO,
@@ -135,12 +233,23 @@ impl Genesis {
             timestamp_ms: self.timestamp_ms,
         };
         let recent = imbl::OrdMap::unit(0, tip.block_id);
+        let mut placement = flux_nodes::placement::Placement::new(tip.block_id.0);
+        for entry in registry.iter() {
+            placement
+                .add_node(flux_nodes::placement::PlacementNode::from_entry(
+                    entry, &params,
+                ))
+                .map_err(|e| GenesisError::Node {
+                    index: 0,
+                    reason: e.to_string(),
+                })?;
+        }
         Ok(State::from_parts(
-            Arc::new(self.params()),
+            Arc::new(params.clone()),
             accounts,
-            flux_nodes::registry::Registry::new(),
+            registry,
             imbl::OrdMap::new(),
-            flux_nodes::placement::Placement::new(tip.block_id.0),
+            placement,
             Default::default(),
             ledger,
             tip,

@@ -33,6 +33,7 @@ pub mod apps;
 pub mod block;
 pub mod chain;
 pub mod consensus;
+pub mod devnet;
 pub mod error;
 pub mod genesis;
 pub mod gov;

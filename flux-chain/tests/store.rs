@@ -209,3 +209,55 @@ fn sigkill_at_random_moments_leaves_a_consistent_store() {
     assert!(last > 0, "the child never committed a block");
     eprintln!("crash test: 24 kills, chain reached height {last}");
 }
+
+/// Consensus data survives a reopen: certificates, the voted height, and committees, which
+/// are drawn again at each epoch's last block.
+#[test]
+fn certificates_committees_and_voted_height_persist() {
+    use flux_chain::consensus::CommitCertificate;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    let (genesis, validators) = Genesis::devnet_with_nodes(4, 3).unwrap();
+    let proposer = validators[0].operator.public_key();
+    let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &genesis).unwrap();
+    let first = chain.committee(1).unwrap();
+    assert_eq!(first.len(), 4);
+    let length = chain.state().params().consensus.epoch_length;
+    for h in 1..=length + 1 {
+        let state = chain.state();
+        let block = build_block(
+            state,
+            proposer,
+            state.tip().timestamp_ms + 1_000,
+            vec![],
+            vec![],
+        )
+        .unwrap();
+        let cert = CommitCertificate {
+            height: h,
+            round: 0,
+            value: block.id().unwrap(),
+            precommits: vec![],
+        };
+        // A certificate of another block is refused and changes nothing.
+        let mut wrong = cert.clone();
+        wrong.height += 1;
+        assert!(chain.apply_decided(&block, &wrong).is_err());
+        assert_eq!(chain.height(), h - 1);
+        chain.apply_decided(&block, &cert).unwrap();
+    }
+    assert_eq!(chain.committee(length + 1).unwrap().len(), 4);
+    let mut store = RedbStore::open(dir.path().join("other.redb")).unwrap();
+    assert_eq!(store.voted_height().unwrap(), 0);
+    store.set_voted_height(9).unwrap();
+    store.set_voted_height(5).unwrap();
+    assert_eq!(store.voted_height().unwrap(), 9);
+    drop(chain);
+    let chain = Chain::open(RedbStore::open(&path).unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(chain.certificate(3).unwrap().unwrap().height, 3);
+    assert_eq!(chain.certificate(length + 5).unwrap(), None);
+    assert_eq!(chain.committee(2).unwrap(), first);
+    assert_eq!(chain.committee(length + 1).unwrap().len(), 4);
+}

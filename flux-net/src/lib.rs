@@ -18,4 +18,6 @@
 /// Version of the peer-to-peer protocol this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+pub mod api;
+pub mod p2p;
 pub mod sim;

@@ -48,6 +48,7 @@ static WORLD: LazyLock<World> = LazyLock::new(|| {
                 amount: Amount::from_flux(1_000).expect("fits"),
             })
             .collect(),
+        nodes: Vec::new(),
     };
     let state = genesis.state().expect("valid genesis");
     World { keys, state }

@@ -63,6 +63,12 @@ pub enum ConsensusError {
     /// Two votes that are not a conflicting pair of one validator's votes.
     #[error("the votes are not two different votes of one validator for one (height, round, kind)")]
     NotEvidence,
+    /// A commit certificate that does not commit the block it came with.
+    #[error("the commit certificate does not commit this block at height {height}")]
+    CertificateMismatch {
+        /// The block's height.
+        height: u64,
+    },
     /// A committee with no members (or no weight).
     #[error("empty committee")]
     EmptyCommittee,

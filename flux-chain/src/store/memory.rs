@@ -8,6 +8,7 @@ use flux_nodes::node::{NodeEntry, NodeId};
 use super::{Store, StoredState, TxLocation, rebuild};
 use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
+use crate::consensus::{CommitCertificate, Member};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, State, StateDiff, Tip};
@@ -29,6 +30,9 @@ pub struct MemStore {
     receipts: Vec<Receipts>,
     block_ids: BTreeMap<BlockId, u64>,
     txs: BTreeMap<TxId, TxLocation>,
+    certificates: BTreeMap<u64, CommitCertificate>,
+    committees: BTreeMap<u64, Vec<Member>>,
+    voted_height: u64,
 }
 
 impl MemStore {
@@ -128,5 +132,33 @@ impl Store for MemStore {
     fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError> {
         let index = height.checked_sub(1).and_then(|i| usize::try_from(i).ok());
         Ok(index.and_then(|i| self.receipts.get(i)).cloned())
+    }
+
+    fn put_certificate(&mut self, certificate: &CommitCertificate) -> Result<(), StoreError> {
+        self.certificates
+            .insert(certificate.height, certificate.clone());
+        Ok(())
+    }
+
+    fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StoreError> {
+        Ok(self.certificates.get(&height).cloned())
+    }
+
+    fn put_committee(&mut self, epoch: u64, members: &[Member]) -> Result<(), StoreError> {
+        self.committees.insert(epoch, members.to_vec());
+        Ok(())
+    }
+
+    fn committee(&self, epoch: u64) -> Result<Option<Vec<Member>>, StoreError> {
+        Ok(self.committees.get(&epoch).cloned())
+    }
+
+    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError> {
+        self.voted_height = self.voted_height.max(height);
+        Ok(())
+    }
+
+    fn voted_height(&self) -> Result<u64, StoreError> {
+        Ok(self.voted_height)
     }
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
+use crate::consensus::{CommitCertificate, Member};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, RECENT_BLOCKS, State, StateDiff, Tip};
@@ -64,6 +65,20 @@ pub trait Store {
     fn tx_location(&self, id: &TxId) -> Result<Option<TxLocation>, StoreError>;
     /// The receipts of the block at `height`.
     fn receipts(&self, height: u64) -> Result<Option<Receipts>, StoreError>;
+    /// Records the commit certificate of a decided block (written before the block itself, so
+    /// a stored block of a consensus chain normally has its certificate).
+    fn put_certificate(&mut self, certificate: &CommitCertificate) -> Result<(), StoreError>;
+    /// The commit certificate of the block at `height`, if it was decided by consensus here.
+    fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StoreError>;
+    /// Records the members of `epoch`'s committee.
+    fn put_committee(&mut self, epoch: u64, members: &[Member]) -> Result<(), StoreError>;
+    /// The members of `epoch`'s committee, if drawn.
+    fn committee(&self, epoch: u64) -> Result<Option<Vec<Member>>, StoreError>;
+    /// Records that this validator may have signed votes up to `height` (a restarted validator
+    /// must not vote again at that height: it could contradict a vote it lost).
+    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError>;
+    /// The last height this validator may have voted at (0: never).
+    fn voted_height(&self) -> Result<u64, StoreError>;
 }
 
 /// What a store keeps of the state (everything else is derived).

@@ -1,7 +1,8 @@
 //! [`RedbStore`]: a [`Store`] in a redb database file.
 //!
 //! Tables: `meta` (schema version, genesis, tip, ledger), `blocks` and `receipts` by height,
-//! `block_ids` (id → height), `txs` (id → height, index) and `accounts` (address → account).
+//! `block_ids` (id → height), `txs` (id → height, index), `accounts` (address → account),
+//! `certificates` (height → commit certificate) and `committees` (epoch → members).
 //! Values are the canonical codec's bytes. Every `commit_block` is one redb write transaction
 //! with immediate durability: when it returns, the block is on disk; if the process dies before,
 //! the database reopens at the previous block.
@@ -15,6 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::{SCHEMA_VERSION, Store, StoredState, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
+use crate::consensus::{CommitCertificate, Member};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, State, StateDiff, Tip};
@@ -35,6 +37,10 @@ const PLACEMENT: TableDefinition<&str, &[u8]> = TableDefinition::new("placement"
 const GOV: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gov");
 const GOV_SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gov_snapshots");
 
+const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+const COMMITTEES: TableDefinition<u64, &[u8]> = TableDefinition::new("committees");
+
+const KEY_VOTED_HEIGHT: &str = "voted_height";
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip";
@@ -157,6 +163,21 @@ impl RedbStore {
             gov.snapshots.insert(k.value(), snapshot);
         }
         Ok(gov)
+    }
+
+    /// Writes one row of a table keyed by height, durably.
+    fn put(
+        &self,
+        def: TableDefinition<u64, &[u8]>,
+        key: u64,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut table = txn.open_table(def).map_err(db_err)?;
+            table.insert(key, value).map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
     }
 
     /// Overwrites the schema version (for tests of version handling).
@@ -373,6 +394,50 @@ impl Store for RedbStore {
         self.by_height(RECEIPTS, height)?
             .map(|b| decode("receipts", &b))
             .transpose()
+    }
+
+    fn put_certificate(&mut self, certificate: &CommitCertificate) -> Result<(), StoreError> {
+        self.put(
+            CERTIFICATES,
+            certificate.height,
+            &codec::encode(certificate)?,
+        )
+    }
+
+    fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StoreError> {
+        self.by_height(CERTIFICATES, height)?
+            .map(|b| decode("certificate", &b))
+            .transpose()
+    }
+
+    fn put_committee(&mut self, epoch: u64, members: &[Member]) -> Result<(), StoreError> {
+        self.put(COMMITTEES, epoch, &codec::encode(&members)?)
+    }
+
+    fn committee(&self, epoch: u64) -> Result<Option<Vec<Member>>, StoreError> {
+        self.by_height(COMMITTEES, epoch)?
+            .map(|b| decode("committee", &b))
+            .transpose()
+    }
+
+    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError> {
+        if height <= self.voted_height()? {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            meta.insert(KEY_VOTED_HEIGHT, codec::encode(&height)?.as_slice())
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn voted_height(&self) -> Result<u64, StoreError> {
+        match self.meta(KEY_VOTED_HEIGHT)? {
+            Some(bytes) => decode("voted height", &bytes),
+            None => Ok(0),
+        }
     }
 }
 

@@ -34,6 +34,7 @@ pub fn genesis(keys: &[SecretKey], flux_each: u64) -> Genesis {
                 amount: Amount::from_flux(flux_each).unwrap(),
             })
             .collect(),
+        nodes: Vec::new(),
     }
 }
 

@@ -122,6 +122,7 @@ impl Setup {
             chain_id: ChainId::DEVNET,
             timestamp_ms: 1_000_000,
             allocations,
+            nodes: Vec::new(),
         };
         let mut chain = Chain::open_or_create(MemStore::new(), &genesis)?;
         let p = chain.state().params().clone();
