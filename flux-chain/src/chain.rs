@@ -155,7 +155,7 @@ impl<S: Store> Chain<S> {
         let params = self.state.params();
         let length = params.consensus.epoch_length.max(1);
         let tip = self.state.tip();
-        if tip.height % length != 0 {
+        if !tip.height.is_multiple_of(length) {
             return Ok(());
         }
         let epoch = tip.height / length;
