@@ -4,13 +4,35 @@ use flux_core::Address;
 
 use crate::block::{Block, BlockId, Header};
 use crate::consensus::committee::{Committee, epoch_of};
-use crate::consensus::{CommitCertificate, ConsensusError};
+use crate::consensus::{CommitCertificate, ConsensusError, ResumePoint};
+use crate::error::BlockError;
 use crate::error::{ChainError, StoreError};
 use crate::genesis::Genesis;
+use crate::state::StateDiff;
 use crate::state::{Account, AccountProof, State};
 use crate::store::{Store, TxLocation};
 use crate::transition::{Receipts, apply_block};
 use crate::tx::{Transaction, TxId};
+
+/// A block validated on a chain's tip, ready to commit ([`Chain::check`]).
+#[derive(Clone, Debug)]
+pub struct CheckedBlock {
+    block: Block,
+    diff: StateDiff,
+    receipts: Receipts,
+}
+
+impl CheckedBlock {
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// The state root after it.
+    pub fn state_root(&self) -> flux_core::Hash {
+        self.diff.state_root()
+    }
+}
 
 /// A chain: the current state in memory and every block, receipt and index in a [`Store`].
 ///
@@ -83,11 +105,8 @@ impl<S: Store> Chain<S> {
     /// state. A rejected block, or a failed write, changes nothing. At the last block of an
     /// epoch it also draws and stores the next epoch's committee.
     pub fn apply(&mut self, block: &Block) -> Result<Receipts, ChainError> {
-        let (diff, receipts) = apply_block(&self.state, block)?;
-        self.store.commit_block(block, &receipts, &diff)?;
-        self.state.commit(diff);
-        self.draw_committee_if_due()?;
-        Ok(receipts)
+        let checked = self.check(block)?;
+        self.commit_checked(checked, None)
     }
 
     /// Applies a block decided by consensus: checks that `certificate` commits this block at
@@ -99,13 +118,64 @@ impl<S: Store> Chain<S> {
         block: &Block,
         certificate: &CommitCertificate,
     ) -> Result<Receipts, ChainError> {
-        if certificate.height != block.header.height || certificate.value != block.id()? {
-            return Err(ChainError::Consensus(ConsensusError::CertificateMismatch {
-                height: block.header.height,
+        let checked = self.check(block)?;
+        self.commit_checked(checked, Some(certificate))
+    }
+
+    /// Validates `block` on the current state without changing anything: the state transition
+    /// is run once, and [`Chain::commit_checked`] later commits its result without running it
+    /// again (a validator checks a proposal when it arrives and commits it when decided).
+    pub fn check(&self, block: &Block) -> Result<CheckedBlock, ChainError> {
+        let (diff, receipts) = apply_block(&self.state, block)?;
+        Ok(CheckedBlock {
+            block: block.clone(),
+            diff,
+            receipts,
+        })
+    }
+
+    /// Commits a block checked by [`Chain::check`] on the current tip (with the certificate
+    /// that decided it, if any). Refused if the tip moved since the check, or if the
+    /// certificate commits another block or height.
+    pub fn commit_checked(
+        &mut self,
+        checked: CheckedBlock,
+        certificate: Option<&CommitCertificate>,
+    ) -> Result<Receipts, ChainError> {
+        let CheckedBlock {
+            block,
+            diff,
+            receipts,
+        } = checked;
+        let tip = self.state.tip();
+        if block.header.parent != tip.block_id || block.header.height != tip.height + 1 {
+            return Err(ChainError::Block(BlockError::WrongParent {
+                expected: tip.block_id,
+                found: block.header.parent,
             }));
         }
-        self.store.put_certificate(certificate)?;
-        self.apply(block)
+        if let Some(c) = certificate {
+            if c.height != block.header.height || c.value != block.id()? {
+                return Err(ChainError::Consensus(ConsensusError::CertificateMismatch {
+                    height: block.header.height,
+                }));
+            }
+            self.store.put_certificate(c)?;
+        }
+        self.store.commit_block(&block, &receipts, &diff)?;
+        self.state.commit(diff);
+        self.draw_committee_if_due()?;
+        Ok(receipts)
+    }
+
+    /// Records this validator's resume point (see [`Store::put_resume_point`]).
+    pub fn put_resume_point(&mut self, point: &ResumePoint) -> Result<(), ChainError> {
+        Ok(self.store.put_resume_point(point)?)
+    }
+
+    /// This validator's last resume point.
+    pub fn resume_point(&self) -> Result<Option<ResumePoint>, ChainError> {
+        Ok(self.store.resume_point()?)
     }
 
     /// The commit certificate of the block at `height`, if it was decided by consensus.

@@ -686,3 +686,61 @@ fn votes_from_strangers_and_forged_proposals_are_rejected() {
         Err(ConsensusError::BadPolRound { .. })
     ));
 }
+
+/// A validator that restarts after voting resumes in the next round with its lock: when it
+/// proposes again it re-proposes the value it locked on, and it never signs a second vote for
+/// a round it voted in.
+#[test]
+fn resumed_validator_keeps_its_lock_and_moves_to_a_fresh_round() {
+    use flux_chain::consensus::ResumePoint;
+    let params = ChainParams::devnet();
+    let keys: Vec<SecretKey> = (0..4).map(key).collect();
+    let committee = committee_of(&keys, &[10, 10, 10, 10]);
+    let locked = block(b"locked");
+    // Find a validator that proposes some round r + 1 at height 1.
+    let (me, round) = (0..4u32)
+        .flat_map(|r| (0..4usize).map(move |i| (i, r)))
+        .find(|&(i, r)| {
+            committee.proposer(1, r + 1, params.consensus.epoch_length)
+                == NodeId::of(&keys[i].public_key())
+        })
+        .unwrap();
+    let mut m = Machine::new(&params, Some(keys[me].clone()));
+    let resume = ResumePoint {
+        height: 1,
+        round,
+        locked: Some((round, locked)),
+        valid: Some((round, locked)),
+    };
+    let out = m
+        .apply(Input::Resume {
+            resume,
+            committee: committee.clone(),
+        })
+        .unwrap();
+    assert_eq!(m.round(), round + 1);
+    assert_eq!(m.locked(), Some((round, locked)));
+    let proposed = out.iter().find_map(|o| match o {
+        Output::BroadcastProposal(p) => Some(p.proposal),
+        _ => None,
+    });
+    let proposed = proposed.unwrap();
+    assert_eq!(proposed.value, locked);
+    assert_eq!(proposed.pol_round, Some(round));
+    assert!(out.iter().all(|o| match o {
+        Output::BroadcastVote(v) => v.vote.round > round,
+        _ => true,
+    }));
+    // A resume point below the current height is refused.
+    let stale = ResumePoint {
+        height: 0,
+        ..resume
+    };
+    assert!(
+        m.apply(Input::Resume {
+            resume: stale,
+            committee
+        })
+        .is_err()
+    );
+}

@@ -246,12 +246,20 @@ fn certificates_committees_and_voted_height_persist() {
         assert_eq!(chain.height(), h - 1);
         chain.apply_decided(&block, &cert).unwrap();
     }
+    let first_block = chain.block_by_height(1).unwrap().unwrap().id().unwrap();
     assert_eq!(chain.committee(length + 1).unwrap().len(), 4);
     let mut store = RedbStore::open(dir.path().join("other.redb")).unwrap();
-    assert_eq!(store.voted_height().unwrap(), 0);
-    store.set_voted_height(9).unwrap();
-    store.set_voted_height(5).unwrap();
-    assert_eq!(store.voted_height().unwrap(), 9);
+    assert_eq!(store.resume_point().unwrap(), None);
+    let point = flux_chain::consensus::ResumePoint {
+        height: 9,
+        round: 2,
+        locked: Some((1, first_block)),
+        valid: None,
+    };
+    store.put_resume_point(&point).unwrap();
+    drop(store);
+    let store = RedbStore::open(dir.path().join("other.redb")).unwrap();
+    assert_eq!(store.resume_point().unwrap(), Some(point));
     drop(chain);
     let chain = Chain::open(RedbStore::open(&path).unwrap())
         .unwrap()

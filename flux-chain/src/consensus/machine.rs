@@ -74,6 +74,16 @@ pub enum Input {
         /// Its epoch's committee.
         committee: Committee,
     },
+    /// Rejoin `height` after a restart, from what was persisted before this validator last
+    /// signed a vote there ([`Machine::resume_point`]): the machine starts round
+    /// `resume.round + 1` with its lock and valid value restored, so it never signs a second,
+    /// different vote for a (height, round, kind) it signed before, and honours its lock.
+    Resume {
+        /// The persisted point (its height is the height to decide).
+        resume: ResumePoint,
+        /// The height's committee.
+        committee: Committee,
+    },
     /// A signed proposal received from the network (its value is the block id; the host
     /// holds the block).
     Proposal(SignedProposal),
@@ -168,6 +178,20 @@ pub enum Output {
     },
     /// A validator equivocated; the host submits the evidence on chain.
     Evidence(Evidence),
+}
+
+/// What a validator persists before it signs a vote, to resume safely after a crash (see
+/// [`Input::Resume`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResumePoint {
+    /// The height voted at.
+    pub height: Height,
+    /// The highest round voted in.
+    pub round: Round,
+    /// `(lockedRound, lockedValue)`.
+    pub locked: Option<(Round, BlockId)>,
+    /// `(validRound, validValue)`.
+    pub valid: Option<(Round, BlockId)>,
 }
 
 /// The paper's `upon` conditions, derived from the stores after each input, and the start of a
@@ -383,20 +407,21 @@ impl Machine {
                         found: height,
                     });
                 }
-                self.height = height;
-                self.round = 0;
-                self.step = Step::Propose;
-                self.locked = None;
-                self.valid = None;
-                self.decided = None;
-                self.votes = Some(VoteKeeper::new(height, committee, self.chain_id));
-                self.proposals.clear();
-                self.proposers.clear();
-                self.validity.clear();
-                self.requested.clear();
-                self.fired.clear();
+                self.reset(height, committee);
                 // L10: upon start do StartRound(0).
                 out.extend(self.transition(Event::StartRound(0)));
+            }
+            Input::Resume { resume, committee } => {
+                if self.votes.is_some() && resume.height < self.height {
+                    return Err(ConsensusError::WrongHeight {
+                        expected: self.height,
+                        found: resume.height,
+                    });
+                }
+                self.reset(resume.height, committee);
+                self.locked = resume.locked;
+                self.valid = resume.valid;
+                out.extend(self.transition(Event::StartRound(resume.round.saturating_add(1))));
             }
             Input::Proposal(sp) => out.extend(self.record_proposal(sp)?),
             Input::Vote(sv) => {
@@ -459,6 +484,33 @@ impl Machine {
             out.extend(self.transition(event));
         }
         Ok(out)
+    }
+
+    /// Forgets the previous height and starts `height` with `committee` (before StartRound).
+    fn reset(&mut self, height: Height, committee: Committee) {
+        self.height = height;
+        self.round = 0;
+        self.step = Step::Propose;
+        self.locked = None;
+        self.valid = None;
+        self.decided = None;
+        self.votes = Some(VoteKeeper::new(height, committee, self.chain_id));
+        self.proposals.clear();
+        self.proposers.clear();
+        self.validity.clear();
+        self.requested.clear();
+        self.fired.clear();
+    }
+
+    /// What to persist before broadcasting a vote this machine signed at the current height
+    /// and round, so that [`Input::Resume`] can rejoin safely after a crash.
+    pub fn resume_point(&self) -> ResumePoint {
+        ResumePoint {
+            height: self.height,
+            round: self.round,
+            locked: self.locked,
+            valid: self.valid,
+        }
     }
 
     fn is_current(&self, height: Height, round: Round) -> bool {

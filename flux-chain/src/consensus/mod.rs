@@ -56,6 +56,6 @@ pub mod votes;
 pub use certificate::CommitCertificate;
 pub use committee::{Committee, Member};
 pub use error::ConsensusError;
-pub use machine::{Event, Input, Machine, Output, Step, TimeoutKind};
+pub use machine::{Event, Input, Machine, Output, ResumePoint, Step, TimeoutKind};
 pub use types::{Evidence, Height, Proposal, Round, SignedProposal, SignedVote, Vote, VoteKind};
 pub use votes::{AddOutcome, VoteKeeper};

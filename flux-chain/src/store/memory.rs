@@ -8,7 +8,7 @@ use flux_nodes::node::{NodeEntry, NodeId};
 use super::{Store, StoredState, TxLocation, rebuild};
 use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
-use crate::consensus::{CommitCertificate, Member};
+use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, State, StateDiff, Tip};
@@ -32,7 +32,7 @@ pub struct MemStore {
     txs: BTreeMap<TxId, TxLocation>,
     certificates: BTreeMap<u64, CommitCertificate>,
     committees: BTreeMap<u64, Vec<Member>>,
-    voted_height: u64,
+    resume_point: Option<ResumePoint>,
 }
 
 impl MemStore {
@@ -153,12 +153,12 @@ impl Store for MemStore {
         Ok(self.committees.get(&epoch).cloned())
     }
 
-    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError> {
-        self.voted_height = self.voted_height.max(height);
+    fn put_resume_point(&mut self, point: &ResumePoint) -> Result<(), StoreError> {
+        self.resume_point = Some(*point);
         Ok(())
     }
 
-    fn voted_height(&self) -> Result<u64, StoreError> {
-        Ok(self.voted_height)
+    fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError> {
+        Ok(self.resume_point)
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
-use crate::consensus::{CommitCertificate, Member};
+use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, RECENT_BLOCKS, State, StateDiff, Tip};
@@ -74,11 +74,11 @@ pub trait Store {
     fn put_committee(&mut self, epoch: u64, members: &[Member]) -> Result<(), StoreError>;
     /// The members of `epoch`'s committee, if drawn.
     fn committee(&self, epoch: u64) -> Result<Option<Vec<Member>>, StoreError>;
-    /// Records that this validator may have signed votes up to `height` (a restarted validator
-    /// must not vote again at that height: it could contradict a vote it lost).
-    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError>;
-    /// The last height this validator may have voted at (0: never).
-    fn voted_height(&self) -> Result<u64, StoreError>;
+    /// Records where this validator's consensus machine stands before it broadcasts a vote it
+    /// signed (see [`crate::consensus::Input::Resume`]); durable when it returns.
+    fn put_resume_point(&mut self, point: &ResumePoint) -> Result<(), StoreError>;
+    /// The last recorded resume point, if this validator ever voted.
+    fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError>;
 }
 
 /// What a store keeps of the state (everything else is derived).

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::{SCHEMA_VERSION, Store, StoredState, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
-use crate::consensus::{CommitCertificate, Member};
+use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
 use crate::state::{Account, Ledger, State, StateDiff, Tip};
@@ -40,7 +40,7 @@ const GOV_SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gov_sna
 const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
 const COMMITTEES: TableDefinition<u64, &[u8]> = TableDefinition::new("committees");
 
-const KEY_VOTED_HEIGHT: &str = "voted_height";
+const KEY_RESUME: &str = "resume_point";
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip";
@@ -420,24 +420,20 @@ impl Store for RedbStore {
             .transpose()
     }
 
-    fn set_voted_height(&mut self, height: u64) -> Result<(), StoreError> {
-        if height <= self.voted_height()? {
-            return Ok(());
-        }
+    fn put_resume_point(&mut self, point: &ResumePoint) -> Result<(), StoreError> {
         let txn = self.db.begin_write().map_err(db_err)?;
         {
             let mut meta = txn.open_table(META).map_err(db_err)?;
-            meta.insert(KEY_VOTED_HEIGHT, codec::encode(&height)?.as_slice())
+            meta.insert(KEY_RESUME, codec::encode(point)?.as_slice())
                 .map_err(db_err)?;
         }
         txn.commit().map_err(db_err)
     }
 
-    fn voted_height(&self) -> Result<u64, StoreError> {
-        match self.meta(KEY_VOTED_HEIGHT)? {
-            Some(bytes) => decode("voted height", &bytes),
-            None => Ok(0),
-        }
+    fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError> {
+        self.meta(KEY_RESUME)?
+            .map(|bytes| decode("resume point", &bytes))
+            .transpose()
     }
 }
 
