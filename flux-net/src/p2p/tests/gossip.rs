@@ -1,0 +1,85 @@
+//! Gossip between real nodes: exact delivery on both topics, re-publishes, shutdown.
+
+use std::time::Duration;
+
+use super::support::{TestNode, bytes, mesh};
+use crate::p2p::{NetEvent, Topic};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_receive_exact_bytes_on_both_topics() {
+    let mut nodes = mesh(3, |_| {}).await;
+    let author = nodes[0].id();
+    let vote = bytes(1_000, 1);
+    let tx = bytes(77, 2);
+    nodes[0].handle.publish(Topic::Consensus, vote.clone());
+    nodes[0].handle.publish(Topic::Txs, tx.clone());
+    for node in &mut nodes[1..] {
+        let mut got = vec![node.next_gossip().await, node.next_gossip().await];
+        got.sort_by_key(|(_, topic, _)| *topic);
+        assert_eq!(
+            got,
+            vec![
+                (author, Topic::Consensus, vote.clone()),
+                (author, Topic::Txs, tx.clone())
+            ]
+        );
+    }
+    assert_eq!(nodes[0].handle.stats().published, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn republishing_the_same_bytes_is_delivered_again() {
+    let mut nodes = mesh(3, |_| {}).await;
+    let vote = bytes(200, 3);
+    for round in 0..3 {
+        nodes[1].handle.publish(Topic::Consensus, vote.clone());
+        for i in [0, 2] {
+            let (peer, topic, data) = nodes[i].next_gossip().await;
+            assert_eq!(
+                (peer, topic),
+                (nodes[1].id(), Topic::Consensus),
+                "round {round}"
+            );
+            assert_eq!(data, vote);
+        }
+    }
+    // Exactly three copies: relays did not duplicate any of them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(nodes[0].events.try_recv().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_and_maximal_payloads_arrive_and_oversized_are_dropped() {
+    let max = 64 * 1024;
+    let mut nodes = mesh(2, |c| c.max_message_bytes = max).await;
+    nodes[0].handle.publish(Topic::Consensus, Vec::new());
+    nodes[0].handle.publish(Topic::Consensus, bytes(max, 4));
+    nodes[0].handle.publish(Topic::Consensus, bytes(max + 1, 5));
+    assert_eq!(nodes[1].next_gossip().await.2, Vec::<u8>::new());
+    assert_eq!(nodes[1].next_gossip().await.2, bytes(max, 4));
+    assert_eq!(nodes[0].handle.stats().dropped_publishes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_disconnects_and_dropping_all_handles_stops_the_task() {
+    let mut nodes = mesh(2, |_| {}).await;
+    let b = nodes.pop().unwrap();
+    let mut a = nodes.pop().unwrap();
+    let b_id = b.id();
+    b.handle.clone().shutdown().await;
+    assert!(b.handle.is_stopped());
+    a.next("disconnect", |e| {
+        matches!(e, NetEvent::PeerDisconnected(p) if p == b_id).then_some(())
+    })
+    .await;
+    assert_eq!(a.handle.peers(), 0);
+
+    let mut stopped = a.handle.shared.stopped.clone();
+    let TestNode { handle, events } = a;
+    drop(handle);
+    tokio::time::timeout(Duration::from_secs(5), stopped.wait_for(|s| *s))
+        .await
+        .unwrap()
+        .unwrap();
+    drop(events);
+}
