@@ -1,0 +1,433 @@
+//! The consensus host: the code around a [`Machine`] that every validator runs, over any
+//! [`Network`]. It builds blocks from its mempool, checks proposals with the state transition,
+//! commits decided blocks with their certificates, keeps the resume point that makes restarts
+//! safe, gossips transactions, re-broadcasts when a height stalls, and syncs decided blocks
+//! from peers when it falls behind.
+//!
+//! The host is sans-IO: every method takes the current time (ms since the Unix epoch on a real
+//! node, virtual on the simulator) and a [`Network`] to act on. The chain and the mempool are
+//! shared (`Arc<RwLock<..>>`, `Arc<Mutex<..>>`) so the HTTP API can read them while the host
+//! runs; the host takes the write lock only to commit a checked block.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use flux_chain::block::{Block, BlockId};
+use flux_chain::chain::{Chain, CheckedBlock};
+use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine};
+use flux_chain::mempool::Mempool;
+use flux_chain::store::Store;
+use flux_chain::tx::Transaction;
+use flux_core::crypto::SecretKey;
+use flux_nodes::NodeId;
+
+mod error;
+mod perform;
+mod sync;
+
+pub use error::HostError;
+
+use crate::message::Message;
+use crate::network::{Network, Offence, Topic};
+
+/// A chain shared between the host and readers.
+pub type SharedChain<S> = Arc<RwLock<Chain<S>>>;
+/// A mempool shared between the host and the API.
+pub type SharedMempool = Arc<Mutex<Mempool>>;
+
+/// How a host behaves.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// The operator key: signs votes, proposals and evidence transactions (its account pays
+    /// their fees). `None`: a follower that never votes.
+    pub key: Option<SecretKey>,
+    /// Most consensus inputs of later heights buffered.
+    pub max_future: usize,
+    /// Most decided blocks served in answer to one sync request.
+    pub sync_batch: u64,
+    /// Most transactions put in one block built here.
+    pub max_block_txs: usize,
+    /// Most transactions in one gossiped batch.
+    pub tx_batch: usize,
+}
+
+impl HostConfig {
+    /// Defaults for a validator with `key`.
+    pub fn new(key: Option<SecretKey>) -> HostConfig {
+        HostConfig {
+            key,
+            max_future: 4_096,
+            sync_batch: 32,
+            max_block_txs: 10_000,
+            tx_batch: 1_024,
+        }
+    }
+}
+
+/// Counters of what the host refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Refusals {
+    /// Messages that did not decode.
+    pub undecodable: u64,
+    /// Messages that decoded but broke a rule.
+    pub rejected: u64,
+}
+
+/// The host of one node. See the module docs.
+///
+/// ```
+/// use std::sync::{Arc, Mutex, RwLock};
+/// use flux_chain::chain::Chain;
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::mempool::{Mempool, MempoolConfig};
+/// use flux_chain::store::MemStore;
+/// use flux_net::host::{Host, HostConfig};
+///
+/// // One validator decides alone; its network only needs timers.
+/// let (genesis, keys) = Genesis::devnet_with_nodes(1, 1)?;
+/// let chain = Arc::new(RwLock::new(Chain::open_or_create(MemStore::new(), &genesis)?));
+/// let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+/// let mut host: Host<MemStore, u8> =
+///     Host::new(HostConfig::new(Some(keys[0].operator.clone())), chain.clone(), pool)?;
+/// let mut net = flux_net::host::Recorder::default();
+/// host.start(genesis.timestamp_ms + 1_000, &mut net)?;
+/// assert_eq!(chain.read().unwrap().height(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Host<S: Store, P> {
+    config: HostConfig,
+    id: Option<NodeId>,
+    chain: SharedChain<S>,
+    mempool: SharedMempool,
+    machine: Option<Machine>,
+    blocks: BTreeMap<BlockId, Block>,
+    checked: BTreeMap<BlockId, CheckedBlock>,
+    future: Vec<(Input, Option<P>)>,
+    evidence: BTreeSet<Evidence>,
+    sent: Vec<Vec<u8>>,
+    relay: BTreeSet<Vec<u8>>,
+    behind: Option<P>,
+    progress_at_last_tick: Height,
+    synced_ahead: BTreeMap<Height, flux_chain::block::Block>,
+    synced_certs: BTreeMap<Height, flux_chain::consensus::CommitCertificate>,
+    pending_txs: Vec<Transaction>,
+    last_resume: Option<flux_chain::consensus::ResumePoint>,
+    refusals: Refusals,
+}
+
+fn height_of(input: &Input) -> Option<Height> {
+    match input {
+        Input::Proposal(p) => Some(p.proposal.height),
+        Input::Vote(v) => Some(v.vote.height),
+        _ => None,
+    }
+}
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+    /// A host over `chain` and `mempool`. Nothing happens until [`Host::start`].
+    pub fn new(
+        config: HostConfig,
+        chain: SharedChain<S>,
+        mempool: SharedMempool,
+    ) -> Result<Host<S, P>, HostError> {
+        let id = config.key.as_ref().map(|k| NodeId::of(&k.public_key()));
+        Ok(Host {
+            config,
+            id,
+            chain,
+            mempool,
+            machine: None,
+            blocks: BTreeMap::new(),
+            checked: BTreeMap::new(),
+            future: Vec::new(),
+            evidence: BTreeSet::new(),
+            sent: Vec::new(),
+            relay: BTreeSet::new(),
+            behind: None,
+            progress_at_last_tick: 0,
+            synced_ahead: BTreeMap::new(),
+            synced_certs: BTreeMap::new(),
+            pending_txs: Vec::new(),
+            last_resume: None,
+            refusals: Refusals::default(),
+        })
+    }
+
+    /// This validator's node id, if it has a key.
+    pub fn id(&self) -> Option<NodeId> {
+        self.id
+    }
+
+    /// What it refused so far.
+    pub fn refusals(&self) -> Refusals {
+        self.refusals
+    }
+
+    /// The consensus machine, once started.
+    pub fn machine(&self) -> Option<&Machine> {
+        self.machine.as_ref()
+    }
+
+    /// The shared chain.
+    pub fn chain(&self) -> &SharedChain<S> {
+        &self.chain
+    }
+
+    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Chain<S>>, HostError> {
+        self.chain.read().map_err(|_| HostError::Poisoned)
+    }
+
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, Chain<S>>, HostError> {
+        self.chain.write().map_err(|_| HostError::Poisoned)
+    }
+
+    pub(crate) fn pool(&self) -> Result<MutexGuard<'_, Mempool>, HostError> {
+        self.mempool.lock().map_err(|_| HostError::Poisoned)
+    }
+
+    /// Starts consensus at the next height. A validator that voted at that height before a
+    /// restart resumes it from its stored resume point (a fresh round, its lock kept).
+    pub fn start<N: Network<Peer = P>>(&mut self, now_ms: u64, net: &mut N) -> Result<(), HostError> {
+        let params = self.read()?.state().params().clone();
+        self.machine = Some(Machine::new(&params, self.config.key.clone()));
+        let (next, resume, committee) = {
+            let chain = self.read()?;
+            let next = chain.height() + 1;
+            (next, chain.resume_point()?, chain.committee(next)?)
+        };
+        match resume {
+            Some(resume) if resume.height == next && self.id.is_some() => {
+                self.feed(Input::Resume { resume, committee }, None, now_ms, net)
+            }
+            _ => self.feed(
+                Input::NewHeight {
+                    height: next,
+                    committee,
+                },
+                None,
+                now_ms,
+                net,
+            ),
+        }
+    }
+
+    fn next_height<N: Network<Peer = P>>(&mut self, now_ms: u64, net: &mut N) -> Result<(), HostError> {
+        let (height, committee) = {
+            let chain = self.read()?;
+            let next = chain.height() + 1;
+            (next, chain.committee(next)?)
+        };
+        self.feed(Input::NewHeight { height, committee }, None, now_ms, net)
+    }
+
+    /// Gossip bytes from `peer` on `topic`.
+    pub fn on_gossip<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        bytes: &[u8],
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Ok(message) = Message::from_bytes(bytes) else {
+            self.refusals.undecodable += 1;
+            net.penalize(peer, Offence::Undecodable);
+            return Ok(());
+        };
+        let current = self.machine.as_ref().map(|m| m.height());
+        let height = match &message {
+            Message::Proposal { proposal, .. } => Some(proposal.proposal.height),
+            Message::Vote(v) => Some(v.vote.height),
+            Message::Txs(_) => None,
+        };
+        // Votes and proposals of the current height are relayed when it stalls (a vote lost on
+        // its way from a validator that then crashed reaches everyone anyway).
+        if height.is_some() && height == current && self.relay.len() < self.config.max_future {
+            self.relay.insert(bytes.to_vec());
+        }
+        match message {
+            Message::Proposal { proposal, block } => {
+                if block.id().ok() != Some(proposal.proposal.value) {
+                    self.refusals.rejected += 1;
+                    net.penalize(peer, Offence::Invalid);
+                    return Ok(());
+                }
+                let h = block.header.height;
+                let next = self.read()?.height() + 1;
+                if h >= next && h <= next + 2 {
+                    self.blocks.insert(proposal.proposal.value, block);
+                }
+                self.feed(Input::Proposal(proposal), Some(peer), now_ms, net)
+            }
+            Message::Vote(v) => self.feed(Input::Vote(v), Some(peer), now_ms, net),
+            Message::Txs(txs) => self.receive_txs(peer, txs, net),
+        }
+    }
+
+    /// Transactions gossiped by `peer`: each one the mempool takes is kept; a transaction that
+    /// breaks a rule on its own (a bad signature, another chain) costs the peer.
+    fn receive_txs<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        txs: Vec<Transaction>,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let chain = self.read()?;
+        let mut pool = self.pool()?;
+        let mut invalid = false;
+        for tx in txs {
+            if let Err(flux_chain::error::MempoolError::Invalid(_)) =
+                pool.insert(tx, chain.state())
+            {
+                invalid = true;
+            }
+        }
+        drop(pool);
+        drop(chain);
+        if invalid {
+            self.refusals.rejected += 1;
+            net.penalize(peer, Offence::Invalid);
+        }
+        Ok(())
+    }
+
+    /// Queues a transaction the node accepted (from its API) for gossip; see [`Host::flush`].
+    pub fn gossip_tx(&mut self, tx: Transaction) {
+        self.pending_txs.push(tx);
+    }
+
+    /// Gossips the queued transactions in batches.
+    pub fn flush<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        while !self.pending_txs.is_empty() {
+            let n = self.pending_txs.len().min(self.config.tx_batch.max(1));
+            let batch: Vec<Transaction> = self.pending_txs.drain(..n).collect();
+            net.publish(Topic::Txs, Message::Txs(batch).to_bytes()?);
+        }
+        Ok(())
+    }
+
+    /// A timer set through [`Network::set_timer`] fired.
+    pub fn on_timer<N: Network<Peer = P>>(
+        &mut self,
+        input: Input,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        self.feed(input, None, now_ms, net)
+    }
+
+    /// Feeds one input, and everything it leads to, to the machine.
+    fn feed<N: Network<Peer = P>>(
+        &mut self,
+        first: Input,
+        from: Option<P>,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let mut work = VecDeque::from([(first, from)]);
+        while let Some((input, from)) = work.pop_front() {
+            let Some(machine) = self.machine.as_mut() else {
+                self.behind = from.or(self.behind);
+                return Ok(());
+            };
+            let new_height = matches!(input, Input::NewHeight { .. } | Input::Resume { .. });
+            match machine.apply(input.clone()) {
+                Ok(outputs) => {
+                    if new_height {
+                        work.extend(std::mem::take(&mut self.future));
+                    }
+                    let mut next = VecDeque::new();
+                    for output in outputs {
+                        self.perform(output, now_ms, &mut next, net)?;
+                    }
+                    work.extend(next.into_iter().map(|i| (i, None)));
+                }
+                Err(ConsensusError::WrongHeight { expected, found }) if found > expected => {
+                    if self.future.len() < self.config.max_future {
+                        self.future.push((input, from));
+                    }
+                    self.behind = from.or(self.behind);
+                }
+                Err(ConsensusError::NotStarted) => {
+                    if self.future.len() < self.config.max_future {
+                        self.future.push((input, from));
+                    }
+                }
+                Err(ConsensusError::BadSignature { .. }) => {
+                    self.refusals.rejected += 1;
+                    if let Some(peer) = from {
+                        net.penalize(peer, Offence::Invalid);
+                    }
+                }
+                Err(_) => {
+                    if height_of(&input).is_some() {
+                        self.refusals.rejected += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The periodic tick (about once per propose timeout): a sync request when behind (or when
+    /// not voting), and a re-broadcast of this height's messages when no height was decided
+    /// since the last tick (the network may have lost them).
+    pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        let from_height = self.read()?.height() + 1;
+        match self.behind.take() {
+            Some(p) => net.request_sync(Some(p), from_height),
+            None if self.machine.is_none() => net.request_sync(None, from_height),
+            None => {}
+        }
+        if let Some(m) = &self.machine {
+            let progress = m.height();
+            if progress == self.progress_at_last_tick {
+                for bytes in self.sent.iter().chain(self.relay.iter()) {
+                    net.publish(Topic::Consensus, bytes.clone());
+                }
+            }
+            self.progress_at_last_tick = progress;
+        }
+        Ok(())
+    }
+}
+
+/// A [`Network`] that records what the host asked for (for tests, examples and tools that
+/// drive a host by hand).
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    /// Published `(topic, bytes)`.
+    pub published: Vec<(Topic, Vec<u8>)>,
+    /// Sync requests `(peer, from_height)`.
+    pub sync_requests: Vec<(Option<u8>, Height)>,
+    /// Penalties.
+    pub penalties: Vec<(u8, Offence)>,
+    /// Timers `(after_ms, input)`.
+    pub timers: Vec<(u64, Input)>,
+    /// Committed blocks.
+    pub committed: Vec<crate::network::Committed>,
+}
+
+impl Network for Recorder {
+    type Peer = u8;
+
+    fn publish(&mut self, topic: Topic, bytes: Vec<u8>) {
+        self.published.push((topic, bytes));
+    }
+
+    fn request_sync(&mut self, peer: Option<u8>, from_height: Height) {
+        self.sync_requests.push((peer, from_height));
+    }
+
+    fn penalize(&mut self, peer: u8, offence: Offence) {
+        self.penalties.push((peer, offence));
+    }
+
+    fn set_timer(&mut self, after_ms: u64, input: Input) {
+        self.timers.push((after_ms, input));
+    }
+
+    fn committed(&mut self, commit: &crate::network::Committed) {
+        self.committed.push(*commit);
+    }
+}

@@ -1,0 +1,247 @@
+//! How the host performs its machine's outputs: gossip, timers, blocks built and checked,
+//! decisions committed, evidence kept for its next block.
+
+use std::collections::VecDeque;
+
+use flux_chain::block::{Block, BlockId};
+use flux_chain::consensus::{CommitCertificate, Height, Input, Output, TimeoutKind};
+use flux_chain::store::Store;
+use flux_chain::transition::build_block_from;
+use flux_chain::tx::{Transaction, TxKind};
+use flux_core::{Address, Amount};
+
+use super::{Host, HostError};
+use crate::message::Message;
+use crate::network::{Committed, Network, Topic};
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+    fn broadcast<N: Network<Peer = P>>(
+        &mut self,
+        message: &Message,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let bytes = message.to_bytes()?;
+        self.sent.push(bytes.clone());
+        net.publish(Topic::Consensus, bytes);
+        Ok(())
+    }
+
+    pub(super) fn perform<N: Network<Peer = P>>(
+        &mut self,
+        output: Output,
+        now_ms: u64,
+        work: &mut VecDeque<Input>,
+        // (decisions start the next height through a timer, see `Output::Decide`)
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        match output {
+            Output::BroadcastProposal(proposal) => {
+                if let Some(block) = self.blocks.get(&proposal.proposal.value).cloned() {
+                    self.broadcast(&Message::Proposal { proposal, block }, net)?;
+                }
+            }
+            Output::BroadcastVote(vote) => {
+                // Persist where the machine stands before the vote leaves (see Input::Resume).
+                if let Some(point) = self.machine.as_ref().map(|m| m.resume_point())
+                    && self.last_resume != Some(point)
+                {
+                    self.write()?.put_resume_point(&point)?;
+                    self.last_resume = Some(point);
+                }
+                self.broadcast(&Message::Vote(vote), net)?;
+            }
+            Output::ScheduleTimeout {
+                kind,
+                height,
+                round,
+                duration_ms,
+            } => {
+                let input = match kind {
+                    TimeoutKind::Propose => Input::TimeoutPropose { height, round },
+                    TimeoutKind::Prevote => Input::TimeoutPrevote { height, round },
+                    TimeoutKind::Precommit => Input::TimeoutPrecommit { height, round },
+                };
+                net.set_timer(duration_ms, input);
+            }
+            Output::RequestBlock { height, round } => {
+                let block = self.build(now_ms)?;
+                if block.header.height == height {
+                    let value = block.id()?;
+                    self.blocks.insert(value, block);
+                    work.push_back(Input::ProposeValue {
+                        height,
+                        round,
+                        value,
+                    });
+                }
+            }
+            Output::ValidateBlock { height, value, .. } => {
+                let checked = match self.blocks.get(&value) {
+                    Some(b) if b.header.height == height => self.read()?.check(b).ok(),
+                    _ => None,
+                };
+                let valid = checked.is_some();
+                if let Some(c) = checked {
+                    self.checked.insert(value, c);
+                }
+                work.push_back(Input::BlockValidity { value, valid });
+            }
+            Output::Decide {
+                height,
+                value,
+                commit,
+            } => {
+                let block = self.blocks.get(&value).cloned().ok_or_else(|| {
+                    HostError::InvalidDecision {
+                        height,
+                        reason: "decided block not held".into(),
+                    }
+                })?;
+                let timestamp = block.header.timestamp_ms;
+                self.commit_block(block, commit, false, net)?;
+                let (height, committee, block_time) = {
+                    let chain = self.read()?;
+                    let next = chain.height() + 1;
+                    (next, chain.committee(next)?, chain.state().params().block_time_ms)
+                };
+                // The next height starts one block time after this block's (Tendermint's
+                // timeout_commit): blocks come at the chain's pace, and late votes for this
+                // height still reach the others' certificates.
+                let delay = timestamp
+                    .saturating_add(block_time)
+                    .saturating_sub(now_ms)
+                    .clamp(1, block_time.max(1));
+                net.set_timer(delay, Input::NewHeight { height, committee });
+            }
+            Output::Evidence(e) => {
+                self.evidence.insert(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits a decided block (checked before if this host validated it) and forgets the
+    /// finished height.
+    pub(super) fn commit_block<N: Network<Peer = P>>(
+        &mut self,
+        block: Block,
+        commit: CommitCertificate,
+        synced: bool,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let height: Height = block.header.height;
+        let value = commit.value;
+        let invalid = |e: flux_chain::error::ChainError| HostError::InvalidDecision {
+            height,
+            reason: e.to_string(),
+        };
+        let checked = match self.checked.remove(&value) {
+            Some(c) => c,
+            None => self.read()?.check(&block).map_err(invalid)?,
+        };
+        let (state_root, txs, timestamp_ms) = (
+            checked.state_root(),
+            block.txs.len(),
+            block.header.timestamp_ms,
+        );
+        self.write()?
+            .commit_checked(checked, Some(&commit))
+            .map_err(invalid)?;
+        net.committed(&Committed {
+            height,
+            block: value,
+            state_root,
+            txs,
+            timestamp_ms,
+            synced,
+        });
+        self.blocks.retain(|_, b| b.header.height > height);
+        self.checked.clear();
+        {
+            let shared = self.chain.clone();
+            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
+            let state = chain.state();
+            self.pool()?.prune(state);
+            let registry = state.registry();
+            self.evidence.retain(|e| {
+                registry
+                    .get(&e.validator())
+                    .is_some_and(|n| !n.slashed.contains(&e.first.vote.height))
+            });
+        }
+        self.sent.clear();
+        self.relay.clear();
+        Ok(())
+    }
+
+    /// The evidence transaction to include next, if any (one per block: the key's nonce).
+    fn evidence_tx(&self) -> Result<Option<Transaction>, HostError> {
+        let Some(key) = &self.config.key else {
+            return Ok(None);
+        };
+        let chain = self.read()?;
+        let state = chain.state();
+        let Some(e) = self.evidence.iter().find(|e| {
+            state
+                .registry()
+                .get(&e.validator())
+                .is_some_and(|n| !n.slashed.contains(&e.first.vote.height))
+        }) else {
+            return Ok(None);
+        };
+        let nonce = state
+            .account(&Address::from_public_key(&key.public_key()))
+            .nonce;
+        Ok(Transaction::sign(
+            key,
+            state.params().chain_id,
+            nonce,
+            Amount::ZERO,
+            TxKind::Evidence(*e),
+        )
+        .ok())
+    }
+
+    /// Builds the next block on this host's chain: pending evidence first, then the mempool's
+    /// best transactions; a transaction the block refuses is left out (and dropped from the
+    /// pool).
+    fn build(&mut self, now_ms: u64) -> Result<Block, HostError> {
+        let Some(key) = &self.config.key else {
+            return Err(HostError::InvalidDecision {
+                height: 0,
+                reason: "asked to propose without a key".into(),
+            });
+        };
+        let proposer = key.public_key();
+        let evidence = self.evidence_tx()?;
+        let chain = self.read()?;
+        let state = chain.state();
+        let mut txs: Vec<Transaction> = evidence.into_iter().collect();
+        let evidence_sender = txs.first().map(|t| t.sender_address());
+        let pool = self.pool()?;
+        txs.extend(
+            pool.select(state, self.config.max_block_txs)
+                .into_iter()
+                .filter(|t| Some(t.sender_address()) != evidence_sender),
+        );
+        drop(pool);
+        let ts = (state.tip().timestamp_ms + 1).max(now_ms);
+        let block = match build_block_from(state, proposer, ts, vec![], txs) {
+            Ok((block, _refused)) => block,
+            // Whatever went wrong with the transactions, an empty block keeps the chain going.
+            Err(_) => build_block_from(state, proposer, ts, vec![], vec![])
+                .map(|(b, _)| b)
+                .map_err(|e| HostError::InvalidDecision {
+                    height: state.tip().height + 1,
+                    reason: e.to_string(),
+                })?,
+        };
+        Ok(block)
+    }
+
+    /// The ids of the blocks held for the current heights (for tests).
+    #[doc(hidden)]
+    pub fn held_blocks(&self) -> Vec<BlockId> {
+        self.blocks.keys().copied().collect()
+    }
+}

@@ -1,0 +1,60 @@
+//! What nodes gossip to each other, as canonical-codec bytes, and the items of block sync.
+
+use flux_chain::block::Block;
+use flux_chain::codec;
+use flux_chain::consensus::{CommitCertificate, SignedProposal, SignedVote};
+use flux_chain::tx::Transaction;
+use flux_core::error::CodecError;
+use serde::{Deserialize, Serialize};
+
+/// Largest message a node decodes, bytes; anything longer is rejected unread.
+pub const MAX_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One gossiped message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// A signed proposal with the block it proposes.
+    Proposal {
+        /// The proposal (its value is `block`'s id).
+        proposal: SignedProposal,
+        /// The block.
+        block: Block,
+    },
+    /// A signed prevote or precommit.
+    Vote(SignedVote),
+    /// Transactions for the mempools.
+    Txs(Vec<Transaction>),
+}
+
+impl Message {
+    /// The canonical encoding.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode(self)
+    }
+
+    /// Decodes untrusted bytes (bounded by [`MAX_MESSAGE_BYTES`], trailing bytes rejected).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Message, CodecError> {
+        codec::decode_with_limit(bytes, MAX_MESSAGE_BYTES)
+    }
+}
+
+/// One item of a block-sync answer: a decided block and the certificate that commits it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decided {
+    /// The block.
+    pub block: Block,
+    /// Its commit certificate.
+    pub commit: CommitCertificate,
+}
+
+impl Decided {
+    /// The canonical encoding.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, CodecError> {
+        codec::encode(self)
+    }
+
+    /// Decodes untrusted bytes (bounded by [`MAX_MESSAGE_BYTES`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Decided, CodecError> {
+        codec::decode_with_limit(bytes, MAX_MESSAGE_BYTES)
+    }
+}

@@ -1,0 +1,62 @@
+//! The [`Network`] trait: what the consensus [`Host`](crate::host::Host) needs from the world
+//! around it. The node implements it over libp2p and tokio ([`crate::node`]); the simulator
+//! over virtual time and simulated links ([`crate::sim`]). The host itself is the same code in
+//! both, so what the simulator tests is what the node runs.
+
+use std::fmt;
+
+use flux_chain::consensus::{Height, Input};
+
+/// The gossip topics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topic {
+    /// Proposals (with their blocks) and votes.
+    Consensus,
+    /// Batches of transactions.
+    Txs,
+}
+
+/// Why the host penalises a peer (the network decides what a penalty costs; see
+/// [`crate::p2p`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Offence {
+    /// Bytes that do not decode as a message.
+    Undecodable,
+    /// A message that decodes but breaks a rule (bad signature, a block that is not the
+    /// proposal's, a certificate that does not verify).
+    Invalid,
+}
+
+/// The world of a [`Host`](crate::host::Host): the network and the clock's timers.
+pub trait Network {
+    /// How peers are named.
+    type Peer: Copy + Ord + fmt::Debug;
+    /// Gossips `bytes` (an encoded [`Message`](crate::message::Message)) to every peer.
+    fn publish(&mut self, topic: Topic, bytes: Vec<u8>);
+    /// Asks `peer` (or any peer, `None`) for decided blocks from `from_height` on; the answer
+    /// comes back through [`Host::on_sync_response`](crate::host::Host::on_sync_response).
+    fn request_sync(&mut self, peer: Option<Self::Peer>, from_height: Height);
+    /// Scores `peer` down for sending bad data.
+    fn penalize(&mut self, peer: Self::Peer, offence: Offence);
+    /// Delivers `input` to [`Host::on_timer`](crate::host::Host::on_timer) after `after_ms`.
+    fn set_timer(&mut self, after_ms: u64, input: Input);
+    /// A block was committed (for metrics and invariant checks); does nothing by default.
+    fn committed(&mut self, _commit: &Committed) {}
+}
+
+/// What [`Network::committed`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// The height.
+    pub height: Height,
+    /// The block.
+    pub block: flux_chain::block::BlockId,
+    /// The state root after it.
+    pub state_root: flux_core::Hash,
+    /// Transactions in it.
+    pub txs: usize,
+    /// The block's timestamp, ms.
+    pub timestamp_ms: u64,
+    /// Whether it came through block sync (rather than this validator's consensus).
+    pub synced: bool,
+}
