@@ -19,5 +19,6 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
+pub mod metrics;
 pub mod p2p;
 pub mod sim;

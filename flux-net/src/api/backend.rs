@@ -1,0 +1,296 @@
+//! [`Backend`]: what the API needs from a node, and [`ChainBackend`], the implementation over a
+//! shared [`Chain`] and [`Mempool`].
+
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use flux_chain::chain::Chain;
+use flux_chain::mempool::Mempool;
+use flux_chain::store::Store;
+use flux_chain::tx::{Transaction, TxId};
+use flux_core::{Address, ChainId, ChainParams, Network, Tier};
+use flux_nodes::NodeId;
+
+use super::error::ApiError;
+use super::views::{
+    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, StatusView, TxView,
+};
+use crate::metrics::Metrics;
+
+/// Which block: a height or the tip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockRef {
+    /// The block at this height (0 is the genesis: no block).
+    Height(u64),
+    /// The last block.
+    Latest,
+}
+
+/// What the HTTP API needs from a node. Methods are synchronous and quick: an implementation
+/// holds its locks only for the lookup. `Ok(None)` answers 404.
+pub trait Backend: Send + Sync + 'static {
+    /// The chain's network (the prefix of its addresses). Fixed for the backend's life.
+    fn network(&self) -> Network;
+    /// The chain id. Fixed for the backend's life.
+    fn chain_id(&self) -> ChainId;
+    /// Where the node and its chain are.
+    fn status(&self) -> Result<StatusView, ApiError>;
+    /// The chain's current parameters (governance may have changed the preset's).
+    fn params(&self) -> Result<ChainParams, ApiError>;
+    /// A block's header, transaction ids and certificate.
+    fn block(&self, at: BlockRef) -> Result<Option<BlockView>, ApiError>;
+    /// A finalised or pending transaction.
+    fn tx(&self, id: &TxId) -> Result<Option<TxView>, ApiError>;
+    /// An account (a never-used address has balance and nonce zero).
+    fn account(&self, address: &Address) -> Result<AccountView, ApiError>;
+    /// A Merkle proof of an account against the tip's state root.
+    fn account_proof(&self, address: &Address) -> Result<AccountProofView, ApiError>;
+    /// The registered nodes, optionally of one tier.
+    fn nodes(&self, tier: Option<Tier>) -> Result<NodesView, ApiError>;
+    /// The registered apps.
+    fn apps(&self) -> Result<AppsView, ApiError>;
+    /// One app and where its instances run.
+    fn app(&self, name: &str) -> Result<Option<AppView>, ApiError>;
+    /// Offers a transaction to the mempool; [`ApiError::Rejected`] says why it was refused.
+    fn submit(&self, tx: Transaction) -> Result<TxId, ApiError>;
+    /// The metrics, Prometheus text format.
+    fn metrics(&self) -> Result<String, ApiError>;
+}
+
+/// Called with each transaction the API accepted into the mempool (the node gossips it).
+pub type OnAccepted = Arc<dyn Fn(&Transaction) + Send + Sync>;
+
+/// The [`Backend`] of a node: its chain, mempool and metrics, shared with the node.
+///
+/// Lock discipline: the chain's read lock is held only for one lookup (the node takes the write
+/// lock briefly to commit a block). A submission holds the chain's read lock and then the
+/// mempool's lock for one `Mempool::insert` (a signature check); the node must take them in the
+/// same order (chain, then mempool) if it ever holds both. A poisoned lock answers 500.
+pub struct ChainBackend<S: Store + Send + Sync + 'static> {
+    chain: Arc<RwLock<Chain<S>>>,
+    mempool: Arc<Mutex<Mempool>>,
+    metrics: Arc<Metrics>,
+    node_id: Option<NodeId>,
+    on_accepted: OnAccepted,
+    network: Network,
+    chain_id: ChainId,
+}
+
+impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
+    /// A backend over the node's shared chain, mempool and metrics. `node_id` is the node's own
+    /// FluxNode id (if any); `on_accepted` is called, outside every lock, with each transaction
+    /// the API admitted. Fails only if the chain lock is poisoned.
+    pub fn new(
+        chain: Arc<RwLock<Chain<S>>>,
+        mempool: Arc<Mutex<Mempool>>,
+        metrics: Arc<Metrics>,
+        node_id: Option<NodeId>,
+        on_accepted: OnAccepted,
+    ) -> Result<ChainBackend<S>, ApiError> {
+        let (network, chain_id) = {
+            let c = chain.read().map_err(|_| ApiError::Poisoned("chain"))?;
+            (c.state().params().network, c.state().params().chain_id)
+        };
+        Ok(ChainBackend {
+            chain,
+            mempool,
+            metrics,
+            node_id,
+            on_accepted,
+            network,
+            chain_id,
+        })
+    }
+
+    /// A backend whose accepted transactions go nowhere else (tests, single-node use).
+    pub fn standalone(
+        chain: Arc<RwLock<Chain<S>>>,
+        mempool: Arc<Mutex<Mempool>>,
+        metrics: Arc<Metrics>,
+    ) -> Result<ChainBackend<S>, ApiError> {
+        ChainBackend::new(
+            chain,
+            mempool,
+            metrics,
+            None,
+            Arc::new(|_: &Transaction| {}),
+        )
+    }
+
+    fn chain(&self) -> Result<RwLockReadGuard<'_, Chain<S>>, ApiError> {
+        self.chain.read().map_err(|_| ApiError::Poisoned("chain"))
+    }
+
+    fn pool(&self) -> Result<std::sync::MutexGuard<'_, Mempool>, ApiError> {
+        self.mempool
+            .lock()
+            .map_err(|_| ApiError::Poisoned("mempool"))
+    }
+
+    fn bech32(&self, address: &Address) -> String {
+        address.to_bech32(self.network)
+    }
+}
+
+impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
+    fn network(&self) -> Network {
+        self.network
+    }
+
+    fn chain_id(&self) -> ChainId {
+        self.chain_id
+    }
+
+    fn status(&self) -> Result<StatusView, ApiError> {
+        let (tip, state_root) = {
+            let chain = self.chain()?;
+            (chain.state().tip(), chain.state().state_root())
+        };
+        let (mempool_txs, mempool_bytes) = {
+            let pool = self.pool()?;
+            (pool.len() as u64, pool.bytes())
+        };
+        Ok(StatusView {
+            chain_id: self.chain_id,
+            network: self.network,
+            height: tip.height,
+            tip: tip.block_id,
+            tip_timestamp_ms: tip.timestamp_ms,
+            state_root,
+            peers: self.metrics.peers(),
+            mempool_txs,
+            mempool_bytes,
+            syncing: self.metrics.syncing(),
+            node_id: self.node_id,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        })
+    }
+
+    fn params(&self) -> Result<ChainParams, ApiError> {
+        Ok(self.chain()?.state().params().clone())
+    }
+
+    fn block(&self, at: BlockRef) -> Result<Option<BlockView>, ApiError> {
+        let (block, certificate) = {
+            let chain = self.chain()?;
+            let height = match at {
+                BlockRef::Height(h) => h,
+                BlockRef::Latest => chain.height(),
+            };
+            if height == 0 || height > chain.height() {
+                return Ok(None);
+            }
+            let Some(block) = chain.block_by_height(height)? else {
+                return Ok(None);
+            };
+            (block, chain.certificate(height)?)
+        };
+        let txs = block
+            .txs
+            .iter()
+            .map(Transaction::id)
+            .collect::<Result<Vec<_>, _>>()?;
+        let h = block.header;
+        Ok(Some(BlockView {
+            height: h.height,
+            id: h.id()?,
+            parent: h.parent,
+            timestamp_ms: h.timestamp_ms,
+            proposer_address: self.bech32(&Address::from_public_key(&h.proposer)),
+            proposer: h.proposer.to_string(),
+            tx_root: h.tx_root,
+            state_root: h.state_root,
+            txs,
+            certificate,
+        }))
+    }
+
+    fn tx(&self, id: &TxId) -> Result<Option<TxView>, ApiError> {
+        let found = {
+            let chain = self.chain()?;
+            match chain.tx(id)? {
+                Some((tx, at)) => {
+                    let receipt = chain
+                        .receipts(at.height)?
+                        .and_then(|r| r.txs.into_iter().nth(at.index as usize));
+                    Some((tx, Some(at), receipt))
+                }
+                None => None,
+            }
+        };
+        let found = match found {
+            Some(f) => Some(f),
+            None => self.pool()?.get(id).cloned().map(|tx| (tx, None, None)),
+        };
+        Ok(found
+            .map(|(tx, at, receipt)| super::convert::tx_view(*id, tx, at, receipt, self.network)))
+    }
+
+    fn account(&self, address: &Address) -> Result<AccountView, ApiError> {
+        let (account, height) = {
+            let chain = self.chain()?;
+            (chain.account(address), chain.height())
+        };
+        Ok(AccountView {
+            address: self.bech32(address),
+            balance: account.balance,
+            nonce: account.nonce,
+            height,
+        })
+    }
+
+    fn account_proof(&self, address: &Address) -> Result<AccountProofView, ApiError> {
+        let (proof, tip, state_root) = {
+            let chain = self.chain()?;
+            let state = chain.state();
+            (
+                chain.prove_account(address)?,
+                state.tip(),
+                state.state_root(),
+            )
+        };
+        Ok(AccountProofView {
+            address: self.bech32(address),
+            height: tip.height,
+            block: tip.block_id,
+            state_root,
+            proof,
+        })
+    }
+
+    fn nodes(&self, tier: Option<Tier>) -> Result<NodesView, ApiError> {
+        let chain = self.chain()?;
+        Ok(super::convert::nodes_view(chain.state(), tier))
+    }
+
+    fn apps(&self) -> Result<AppsView, ApiError> {
+        let chain = self.chain()?;
+        Ok(super::convert::apps_view(chain.state()))
+    }
+
+    fn app(&self, name: &str) -> Result<Option<AppView>, ApiError> {
+        let chain = self.chain()?;
+        Ok(super::convert::app_view(chain.state(), name))
+    }
+
+    fn submit(&self, tx: Transaction) -> Result<TxId, ApiError> {
+        // Admission needs the state the pool checks against: chain, then mempool (the order
+        // the node keeps too), both released before the gossip hook runs.
+        let id = {
+            let chain = self.chain()?;
+            let mut pool = self.pool()?;
+            let id = pool.insert(tx.clone(), chain.state())?;
+            self.metrics.set_mempool(pool.len() as u64);
+            id
+        };
+        (self.on_accepted)(&tx);
+        Ok(id)
+    }
+
+    fn metrics(&self) -> Result<String, ApiError> {
+        let height = self.chain()?.height();
+        let pending = self.pool()?.len() as u64;
+        self.metrics.set_height(height);
+        self.metrics.set_mempool(pending);
+        Ok(self.metrics.render_prometheus(self.chain_id))
+    }
+}

@@ -1,0 +1,212 @@
+//! The route handlers: parse the request strictly, ask the [`Backend`], answer JSON. Every
+//! refusal is an [`ApiError`], so every answer is JSON.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use flux_chain::tx::{Transaction, TxId};
+use flux_core::{Address, ChainParams, Tier, codec};
+use serde::Deserialize;
+
+use super::MAX_BODY_BYTES;
+use super::backend::{Backend, BlockRef};
+use super::error::{ApiError, ErrorBody};
+use super::views::{
+    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, StatusView, SubmitTx,
+    SubmittedView, TxView,
+};
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+/// The content type of the Prometheus text format.
+const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(p)| p)
+        .map_err(|e| ApiError::bad_request("bad_path", e.body_text()))
+}
+
+/// An address in bech32m with the chain's prefix, or as 40 hex digits.
+fn parse_address<B: Backend>(backend: &B, text: &str) -> Result<Address, ApiError> {
+    if text.len() == 2 * Address::LEN
+        && let Ok(a) = Address::from_hex(text)
+    {
+        return Ok(a);
+    }
+    Address::parse(text, backend.network())
+        .map_err(|e| ApiError::bad_request("bad_address", format!("address {text:?}: {e}")))
+}
+
+pub(crate) async fn status<B: Backend>(State(b): State<Arc<B>>) -> Answer<StatusView> {
+    Ok(Json(b.status()?))
+}
+
+pub(crate) async fn params<B: Backend>(State(b): State<Arc<B>>) -> Answer<ChainParams> {
+    Ok(Json(b.params()?))
+}
+
+pub(crate) async fn block<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<BlockView> {
+    let raw = path_param(path)?;
+    let at = if raw == "latest" {
+        BlockRef::Latest
+    } else {
+        BlockRef::Height(raw.parse().map_err(|_| {
+            ApiError::bad_request(
+                "bad_height",
+                format!("{raw:?} is not a block height (a number or `latest`)"),
+            )
+        })?)
+    };
+    b.block(at)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no block at height {raw}")))
+}
+
+pub(crate) async fn tx<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<TxView> {
+    let raw = path_param(path)?;
+    let id =
+        TxId(raw.parse().map_err(|e| {
+            ApiError::bad_request("bad_tx_id", format!("transaction id {raw:?}: {e}"))
+        })?);
+    b.tx(&id)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no transaction {id}")))
+}
+
+pub(crate) async fn account<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<AccountView> {
+    let raw = path_param(path)?;
+    let address = parse_address(&*b, &raw)?;
+    Ok(Json(b.account(&address)?))
+}
+
+pub(crate) async fn account_proof<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<AccountProofView> {
+    let raw = path_param(path)?;
+    let address = parse_address(&*b, &raw)?;
+    Ok(Json(b.account_proof(&address)?))
+}
+
+/// `?tier=cumulus|nimbus|stratus`.
+#[derive(Deserialize)]
+pub(crate) struct NodesQuery {
+    tier: Option<String>,
+}
+
+pub(crate) async fn nodes<B: Backend>(
+    State(b): State<Arc<B>>,
+    query: Result<Query<NodesQuery>, QueryRejection>,
+) -> Answer<NodesView> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    let tier = q
+        .tier
+        .map(|t| t.parse::<Tier>())
+        .transpose()
+        .map_err(|e| ApiError::bad_request("bad_tier", e.to_string()))?;
+    Ok(Json(b.nodes(tier)?))
+}
+
+pub(crate) async fn apps<B: Backend>(State(b): State<Arc<B>>) -> Answer<AppsView> {
+    Ok(Json(b.apps()?))
+}
+
+pub(crate) async fn app<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<AppView> {
+    let name = path_param(path)?;
+    b.app(&name)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no app {name:?}")))
+}
+
+/// Decodes `{"tx":"<hex>"}` into a transaction, saying precisely what is wrong.
+pub(crate) fn decode_submission(body: &[u8]) -> Result<Transaction, ApiError> {
+    let SubmitTx { tx } = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("bad_json", format!("expected {{\"tx\":\"<hex>\"}}: {e}"))
+    })?;
+    let bytes = flux_core::hex::decode(&tx)
+        .map_err(|e| ApiError::bad_request("bad_hex", format!("tx: {e}")))?;
+    codec::decode(&bytes).map_err(|e| ApiError::bad_request("bad_tx_encoding", format!("tx: {e}")))
+}
+
+pub(crate) async fn submit<B: Backend>(
+    State(b): State<Arc<B>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubmittedView>), ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        } else {
+            ApiError::bad_request("bad_body", e.body_text())
+        }
+    })?;
+    let tx = decode_submission(&body)?;
+    let id = b.submit(tx)?;
+    Ok((StatusCode::ACCEPTED, Json(SubmittedView { id })))
+}
+
+pub(crate) async fn metrics<B: Backend>(State(b): State<Arc<B>>) -> Result<Response, ApiError> {
+    let text = b.metrics()?;
+    Ok(([(header::CONTENT_TYPE, PROMETHEUS)], text).into_response())
+}
+
+pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+}
+
+/// Gives every error answer a JSON body: those made by the router itself (405, a body limit
+/// hit before a handler ran) arrive without one. Answers that are already JSON pass through.
+pub(crate) async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = status
+        .canonical_reason()
+        .unwrap_or("request refused")
+        .to_ascii_lowercase();
+    let body = ErrorBody {
+        error: super::error::ErrorDetail {
+            code: code.to_owned(),
+            message,
+        },
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
