@@ -317,17 +317,30 @@ pub fn codec_error(error: &io::Error) -> Option<&CodecError> {
 #[async_trait::async_trait]
 impl libp2p::request_response::Codec for SyncCodec {
     type Protocol = StreamProtocol;
-    type Request = SyncRequest;
+    /// A `Result`: libp2p does not tell the behaviour about a failed `read_request`, so a
+    /// malformed request is read as `Err` and its sender can be charged.
+    type Request = Result<SyncRequest, CodecError>;
     type Response = SyncResponse;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncRequest>
+    async fn read_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> io::Result<Result<SyncRequest, CodecError>>
     where
         T: AsyncRead + Unpin + Send,
     {
         // A request body is 13 bytes; a longer claim is refused before reading it.
-        match read_frame(io, REQUEST_BODY_LEN).await? {
-            SyncFrame::Request(request) => Ok(request),
-            other => Err(unexpected("request", &other)),
+        match read_frame(io, REQUEST_BODY_LEN).await {
+            Ok(SyncFrame::Request(request)) => Ok(Ok(request)),
+            Ok(other) => Ok(Err(CodecError::UnexpectedKind {
+                expected: "request",
+                got: other.kind(),
+            })),
+            Err(error) => match codec_error(&error) {
+                Some(codec) => Ok(Err(codec.clone())),
+                None => Err(error),
+            },
         }
     }
 
@@ -345,12 +358,12 @@ impl libp2p::request_response::Codec for SyncCodec {
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        req: SyncRequest,
+        req: Result<SyncRequest, CodecError>,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        write_frame(io, &SyncFrame::Request(req), self.max_message_bytes).await
+        write_frame(io, &SyncFrame::Request(req?), self.max_message_bytes).await
     }
 
     async fn write_response<T>(

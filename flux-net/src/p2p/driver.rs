@@ -10,7 +10,7 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use libp2p::core::transport::ListenerId;
-use libp2p::gossipsub::{self, IdentTopic, TopicHash};
+use libp2p::gossipsub::TopicHash;
 use libp2p::request_response::{OutboundRequestId, ResponseChannel};
 use libp2p::swarm::{DialError, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, Swarm, identify};
@@ -19,8 +19,6 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::behaviour::{FluxBehaviour, FluxBehaviourEvent};
 use super::bootstrap::Bootstrap;
 use super::codec::SyncResponse;
-use super::config::P2pConfig;
-use super::envelope;
 use super::error::P2pError;
 use super::handle::{Command, Counters, Shared};
 use super::scoring::{GossipScoreWatch, Scoreboard, Verdict};
@@ -72,10 +70,6 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn topic_hashes(config: &P2pConfig) -> [(Topic, TopicHash); 2] {
-        [Topic::Consensus, Topic::Txs].map(|t| (t, IdentTopic::new(config.topic_name(t)).hash()))
-    }
-
     /// Runs the swarm until `listeners` reported their bound addresses.
     pub(crate) async fn wait_listening(&mut self, timeout: Duration) -> Result<(), P2pError> {
         let deadline = tokio::time::sleep(timeout);
@@ -123,7 +117,13 @@ impl Driver {
         tracing::debug!(peer = %self.shared.local_peer_id, "p2p swarm task stopped");
         self.shared.peers.store(0, Ordering::Relaxed);
         self.connected_tx.send_replace(Vec::new());
-        self.stopped_tx.send_replace(true);
+        let Driver {
+            swarm, stopped_tx, ..
+        } = self;
+        // Close listeners and connections before reporting the stop, so a restart can bind
+        // the same port as soon as `shutdown` returns.
+        drop(swarm);
+        stopped_tx.send_replace(true);
     }
 
     /// Sends an event that must not be lost silently: straight into the channel, else into
@@ -145,37 +145,12 @@ impl Driver {
         }
     }
 
-    /// Sends a gossip event if there is room now; otherwise drops and counts it (consensus
-    /// re-publishes what matters, and a slow host must not stall the swarm).
-    fn emit_gossip(&mut self, event: NetEvent) {
-        let counters = &self.shared.counters;
-        if self.backlog.is_empty() && self.events.try_send(event).is_ok() {
-            Counters::bump(&counters.gossip_received);
-        } else {
-            Counters::bump(&counters.dropped_gossip_events);
-        }
-    }
-
     fn on_command(&mut self, command: Command) {
         match command {
             Command::Publish { topic, data } => self.publish(topic, &data),
             Command::RequestSync { peer, from_height } => self.request_sync(peer, from_height),
             Command::Penalize { peer, offence } => {
                 self.penalize(peer, offence.weight(), offence_name(offence))
-            }
-        }
-    }
-
-    fn publish(&mut self, topic: Topic, data: &[u8]) {
-        self.sequence = self.sequence.wrapping_add(1);
-        let sealed = envelope::seal(self.sequence, data);
-        let hash = self.topic_hash(topic);
-        let counters = &self.shared.counters;
-        match self.swarm.behaviour_mut().gossipsub.publish(hash, sealed) {
-            Ok(_) => Counters::bump(&counters.published),
-            Err(error) => {
-                tracing::debug!(?topic, %error, "publish failed");
-                Counters::bump(&counters.dropped_publishes);
             }
         }
     }
@@ -208,7 +183,7 @@ impl Driver {
             .swarm
             .behaviour_mut()
             .sync
-            .send_request(&target, request);
+            .send_request(&target, Ok(request));
         self.outbound_sync.insert(id, (target, from_height));
     }
 
@@ -354,68 +329,6 @@ impl Driver {
             }
             _ => {}
         }
-    }
-
-    fn on_gossip(&mut self, event: gossipsub::Event) {
-        match event {
-            gossipsub::Event::Message {
-                propagation_source,
-                message,
-                ..
-            } => {
-                let Some(topic) = self.topic_of(&message.topic) else {
-                    return;
-                };
-                // Signed mode: `source` is the verified author, who answers for the content.
-                let author = message.source.unwrap_or(propagation_source);
-                match envelope::open(&message.data) {
-                    Some(payload) if payload.len() > self.max_message_bytes => {
-                        self.penalize(
-                            author,
-                            Offence::Oversized.weight(),
-                            "gossip payload over limit",
-                        );
-                    }
-                    Some(payload) => {
-                        let data = payload.to_vec();
-                        self.emit_gossip(NetEvent::Gossip {
-                            peer: author,
-                            topic,
-                            data,
-                        });
-                    }
-                    None => self.penalize(author, Offence::Undecodable.weight(), "gossip envelope"),
-                }
-            }
-            gossipsub::Event::Subscribed { peer_id, topic } => {
-                if self.topic_of(&topic) == Some(Topic::Consensus)
-                    && self.swarm.is_connected(&peer_id)
-                    && self.ready.insert(peer_id)
-                {
-                    self.update_connected();
-                    self.emit(NetEvent::PeerConnected(peer_id));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn update_connected(&mut self) {
-        self.shared.peers.store(self.ready.len(), Ordering::Relaxed);
-        self.connected_tx
-            .send_replace(self.ready.iter().copied().collect());
-    }
-
-    fn topic_hash(&self, topic: Topic) -> TopicHash {
-        let [(_, consensus), (_, txs)] = &self.topics;
-        match topic {
-            Topic::Consensus => consensus.clone(),
-            Topic::Txs => txs.clone(),
-        }
-    }
-
-    fn topic_of(&self, hash: &TopicHash) -> Option<Topic> {
-        self.topics.iter().find(|(_, h)| h == hash).map(|(t, _)| *t)
     }
 }
 

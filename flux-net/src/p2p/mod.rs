@@ -98,6 +98,7 @@ mod config;
 mod driver;
 mod envelope;
 mod error;
+mod gossip;
 mod handle;
 mod scoring;
 mod sync;

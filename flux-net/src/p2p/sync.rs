@@ -3,24 +3,35 @@
 
 use futures::FutureExt;
 use libp2p::PeerId;
-use libp2p::request_response::{self, InboundFailure, OutboundFailure, ResponseChannel};
+use libp2p::request_response::{self, OutboundFailure, ResponseChannel};
 use tokio::sync::oneshot;
 
 use super::codec::{SyncRequest, SyncResponse, codec_error};
 use super::driver::Driver;
+use super::error::CodecError;
 use super::handle::{Counters, SyncReply};
 use super::{NetEvent, Offence};
 
-type SyncEvent = request_response::Event<SyncRequest, SyncResponse>;
+type SyncEvent = request_response::Event<Result<SyncRequest, CodecError>, SyncResponse>;
 
 impl Driver {
     pub(crate) fn on_sync(&mut self, event: SyncEvent) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
-                    request, channel, ..
+                    request: Ok(request),
+                    channel,
+                    ..
                 } => {
                     self.on_sync_request(peer, request, channel);
+                }
+                request_response::Message::Request {
+                    request: Err(error),
+                    ..
+                } => {
+                    // Dropping the channel closes the stream unanswered.
+                    tracing::debug!(%peer, %error, "malformed sync request");
+                    self.penalize(peer, frame_offence(&error).weight(), "sync request frame");
                 }
                 request_response::Message::Response {
                     request_id,
@@ -52,12 +63,7 @@ impl Driver {
                 if let OutboundFailure::Io(io) = &error
                     && let Some(codec) = codec_error(io)
                 {
-                    let offence = if codec.is_oversized() {
-                        Offence::Oversized
-                    } else {
-                        Offence::Undecodable
-                    };
-                    self.penalize(peer, offence.weight(), "sync response frame");
+                    self.penalize(peer, frame_offence(codec).weight(), "sync response frame");
                 }
                 tracing::debug!(%peer, %error, "sync request failed");
                 if let Some(from_height) = from_height {
@@ -68,16 +74,6 @@ impl Driver {
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                if let InboundFailure::Io(io) = &error
-                    && let Some(codec) = codec_error(io)
-                {
-                    let offence = if codec.is_oversized() {
-                        Offence::Oversized
-                    } else {
-                        Offence::Undecodable
-                    };
-                    self.penalize(peer, offence.weight(), "sync request frame");
-                }
                 tracing::debug!(%peer, %error, "inbound sync request failed");
             }
             request_response::Event::ResponseSent { .. } => {}
@@ -144,5 +140,14 @@ impl Driver {
                 tracing::debug!(%peer, "sync request refused by the host");
             }
         }
+    }
+}
+
+/// The offence of sending a frame the codec rejected.
+fn frame_offence(error: &CodecError) -> Offence {
+    if error.is_oversized() {
+        Offence::Oversized
+    } else {
+        Offence::Undecodable
     }
 }

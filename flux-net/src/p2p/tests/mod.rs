@@ -4,5 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod codec;
+mod faults;
 mod gossip;
 mod support;
+mod sync;

@@ -1,0 +1,105 @@
+//! Gossip in the swarm task: publishing through the envelope, delivering received payloads,
+//! and tracking which peers are connected on this chain.
+
+use std::sync::atomic::Ordering;
+
+use libp2p::gossipsub::{self, IdentTopic, TopicHash};
+
+use super::config::P2pConfig;
+use super::driver::Driver;
+use super::envelope;
+use super::handle::Counters;
+use super::{NetEvent, Offence, Topic};
+
+impl Driver {
+    pub(crate) fn topic_hashes(config: &P2pConfig) -> [(Topic, TopicHash); 2] {
+        [Topic::Consensus, Topic::Txs].map(|t| (t, IdentTopic::new(config.topic_name(t)).hash()))
+    }
+
+    /// Sends a gossip event if there is room now; otherwise drops and counts it (consensus
+    /// re-publishes what matters, and a slow host must not stall the swarm).
+    pub(crate) fn emit_gossip(&mut self, event: NetEvent) {
+        let counters = &self.shared.counters;
+        if self.backlog.is_empty() && self.events.try_send(event).is_ok() {
+            Counters::bump(&counters.gossip_received);
+        } else {
+            Counters::bump(&counters.dropped_gossip_events);
+        }
+    }
+
+    pub(crate) fn publish(&mut self, topic: Topic, data: &[u8]) {
+        self.sequence = self.sequence.wrapping_add(1);
+        let sealed = envelope::seal(self.sequence, data);
+        let hash = self.topic_hash(topic);
+        let counters = &self.shared.counters;
+        match self.swarm.behaviour_mut().gossipsub.publish(hash, sealed) {
+            Ok(_) => Counters::bump(&counters.published),
+            Err(error) => {
+                tracing::debug!(?topic, %error, "publish failed");
+                Counters::bump(&counters.dropped_publishes);
+            }
+        }
+    }
+
+    pub(crate) fn on_gossip(&mut self, event: gossipsub::Event) {
+        match event {
+            gossipsub::Event::Message {
+                propagation_source,
+                message,
+                ..
+            } => {
+                let Some(topic) = self.topic_of(&message.topic) else {
+                    return;
+                };
+                // Signed mode: `source` is the verified author, who answers for the content.
+                let author = message.source.unwrap_or(propagation_source);
+                match envelope::open(&message.data) {
+                    Some(payload) if payload.len() > self.max_message_bytes => {
+                        self.penalize(
+                            author,
+                            Offence::Oversized.weight(),
+                            "gossip payload over limit",
+                        );
+                    }
+                    Some(payload) => {
+                        let data = payload.to_vec();
+                        self.emit_gossip(NetEvent::Gossip {
+                            peer: author,
+                            topic,
+                            data,
+                        });
+                    }
+                    None => self.penalize(author, Offence::Undecodable.weight(), "gossip envelope"),
+                }
+            }
+            gossipsub::Event::Subscribed { peer_id, topic } => {
+                if self.topic_of(&topic) == Some(Topic::Consensus)
+                    && self.swarm.is_connected(&peer_id)
+                    && self.ready.insert(peer_id)
+                {
+                    self.update_connected();
+                    self.emit(NetEvent::PeerConnected(peer_id));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn update_connected(&mut self) {
+        self.shared.peers.store(self.ready.len(), Ordering::Relaxed);
+        self.connected_tx
+            .send_replace(self.ready.iter().copied().collect());
+    }
+
+    fn topic_hash(&self, topic: Topic) -> TopicHash {
+        let [(_, consensus), (_, txs)] = &self.topics;
+        match topic {
+            Topic::Consensus => consensus.clone(),
+            Topic::Txs => txs.clone(),
+        }
+    }
+
+    fn topic_of(&self, hash: &TopicHash) -> Option<Topic> {
+        self.topics.iter().find(|(_, h)| h == hash).map(|(t, _)| *t)
+    }
+}
