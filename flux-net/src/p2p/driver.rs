@@ -253,11 +253,14 @@ impl Driver {
                 peer_id,
                 info,
                 ..
-            })) => {
-                if info.protocol_version != self.identify_version {
-                    tracing::debug!(peer = %peer_id, theirs = %info.protocol_version, "peer of another chain or version; disconnecting");
-                    let _ = self.swarm.disconnect_peer_id(peer_id);
-                }
+            })) if info.protocol_version != self.identify_version => {
+                tracing::debug!(
+                    peer = %peer_id,
+                    theirs = %info.protocol_version,
+                    "peer of another chain or version; disconnecting"
+                );
+                // An error only means the peer is already gone.
+                let _ = self.swarm.disconnect_peer_id(peer_id);
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,

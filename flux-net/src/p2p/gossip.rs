@@ -3,6 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
+use libp2p::PeerId;
 use libp2p::gossipsub::{self, IdentTopic, TopicHash};
 
 use super::config::P2pConfig;
@@ -72,16 +73,20 @@ impl Driver {
                     None => self.penalize(author, Offence::Undecodable.weight(), "gossip envelope"),
                 }
             }
-            gossipsub::Event::Subscribed { peer_id, topic } => {
-                if self.topic_of(&topic) == Some(Topic::Consensus)
-                    && self.swarm.is_connected(&peer_id)
-                    && self.ready.insert(peer_id)
-                {
-                    self.update_connected();
-                    self.emit(NetEvent::PeerConnected(peer_id));
-                }
+            gossipsub::Event::Subscribed { peer_id, topic }
+                if self.topic_of(&topic) == Some(Topic::Consensus) =>
+            {
+                self.on_consensus_subscriber(peer_id);
             }
             _ => {}
+        }
+    }
+
+    /// A peer subscribed to our consensus topic: from now on it counts as connected.
+    fn on_consensus_subscriber(&mut self, peer: PeerId) {
+        if self.swarm.is_connected(&peer) && self.ready.insert(peer) {
+            self.update_connected();
+            self.emit(NetEvent::PeerConnected(peer));
         }
     }
 

@@ -83,3 +83,25 @@ async fn shutdown_disconnects_and_dropping_all_handles_stops_the_task() {
         .unwrap();
     drop(events);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_nodes_every_publish_reaches_every_peer_fast() {
+    let mut nodes = mesh(4, |_| {}).await;
+    for from in 0..4 {
+        let payload = bytes(500, from as u8);
+        let started = std::time::Instant::now();
+        nodes[from]
+            .handle
+            .publish(Topic::Consensus, payload.clone());
+        for to in (0..4).filter(|&to| to != from) {
+            let (peer, _, data) = nodes[to].next_gossip().await;
+            assert_eq!((peer, data), (nodes[from].id(), payload.clone()));
+        }
+        // Flood publishing: one hop, no waiting for a heartbeat.
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "publish from {from} took {took:?}"
+        );
+    }
+}
