@@ -103,6 +103,9 @@ pub enum CliError {
         #[source]
         source: crate::commands::app::AppFileError,
     },
+    /// The devnet could not be set up or run.
+    #[error("devnet: {0}")]
+    Devnet(String),
     /// A file could not be written.
     #[error("{path}: {source}")]
     WriteFile {

@@ -16,9 +16,11 @@
 #![forbid(unsafe_code)]
 
 pub mod chart;
+pub mod devnet;
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod fluxd;
 pub mod keyfile;
 pub mod output;
 

@@ -19,6 +19,10 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
+pub mod host;
+pub mod message;
 pub mod metrics;
+pub mod network;
+pub mod node;
 pub mod p2p;
 pub mod sim;

@@ -26,6 +26,7 @@ mod perform;
 mod sync;
 
 pub use error::HostError;
+pub use sync::serve_sync as serve_sync_from;
 
 use crate::message::Message;
 use crate::network::{Network, Offence, Topic};
@@ -188,7 +189,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// Starts consensus at the next height. A validator that voted at that height before a
     /// restart resumes it from its stored resume point (a fresh round, its lock kept).
-    pub fn start<N: Network<Peer = P>>(&mut self, now_ms: u64, net: &mut N) -> Result<(), HostError> {
+    pub fn start<N: Network<Peer = P>>(
+        &mut self,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
         let params = self.read()?.state().params().clone();
         self.machine = Some(Machine::new(&params, self.config.key.clone()));
         let (next, resume, committee) = {
@@ -212,7 +217,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         }
     }
 
-    fn next_height<N: Network<Peer = P>>(&mut self, now_ms: u64, net: &mut N) -> Result<(), HostError> {
+    fn next_height<N: Network<Peer = P>>(
+        &mut self,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
         let (height, committee) = {
             let chain = self.read()?;
             let next = chain.height() + 1;
@@ -276,8 +285,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let mut pool = self.pool()?;
         let mut invalid = false;
         for tx in txs {
-            if let Err(flux_chain::error::MempoolError::Invalid(_)) =
-                pool.insert(tx, chain.state())
+            if let Err(flux_chain::error::MempoolError::Invalid(_)) = pool.insert(tx, chain.state())
             {
                 invalid = true;
             }

@@ -91,18 +91,24 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 value,
                 commit,
             } => {
-                let block = self.blocks.get(&value).cloned().ok_or_else(|| {
-                    HostError::InvalidDecision {
-                        height,
-                        reason: "decided block not held".into(),
-                    }
-                })?;
+                let block =
+                    self.blocks
+                        .get(&value)
+                        .cloned()
+                        .ok_or_else(|| HostError::InvalidDecision {
+                            height,
+                            reason: "decided block not held".into(),
+                        })?;
                 let timestamp = block.header.timestamp_ms;
                 self.commit_block(block, commit, false, net)?;
                 let (height, committee, block_time) = {
                     let chain = self.read()?;
                     let next = chain.height() + 1;
-                    (next, chain.committee(next)?, chain.state().params().block_time_ms)
+                    (
+                        next,
+                        chain.committee(next)?,
+                        chain.state().params().block_time_ms,
+                    )
                 };
                 // The next height starts one block time after this block's (Tendermint's
                 // timeout_commit): blocks come at the chain's pace, and late votes for this

@@ -13,7 +13,9 @@ use crate::network::{Network, Offence};
 /// first height without a certificate (a block not decided by consensus here can not be
 /// proven to a peer).
 pub fn serve_sync<S: Store>(chain: &Chain<S>, from: Height, max: u64) -> Vec<Vec<u8>> {
-    let last = chain.height().min(from.saturating_add(max.saturating_sub(1)));
+    let last = chain
+        .height()
+        .min(from.saturating_add(max.saturating_sub(1)));
     let mut items = Vec::new();
     for h in from.max(1)..=last {
         let (Ok(Some(block)), Ok(Some(commit))) = (chain.block_by_height(h), chain.certificate(h))
@@ -31,7 +33,11 @@ pub fn serve_sync<S: Store>(chain: &Chain<S>, from: Height, max: u64) -> Vec<Vec
 impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// Decided blocks from `from_height` on, encoded, at most the configured batch.
     pub fn serve_sync(&self, from_height: Height) -> Result<Vec<Vec<u8>>, HostError> {
-        Ok(serve_sync(&*self.read()?, from_height, self.config.sync_batch))
+        Ok(serve_sync(
+            &*self.read()?,
+            from_height,
+            self.config.sync_batch,
+        ))
     }
 
     /// `peer`'s answer to a sync request: commits each block that extends the chain and whose
@@ -72,9 +78,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 let next = self.read()?.height() + 1;
                 self.synced_ahead.retain(|k, _| *k >= next);
                 self.synced_certs.retain(|k, _| *k >= next);
-                let (Some(block), Some(commit)) =
-                    (self.synced_ahead.remove(&next), self.synced_certs.remove(&next))
-                else {
+                let (Some(block), Some(commit)) = (
+                    self.synced_ahead.remove(&next),
+                    self.synced_certs.remove(&next),
+                ) else {
                     break;
                 };
                 if !self.commit_synced(peer, block, commit, net)? {

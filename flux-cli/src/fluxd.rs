@@ -1,0 +1,138 @@
+//! `fluxd --data-dir D [--config fluxd.toml]`: runs a node until SIGINT or SIGTERM, then stops
+//! it cleanly (the block being written is finished and the database closed).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::Parser;
+use flux_chain::genesis::Genesis;
+use flux_chain::mempool::MempoolConfig;
+use flux_net::node::{ConfigFile, Node, NodeConfig, NodeError};
+
+/// fluxd: run a flux node.
+#[derive(Debug, Parser)]
+#[command(name = "fluxd", version, about)]
+pub struct FluxdArgs {
+    /// The node's directory: chain database, network key, and by default its config.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The config file (default: DATA_DIR/fluxd.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Reads the config and the files it names into a [`NodeConfig`].
+pub fn load_config(args: &FluxdArgs) -> Result<NodeConfig, NodeError> {
+    let io = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| NodeError::Io { path, source }
+    };
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("fluxd.toml"));
+    let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
+    let file = ConfigFile::from_toml(&text)?;
+    let genesis_path = ConfigFile::resolve(&args.data_dir, &file.genesis);
+    let genesis_text = std::fs::read_to_string(&genesis_path).map_err(io(&genesis_path))?;
+    let genesis = Genesis::from_json(&genesis_text)
+        .map_err(|e| NodeError::Config(format!("{}: {e}", genesis_path.display())))?;
+    if genesis.network != file.network {
+        return Err(NodeError::Config(format!(
+            "the config says {:?} but the genesis is a {:?} genesis",
+            file.network, genesis.network
+        )));
+    }
+    let validator_key = match &file.validator_key {
+        Some(p) => {
+            let path = ConfigFile::resolve(&args.data_dir, p);
+            Some(
+                crate::keyfile::read(&path)
+                    .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?,
+            )
+        }
+        None => None,
+    };
+    let (listen, bootstrap) = file.addresses()?;
+    Ok(NodeConfig {
+        data_dir: args.data_dir.clone(),
+        genesis,
+        listen,
+        bootstrap,
+        api: file.api,
+        validator_key,
+        mempool: MempoolConfig::default(),
+    })
+}
+
+async fn run(config: NodeConfig) -> Result<(), NodeError> {
+    let node = Node::start(config).await?;
+    if let Some(addr) = node.api_addr() {
+        tracing::info!(api = %addr, peer = %node.p2p().local_peer_id(), "node started");
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|source| NodeError::Io {
+            path: "SIGTERM handler".into(),
+            source,
+        })?;
+    let mut watch = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+            _ = watch.tick() => {
+                if !node.is_running() {
+                    tracing::error!("the consensus host stopped");
+                    break;
+                }
+            }
+        }
+    }
+    tracing::info!("stopping");
+    node.shutdown().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Runs `fluxd` with `args`; returns the exit code.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let args = match FluxdArgs::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,libp2p=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("fluxd: {e}");
+            return 1;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fluxd: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("fluxd: {e}");
+            1
+        }
+    }
+}

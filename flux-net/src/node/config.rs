@@ -1,0 +1,125 @@
+//! The node's configuration: [`NodeConfig`] for integrators, [`ConfigFile`] for `fluxd.toml`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use flux_chain::genesis::Genesis;
+use flux_chain::mempool::MempoolConfig;
+use flux_core::Network;
+use flux_core::crypto::SecretKey;
+use libp2p::Multiaddr;
+use serde::{Deserialize, Serialize};
+
+use super::NodeError;
+
+/// Everything a [`Node`](super::Node) needs.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Where the chain database (`chain.redb`) and the network key (`network.key`) live.
+    pub data_dir: PathBuf,
+    /// The chain's genesis (checked against the stored chain, if any).
+    pub genesis: Genesis,
+    /// Peer-to-peer listen addresses.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial and keep dialling.
+    pub bootstrap: Vec<Multiaddr>,
+    /// Where the HTTP API listens (`None`: no API).
+    pub api: Option<SocketAddr>,
+    /// The operator key of this node's FluxNode (`None`: a follower that never votes).
+    pub validator_key: Option<SecretKey>,
+    /// Mempool limits.
+    pub mempool: MempoolConfig,
+}
+
+/// `fluxd.toml`: relative paths are relative to the data directory.
+///
+/// ```toml
+/// network = "devnet"                       # preset; must match the genesis
+/// genesis = "genesis.json"
+/// listen = ["/ip4/127.0.0.1/tcp/26656"]
+/// bootstrap = ["/ip4/127.0.0.1/tcp/26657"]
+/// api = "127.0.0.1:18080"
+/// validator_key = "validator.key"          # a `flux keys new` file; leave out to follow only
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The network preset.
+    pub network: Network,
+    /// The genesis file.
+    #[serde(default = "default_genesis")]
+    pub genesis: PathBuf,
+    /// Listen addresses (multiaddrs).
+    #[serde(default)]
+    pub listen: Vec<String>,
+    /// Bootstrap peers (multiaddrs).
+    #[serde(default)]
+    pub bootstrap: Vec<String>,
+    /// API address.
+    #[serde(default)]
+    pub api: Option<SocketAddr>,
+    /// The validator key file.
+    #[serde(default)]
+    pub validator_key: Option<PathBuf>,
+}
+
+fn default_genesis() -> PathBuf {
+    PathBuf::from("genesis.json")
+}
+
+impl ConfigFile {
+    /// Parses `fluxd.toml` text.
+    pub fn from_toml(text: &str) -> Result<ConfigFile, NodeError> {
+        toml::from_str(text).map_err(|e| NodeError::Config(e.to_string()))
+    }
+
+    /// The TOML text.
+    pub fn to_toml(&self) -> Result<String, NodeError> {
+        toml::to_string(self).map_err(|e| NodeError::Config(e.to_string()))
+    }
+
+    /// A path of the file, resolved against `data_dir`.
+    pub fn resolve(data_dir: &Path, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            data_dir.join(path)
+        }
+    }
+
+    /// The listen and bootstrap addresses, parsed.
+    pub fn addresses(&self) -> Result<(Vec<Multiaddr>, Vec<Multiaddr>), NodeError> {
+        let parse = |list: &[String]| -> Result<Vec<Multiaddr>, NodeError> {
+            list.iter()
+                .map(|a| {
+                    a.parse()
+                        .map_err(|e| NodeError::Config(format!("address {a}: {e}")))
+                })
+                .collect()
+        };
+        Ok((parse(&self.listen)?, parse(&self.bootstrap)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_file_round_trips_and_refuses_unknown_keys() {
+        let text = r#"
+network = "devnet"
+listen = ["/ip4/127.0.0.1/tcp/26656"]
+bootstrap = ["/ip4/127.0.0.1/tcp/26657"]
+api = "127.0.0.1:18080"
+validator_key = "validator.key"
+"#;
+        let c = ConfigFile::from_toml(text).unwrap();
+        assert_eq!(c.genesis, PathBuf::from("genesis.json"));
+        assert_eq!(c.addresses().unwrap().1.len(), 1);
+        assert_eq!(ConfigFile::from_toml(&c.to_toml().unwrap()).unwrap(), c);
+        assert!(ConfigFile::from_toml("network = \"devnet\"\nlisten_typo = []").is_err());
+        let bad = ConfigFile::from_toml("network = \"devnet\"\nlisten = [\"nope\"]").unwrap();
+        assert!(bad.addresses().is_err());
+    }
+}

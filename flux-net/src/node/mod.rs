@@ -1,0 +1,259 @@
+//! [`Node`]: the embeddable node service. It composes the chain in redb, the mempool, the
+//! consensus [`Host`](crate::host::Host) (which runs on a thread of its own: its work is CPU
+//! bound and synchronous), the libp2p network ([`crate::p2p`]), the HTTP API
+//! ([`crate::api`]) and the metrics.
+//!
+//! ```no_run
+//! use flux_chain::genesis::Genesis;
+//! use flux_chain::mempool::MempoolConfig;
+//! use flux_net::node::{Node, NodeConfig};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let (genesis, keys) = Genesis::devnet_with_nodes(1, 1)?;
+//! let node = Node::start(NodeConfig {
+//!     data_dir: "./node".into(),
+//!     genesis,
+//!     listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
+//!     bootstrap: vec![],
+//!     api: Some("127.0.0.1:18080".parse()?),
+//!     validator_key: Some(keys[0].operator.clone()),
+//!     mempool: MempoolConfig::default(),
+//! })
+//! .await?;
+//! node.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use flux_chain::chain::Chain;
+use flux_chain::mempool::Mempool;
+use flux_chain::store::RedbStore;
+use flux_chain::tx::Transaction;
+use flux_nodes::NodeId;
+use libp2p::identity::Keypair;
+use thiserror::Error;
+use tokio::sync::oneshot;
+
+mod config;
+mod driver;
+
+pub use config::{ConfigFile, NodeConfig};
+
+use crate::api::{self, ChainBackend};
+use crate::host::{HostConfig, SharedChain};
+use crate::metrics::Metrics;
+use crate::p2p::{self, P2pConfig, P2pHandle};
+use driver::{Driver, Event};
+
+/// Why a node could not start or stopped badly.
+#[derive(Debug, Error)]
+pub enum NodeError {
+    /// The configuration is wrong.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The chain could not be opened.
+    #[error(transparent)]
+    Chain(#[from] flux_chain::error::ChainError),
+    /// The network failed.
+    #[error(transparent)]
+    P2p(#[from] crate::p2p::P2pError),
+    /// The API failed.
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiError),
+    /// The consensus host failed (the node stopped to avoid diverging).
+    #[error(transparent)]
+    Host(#[from] crate::host::HostError),
+    /// A lock was poisoned.
+    #[error("a shared lock was poisoned")]
+    Poisoned,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
+    move |source| NodeError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// The network identity in `data_dir/network.key`, created on first start.
+fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
+    let path = data_dir.join("network.key");
+    if let Ok(bytes) = std::fs::read(&path) {
+        return Keypair::from_protobuf_encoding(&bytes)
+            .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
+    }
+    let keypair = Keypair::generate_ed25519();
+    let bytes = keypair
+        .to_protobuf_encoding()
+        .map_err(|e| NodeError::Config(e.to_string()))?;
+    std::fs::write(&path, bytes).map_err(io_err(&path))?;
+    Ok(keypair)
+}
+
+/// A running node. See the module docs.
+pub struct Node {
+    chain: SharedChain<RedbStore>,
+    metrics: Arc<Metrics>,
+    p2p: P2pHandle,
+    api_addr: Option<SocketAddr>,
+    events: std::sync::mpsc::Sender<Event>,
+    host_thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
+    api_task: Option<(
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<(), api::ApiError>>,
+    )>,
+    forward_task: tokio::task::JoinHandle<()>,
+    node_id: Option<NodeId>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("api_addr", &self.api_addr)
+            .field("node_id", &self.node_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// Opens (or creates) the chain in `config.data_dir`, starts the network, the consensus
+    /// host and the API. Must run inside a multi-threaded tokio runtime.
+    pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(io_err(&config.data_dir))?;
+        let store = RedbStore::open(config.data_dir.join("chain.redb"))
+            .map_err(flux_chain::error::ChainError::from)?;
+        let chain = Chain::open_or_create(store, &config.genesis)?;
+        let params = chain.state().params().clone();
+        let chain: SharedChain<RedbStore> = Arc::new(RwLock::new(chain));
+        let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
+        let metrics = Arc::new(Metrics::new());
+
+        let mut p2p_config = P2pConfig::new(network_keypair(&config.data_dir)?, params.chain_id);
+        p2p_config.listen = config.listen.clone();
+        p2p_config.bootstrap = config.bootstrap.clone();
+        let (p2p, net_events) = p2p::spawn(p2p_config).await?;
+
+        let (events, rx) = std::sync::mpsc::channel::<Event>();
+        let node_id = config
+            .validator_key
+            .as_ref()
+            .map(|k| NodeId::of(&k.public_key()));
+        let host_config = HostConfig::new(config.validator_key.clone());
+        let driver = Driver::new(
+            host_config,
+            chain.clone(),
+            mempool.clone(),
+            metrics.clone(),
+            p2p.clone(),
+            rx,
+            params.consensus.timeout_propose_ms,
+        )?;
+        let host_thread = std::thread::Builder::new()
+            .name("flux-host".into())
+            .spawn(move || driver.run())
+            .map_err(io_err(Path::new("flux-host thread")))?;
+        let forward_task = tokio::spawn(driver::forward(net_events, events.clone(), chain.clone()));
+
+        let mut api_addr = None;
+        let mut api_task = None;
+        if let Some(addr) = config.api {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(io_err(Path::new(&addr.to_string())))?;
+            api_addr = Some(listener.local_addr().map_err(io_err(Path::new("api")))?);
+            let sender = Mutex::new(events.clone());
+            let on_accepted: api::OnAccepted = Arc::new(move |tx: &Transaction| {
+                if let Ok(s) = sender.lock() {
+                    let _ = s.send(Event::Tx(tx.clone()));
+                }
+            });
+            let backend = Arc::new(ChainBackend::new(
+                chain.clone(),
+                mempool.clone(),
+                metrics.clone(),
+                node_id,
+                on_accepted,
+            )?);
+            let (stop, stopped) = oneshot::channel::<()>();
+            let task = tokio::spawn(api::serve(listener, backend, async move {
+                let _ = stopped.await;
+            }));
+            api_task = Some((stop, task));
+        }
+        Ok(Node {
+            chain,
+            metrics,
+            p2p,
+            api_addr,
+            events,
+            host_thread: Some(host_thread),
+            api_task,
+            forward_task,
+            node_id,
+        })
+    }
+
+    /// The shared chain (read it; the node writes it).
+    pub fn chain(&self) -> &SharedChain<RedbStore> {
+        &self.chain
+    }
+
+    /// The node's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The network handle.
+    pub fn p2p(&self) -> &P2pHandle {
+        &self.p2p
+    }
+
+    /// Where the API listens (with the actual port).
+    pub fn api_addr(&self) -> Option<SocketAddr> {
+        self.api_addr
+    }
+
+    /// This node's FluxNode id, if it is a validator.
+    pub fn node_id(&self) -> Option<NodeId> {
+        self.node_id
+    }
+
+    /// Whether the consensus host is still running (it stops on a fatal error).
+    pub fn is_running(&self) -> bool {
+        self.host_thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stops cleanly: the API stops accepting and finishes its requests, the host finishes
+    /// the block it is writing and stops, the network closes, and the database is closed.
+    pub async fn shutdown(mut self) -> Result<(), NodeError> {
+        if let Some((stop, task)) = self.api_task.take() {
+            let _ = stop.send(());
+            if let Ok(r) = task.await {
+                r?;
+            }
+        }
+        let _ = self.events.send(Event::Shutdown);
+        let result = match self.host_thread.take() {
+            Some(t) => tokio::task::spawn_blocking(move || t.join())
+                .await
+                .map_err(|_| NodeError::Poisoned)?
+                .map_err(|_| NodeError::Poisoned)?,
+            None => Ok(()),
+        };
+        self.forward_task.abort();
+        self.p2p.clone().shutdown().await;
+        result
+    }
+}
