@@ -138,6 +138,26 @@ impl Topic {
     }
 }
 
+/// The host's topics ([`crate::network::Topic`]) are the p2p layer's.
+impl From<crate::network::Topic> for Topic {
+    fn from(topic: crate::network::Topic) -> Self {
+        match topic {
+            crate::network::Topic::Consensus => Topic::Consensus,
+            crate::network::Topic::Txs => Topic::Txs,
+        }
+    }
+}
+
+/// The host's offences ([`crate::network::Offence`]) cost what the p2p layer's do.
+impl From<crate::network::Offence> for Offence {
+    fn from(offence: crate::network::Offence) -> Self {
+        match offence {
+            crate::network::Offence::Undecodable => Offence::Undecodable,
+            crate::network::Offence::Invalid => Offence::Invalid,
+        }
+    }
+}
+
 /// What the network tells the host.
 #[derive(Debug)]
 pub enum NetEvent {
