@@ -44,6 +44,23 @@ pub enum Command {
     /// Workload placement.
     #[command(subcommand)]
     Placement(PlacementCommand),
+    /// Run a local devnet: `fluxd` validators on 127.0.0.1 (node i's API on api-port + i);
+    /// prints finalised blocks; Ctrl-C stops it; run again to resume.
+    Devnet(DevnetArgs),
+}
+
+/// `flux devnet` options.
+#[derive(Debug, Args)]
+pub struct DevnetArgs {
+    /// Validators to create (a resumed devnet keeps its own).
+    #[arg(long, default_value_t = 4)]
+    pub validators: usize,
+    /// Where the devnet lives.
+    #[arg(long, default_value = "./devnet")]
+    pub dir: PathBuf,
+    /// API port of node 0 (node i listens on api-port + i, p2p on api-port + 1000 + i).
+    #[arg(long, default_value_t = 18080)]
+    pub api_port: u16,
 }
 
 /// `flux placement ...`

@@ -16,9 +16,9 @@
 #![forbid(unsafe_code)]
 
 pub mod chart;
-pub mod devnet;
 pub mod cli;
 pub mod commands;
+pub mod devnet;
 pub mod error;
 pub mod fluxd;
 pub mod keyfile;
@@ -83,6 +83,9 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             args.years,
         ),
         Command::Tiers(network) => commands::tiers::run(out, network.network.into()),
+        Command::Devnet(args) => {
+            commands::devnet::run(out, &args.dir, args.validators, args.api_port)
+        }
         Command::Bench(args) => commands::bench::run(
             out,
             commands::bench::BenchOptions {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One gossiped message.
+#[allow(clippy::large_enum_variant)] // decoded once and consumed at once; boxing buys nothing
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// A signed proposal with the block it proposes.

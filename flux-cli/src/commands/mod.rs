@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod devnet;
 pub mod gov;
 pub mod keys;
 pub mod node;

@@ -20,6 +20,7 @@ use crate::network::{Committed, Network, Offence, Topic};
 use crate::p2p::{self, NetEvent, P2pHandle};
 
 /// What the host thread receives.
+#[allow(clippy::large_enum_variant)] // one at a time through a channel
 #[derive(Debug)]
 pub(crate) enum Event {
     /// Gossip from a peer.

@@ -65,20 +65,37 @@ pub enum NodeError {
     },
     /// The chain could not be opened.
     #[error(transparent)]
-    Chain(#[from] flux_chain::error::ChainError),
+    Chain(Box<flux_chain::error::ChainError>),
     /// The network failed.
     #[error(transparent)]
-    P2p(#[from] crate::p2p::P2pError),
+    P2p(Box<crate::p2p::P2pError>),
     /// The API failed.
     #[error(transparent)]
-    Api(#[from] crate::api::ApiError),
+    Api(Box<crate::api::ApiError>),
     /// The consensus host failed (the node stopped to avoid diverging).
     #[error(transparent)]
-    Host(#[from] crate::host::HostError),
+    Host(Box<crate::host::HostError>),
     /// A lock was poisoned.
     #[error("a shared lock was poisoned")]
     Poisoned,
 }
+
+macro_rules! boxed_from {
+    ($($variant:ident: $ty:ty),*) => {$(
+        impl From<$ty> for NodeError {
+            fn from(e: $ty) -> NodeError {
+                NodeError::$variant(Box::new(e))
+            }
+        }
+    )*};
+}
+
+boxed_from!(
+    Chain: flux_chain::error::ChainError,
+    P2p: crate::p2p::P2pError,
+    Api: crate::api::ApiError,
+    Host: crate::host::HostError
+);
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
     move |source| NodeError::Io {
@@ -102,6 +119,12 @@ fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
     Ok(keypair)
 }
 
+/// The API task and the sender that stops it.
+type ApiTask = (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), api::ApiError>>,
+);
+
 /// A running node. See the module docs.
 pub struct Node {
     chain: SharedChain<RedbStore>,
@@ -110,10 +133,7 @@ pub struct Node {
     api_addr: Option<SocketAddr>,
     events: std::sync::mpsc::Sender<Event>,
     host_thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
-    api_task: Option<(
-        oneshot::Sender<()>,
-        tokio::task::JoinHandle<Result<(), api::ApiError>>,
-    )>,
+    api_task: Option<ApiTask>,
     forward_task: tokio::task::JoinHandle<()>,
     node_id: Option<NodeId>,
 }
