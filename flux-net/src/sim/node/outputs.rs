@@ -82,15 +82,6 @@ impl Validator {
                     .blocks
                     .get(&value)
                     .is_some_and(|b| b.header.height == height && apply_block(state, b).is_ok());
-                if !valid {
-                    eprintln!(
-                        "DBG {} invalid {:?} held {} err {:?}",
-                        self.index,
-                        height,
-                        self.blocks.contains_key(&value),
-                        self.blocks.get(&value).map(|b| apply_block(state, b).err())
-                    );
-                }
                 work.push_back(Input::BlockValidity { value, valid });
             }
             Output::Decide {
