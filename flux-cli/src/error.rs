@@ -115,4 +115,48 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// The node's API refused the request or could not be reached.
+    #[error(transparent)]
+    Api(#[from] flux_net::api::client::ClientError),
+    /// A load run could not start or finish.
+    #[error(transparent)]
+    Load(#[from] flux_net::api::load::LoadError),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// An address argument is not valid for the node's network.
+    #[error("address {text:?}: {source}")]
+    Address {
+        /// The argument.
+        text: String,
+        /// Why it does not parse.
+        #[source]
+        source: flux_core::error::AddressError,
+    },
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A benchmark evidence file is not evidence JSON.
+    #[error("{path}: not benchmark evidence JSON: {source}")]
+    Evidence {
+        /// The file.
+        path: PathBuf,
+        /// What the parser found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The node has no such object.
+    #[error("no {what} {id}")]
+    NotFound {
+        /// What was asked for (`transaction`, `block`, `app`).
+        what: &'static str,
+        /// Which.
+        id: String,
+    },
 }

@@ -95,6 +95,16 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
                 bandwidth_mbps: args.bandwidth,
             },
         ),
+        Command::Send(args) => commands::send::send(out, &args),
+        Command::Balance(args) => commands::query::balance(out, &args),
+        Command::Tx(args) => commands::query::tx(out, &args),
+        Command::Block(args) => commands::query::block(out, &args),
+        Command::BenchTx(args) => commands::bench_tx::run(out, &args),
+        Command::Node(NodeCommand::Start(args)) => commands::chain_tx::start(out, &args),
+        Command::Node(NodeCommand::Confirm(args)) => commands::chain_tx::confirm(out, &args),
+        Command::Node(NodeCommand::Exit(args)) => commands::chain_tx::exit(out, &args),
+        Command::App(AppCommand::Deploy(args)) => commands::chain_tx::deploy(out, &args),
+        Command::App(AppCommand::Status(args)) => commands::query::app_status(out, &args),
         Command::Node(NodeCommand::List { data_dir, tier }) => {
             commands::node::list(out, &data_dir, tier.map(Into::into))
         }

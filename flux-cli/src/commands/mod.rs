@@ -3,11 +3,15 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_tx;
+pub mod chain_tx;
 pub mod devnet;
 pub mod gov;
 pub mod keys;
 pub mod node;
 pub mod params;
 pub mod placement;
+pub mod query;
+pub mod send;
 pub mod tiers;
 pub mod tokenomics;

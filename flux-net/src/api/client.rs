@@ -51,10 +51,13 @@ pub enum ClientError {
         reason: String,
     },
     /// The node could not be reached (refused, reset, DNS).
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {reason}")]
     Connect {
         /// The request's URL.
         url: String,
+        /// The transport error and its causes, e.g. `client error (Connect): tcp connect
+        /// error: Connection refused (os error 111)`.
+        reason: String,
         /// The transport error.
         #[source]
         source: hyper_util::client::legacy::Error,
@@ -289,6 +292,7 @@ impl Client {
                     .await
                     .map_err(|source| ClientError::Connect {
                         url: url.to_owned(),
+                        reason: causes(&source),
                         source,
                     })?;
             let status = response.status();
@@ -329,6 +333,18 @@ fn status_error(status: StatusCode, body: &[u8]) -> ClientError {
             message: String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned(),
         },
     }
+}
+
+/// An error and its causes, `: `-separated.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = e.source();
+    }
+    text
 }
 
 fn not_found_as_none<T>(result: Result<T, ClientError>) -> Result<Option<T>, ClientError> {
