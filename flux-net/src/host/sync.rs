@@ -64,8 +64,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             }
             if h > next {
                 if h <= next + 2 * self.config.sync_batch {
-                    self.synced_ahead.insert(h, block);
-                    self.synced_certs.insert(h, commit);
+                    self.synced_ahead.insert(h, (block, commit));
                 }
                 continue;
             }
@@ -77,11 +76,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             loop {
                 let next = self.read()?.height() + 1;
                 self.synced_ahead.retain(|k, _| *k >= next);
-                self.synced_certs.retain(|k, _| *k >= next);
-                let (Some(block), Some(commit)) = (
-                    self.synced_ahead.remove(&next),
-                    self.synced_certs.remove(&next),
-                ) else {
+                let Some((block, commit)) = self.synced_ahead.remove(&next) else {
                     break;
                 };
                 if !self.commit_synced(peer, block, commit, net)? {

@@ -17,7 +17,7 @@ use super::NodeError;
 use crate::host::{Host, HostConfig, SharedChain, SharedMempool, serve_sync_from};
 use crate::metrics::Metrics;
 use crate::network::{Committed, Network, Offence, Topic};
-use crate::p2p::{self, NetEvent, P2pHandle};
+use crate::p2p::{NetEvent, P2pHandle};
 
 /// What the host thread receives.
 #[allow(clippy::large_enum_variant)] // one at a time through a channel
@@ -49,11 +49,7 @@ impl Network for P2pNet<'_> {
     type Peer = PeerId;
 
     fn publish(&mut self, topic: Topic, bytes: Vec<u8>) {
-        let topic = match topic {
-            Topic::Consensus => p2p::Topic::Consensus,
-            Topic::Txs => p2p::Topic::Txs,
-        };
-        self.p2p.publish(topic, bytes);
+        self.p2p.publish(topic.into(), bytes);
     }
 
     fn request_sync(&mut self, peer: Option<PeerId>, from_height: Height) {
@@ -61,11 +57,7 @@ impl Network for P2pNet<'_> {
     }
 
     fn penalize(&mut self, peer: PeerId, offence: Offence) {
-        let offence = match offence {
-            Offence::Undecodable => p2p::Offence::Undecodable,
-            Offence::Invalid => p2p::Offence::Invalid,
-        };
-        self.p2p.penalize(peer, offence);
+        self.p2p.penalize(peer, offence.into());
     }
 
     fn set_timer(&mut self, after_ms: u64, input: Input) {
