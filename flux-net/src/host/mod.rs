@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 
 use flux_chain::block::{Block, BlockId};
 use flux_chain::chain::{Chain, CheckedBlock};
-use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine};
+use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine, Round};
 use flux_chain::mempool::Mempool;
 use flux_chain::store::Store;
 use flux_chain::tx::Transaction;
@@ -106,10 +106,13 @@ pub struct Host<S: Store, P> {
     checked: BTreeMap<BlockId, CheckedBlock>,
     future: Vec<(Input, Option<P>)>,
     evidence: BTreeSet<Evidence>,
-    sent: Vec<Vec<u8>>,
-    relay: BTreeSet<Vec<u8>>,
+    /// This height's consensus messages, sent or received, with their rounds: re-broadcast
+    /// when the height stalls.
+    held: BTreeSet<(Round, Vec<u8>)>,
     behind: Option<P>,
     progress_at_last_tick: Height,
+    /// Ticks in a row without a decided height.
+    stalled_ticks: u32,
     synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate)>,
     pending_txs: Vec<Transaction>,
     last_resume: Option<flux_chain::consensus::ResumePoint>,
@@ -142,10 +145,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             checked: BTreeMap::new(),
             future: Vec::new(),
             evidence: BTreeSet::new(),
-            sent: Vec::new(),
-            relay: BTreeSet::new(),
+            held: BTreeSet::new(),
             behind: None,
             progress_at_last_tick: 0,
+            stalled_ticks: 0,
             synced_ahead: BTreeMap::new(),
             pending_txs: Vec::new(),
             last_resume: None,
@@ -242,15 +245,20 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             return Ok(());
         };
         let current = self.machine.as_ref().map(|m| m.height());
-        let height = match &message {
-            Message::Proposal { proposal, .. } => Some(proposal.proposal.height),
-            Message::Vote(v) => Some(v.vote.height),
+        let position = match &message {
+            Message::Proposal { proposal, .. } => {
+                Some((proposal.proposal.height, proposal.proposal.round))
+            }
+            Message::Vote(v) => Some((v.vote.height, v.vote.round)),
             Message::Txs(_) => None,
         };
         // Votes and proposals of the current height are relayed when it stalls (a vote lost on
         // its way from a validator that then crashed reaches everyone anyway).
-        if height.is_some() && height == current && self.relay.len() < self.config.max_future {
-            self.relay.insert(bytes.to_vec());
+        if let Some((height, round)) = position
+            && Some(height) == current
+            && self.held.len() < self.config.max_future
+        {
+            self.held.insert((round, bytes.to_vec()));
         }
         match message {
             Message::Proposal { proposal, block } => {
@@ -337,8 +345,13 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 return Ok(());
             };
             let new_height = matches!(input, Input::NewHeight { .. } | Input::Resume { .. });
+            let before = (machine.height(), machine.round());
             match machine.apply(input.clone()) {
                 Ok(outputs) => {
+                    let after = (machine.height(), machine.round());
+                    if after != before {
+                        tracing::debug!(height = after.0, round = after.1, "consensus round");
+                    }
                     if new_height {
                         work.extend(std::mem::take(&mut self.future));
                     }
@@ -376,8 +389,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     }
 
     /// The periodic tick (about once per propose timeout): a sync request when behind (or when
-    /// not voting), and a re-broadcast of this height's messages when no height was decided
-    /// since the last tick (the network may have lost them).
+    /// not voting), and a re-broadcast of this height's messages of the current and previous
+    /// round when no height was decided since the last tick (the network may have lost them).
+    /// While the height stays stalled the re-broadcasts back off (ticks 1, 2, 4, 8, then every
+    /// 8th), so a slow network is not flooded by its own repeats.
     pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
         let from_height = self.read()?.height() + 1;
         match self.behind.take() {
@@ -388,9 +403,16 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         if let Some(m) = &self.machine {
             let progress = m.height();
             if progress == self.progress_at_last_tick {
-                for bytes in self.sent.iter().chain(self.relay.iter()) {
-                    net.publish(Topic::Consensus, bytes.clone());
+                self.stalled_ticks = self.stalled_ticks.saturating_add(1);
+                let n = self.stalled_ticks;
+                if n.is_power_of_two() || n % 8 == 0 {
+                    let oldest = m.round().saturating_sub(1);
+                    for (_, bytes) in self.held.range((oldest, Vec::new())..) {
+                        net.publish(Topic::Consensus, bytes.clone());
+                    }
                 }
+            } else {
+                self.stalled_ticks = 0;
             }
             self.progress_at_last_tick = progress;
         }

@@ -21,7 +21,12 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         net: &mut N,
     ) -> Result<(), HostError> {
         let bytes = message.to_bytes()?;
-        self.sent.push(bytes.clone());
+        let round = match message {
+            Message::Proposal { proposal, .. } => proposal.proposal.round,
+            Message::Vote(v) => v.vote.round,
+            Message::Txs(_) => 0,
+        };
+        self.held.insert((round, bytes.clone()));
         net.publish(Topic::Consensus, bytes);
         Ok(())
     }
@@ -77,8 +82,17 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             }
             Output::ValidateBlock { height, value, .. } => {
                 let checked = match self.blocks.get(&value) {
-                    Some(b) if b.header.height == height => self.read()?.check(b).ok(),
-                    _ => None,
+                    Some(b) if b.header.height == height => match self.read()?.check(b) {
+                        Ok(c) => Some(c),
+                        Err(e) => {
+                            tracing::warn!(height, block = %value, error = %e, "proposal refused");
+                            None
+                        }
+                    },
+                    _ => {
+                        tracing::debug!(height, block = %value, "proposal's block not held");
+                        None
+                    }
                 };
                 let valid = checked.is_some();
                 if let Some(c) = checked {
@@ -175,8 +189,8 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                     .is_some_and(|n| !n.slashed.contains(&e.first.vote.height))
             });
         }
-        self.sent.clear();
-        self.relay.clear();
+        self.held.clear();
+        self.stalled_ticks = 0;
         Ok(())
     }
 
