@@ -1,13 +1,19 @@
 //! `fluxd --data-dir D [--config fluxd.toml]`: runs a node until SIGINT or SIGTERM, then stops
-//! it cleanly (the block being written is finished and the database closed).
+//! it cleanly (the block being written is finished and the database closed). While the node
+//! catches up with the network it shows a progress bar on a terminal (a log line every few
+//! seconds otherwise).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+use std::time::Instant;
 
 use clap::Parser;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::MempoolConfig;
 use flux_net::node::{ConfigFile, Node, NodeConfig, NodeError};
+
+use crate::sync_progress::{SyncProgress, SyncState};
 
 /// fluxd: run a flux node.
 #[derive(Debug, Parser)]
@@ -76,6 +82,7 @@ async fn run(config: NodeConfig) -> Result<(), NodeError> {
             source,
         })?;
     let mut watch = tokio::time::interval(std::time::Duration::from_millis(500));
+    let mut progress = SyncProgress::stderr();
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -84,6 +91,16 @@ async fn run(config: NodeConfig) -> Result<(), NodeError> {
                 if !node.is_running() {
                     tracing::error!("the consensus host stopped");
                     break;
+                }
+                let (metrics, now) = (node.metrics(), Instant::now());
+                match progress.update(metrics.height(), metrics.network_height(), now) {
+                    SyncState::Syncing { height, target } if progress.log_due(now) => {
+                        tracing::info!(height, target, "syncing");
+                    }
+                    SyncState::CaughtUp { blocks, secs } => {
+                        tracing::info!(blocks, secs, "caught up with the network");
+                    }
+                    _ => {}
                 }
             }
         }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod fluxd;
 pub mod keyfile;
 pub mod output;
+pub mod sync_progress;
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -45,6 +45,8 @@ pub struct Metrics {
     txs_total: AtomicU64,
     blocks_total: AtomicU64,
     syncing: AtomicBool,
+    network_height: AtomicU64,
+    round: AtomicU64,
     finality_sum_ms: AtomicU64,
     finality_count: AtomicU64,
     /// Non-cumulative counts: bucket `i` counts values in `(bound[i-1], bound[i]]`; the last
@@ -76,6 +78,8 @@ impl Metrics {
             txs_total: AtomicU64::new(0),
             blocks_total: AtomicU64::new(0),
             syncing: AtomicBool::new(false),
+            network_height: AtomicU64::new(0),
+            round: AtomicU64::new(0),
             finality_sum_ms: AtomicU64::new(0),
             finality_count: AtomicU64::new(0),
             finality_buckets: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -151,6 +155,27 @@ impl Metrics {
         self.syncing.store(syncing, Ordering::Relaxed);
     }
 
+    /// Sets the highest height the network is known to have reached (see
+    /// [`crate::host::Host::network_height`]).
+    pub fn set_network_height(&self, height: u64) {
+        self.network_height.store(height, Ordering::Relaxed);
+    }
+
+    /// The highest height the network is known to have reached, as last set.
+    pub fn network_height(&self) -> u64 {
+        self.network_height.load(Ordering::Relaxed)
+    }
+
+    /// Sets the consensus round of the height being decided.
+    pub fn set_round(&self, round: u64) {
+        self.round.store(round, Ordering::Relaxed);
+    }
+
+    /// The consensus round of the height being decided, as last set (above 0: rounds failed).
+    pub fn round(&self) -> u64 {
+        self.round.load(Ordering::Relaxed)
+    }
+
     /// The last finalised height.
     pub fn height(&self) -> u64 {
         self.height.load(Ordering::Relaxed)
@@ -217,6 +242,18 @@ impl Metrics {
             "gauge",
             "Height of the last finalised block.",
             &self.height(),
+        );
+        gauge(
+            "flux_network_height",
+            "gauge",
+            "Highest height the network is known to have reached (from certified blocks and votes signed by the committee).",
+            &self.network_height(),
+        );
+        gauge(
+            "flux_consensus_round",
+            "gauge",
+            "Consensus round of the height being decided (above 0: earlier rounds failed).",
+            &self.round(),
         );
         gauge("flux_peers", "gauge", "Connected peers.", &self.peers());
         gauge(

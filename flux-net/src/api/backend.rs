@@ -160,6 +160,7 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
             mempool_txs,
             mempool_bytes,
             syncing: self.metrics.syncing(),
+            network_height: self.metrics.network_height().max(tip.height),
             node_id: self.node_id,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         })

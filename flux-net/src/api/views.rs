@@ -41,6 +41,10 @@ pub struct StatusView {
     pub mempool_bytes: u64,
     /// Whether the node is catching up with its peers.
     pub syncing: bool,
+    /// The highest height the network is known to have reached (from certified blocks and
+    /// votes signed by the committee); above `height` while the node catches up.
+    #[serde(default)]
+    pub network_height: u64,
     /// This node's id, if it runs a FluxNode.
     pub node_id: Option<NodeId>,
     /// The software's version.

@@ -113,6 +113,8 @@ pub struct Host<S: Store, P> {
     progress_at_last_tick: Height,
     /// Ticks in a row without a decided height.
     stalled_ticks: u32,
+    /// The highest height a committee member signed a vote for (see `network_height`).
+    seen_height: Height,
     synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate)>,
     pending_txs: Vec<Transaction>,
     last_resume: Option<flux_chain::consensus::ResumePoint>,
@@ -149,6 +151,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             behind: None,
             progress_at_last_tick: 0,
             stalled_ticks: 0,
+            seen_height: 0,
             synced_ahead: BTreeMap::new(),
             pending_txs: Vec::new(),
             last_resume: None,
@@ -169,6 +172,14 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// The consensus machine, once started.
     pub fn machine(&self) -> Option<&Machine> {
         self.machine.as_ref()
+    }
+
+    /// The highest height the network is known to have reached: this chain's next height, or
+    /// more when a member of the current committee signed a vote for a later one (a node that
+    /// starts behind learns how far it has to sync; a progress bar shows it). Unverified claims
+    /// do not count.
+    pub fn network_height(&self) -> Result<Height, HostError> {
+        Ok(self.seen_height.max(self.read()?.height()))
     }
 
     /// The shared chain.
@@ -362,6 +373,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                     work.extend(next.into_iter().map(|i| (i, None)));
                 }
                 Err(ConsensusError::WrongHeight { expected, found }) if found > expected => {
+                    if let Input::Vote(v) = &input
+                        && found > self.seen_height
+                    {
+                        self.note_height(v, from, net)?;
+                    }
                     if self.future.len() < self.config.max_future {
                         self.future.push((input, from));
                     }
@@ -388,6 +404,32 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(())
     }
 
+    /// A vote for a later height: counts toward [`Host::network_height`] if a member of the
+    /// current committee signed it; a bad signature costs the sender.
+    fn note_height<N: Network<Peer = P>>(
+        &mut self,
+        vote: &flux_chain::consensus::SignedVote,
+        from: Option<P>,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let chain = self.read()?;
+        let committee = chain.committee(chain.height() + 1)?;
+        let Some(member) = committee.get(&vote.vote.validator) else {
+            return Ok(());
+        };
+        let valid = vote
+            .verify(&member.key, chain.state().params().chain_id)
+            .is_ok();
+        drop(chain);
+        if valid {
+            self.seen_height = vote.vote.height;
+        } else if let Some(peer) = from {
+            self.refusals.rejected += 1;
+            net.penalize(peer, Offence::Invalid);
+        }
+        Ok(())
+    }
+
     /// The periodic tick (about once per propose timeout): a sync request when behind (or when
     /// not voting), and a re-broadcast of this height's messages of the current and previous
     /// round when no height was decided since the last tick (the network may have lost them).
@@ -405,7 +447,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             if progress == self.progress_at_last_tick {
                 self.stalled_ticks = self.stalled_ticks.saturating_add(1);
                 let n = self.stalled_ticks;
-                if n.is_power_of_two() || n % 8 == 0 {
+                if n.is_power_of_two() || n.is_multiple_of(8) {
                     let oldest = m.round().saturating_sub(1);
                     for (_, bytes) in self.held.range((oldest, Vec::new())..) {
                         net.publish(Topic::Consensus, bytes.clone());
@@ -457,5 +499,109 @@ impl Network for Recorder {
 
     fn committed(&mut self, commit: &crate::network::Committed) {
         self.committed.push(*commit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use flux_chain::consensus::{Vote, VoteKind};
+    use flux_chain::genesis::Genesis;
+    use flux_chain::mempool::MempoolConfig;
+    use flux_chain::store::MemStore;
+    use flux_core::crypto::Scheme;
+
+    fn host() -> (
+        Host<MemStore, u8>,
+        Vec<flux_chain::devnet::ValidatorKeys>,
+        u64,
+    ) {
+        let (genesis, keys) = Genesis::devnet_with_nodes(4, 3).unwrap();
+        let chain = Chain::open_or_create(MemStore::new(), &genesis).unwrap();
+        let chain = Arc::new(RwLock::new(chain));
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        let config = HostConfig::new(Some(keys[0].operator.clone()));
+        (
+            Host::new(config, chain, pool).unwrap(),
+            keys,
+            genesis.timestamp_ms,
+        )
+    }
+
+    fn vote_bytes(key: &SecretKey, height: Height) -> Vec<u8> {
+        let chain_id = flux_core::ChainId::DEVNET;
+        let vote = Vote {
+            height,
+            round: 0,
+            kind: VoteKind::Prevote,
+            value: None,
+            validator: NodeId::of(&key.public_key()),
+        };
+        Message::Vote(vote.sign(key, chain_id).unwrap())
+            .to_bytes()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_committee_vote_for_a_later_height_raises_the_network_height() {
+        let (mut host, keys, t0) = host();
+        let mut net = Recorder::default();
+        host.start(t0 + 1, &mut net).unwrap();
+        assert_eq!(host.network_height().unwrap(), 0);
+        host.on_gossip(2, &vote_bytes(&keys[1].operator, 40), t0 + 2, &mut net)
+            .unwrap();
+        assert_eq!(host.network_height().unwrap(), 40);
+        assert!(net.penalties.is_empty());
+        // A lower claim changes nothing.
+        host.on_gossip(2, &vote_bytes(&keys[2].operator, 30), t0 + 3, &mut net)
+            .unwrap();
+        assert_eq!(host.network_height().unwrap(), 40);
+    }
+
+    #[test]
+    fn a_stranger_or_a_forged_vote_does_not_count_and_a_forgery_costs_its_sender() {
+        let (mut host, keys, t0) = host();
+        let mut net = Recorder::default();
+        host.start(t0 + 1, &mut net).unwrap();
+        let stranger = SecretKey::from_bytes(Scheme::Ed25519, &[77; 32]).unwrap();
+        host.on_gossip(5, &vote_bytes(&stranger, 1_000), t0 + 2, &mut net)
+            .unwrap();
+        assert_eq!(host.network_height().unwrap(), 0);
+        // A committee member's id with another key's signature.
+        let chain_id = flux_core::ChainId::DEVNET;
+        let vote = Vote {
+            height: 1_000,
+            round: 0,
+            kind: VoteKind::Prevote,
+            value: None,
+            validator: NodeId::of(&keys[1].operator.public_key()),
+        };
+        let forged = Message::Vote(vote.sign(&stranger, chain_id).unwrap())
+            .to_bytes()
+            .unwrap();
+        host.on_gossip(6, &forged, t0 + 3, &mut net).unwrap();
+        assert_eq!(host.network_height().unwrap(), 0);
+        assert_eq!(net.penalties, vec![(6, Offence::Invalid)]);
+    }
+
+    #[test]
+    fn a_stalled_height_is_rebroadcast_with_backoff() {
+        let (mut host, _keys, t0) = host();
+        let mut net = Recorder::default();
+        host.start(t0 + 1, &mut net).unwrap();
+        // Nobody answers: the height stalls. Count the re-broadcasting ticks.
+        let mut rebroadcasts = Vec::new();
+        for tick in 1..=16u32 {
+            let before = net.published.len();
+            host.on_tick(&mut net).unwrap();
+            if net.published.len() > before {
+                rebroadcasts.push(tick);
+            }
+        }
+        // The first tick only records where the machine stands; then stalled ticks 1, 2, 4
+        // and 8 re-broadcast (ticks 2, 3, 5, 9), then every 8th.
+        assert_eq!(rebroadcasts, vec![2, 3, 5, 9]);
     }
 }

@@ -70,13 +70,11 @@ impl Network for P2pNet<'_> {
     fn committed(&mut self, c: &Committed) {
         let finality = now_ms().saturating_sub(c.timestamp_ms);
         self.metrics.record_block(c.height, c.txs as u64, finality);
-        tracing::info!(
-            height = c.height,
-            txs = c.txs,
-            block = %c.block,
-            synced = c.synced,
-            "finalised"
-        );
+        if c.synced {
+            tracing::debug!(height = c.height, txs = c.txs, block = %c.block, "synced");
+        } else {
+            tracing::info!(height = c.height, txs = c.txs, block = %c.block, "finalised");
+        }
     }
 }
 
@@ -180,7 +178,14 @@ impl Driver {
                 if let Ok(pool) = self.mempool.lock() {
                     self.metrics.set_mempool(pool.len() as u64);
                 }
-                self.metrics.set_syncing(self.host.machine().is_none());
+                let network_height = self.host.network_height()?;
+                let height = self.host.chain().read().map(|c| c.height()).unwrap_or(0);
+                self.metrics.set_network_height(network_height);
+                self.metrics
+                    .set_syncing(self.host.machine().is_none() || network_height > height + 1);
+                if let Some(m) = self.host.machine() {
+                    self.metrics.set_round(u64::from(m.round()));
+                }
             }
         }
     }

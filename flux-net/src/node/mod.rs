@@ -156,9 +156,11 @@ impl Node {
             .map_err(flux_chain::error::ChainError::from)?;
         let chain = Chain::open_or_create(store, &config.genesis)?;
         let params = chain.state().params().clone();
+        let metrics = Arc::new(Metrics::new());
+        metrics.set_height(chain.height());
+        metrics.set_network_height(chain.height());
         let chain: SharedChain<RedbStore> = Arc::new(RwLock::new(chain));
         let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
-        let metrics = Arc::new(Metrics::new());
 
         let mut p2p_config = P2pConfig::new(network_keypair(&config.data_dir)?, params.chain_id);
         p2p_config.listen = config.listen.clone();
