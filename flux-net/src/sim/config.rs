@@ -64,10 +64,11 @@ impl Partition {
     }
 }
 
-/// A crash: validator `validator` stops at `at_ms`, losing its consensus machine and every
-/// message in flight to it; its stored chain survives. It restarts at `restart_ms` (if any),
-/// syncs the heights it missed from its peers, and rejoins consensus at the height after the
-/// last one it may have voted in.
+/// A crash: validator `validator` stops at `at_ms`, losing its host (consensus machine,
+/// mempool, timers) and every message in flight to it; its stored chain survives, with the
+/// resume point its host wrote before each vote. It restarts at `restart_ms` (if any) with a
+/// new host, which resumes the next height from that point (a fresh round, its lock kept)
+/// and syncs the heights it missed from its peers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Crash {
     /// The validator.
@@ -111,8 +112,8 @@ pub struct Config {
     /// Stop early once every honest, running validator has decided this many heights
     /// (counted from the setup chain's height).
     pub target_heights: Option<u64>,
-    /// Period of each validator's tick (rebroadcast of its current-height messages, sync
-    /// requests, garbage), ms.
+    /// Period of each validator's tick ([`Host::on_tick`](crate::host::Host::on_tick): sync
+    /// requests, rebroadcast of a stalled height's messages; a garbage sender's bytes), ms.
     pub tick_ms: u64,
 }
 

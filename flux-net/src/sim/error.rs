@@ -2,9 +2,10 @@
 
 use flux_chain::block::BlockId;
 use flux_chain::consensus::{ConsensusError, Height};
-use flux_chain::error::{BlockError, ChainError};
+use flux_chain::error::{ChainError, GenesisError};
 use flux_core::Hash;
-use flux_core::error::CodecError;
+
+use crate::host::HostError;
 
 /// A simulation failure. Invariant violations carry the seed so the run can be replayed.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,8 @@ pub enum SimError {
         /// Why the certificate failed.
         source: ConsensusError,
     },
-    /// An honest validator decided a block it does not hold or that its chain rejects.
+    /// A validator decided a block it does not hold or that its chain rejects, or committed
+    /// a block without a certificate.
     #[error(
         "seed {seed}: validator {validator} can not apply its decision at height {height}: {reason}"
     )]
@@ -90,19 +92,23 @@ pub enum SimError {
     /// The configuration is inconsistent (e.g. a fault for a validator that does not exist).
     #[error("bad simulation config: {0}")]
     Config(&'static str),
-    /// Building the genesis chain failed.
+    /// Building the genesis or opening a validator's chain failed.
     #[error("setup: {0}")]
     Chain(#[from] ChainError),
-    /// Building a setup block failed.
-    #[error("setup block: {0}")]
-    Block(#[from] BlockError),
-    /// Building the committee or signing a vote failed.
+    /// The devnet genesis could not be made.
+    #[error("setup genesis: {0}")]
+    Genesis(#[from] GenesisError),
+    /// Building a committee failed.
     #[error("consensus: {0}")]
     Consensus(#[from] ConsensusError),
-    /// Encoding a message failed.
-    #[error("codec: {0}")]
-    Codec(#[from] CodecError),
-    /// Another setup failure (a key, a transaction, an attestation).
-    #[error("setup: {0}")]
-    Setup(String),
+    /// A validator's host failed (its chain or a lock); see [`HostError`].
+    #[error("seed {seed}: validator {validator}: {source}")]
+    Host {
+        /// The run's seed.
+        seed: u64,
+        /// The validator.
+        validator: usize,
+        /// What failed (boxed: it is large and rare).
+        source: Box<HostError>,
+    },
 }

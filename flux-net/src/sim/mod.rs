@@ -2,27 +2,29 @@
 //!
 //! Design (after Commonware's deterministic runtime):
 //! - **Virtual time and one seeded RNG** ([`ChaCha8Rng`]). Every happening (a message
-//!   arriving, a timeout, a tick, a crash) is an event in one queue ordered by
+//!   arriving, a timer, a tick, a crash) is an event in one queue ordered by
 //!   `(time, sequence number)`; [`Sim::step`] pops the earliest. Nothing else decides order,
 //!   so a seed and a [`Config`] determine the run.
+//! - **The real host.** Every honest validator runs [`Host`], the code a node runs, over its
+//!   own `Chain<MemStore>` and mempool, acting on a simulated [`Network`](crate::network::Network)
+//!   whose peers are validator indices: what it publishes reaches every other validator as
+//!   gossip, its timers become events of its current run, its sync requests go to a peer that
+//!   answers with [`serve_sync_from`] into [`Host::on_sync_response`], and a periodic tick
+//!   calls [`Host::on_tick`]. Virtual time is added to the genesis timestamp, so blocks carry
+//!   plausible timestamps and heights come at the chain's block time.
 //! - **Links** ([`Link`]) add latency and jitter (which reorders), lose and duplicate
-//!   messages; [`Partition`]s cut groups off until they heal; [`Crash`]es stop a validator
-//!   (its consensus machine and in-flight messages are lost, its chain survives) and restart
-//!   it: it syncs the heights it missed and rejoins at the next one.
-//! - **Byzantine validators** ([`Fault`]): silent, equivocating (a second signed vote for
-//!   another value), or sending random bytes.
-//! - **Honest validators** run [`flux_chain::consensus::Machine`] with their own
-//!   `Chain<MemStore>`: a proposer builds its block with `build_block` (including evidence
-//!   of equivocation it saw, signed by its funded owner account), others check proposals
-//!   with `apply_block`, and a decision is applied to the chain. Everything travels as
-//!   canonical-codec [`Message`] bytes; undecodable input is dropped and counted. Lost
-//!   messages are recovered by a periodic rebroadcast, and lagging validators sync decided
-//!   blocks with their commit certificates.
-//! - **Invariants on every step**: every decision's certificate verifies; no two honest
-//!   validators hold different blocks or state roots at one height. A violation stops the run
-//!   with a [`SimError`] naming the seed. [`Report::check_liveness`] bounds heights per
-//!   simulated minute; [`Report::digest`] hashes every honest validator's
-//!   `(height, state root)` for determinism checks.
+//!   messages; [`Partition`]s cut groups off until they heal; [`Crash`]es drop a validator's
+//!   host (its timers and every message in flight to it are lost, its chain survives like a
+//!   disk) and restart it with a new host, which resumes from the chain's resume point and
+//!   syncs what it missed.
+//! - **Byzantine validators** ([`Fault`]), as wrappers outside the host: silent (no host),
+//!   sending random bytes (no host), or equivocating (a host whose network adds a second
+//!   signed vote for another value).
+//! - **Invariants on every commit**: every committed block's certificate verifies against the
+//!   committee of its height; no two honest validators hold different blocks or state roots at
+//!   one height. A violation stops the run with a [`SimError`] naming the seed.
+//!   [`Report::check_liveness`] bounds heights per simulated minute; [`Report::digest`]
+//!   hashes every honest validator's `(height, state root)` for determinism checks.
 //!
 //! ```
 //! use flux_net::sim::{Config, Setup, Sim};
@@ -39,28 +41,42 @@
 
 mod config;
 mod error;
-mod message;
-mod node;
+mod invariants;
+mod network;
 mod report;
 mod setup;
+mod validator;
 
 use std::collections::BTreeMap;
+use std::sync::RwLockReadGuard;
 
 use flux_chain::block::BlockId;
 use flux_chain::chain::Chain;
-use flux_chain::consensus::{Height, Input, Round, Step};
+use flux_chain::consensus::{Committee, Height, Input, Round, Step};
 use flux_chain::store::MemStore;
-use flux_core::Hash;
+use flux_core::{ChainId, Hash};
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
 
 pub use config::{Config, Crash, Fault, Link, Partition};
 pub use error::SimError;
-pub use message::{MAX_MESSAGE_BYTES, Message};
 pub use report::Report;
 pub use setup::Setup;
 
-use node::{Effect, Validator};
+use crate::host::{Host, HostConfig, HostError, serve_sync_from};
+use network::{Effect, SimNetwork};
+use validator::Validator;
+
+/// What travels between two validators.
+#[derive(Clone, Debug)]
+enum Payload {
+    /// Gossip: an encoded [`Message`](crate::message::Message) (or garbage).
+    Gossip(Vec<u8>),
+    /// "Send me the decided blocks from this height on."
+    SyncRequest(Height),
+    /// The answer: encoded [`Decided`](crate::message::Decided) items.
+    SyncResponse(Vec<Vec<u8>>),
+}
 
 /// One scheduled happening.
 #[derive(Debug)]
@@ -68,7 +84,7 @@ enum Event {
     Deliver {
         from: usize,
         to: usize,
-        bytes: Vec<u8>,
+        payload: Payload,
     },
     Timer {
         to: usize,
@@ -88,6 +104,11 @@ enum Event {
 pub struct Sim {
     config: Config,
     start: Height,
+    /// Virtual time 0 on the hosts' clock: the genesis timestamp, ms.
+    epoch_ms: u64,
+    chain_id: ChainId,
+    /// Most decided blocks in one sync answer.
+    sync_batch: u64,
     validators: Vec<Validator>,
     queue: BTreeMap<(u64, u64), Event>,
     seq: u64,
@@ -113,22 +134,20 @@ impl Sim {
             return Err(SimError::Config("tick_ms must be positive"));
         }
         let mut validators = Vec::with_capacity(n);
-        for i in 0..n {
+        for (i, keys) in setup.keys.iter().enumerate() {
             let chain = Chain::open_or_create(setup.store.clone(), &setup.genesis)?;
             validators.push(Validator::new(
-                i,
                 config.fault(i),
-                config.seed,
-                setup.operators[i].clone(),
-                setup.owners[i].clone(),
-                setup.params.clone(),
-                setup.committee.clone(),
+                keys.operator.clone(),
                 chain,
             ));
         }
         let mut sim = Sim {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             start: setup.start,
+            epoch_ms: setup.genesis.timestamp_ms,
+            chain_id: setup.genesis.chain_id,
+            sync_batch: HostConfig::new(None).sync_batch,
             validators,
             queue: BTreeMap::new(),
             seq: 0,
@@ -155,22 +174,51 @@ impl Sim {
         self.queue.insert((at, self.seq), event);
     }
 
+    fn host_error(&self, validator: usize, source: HostError) -> SimError {
+        let seed = self.config.seed;
+        match source {
+            HostError::InvalidDecision { height, reason } => SimError::InvalidDecision {
+                seed,
+                validator,
+                height,
+                reason,
+            },
+            source => SimError::Host {
+                seed,
+                validator,
+                source: Box::new(source),
+            },
+        }
+    }
+
+    /// Runs `call` on validator `i`'s host (if it has one) at the current time and performs
+    /// what it asked for.
+    fn drive<F>(&mut self, i: usize, call: F) -> Result<(), SimError>
+    where
+        F: FnOnce(&mut Host<MemStore, usize>, u64, &mut SimNetwork<'_>) -> Result<(), HostError>,
+    {
+        let now_ms = self.epoch_ms.saturating_add(self.now);
+        let effects = self.validators[i]
+            .drive(|host, net| call(host, now_ms, net))
+            .map_err(|e| self.host_error(i, e))?;
+        self.perform(i, effects)
+    }
+
     fn start_validator(&mut self, i: usize) -> Result<(), SimError> {
-        let mut fx = Vec::new();
         let v = &mut self.validators[i];
-        v.start(self.now, &mut fx)?;
-        let incarnation = v.incarnation;
+        v.boot().map_err(|e| self.host_error(i, e))?;
+        let incarnation = self.validators[i].incarnation;
         let offset = self.rng.next_u64() % self.config.tick_ms;
         self.schedule(self.now + offset + 1, Event::Tick { to: i, incarnation });
-        self.perform(i, fx)
+        self.drive(i, |host, now_ms, net| host.start(now_ms, net))
     }
 
     fn honest(&self, i: usize) -> bool {
         self.validators[i].fault.is_none()
     }
 
-    /// Sends `bytes` from `from` to `to` over the link: loss, partition, duplication, delay.
-    fn send(&mut self, from: usize, to: usize, bytes: Vec<u8>) {
+    /// Sends `payload` from `from` to `to` over the link: loss, partition, duplication, delay.
+    fn send(&mut self, from: usize, to: usize, payload: Payload) {
         let link = self.config.link;
         let copies = if (self.rng.next_u32() % 1_000_000) < link.duplicate_ppm {
             2
@@ -192,82 +240,100 @@ impl Sim {
             let event = Event::Deliver {
                 from,
                 to,
-                bytes: bytes.clone(),
+                payload: payload.clone(),
             };
             self.schedule(self.now + delay.max(1), event);
         }
     }
 
-    /// Performs validator `i`'s effects and checks the invariants on its decisions.
-    fn perform(&mut self, i: usize, fx: Vec<Effect>) -> Result<(), SimError> {
-        for effect in fx {
+    /// Sends `payload` from `from` to every other validator.
+    fn broadcast(&mut self, from: usize, payload: Payload) {
+        for to in 0..self.validators.len() {
+            if to != from {
+                self.send(from, to, payload.clone());
+            }
+        }
+    }
+
+    /// Performs what validator `i`'s host asked for and checks the invariants on its commits.
+    fn perform(&mut self, i: usize, effects: Vec<Effect>) -> Result<(), SimError> {
+        for effect in effects {
             match effect {
-                Effect::Broadcast(bytes) => {
-                    for to in 0..self.validators.len() {
-                        if to != i {
-                            self.send(i, to, bytes.clone());
+                Effect::Publish(bytes) => self.broadcast(i, Payload::Gossip(bytes)),
+                Effect::RequestSync(peer, from_height) => {
+                    let n = self.validators.len() as u64;
+                    let peer = match peer {
+                        Some(p) => Some(p),
+                        None if n > 1 => {
+                            let p = (self.rng.next_u64() % (n - 1)) as usize;
+                            Some(if p >= i { p + 1 } else { p })
                         }
+                        None => None,
+                    };
+                    if let Some(p) = peer {
+                        self.send(i, p, Payload::SyncRequest(from_height));
                     }
                 }
-                Effect::Send(to, bytes) => self.send(i, to, bytes),
-                Effect::Timer(delay, input) => {
-                    let incarnation = self.validators[i].incarnation;
-                    self.schedule(
-                        self.now + delay,
-                        Event::Timer {
-                            to: i,
-                            incarnation,
-                            input,
-                        },
-                    );
+                Effect::Timer(after_ms, input) => {
+                    let event = Event::Timer {
+                        to: i,
+                        incarnation: self.validators[i].incarnation,
+                        input,
+                    };
+                    self.schedule(self.now + after_ms, event);
                 }
-                Effect::Applied(height, value, root) => {
-                    self.check_decision(i, height, value, root)?
-                }
+                Effect::Committed {
+                    commit,
+                    certificate,
+                    committee,
+                } => self.check_commit(i, commit, certificate, committee)?,
             }
         }
         Ok(())
     }
 
-    /// Safety: the first honest validator to reach `height` fixes its block and state root.
-    fn check_decision(
-        &mut self,
-        i: usize,
-        height: Height,
-        value: BlockId,
-        root: Hash,
-    ) -> Result<(), SimError> {
-        if !self.honest(i) {
-            return Ok(());
+    /// Delivers `payload` from `from` to the running validator `to`.
+    fn deliver(&mut self, from: usize, to: usize, payload: Payload) -> Result<(), SimError> {
+        match payload {
+            Payload::Gossip(bytes) => self.drive(to, |host, now_ms, net| {
+                host.on_gossip(from, &bytes, now_ms, net)
+            }),
+            Payload::SyncRequest(from_height) => {
+                // Served from the chain, as a node's network layer does, by a validator that
+                // runs a host (silent and garbage validators answer nothing).
+                let v = &self.validators[to];
+                if v.host.is_none() {
+                    return Ok(());
+                }
+                let items = v
+                    .chain()
+                    .map(|chain| serve_sync_from(&*chain, from_height, self.sync_batch))
+                    .unwrap_or_default();
+                if !items.is_empty() {
+                    self.send(to, from, Payload::SyncResponse(items));
+                }
+                Ok(())
+            }
+            Payload::SyncResponse(items) => self.drive(to, |host, now_ms, net| {
+                host.on_sync_response(from, items, now_ms, net)
+            }),
         }
-        let seed = self.config.seed;
-        match self.decisions.get(&height) {
-            None => {
-                self.decisions.insert(height, (i, value, root));
+    }
+
+    /// Validator `i`'s periodic tick: random bytes from a garbage sender, [`Host::on_tick`]
+    /// for a validator with a host.
+    fn tick(&mut self, i: usize) -> Result<(), SimError> {
+        match self.validators[i].fault {
+            Some(Fault::Silent) => Ok(()),
+            Some(Fault::Garbage) => {
+                let len = (self.rng.next_u32() % 256) as usize;
+                let mut bytes = vec![0u8; len];
+                self.rng.fill_bytes(&mut bytes);
+                self.broadcast(i, Payload::Gossip(bytes));
+                Ok(())
             }
-            Some(&(a, va, _)) if va != value => {
-                return Err(SimError::Disagreement {
-                    seed,
-                    height,
-                    a,
-                    b: i,
-                    va,
-                    vb: value,
-                });
-            }
-            Some(&(a, _, ra)) if ra != root => {
-                return Err(SimError::StateDivergence {
-                    seed,
-                    height,
-                    a,
-                    b: i,
-                    ra,
-                    rb: root,
-                });
-            }
-            Some(_) => {}
+            _ => self.drive(i, |host, _, net| host.on_tick(net)),
         }
-        Ok(())
     }
 
     /// Processes the next event. `Ok(false)` when the run is over (time is up, the target
@@ -284,50 +350,39 @@ impl Sim {
             return Ok(false);
         };
         self.now = at;
-        let mut fx = Vec::new();
-        let who = match event {
-            Event::Deliver { from, to, bytes } => {
+        match event {
+            Event::Deliver { from, to, payload } => {
                 if !self.validators[to].running {
                     self.dropped += 1;
                     return Ok(true);
                 }
                 self.delivered += 1;
-                self.validators[to].receive(from, &bytes, at, &mut fx)?;
-                to
+                self.deliver(from, to, payload)?;
             }
             Event::Timer {
                 to,
                 incarnation,
                 input,
             } => {
-                let v = &mut self.validators[to];
+                let v = &self.validators[to];
                 if v.running && v.incarnation == incarnation {
-                    v.feed_timer(input, at, &mut fx)?;
+                    self.drive(to, |host, now_ms, net| host.on_timer(input, now_ms, net))?;
                 }
-                to
             }
             Event::Tick { to, incarnation } => {
-                let n = self.validators.len();
-                let v = &mut self.validators[to];
-                if !v.running || v.incarnation != incarnation {
-                    return Ok(true);
+                let v = &self.validators[to];
+                if v.running && v.incarnation == incarnation {
+                    self.schedule(at + self.config.tick_ms, Event::Tick { to, incarnation });
+                    self.tick(to)?;
                 }
-                v.tick(n, &mut self.rng, &mut fx)?;
-                self.schedule(at + self.config.tick_ms, Event::Tick { to, incarnation });
-                to
             }
-            Event::Crash(i) => {
-                self.validators[i].crash();
-                return Ok(true);
-            }
+            Event::Crash(i) => self.validators[i].crash(),
             Event::Restart(i) => {
                 if !self.validators[i].running {
                     self.start_validator(i)?;
                 }
-                return Ok(true);
             }
-        };
-        self.perform(who, fx)?;
+        }
         Ok(true)
     }
 
@@ -337,82 +392,35 @@ impl Sim {
         Ok(self.report())
     }
 
-    fn heights(&self, i: usize) -> u64 {
-        self.validators[i]
-            .storage
-            .chain
-            .height()
-            .saturating_sub(self.start)
-    }
-
-    fn min_honest_heights(&self) -> u64 {
-        (0..self.validators.len())
-            .filter(|&i| self.honest(i) && self.validators[i].running)
-            .map(|i| self.heights(i))
-            .min()
-            .unwrap_or(0)
-    }
-
-    fn done(&self) -> bool {
-        self.config
-            .target_heights
-            .is_some_and(|t| self.min_honest_heights() >= t)
-    }
-
-    /// BLAKE3 of every honest validator's `(index, height, state root)`.
-    pub fn digest(&self) -> Hash {
-        let mut bytes = Vec::new();
-        for (i, v) in self.validators.iter().enumerate() {
-            if self.honest(i) {
-                let state = v.storage.chain.state();
-                bytes.extend_from_slice(&(i as u64).to_le_bytes());
-                bytes.extend_from_slice(&state.tip().height.to_le_bytes());
-                bytes.extend_from_slice(state.state_root().as_bytes());
-            }
-        }
-        Hash::digest(&bytes)
-    }
-
-    /// The report so far.
-    pub fn report(&self) -> Report {
-        let n = self.validators.len();
-        Report {
-            seed: self.config.seed,
-            elapsed_ms: self.now,
-            heights: (0..n).map(|i| self.heights(i)).collect(),
-            min_honest_heights: self.min_honest_heights(),
-            delivered: self.delivered,
-            dropped: self.dropped,
-            undecodable: self.validators.iter().map(|v| v.refusals.undecodable).sum(),
-            rejected: self.validators.iter().map(|v| v.refusals.rejected).sum(),
-            digest: self.digest(),
-        }
-    }
-
     /// Simulated time now, ms.
     pub fn now(&self) -> u64 {
         self.now
     }
 
-    /// Validator `i`'s consensus position `(height, round, step)`, if its machine runs.
+    /// Validator `i`'s consensus position `(height, round, step)`, if its host runs and has
+    /// started its machine.
     pub fn position(&self, i: usize) -> Option<(Height, Round, Step)> {
-        let m = self.validators.get(i)?.machine.as_ref()?;
+        let m = self.host(i)?.machine()?;
         Some((m.height(), m.round(), m.step()))
     }
 
-    /// Validator `i`'s chain (it survives crashes).
-    pub fn chain(&self, i: usize) -> Option<&Chain<MemStore>> {
-        self.validators.get(i).map(|v| &v.storage.chain)
+    /// Validator `i`'s host, while it runs one.
+    pub fn host(&self, i: usize) -> Option<&Host<MemStore, usize>> {
+        self.validators.get(i)?.host.as_ref()
     }
 
-    /// The committee validator `i` will use at its next height (without slashed members).
-    pub fn committee(
-        &self,
-        i: usize,
-    ) -> Result<Option<flux_chain::consensus::Committee>, SimError> {
-        self.validators
-            .get(i)
-            .map(|v| v.current_committee())
-            .transpose()
+    /// Validator `i`'s chain (it survives crashes), read-locked; `None` if there is no such
+    /// validator (or its lock was poisoned).
+    pub fn chain(&self, i: usize) -> Option<RwLockReadGuard<'_, Chain<MemStore>>> {
+        self.validators.get(i)?.chain()
+    }
+
+    /// The committee validator `i`'s chain decides its next height with (without the members
+    /// it has slashed).
+    pub fn committee(&self, i: usize) -> Result<Option<Committee>, SimError> {
+        let Some(chain) = self.chain(i) else {
+            return Ok(None);
+        };
+        Ok(Some(chain.committee(chain.height() + 1)?))
     }
 }

@@ -2,6 +2,7 @@
 
 use flux_core::Hash;
 
+use super::Sim;
 use super::error::SimError;
 
 /// The outcome of a run.
@@ -43,5 +44,61 @@ impl Report {
             });
         }
         Ok(())
+    }
+}
+
+impl Sim {
+    fn heights(&self, i: usize) -> u64 {
+        self.validators[i]
+            .chain()
+            .map_or(0, |c| c.height().saturating_sub(self.start))
+    }
+
+    fn min_honest_heights(&self) -> u64 {
+        (0..self.validators.len())
+            .filter(|&i| self.honest(i) && self.validators[i].running)
+            .map(|i| self.heights(i))
+            .min()
+            .unwrap_or(0)
+    }
+
+    pub(super) fn done(&self) -> bool {
+        self.config
+            .target_heights
+            .is_some_and(|t| self.min_honest_heights() >= t)
+    }
+
+    /// BLAKE3 of every honest validator's `(index, height, state root)`.
+    pub fn digest(&self) -> Hash {
+        let mut bytes = Vec::new();
+        for (i, v) in self.validators.iter().enumerate() {
+            if !self.honest(i) {
+                continue;
+            }
+            if let Some(chain) = v.chain() {
+                let state = chain.state();
+                bytes.extend_from_slice(&(i as u64).to_le_bytes());
+                bytes.extend_from_slice(&state.tip().height.to_le_bytes());
+                bytes.extend_from_slice(state.state_root().as_bytes());
+            }
+        }
+        Hash::digest(&bytes)
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> Report {
+        let n = self.validators.len();
+        let refusals: Vec<_> = self.validators.iter().map(|v| v.refusals()).collect();
+        Report {
+            seed: self.config.seed,
+            elapsed_ms: self.now,
+            heights: (0..n).map(|i| self.heights(i)).collect(),
+            min_honest_heights: self.min_honest_heights(),
+            delivered: self.delivered,
+            dropped: self.dropped,
+            undecodable: refusals.iter().map(|r| r.undecodable).sum(),
+            rejected: refusals.iter().map(|r| r.rejected).sum(),
+            digest: self.digest(),
+        }
     }
 }
