@@ -151,6 +151,42 @@ impl Mempool {
         self.entries.get(id).map(|e| &e.tx)
     }
 
+    /// The nonce `sender`'s next transaction should carry to follow its pending ones: the
+    /// account's `nonce` (from the chain) plus the run of consecutive pending nonces from it.
+    /// A wallet that sends several transactions before the first is final signs at this nonce.
+    ///
+    /// ```
+    /// use flux_chain::genesis::Genesis;
+    /// use flux_chain::mempool::{Mempool, MempoolConfig};
+    /// use flux_chain::tx::{Transaction, TxKind, Transfer};
+    /// use flux_core::crypto::{Scheme, SecretKey};
+    /// use flux_core::{Address, Amount};
+    ///
+    /// let state = Genesis::devnet_example().state()?;
+    /// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+    /// let sender = Address::from_public_key(&alice.public_key());
+    /// let mut pool = Mempool::new(MempoolConfig::default());
+    /// let pay = TxKind::Transfer(Transfer { to: Address::from_bytes([5; 20]), amount: Amount::ONE_FLUX });
+    /// for nonce in 0..3 {
+    ///     let tx = Transaction::sign(&alice, state.params().chain_id, nonce, Amount::ZERO, pay.clone())?;
+    ///     pool.insert(tx, &state)?;
+    /// }
+    /// assert_eq!(pool.next_nonce(&sender, state.account(&sender).nonce), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn next_nonce(&self, sender: &Address, account_nonce: u64) -> u64 {
+        let mut next = account_nonce;
+        if let Some(queue) = self.by_sender.get(sender) {
+            for nonce in queue.range(account_nonce..).map(|(n, _)| *n) {
+                if nonce != next {
+                    break;
+                }
+                next += 1;
+            }
+        }
+        next
+    }
+
     /// Admits `tx` if it is valid against `state` (the chain's current state). Returns its id.
     pub fn insert(&mut self, tx: Transaction, state: &State) -> Result<TxId, MempoolError> {
         let bytes = codec::encode(&tx).map_err(TxError::from)?;

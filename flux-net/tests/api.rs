@@ -89,7 +89,7 @@ fn a_transfer_from_submission_to_its_block() {
     let sender = env
         .block_on(env.client.account(&format!("{:x}", address(&alice))))
         .unwrap();
-    assert_eq!(sender.nonce, 1);
+    assert_eq!((sender.nonce, sender.pending_nonce), (1, 1));
     assert_eq!(env.block_on(env.client.status()).unwrap().mempool_txs, 0);
 
     // The block as the API shows it, by height and as the latest.
@@ -167,6 +167,11 @@ fn rejections_say_why() {
     let to = address(&key(9));
     let first = transfer(&alice, 0, to, 1);
     env.block_on(env.client.submit(&first)).unwrap();
+    // The pending transaction moves the account's pending nonce, not its chain nonce.
+    let account = env
+        .block_on(env.client.account(&format!("{:x}", address(&alice))))
+        .unwrap();
+    assert_eq!((account.nonce, account.pending_nonce), (0, 1));
     let code = |tx| match env.block_on(env.client.submit(&tx)) {
         Err(ClientError::Status {
             status,

@@ -231,10 +231,12 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
             let chain = self.chain()?;
             (chain.account(address), chain.height())
         };
+        let pending_nonce = self.pool()?.next_nonce(address, account.nonce);
         Ok(AccountView {
             address: self.bech32(address),
             balance: account.balance,
             nonce: account.nonce,
+            pending_nonce,
             height,
         })
     }

@@ -114,8 +114,12 @@ pub struct AccountView {
     pub address: String,
     /// Spendable balance.
     pub balance: Amount,
-    /// The nonce its next transaction must carry.
+    /// The nonce its next transaction must carry (per the chain).
     pub nonce: u64,
+    /// The nonce that follows its transactions pending in this node's mempool: sign the next
+    /// transaction at this one to send several before the first is final.
+    #[serde(default)]
+    pub pending_nonce: u64,
     /// The height this is true at.
     pub height: u64,
 }

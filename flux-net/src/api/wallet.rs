@@ -31,7 +31,8 @@ pub struct Sent {
 
 impl Client {
     /// Signs `kind` with `key` for the node's chain at the sender's next nonce (both read from
-    /// the node) and submits it. A refusal is [`ClientError::Status`] with the node's reason.
+    /// the node; the nonce follows the sender's transactions pending there, so several can be
+    /// sent in a row) and submits it. A refusal is [`ClientError::Status`] with the node's reason.
     pub async fn sign_and_submit(
         &self,
         key: &SecretKey,
@@ -41,13 +42,14 @@ impl Client {
         let status = self.status().await?;
         let address = Address::from_public_key(&key.public_key());
         let account = self.account(&format!("{address:x}")).await?;
-        let tx = Transaction::sign(key, status.chain_id, account.nonce, fee, kind)?;
+        let nonce = account.nonce.max(account.pending_nonce);
+        let tx = Transaction::sign(key, status.chain_id, nonce, fee, kind)?;
         let id = self.submit(&tx).await?;
         Ok(Sent {
             id,
             chain_id: status.chain_id,
             sender: account.address,
-            nonce: account.nonce,
+            nonce,
             fee,
         })
     }

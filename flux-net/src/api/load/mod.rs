@@ -136,13 +136,13 @@ pub async fn fund(
     }
     let sends = funders.iter().zip(short).map(|(funder, to)| async move {
         let from = address_of(funder);
-        let mut nonce = client.account(&format!("{from:x}")).await?.nonce;
+        let account = client.account(&format!("{from:x}")).await?;
+        let first = account.nonce.max(account.pending_nonce);
         let mut last = None;
-        for (to, amount) in to {
+        for (nonce, (to, amount)) in (first..).zip(to) {
             let kind = TxKind::Transfer(Transfer { to, amount });
             let tx = Transaction::sign(funder, chain_id, nonce, fee, kind)?;
             last = Some(client.submit(&tx).await?);
-            nonce += 1;
         }
         if let Some(id) = last {
             client.wait_finalized(&id, timeout).await?;
@@ -266,7 +266,7 @@ async fn send(run: Arc<Run>, s: usize) -> SenderStats {
         let next = match nonce {
             Some(n) => n,
             None => match run.client.account(&hex).await {
-                Ok(a) => a.nonce,
+                Ok(a) => a.nonce.max(a.pending_nonce),
                 Err(_) => {
                     *stats.rejected.entry("transport".to_owned()).or_default() += 1;
                     continue;
