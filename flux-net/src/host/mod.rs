@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 
 use flux_chain::block::{Block, BlockId};
 use flux_chain::chain::{Chain, CheckedBlock};
-use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine, Round};
+use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine, Round, Step};
 use flux_chain::mempool::Mempool;
 use flux_chain::store::Store;
 use flux_chain::tx::Transaction;
@@ -255,7 +255,12 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             net.penalize(peer, Offence::Undecodable);
             return Ok(());
         };
-        let current = self.machine.as_ref().map(|m| m.height());
+        // (A decided height's late messages are not kept: nobody needs them re-broadcast.)
+        let current = self
+            .machine
+            .as_ref()
+            .filter(|m| m.step() != Step::Commit)
+            .map(|m| m.height());
         let position = match &message {
             Message::Proposal { proposal, .. } => {
                 Some((proposal.proposal.height, proposal.proposal.round))
@@ -432,9 +437,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// The periodic tick (about once per propose timeout): a sync request when behind (or when
     /// not voting), and a re-broadcast of this height's messages of the current and previous
-    /// round when no height was decided since the last tick (the network may have lost them).
-    /// While the height stays stalled the re-broadcasts back off (ticks 1, 2, 4, 8, then every
-    /// 8th), so a slow network is not flooded by its own repeats.
+    /// round, and a sync request for this height (a peer may have decided it), when no height
+    /// was decided since the last tick (the network may have lost messages). While the height
+    /// stays stalled these back off (ticks 1, 2, 4, 8, then every 8th), so a slow network is not
+    /// flooded by its own repeats. A decided height waiting for the next is not stalled.
     pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
         let from_height = self.read()?.height() + 1;
         match self.behind.take() {
@@ -444,7 +450,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         }
         if let Some(m) = &self.machine {
             let progress = m.height();
-            if progress == self.progress_at_last_tick {
+            if m.step() == Step::Commit {
+                // Decided; the next height starts on its timer. Nothing is stalled.
+                self.stalled_ticks = 0;
+            } else if progress == self.progress_at_last_tick {
                 self.stalled_ticks = self.stalled_ticks.saturating_add(1);
                 let n = self.stalled_ticks;
                 if n.is_power_of_two() || n.is_multiple_of(8) {
@@ -452,6 +461,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                     for (_, bytes) in self.held.range((oldest, Vec::new())..) {
                         net.publish(Topic::Consensus, bytes.clone());
                     }
+                    // Others may have decided this height while its last votes never reached
+                    // us (they do not repeat a decided height's votes): ask for the block with
+                    // its certificate.
+                    net.request_sync(None, from_height);
                 }
             } else {
                 self.stalled_ticks = 0;
@@ -603,5 +616,31 @@ mod tests {
         // The first tick only records where the machine stands; then stalled ticks 1, 2, 4
         // and 8 re-broadcast (ticks 2, 3, 5, 9), then every 8th.
         assert_eq!(rebroadcasts, vec![2, 3, 5, 9]);
+    }
+
+    #[test]
+    fn a_decided_height_waiting_for_the_next_is_not_stalled() {
+        let (genesis, keys) = Genesis::devnet_with_nodes(1, 3).unwrap();
+        let chain = Chain::open_or_create(MemStore::new(), &genesis).unwrap();
+        let chain = Arc::new(RwLock::new(chain));
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        let config = HostConfig::new(Some(keys[0].operator.clone()));
+        let mut host: Host<MemStore, u8> = Host::new(config, chain, pool).unwrap();
+        let mut net = Recorder::default();
+        // Alone, it decides height 1 at once and waits for the next height's timer.
+        host.start(genesis.timestamp_ms + 1, &mut net).unwrap();
+        assert_eq!(host.machine().map(Machine::step), Some(Step::Commit));
+        // Late copies of the decided height's messages arrive.
+        let late: Vec<Vec<u8>> = net.published.iter().map(|(_, b)| b.clone()).collect();
+        assert!(!late.is_empty());
+        for bytes in &late {
+            host.on_gossip(1, bytes, genesis.timestamp_ms + 2, &mut net)
+                .unwrap();
+        }
+        let published = net.published.len();
+        for _ in 0..10 {
+            host.on_tick(&mut net).unwrap();
+        }
+        assert_eq!(net.published.len(), published);
     }
 }
