@@ -47,6 +47,8 @@ pub struct Metrics {
     syncing: AtomicBool,
     network_height: AtomicU64,
     round: AtomicU64,
+    /// Copied from the p2p layer's counters on each tick.
+    p2p: [AtomicU64; 3],
     finality_sum_ms: AtomicU64,
     finality_count: AtomicU64,
     /// Non-cumulative counts: bucket `i` counts values in `(bound[i-1], bound[i]]`; the last
@@ -80,6 +82,7 @@ impl Metrics {
             syncing: AtomicBool::new(false),
             network_height: AtomicU64::new(0),
             round: AtomicU64::new(0),
+            p2p: std::array::from_fn(|_| AtomicU64::new(0)),
             finality_sum_ms: AtomicU64::new(0),
             finality_count: AtomicU64::new(0),
             finality_buckets: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -176,6 +179,23 @@ impl Metrics {
         self.round.load(Ordering::Relaxed)
     }
 
+    /// Sets the p2p layer's counters: peers banned, publishes dropped, received gossip dropped
+    /// (see [`crate::p2p::P2pStats`]).
+    pub fn set_p2p(&self, bans: u64, dropped_publishes: u64, dropped_gossip: u64) {
+        for (slot, value) in self
+            .p2p
+            .iter()
+            .zip([bans, dropped_publishes, dropped_gossip])
+        {
+            slot.store(value, Ordering::Relaxed);
+        }
+    }
+
+    /// Peers banned since start, as last set.
+    pub fn bans(&self) -> u64 {
+        self.p2p[0].load(Ordering::Relaxed)
+    }
+
     /// The last finalised height.
     pub fn height(&self) -> u64 {
         self.height.load(Ordering::Relaxed)
@@ -256,6 +276,24 @@ impl Metrics {
             &self.round(),
         );
         gauge("flux_peers", "gauge", "Connected peers.", &self.peers());
+        gauge(
+            "flux_p2p_bans_total",
+            "counter",
+            "Peers banned for sending undecodable or invalid data.",
+            &self.bans(),
+        );
+        gauge(
+            "flux_p2p_dropped_publishes_total",
+            "counter",
+            "Messages this node could not publish (queue full, too large, no peer).",
+            &self.p2p[1].load(Ordering::Relaxed),
+        );
+        gauge(
+            "flux_p2p_dropped_gossip_total",
+            "counter",
+            "Received gossip dropped because the consensus host fell behind.",
+            &self.p2p[2].load(Ordering::Relaxed),
+        );
         gauge(
             "flux_mempool_txs",
             "gauge",

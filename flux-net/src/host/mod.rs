@@ -65,6 +65,14 @@ impl HostConfig {
     }
 }
 
+/// How many heights ahead of its own a host keeps consensus messages for later (farther ahead,
+/// it syncs the decided blocks instead).
+pub const FUTURE_WINDOW: Height = 2;
+
+/// Most blocks of proposals a host holds for the heights it is deciding (a proposer may
+/// propose once per round; anything beyond is refused).
+pub const MAX_HELD_BLOCKS: usize = 64;
+
 /// Counters of what the host refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Refusals {
@@ -285,10 +293,37 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 }
                 let h = block.header.height;
                 let next = self.read()?.height() + 1;
-                if h >= next && h <= next + 2 {
-                    self.blocks.insert(proposal.proposal.value, block);
+                if h != proposal.proposal.height || h < next || h > next + FUTURE_WINDOW {
+                    // Another height's block, or one too old or too far ahead to hold.
+                    self.refusals.rejected += u64::from(h != proposal.proposal.height);
+                    return Ok(());
                 }
-                self.feed(Input::Proposal(proposal), Some(peer), now_ms, net)
+                // The block is held before the machine sees the proposal, so check the
+                // signature first: nobody else gets a block into memory.
+                let input = Input::Proposal(proposal);
+                match self.signed_by_committee(&input, h)? {
+                    Some(true) => {}
+                    Some(false) => {
+                        self.refusals.rejected += 1;
+                        net.penalize(peer, Offence::Invalid);
+                        return Ok(());
+                    }
+                    None => {
+                        self.refusals.rejected += 1;
+                        if h == next {
+                            net.penalize(peer, Offence::Invalid);
+                        }
+                        return Ok(());
+                    }
+                }
+                if self.blocks.len() >= MAX_HELD_BLOCKS
+                    && !self.blocks.contains_key(&proposal.proposal.value)
+                {
+                    self.refusals.rejected += 1;
+                    return Ok(());
+                }
+                self.blocks.insert(proposal.proposal.value, block);
+                self.feed(input, Some(peer), now_ms, net)
             }
             Message::Vote(v) => self.feed(Input::Vote(v), Some(peer), now_ms, net),
             Message::Txs(txs) => self.receive_txs(peer, txs, net),
@@ -378,22 +413,23 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                     work.extend(next.into_iter().map(|i| (i, None)));
                 }
                 Err(ConsensusError::WrongHeight { expected, found }) if found > expected => {
-                    if let Input::Vote(v) = &input
-                        && found > self.seen_height
-                    {
-                        self.note_height(v, from, net)?;
+                    // Kept for later only if the committee signed it (anyone can claim a
+                    // height), and only a little ahead: farther is for block sync.
+                    if self.verify_ahead(&input, found, from, net)? {
+                        if found <= expected + FUTURE_WINDOW
+                            && self.future.len() < self.config.max_future
+                        {
+                            self.future.push((input, from));
+                        }
+                        self.behind = from.or(self.behind);
                     }
-                    if self.future.len() < self.config.max_future {
-                        self.future.push((input, from));
-                    }
-                    self.behind = from.or(self.behind);
                 }
                 Err(ConsensusError::NotStarted) => {
                     if self.future.len() < self.config.max_future {
                         self.future.push((input, from));
                     }
                 }
-                Err(ConsensusError::BadSignature { .. }) => {
+                Err(ConsensusError::BadSignature { .. } | ConsensusError::NotMember { .. }) => {
                     self.refusals.rejected += 1;
                     if let Some(peer) = from {
                         net.penalize(peer, Offence::Invalid);
@@ -409,30 +445,56 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(())
     }
 
-    /// A vote for a later height: counts toward [`Host::network_height`] if a member of the
-    /// current committee signed it; a bad signature costs the sender.
-    fn note_height<N: Network<Peer = P>>(
+    /// Whether a member of `height`'s committee (as far as this chain knows it) signed a
+    /// proposal or vote: `None` if the signer is not a member.
+    fn signed_by_committee(
+        &self,
+        input: &Input,
+        height: Height,
+    ) -> Result<Option<bool>, HostError> {
+        let chain = self.read()?;
+        let committee = chain.committee(height)?;
+        let chain_id = chain.state().params().chain_id;
+        Ok(match input {
+            Input::Vote(v) => committee
+                .get(&v.vote.validator)
+                .map(|m| v.verify(&m.key, chain_id).is_ok()),
+            Input::Proposal(p) => committee
+                .get(&p.proposal.proposer)
+                .map(|m| p.verify(&m.key, chain_id).is_ok()),
+            _ => Some(true),
+        })
+    }
+
+    /// A proposal or vote for a later `height`: `true` if a member of that height's committee
+    /// (as far as this chain knows it) signed it, which also counts toward
+    /// [`Host::network_height`]. A bad signature costs the sender; a signer outside the
+    /// committee is ignored without a penalty (at an epoch's turn an honest peer may already
+    /// follow a committee this node has not drawn yet).
+    fn verify_ahead<N: Network<Peer = P>>(
         &mut self,
-        vote: &flux_chain::consensus::SignedVote,
+        input: &Input,
+        height: Height,
         from: Option<P>,
         net: &mut N,
-    ) -> Result<(), HostError> {
-        let chain = self.read()?;
-        let committee = chain.committee(chain.height() + 1)?;
-        let Some(member) = committee.get(&vote.vote.validator) else {
-            return Ok(());
-        };
-        let valid = vote
-            .verify(&member.key, chain.state().params().chain_id)
-            .is_ok();
-        drop(chain);
-        if valid {
-            self.seen_height = vote.vote.height;
-        } else if let Some(peer) = from {
-            self.refusals.rejected += 1;
-            net.penalize(peer, Offence::Invalid);
+    ) -> Result<bool, HostError> {
+        match self.signed_by_committee(input, height)? {
+            Some(true) => {
+                self.seen_height = self.seen_height.max(height);
+                Ok(true)
+            }
+            Some(false) => {
+                self.refusals.rejected += 1;
+                if let Some(peer) = from {
+                    net.penalize(peer, Offence::Invalid);
+                }
+                Ok(false)
+            }
+            None => {
+                self.refusals.rejected += 1;
+                Ok(false)
+            }
         }
-        Ok(())
     }
 
     /// The periodic tick (about once per propose timeout): a sync request when behind (or when
@@ -597,6 +659,69 @@ mod tests {
         host.on_gossip(6, &forged, t0 + 3, &mut net).unwrap();
         assert_eq!(host.network_height().unwrap(), 0);
         assert_eq!(net.penalties, vec![(6, Offence::Invalid)]);
+    }
+
+    #[test]
+    fn a_far_ahead_vote_is_not_buffered_but_makes_the_host_sync_from_its_sender() {
+        let (mut host, keys, t0) = host();
+        let mut net = Recorder::default();
+        host.start(t0 + 1, &mut net).unwrap();
+        let near = vote_bytes(&keys[1].operator, 1 + FUTURE_WINDOW);
+        let far = vote_bytes(&keys[1].operator, 500);
+        host.on_gossip(3, &near, t0 + 2, &mut net).unwrap();
+        host.on_gossip(4, &far, t0 + 2, &mut net).unwrap();
+        assert_eq!(
+            host.future.len(),
+            1,
+            "only the near one waits for its height"
+        );
+        host.on_tick(&mut net).unwrap();
+        assert_eq!(net.sync_requests.last(), Some(&(Some(4), 1)));
+        // A stranger's far claims neither buffer nor steer the sync.
+        let stranger = SecretKey::from_bytes(Scheme::Ed25519, &[78; 32]).unwrap();
+        for h in 2..100 {
+            host.on_gossip(9, &vote_bytes(&stranger, h), t0 + 3, &mut net)
+                .unwrap();
+        }
+        assert_eq!(host.future.len(), 1);
+        let requests = net.sync_requests.len();
+        host.on_tick(&mut net).unwrap();
+        assert!(
+            net.sync_requests[requests..]
+                .iter()
+                .all(|(p, _)| *p != Some(9))
+        );
+    }
+
+    #[test]
+    fn a_proposal_signed_by_a_stranger_is_not_held() {
+        let (mut host, _keys, t0) = host();
+        let mut net = Recorder::default();
+        host.start(t0 + 1, &mut net).unwrap();
+        let stranger = SecretKey::from_bytes(Scheme::Ed25519, &[79; 32]).unwrap();
+        let state = host.read().unwrap().state().clone();
+        let block = flux_chain::transition::build_block(
+            &state,
+            stranger.public_key(),
+            t0 + 1_000,
+            vec![],
+            vec![],
+        )
+        .unwrap();
+        let proposal = flux_chain::consensus::Proposal {
+            height: 1,
+            round: 0,
+            value: block.id().unwrap(),
+            pol_round: None,
+            proposer: NodeId::of(&stranger.public_key()),
+        }
+        .sign(&stranger, flux_core::ChainId::DEVNET)
+        .unwrap();
+        let held = host.held_blocks().len();
+        let bytes = Message::Proposal { proposal, block }.to_bytes().unwrap();
+        host.on_gossip(7, &bytes, t0 + 2, &mut net).unwrap();
+        assert_eq!(host.held_blocks().len(), held);
+        assert_eq!(net.penalties, vec![(7, Offence::Invalid)]);
     }
 
     #[test]

@@ -175,6 +175,12 @@ impl Driver {
                 next_tick = now + self.tick;
                 self.host.on_tick(&mut net!())?;
                 self.metrics.set_peers(self.p2p.peers() as u64);
+                let stats = self.p2p.stats();
+                self.metrics.set_p2p(
+                    stats.bans,
+                    stats.dropped_publishes,
+                    stats.dropped_gossip_events,
+                );
                 if let Ok(pool) = self.mempool.lock() {
                     self.metrics.set_mempool(pool.len() as u64);
                 }
