@@ -5,9 +5,19 @@
 //! network for tests. The pure cores below it (flux-core, flux-nodes, flux-chain's state
 //! transition and consensus) never see a socket or a wall clock; this crate feeds them.
 //!
-//! Depends on [`flux_core`], [`flux_nodes`] and [`flux_chain`]. So far it holds [`sim`], the
-//! deterministic network simulator that runs a committee of consensus validators in one
-//! process; the real network arrives with the network issue.
+//! Depends on [`flux_core`], [`flux_nodes`] and [`flux_chain`]. The parts:
+//! - [`host`]: the consensus host every validator runs (block building and checking, commits
+//!   with certificates, resume points, re-broadcast, block sync), sans-IO over the
+//!   [`network::Network`] trait, so the same code runs on the real network and on [`sim`];
+//! - [`p2p`]: libp2p (TCP, Noise, Yamux, signed gossipsub, request-response sync, identify),
+//!   with message size limits, peer scoring and bans, connection limits;
+//! - [`message`]: the consensus and transaction messages on the wire;
+//! - [`node`]: [`node::Node`], the embeddable service composing redb, the mempool, the host,
+//!   p2p, the API and [`metrics`] (see `examples/embed_node.rs`);
+//! - [`api`]: the HTTP JSON API (`/v1/...`, `docs/api.md`), its typed client, wallet helpers
+//!   and the load generator behind `flux bench-tx`;
+//! - [`sim`]: the deterministic network simulator (virtual time, seeded faults) running the
+//!   same [`host::Host`].
 //!
 //! ```
 //! assert_eq!(flux_net::PROTOCOL_VERSION, 1);
