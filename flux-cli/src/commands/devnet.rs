@@ -58,10 +58,28 @@ pub fn run<W: Write>(
     for c in &children {
         let _ = terminate(c);
     }
-    for mut c in children {
-        let _ = c.wait();
+    let mut unclean = Vec::new();
+    for (i, mut c) in children.into_iter().enumerate() {
+        match c.wait() {
+            Ok(status) if status.success() => {}
+            Ok(status) => unclean.push(format!("node{i}: {status}")),
+            Err(e) => unclean.push(format!("node{i}: {e}")),
+        }
     }
-    result
+    result?;
+    let text = if unclean.is_empty() {
+        format!(
+            "stopped {} validators cleanly; run again to resume\n",
+            layout.validators
+        )
+    } else {
+        format!("stopped; not cleanly: {}\n", unclean.join(", "))
+    };
+    out.emit(
+        &serde_json::json!({ "stopped": layout.validators, "unclean": unclean }),
+        &text,
+    )?;
+    Ok(())
 }
 
 /// Prints finalised blocks from node 0 until Ctrl-C or SIGTERM; deploys the sample app once
