@@ -317,11 +317,76 @@ pub struct AppParams {
     pub prices: AppPrices,
 }
 
-/// Useful work.
+/// Useful work: compute jobs and their verification by commit and reveal.
+///
+/// Every field but `job_redundancy` defaults to the mainnet value when absent, so parameter
+/// files written before compute jobs existed still load.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkParams {
     /// Nodes that run each compute job (3).
     pub job_redundancy: u32,
+    /// Blocks an assigned node has to commit to its result after the assignment (20).
+    #[serde(default = "WorkParams::default_commit_blocks")]
+    pub commit_blocks: u64,
+    /// Blocks a committed node has to reveal its result after the commit phase ends (20).
+    #[serde(default = "WorkParams::default_reveal_blocks")]
+    pub reveal_blocks: u64,
+    /// Largest job module, bytes (64 KiB).
+    #[serde(default = "WorkParams::default_max_module_bytes")]
+    pub max_module_bytes: u64,
+    /// Largest job input, bytes (16 KiB).
+    #[serde(default = "WorkParams::default_max_input_bytes")]
+    pub max_input_bytes: u64,
+    /// Largest job output, bytes (96 KiB): a reveal carries it, so it must fit a transaction.
+    #[serde(default = "WorkParams::default_max_output_bytes")]
+    pub max_output_bytes: u64,
+    /// Most fuel a job may ask for (10,000,000,000 instructions).
+    #[serde(default = "WorkParams::default_max_job_fuel")]
+    pub max_job_fuel: u64,
+    /// Smallest job fee (0.01 FLUX).
+    #[serde(default = "WorkParams::default_min_job_fee")]
+    pub min_job_fee: Amount,
+}
+
+impl WorkParams {
+    /// Room a transaction needs around a module and input, or an output (keys, ids, lengths).
+    pub const TX_OVERHEAD_BYTES: u64 = 1_024;
+
+    fn default_commit_blocks() -> u64 {
+        20
+    }
+    fn default_reveal_blocks() -> u64 {
+        20
+    }
+    fn default_max_module_bytes() -> u64 {
+        64 * 1024
+    }
+    fn default_max_input_bytes() -> u64 {
+        16 * 1024
+    }
+    fn default_max_output_bytes() -> u64 {
+        96 * 1024
+    }
+    fn default_max_job_fuel() -> u64 {
+        10_000_000_000
+    }
+    fn default_min_job_fee() -> Amount {
+        Amount::from_base_units(COIN / 100)
+    }
+
+    /// The mainnet values.
+    pub fn mainnet() -> WorkParams {
+        WorkParams {
+            job_redundancy: 3,
+            commit_blocks: WorkParams::default_commit_blocks(),
+            reveal_blocks: WorkParams::default_reveal_blocks(),
+            max_module_bytes: WorkParams::default_max_module_bytes(),
+            max_input_bytes: WorkParams::default_max_input_bytes(),
+            max_output_bytes: WorkParams::default_max_output_bytes(),
+            max_job_fuel: WorkParams::default_max_job_fuel(),
+            min_job_fee: WorkParams::default_min_job_fee(),
+        }
+    }
 }
 
 /// xDAO governance.

@@ -136,7 +136,7 @@ impl ChainParams {
                     rounding: frac(1, 2),
                 },
             },
-            work: WorkParams { job_redundancy: 3 },
+            work: WorkParams::mainnet(),
             governance: GovernanceParams {
                 proposal_deposit: flux(500),
                 voting_period: 20_160,
@@ -177,6 +177,8 @@ impl ChainParams {
         p.consensus.timeout_precommit_ms = 300;
         p.consensus.timeout_delta_ms = 200;
         p.governance.voting_period = 120;
+        p.work.commit_blocks = 5;
+        p.work.reveal_blocks = 5;
         p
     }
 
@@ -280,6 +282,35 @@ impl ChainParams {
         if self.work.job_redundancy == 0 || self.nodes.bench_verifiers == 0 {
             return bad("work", "job redundancy and verifier count must be positive");
         }
+        let w = &self.work;
+        if w.job_redundancy > 255 {
+            return bad("work.job_redundancy", "at most 255 nodes per job");
+        }
+        if w.commit_blocks == 0 || w.reveal_blocks == 0 {
+            return bad("work", "commit and reveal windows must be positive");
+        }
+        if w.max_job_fuel == 0 || w.max_module_bytes == 0 {
+            return bad("work", "job fuel and module size limits must be positive");
+        }
+        let submit = w
+            .max_module_bytes
+            .saturating_add(w.max_input_bytes)
+            .saturating_add(WorkParams::TX_OVERHEAD_BYTES);
+        if submit > self.limits.max_tx_bytes {
+            return bad(
+                "work.max_module_bytes",
+                "module plus input exceed max_tx_bytes",
+            );
+        }
+        let reveal = w
+            .max_output_bytes
+            .saturating_add(WorkParams::TX_OVERHEAD_BYTES);
+        if reveal > self.limits.max_tx_bytes {
+            return bad(
+                "work.max_output_bytes",
+                "a reveal with the output exceeds max_tx_bytes",
+            );
+        }
         if self.limits.max_tx_bytes > self.limits.max_block_bytes {
             return bad("limits.max_tx_bytes", "exceeds max_block_bytes");
         }
@@ -346,6 +377,23 @@ mod tests {
         let mut p = ChainParams::mainnet();
         p.tiers.nimbus.collateral = p.tiers.stratus.collateral;
         assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn work_params_default_when_absent() {
+        let mut json = serde_json::to_value(ChainParams::mainnet()).unwrap();
+        json["work"] = serde_json::json!({ "job_redundancy": 3 });
+        let p: ChainParams = serde_json::from_value(json).unwrap();
+        assert_eq!(p.work, WorkParams::mainnet());
+        let mut p = ChainParams::mainnet();
+        p.work.max_output_bytes = p.limits.max_tx_bytes;
+        assert!(matches!(
+            p.validate(),
+            Err(ParamsError::Invalid {
+                name: "work.max_output_bytes",
+                ..
+            })
+        ));
     }
 
     #[test]
