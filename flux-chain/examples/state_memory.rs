@@ -47,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Default::default(),
         flux_nodes::placement::Placement::new(Default::default()),
         Default::default(),
+        Default::default(),
         ledger,
         tip,
         Default::default(),

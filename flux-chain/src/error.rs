@@ -132,6 +132,9 @@ pub enum TxError {
         /// The node.
         node: flux_nodes::node::NodeId,
     },
+    /// A compute-job rule is broken.
+    #[error(transparent)]
+    Job(#[from] crate::work::JobError),
     /// The evidence does not prove an equivocation.
     #[error("invalid evidence: {0}")]
     Evidence(#[from] crate::consensus::ConsensusError),

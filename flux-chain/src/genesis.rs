@@ -251,6 +251,7 @@ impl Genesis {
             imbl::OrdMap::new(),
             placement,
             Default::default(),
+            Default::default(),
             ledger,
             tip,
             recent,

@@ -2,7 +2,7 @@
 //!
 //! The ledger: transactions ([`tx`]), blocks ([`block`]), ledger state and its authenticated
 //! trie ([`state`], [`trie`]), the pure state transition ([`transition`]), genesis
-//! ([`genesis`]), and later xDAO governance, parallel-asset books, the mempool, the consensus
+//! ([`genesis`]), compute jobs and the useful-work pool ([`work`]), and later xDAO governance, parallel-asset books, the mempool, the consensus
 //! state machine and storage. The state transition and consensus are pure functions of their
 //! inputs; storage is the only IO here.
 //!
@@ -43,5 +43,6 @@ pub mod store;
 pub mod transition;
 pub mod trie;
 pub mod tx;
+pub mod work;
 
 pub use flux_core::codec;

@@ -21,6 +21,7 @@ use flux_nodes::registry::NodeOffer;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
+use crate::work::JobError;
 
 static TX_ID: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-id/v1"));
 
@@ -122,6 +123,46 @@ pub struct GovVote {
     pub choice: crate::gov::Choice,
 }
 
+/// Submits a compute job, sent by the submitter: `fee` is escrowed from the sender's balance
+/// (besides the transaction fee) and paid to the nodes that agree on the result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSubmit {
+    /// The WebAssembly module (binary), checked by the engine at submission.
+    pub module: Vec<u8>,
+    /// The input the module reads.
+    pub input: Vec<u8>,
+    /// Fuel limit.
+    pub fuel: u64,
+    /// Fee for the agreeing nodes.
+    pub fee: Amount,
+}
+
+/// Commits an assigned node to a job's result, sent by the node's operator key. The commitment
+/// is [`crate::work::commitment`] of the job, the node, the result hash and a secret salt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkCommit {
+    /// The job.
+    pub job: crate::work::JobId,
+    /// The node.
+    pub node: NodeId,
+    /// The commitment.
+    pub commitment: Hash,
+}
+
+/// Reveals a committed node's result and salt, sent by the node's operator key, once the
+/// commit phase is over. Carries the output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkReveal {
+    /// The job.
+    pub job: crate::work::JobId,
+    /// The node.
+    pub node: NodeId,
+    /// What the node computed.
+    pub outcome: crate::work::engine::Outcome,
+    /// The salt of the commitment.
+    pub salt: [u8; 32],
+}
+
 /// Most attestations a confirm may carry.
 pub const MAX_ATTESTATIONS: usize = 64;
 
@@ -151,6 +192,12 @@ pub enum TxKind {
     GovVote(GovVote),
     /// Report a validator that signed two conflicting votes: it is slashed.
     Evidence(crate::consensus::Evidence),
+    /// Submit a compute job.
+    JobSubmit(JobSubmit),
+    /// Commit to a job's result.
+    WorkCommit(WorkCommit),
+    /// Reveal a job's result.
+    WorkReveal(WorkReveal),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -297,7 +344,15 @@ impl Transaction {
                     max: MAX_ATTESTATIONS,
                 })
             }
-            TxKind::NodeConfirm(_) => Ok(()),
+            TxKind::NodeConfirm(_) | TxKind::WorkCommit(_) => Ok(()),
+            TxKind::JobSubmit(j) => check_job(j, params),
+            TxKind::WorkReveal(r) => {
+                let (size, max) = (r.outcome.output.len() as u64, params.work.max_output_bytes);
+                if size > max {
+                    return Err(JobError::OutputTooLarge { size, max }.into());
+                }
+                Ok(())
+            }
         }
     }
 
@@ -321,16 +376,44 @@ impl Transaction {
             TxKind::NodeStart(s) => s.collateral,
             TxKind::AppRegister(a) => a.price,
             TxKind::AppUpdate(a) => a.price,
+            TxKind::JobSubmit(j) => j.fee,
             TxKind::NodeConfirm(_)
             | TxKind::NodeUpdateEndpoint(_)
             | TxKind::NodeExit(_)
             | TxKind::AppCancel(_)
             | TxKind::GovPropose(_)
             | TxKind::GovVote(_)
-            | TxKind::Evidence(_) => Amount::ZERO,
+            | TxKind::Evidence(_)
+            | TxKind::WorkCommit(_)
+            | TxKind::WorkReveal(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }
+}
+
+/// A job's stateless rules: sizes, fuel and fee first (cheap), then the engine's check of the
+/// module (it parses the whole module).
+fn check_job(j: &JobSubmit, params: &ChainParams) -> Result<(), TxError> {
+    let w = &params.work;
+    let size = j.module.len() as u64;
+    if size > w.max_module_bytes {
+        let max = w.max_module_bytes;
+        return Err(JobError::ModuleTooLarge { size, max }.into());
+    }
+    let size = j.input.len() as u64;
+    if size > w.max_input_bytes {
+        let max = w.max_input_bytes;
+        return Err(JobError::InputTooLarge { size, max }.into());
+    }
+    if j.fuel == 0 || j.fuel > w.max_job_fuel {
+        let (fuel, max) = (j.fuel, w.max_job_fuel);
+        return Err(JobError::BadFuel { fuel, max }.into());
+    }
+    if j.fee < w.min_job_fee {
+        let (fee, min) = (j.fee, w.min_job_fee);
+        return Err(JobError::FeeTooLow { fee, min }.into());
+    }
+    Ok(crate::work::engine::validate_module(&j.module)?)
 }
 
 #[cfg(test)]

@@ -106,6 +106,7 @@ fn apps_are_placed_paid_healed_and_refunded() {
             s.apps().clone(),
             s.placement().clone(),
             s.gov().clone(),
+            s.work().clone(),
             s.ledger(),
             s.tip(),
             s.recent_blocks().clone(),

@@ -137,6 +137,7 @@ proptest! {
             Default::default(),
             flux_nodes::placement::Placement::new(Default::default()),
             Default::default(),
+            Default::default(),
             ledger,
             tip,
             Default::default(),

@@ -22,6 +22,8 @@ use imbl::OrdMap;
 use crate::apps::AppEntry;
 use crate::gov::Governance;
 use crate::transition::gov::GovChanges;
+use crate::transition::work::WorkChanges;
+use crate::work::Work;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
@@ -90,6 +92,12 @@ pub enum StateKey {
     ParamChange(flux_core::params::GovernableParam, u64),
     /// An upgrade signalled by the xDAO: name → height.
     Upgrade(String),
+    /// A compute job's [`crate::work::JobEntry`].
+    Job(crate::work::JobId),
+    /// A node's unpaid work units of an epoch: (epoch, node) → units.
+    WorkUnits(u64, NodeId),
+    /// A node's strikes.
+    Strikes(NodeId),
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -145,6 +153,7 @@ pub struct State {
     apps: OrdMap<String, AppEntry>,
     placement: Placement,
     gov: Governance,
+    work: Work,
     recent: OrdMap<u64, BlockId>,
     ledger: Ledger,
     tip: Tip,
@@ -172,6 +181,10 @@ pub struct StateDiff {
     pub gov: Governance,
     /// What changed in governance.
     pub gov_changes: GovChanges,
+    /// Useful work after the block.
+    pub work: Work,
+    /// What changed in useful work.
+    pub work_changes: WorkChanges,
     /// The parameters from the next block on, if a proposal changed them.
     pub params: Option<Arc<ChainParams>>,
     /// Recent block ids after the block.
@@ -202,6 +215,7 @@ impl State {
         apps: OrdMap<String, AppEntry>,
         placement: Placement,
         gov: Governance,
+        work: Work,
         ledger: Ledger,
         tip: Tip,
         recent: OrdMap<u64, BlockId>,
@@ -249,6 +263,21 @@ impl State {
                 Some(value_hash(at)?),
             ));
         }
+        for (id, job) in work.jobs.iter() {
+            changes.push((StateKey::Job(*id).trie_key()?, Some(value_hash(job)?)));
+        }
+        for ((epoch, node), units) in work.units.iter() {
+            changes.push((
+                StateKey::WorkUnits(*epoch, *node).trie_key()?,
+                Some(value_hash(units)?),
+            ));
+        }
+        for (node, strikes) in work.strikes.iter() {
+            changes.push((
+                StateKey::Strikes(*node).trie_key()?,
+                Some(value_hash(strikes)?),
+            ));
+        }
         let trie = Trie::new().update(changes);
         Ok(State {
             params,
@@ -257,6 +286,7 @@ impl State {
             apps,
             placement,
             gov,
+            work,
             recent,
             ledger,
             tip,
@@ -284,6 +314,11 @@ impl State {
         &self.gov
     }
 
+    /// Useful work: jobs, unpaid work units, strikes.
+    pub fn work(&self) -> &Work {
+        &self.work
+    }
+
     /// The id of the block at `height`, if it is among the recent ones.
     pub fn recent_block(&self, height: u64) -> Option<BlockId> {
         self.recent.get(&height).copied()
@@ -294,14 +329,15 @@ impl State {
         &self.recent
     }
 
-    /// Total value held: balances, the work pool, bonded collateral, app escrows and proposal
-    /// deposits. Equals the supply.
+    /// Total value held: balances, the work pool, bonded collateral, app escrows, proposal
+    /// deposits and job fees in escrow. Equals the supply.
     pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
         Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
             .checked_add(self.ledger.work_pool)?
             .checked_add(self.registry.bonded())?
             .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)?
-            .checked_add(self.gov.deposits()?)
+            .checked_add(self.gov.deposits()?)?
+            .checked_add(self.work.escrow()?)
     }
 
     /// The chain parameters.
@@ -361,6 +397,7 @@ impl State {
         self.apps = diff.apps;
         self.placement = diff.placement;
         self.gov = diff.gov;
+        self.work = diff.work;
         if let Some(params) = diff.params {
             self.params = params;
         }

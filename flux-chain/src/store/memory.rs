@@ -24,6 +24,7 @@ pub struct MemStore {
     apps: BTreeMap<String, AppEntry>,
     placement: BTreeMap<String, Vec<(u32, NodeId)>>,
     gov: crate::gov::Governance,
+    work: crate::work::Work,
     ledger: Ledger,
     tip: Tip,
     blocks: Vec<Block>,
@@ -53,6 +54,7 @@ impl Store for MemStore {
             apps: self.apps.values().cloned().collect(),
             placement: self.placement.clone(),
             gov: self.gov.clone(),
+            work: self.work.clone(),
             ledger: self.ledger,
             tip: self.tip,
         };
@@ -111,6 +113,7 @@ impl Store for MemStore {
             }
         }
         self.gov = diff.gov.clone();
+        self.work = diff.work.clone();
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         Ok(())

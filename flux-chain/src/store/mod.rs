@@ -7,6 +7,7 @@
 
 mod memory;
 mod redb_store;
+mod redb_work;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -88,6 +89,7 @@ pub(crate) struct StoredState {
     pub(crate) apps: Vec<AppEntry>,
     pub(crate) placement: BTreeMap<String, Vec<(u32, NodeId)>>,
     pub(crate) gov: crate::gov::Governance,
+    pub(crate) work: crate::work::Work,
     pub(crate) ledger: Ledger,
     pub(crate) tip: Tip,
 }
@@ -142,6 +144,7 @@ fn rebuild(
         apps,
         placement,
         gov,
+        work,
         ledger,
         tip,
     } = stored;
@@ -170,6 +173,7 @@ fn rebuild(
         apps,
         placement,
         gov,
+        work,
         ledger,
         tip,
         recent,

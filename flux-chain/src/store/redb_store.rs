@@ -46,11 +46,14 @@ const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip";
 const KEY_LEDGER: &str = "ledger";
 
-fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
+pub(super) fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
     StoreError::Redb(e.into())
 }
 
-fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+pub(super) fn decode<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
     codec::decode(bytes).map_err(|source| StoreError::Corrupt { what, source })
 }
 
@@ -241,12 +244,14 @@ impl Store for RedbStore {
             }
         }
         let gov = self.load_gov()?;
+        let work = super::redb_work::load_work(&self.db.begin_read().map_err(db_err)?)?;
         let stored = StoredState {
             accounts,
             nodes,
             apps,
             placement,
             gov,
+            work,
             ledger,
             tip,
         };
@@ -286,6 +291,7 @@ impl Store for RedbStore {
             txn.open_table(PLACEMENT).map_err(db_err)?;
             txn.open_table(GOV).map_err(db_err)?;
             txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
+            txn.open_table(super::redb_work::WORK).map_err(db_err)?;
             txn.open_table(BLOCKS).map_err(db_err)?;
             txn.open_table(RECEIPTS).map_err(db_err)?;
             txn.open_table(BLOCK_IDS).map_err(db_err)?;
@@ -354,6 +360,7 @@ impl Store for RedbStore {
                 }
             }
             write_gov(&txn, diff)?;
+            super::redb_work::write_work(&txn, diff)?;
             let mut meta = txn.open_table(META).map_err(db_err)?;
             meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())
                 .map_err(db_err)?;

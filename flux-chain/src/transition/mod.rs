@@ -17,6 +17,7 @@ mod overlay;
 pub mod reward;
 mod slash;
 pub mod transfer;
+pub mod work;
 
 use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch_committed};
 use flux_core::error::SignatureError;
@@ -56,6 +57,8 @@ pub enum Event {
         /// Its number.
         id: u64,
     },
+    /// A compute-job change (submission, assignment, commitment, reveal).
+    Job(work::JobEvent),
     /// A validator was slashed for equivocating; the amount left the supply.
     Slashed {
         /// The offender.
@@ -93,6 +96,8 @@ pub struct Receipts {
     pub hosting: Amount,
     /// The block reward, share by share.
     pub rewards: Vec<Reward>,
+    /// Job phases, acceptances, refunds, strikes and pool payouts at the end of the block.
+    pub work: Vec<work::JobEvent>,
 }
 
 /// Checks `block` against `state` and computes what it changes. See the module docs.
@@ -330,6 +335,9 @@ fn execute(
         capacity_freed: false,
         gov: state.gov().clone(),
         gov_changes: gov::GovChanges::default(),
+        work: state.work().clone(),
+        work_changes: work::WorkChanges::default(),
+        work_events: Vec::new(),
         burned: Amount::ZERO,
     };
     let node_events = ctx
@@ -364,6 +372,8 @@ fn execute(
     let rewards = reward::pay_block_reward(&mut ctx, &mut ledger, params)?;
     let mut next_params = None;
     gov::settle(&mut ctx, &mut next_params)?;
+    work::settle(&mut ctx)?;
+    work::pay_pool(&mut ctx, &mut ledger)?;
 
     let Ctx {
         overlay,
@@ -374,6 +384,9 @@ fn execute(
         apps_touched,
         gov,
         gov_changes,
+        work,
+        work_changes,
+        work_events,
         ..
     } = ctx;
     let apps_changed: BTreeMap<String, _> = apps_touched
@@ -436,6 +449,18 @@ fn execute(
             Some(value_hash(at)?),
         ));
     }
+    for id in &work_changes.jobs {
+        let value = work.jobs.get(id).map(value_hash).transpose()?;
+        changes.push((StateKey::Job(*id).trie_key()?, value));
+    }
+    for key in &work_changes.units {
+        let value = work.units.get(key).map(value_hash).transpose()?;
+        changes.push((StateKey::WorkUnits(key.0, key.1).trie_key()?, value));
+    }
+    for node in &work_changes.strikes {
+        let value = work.strikes.get(node).map(value_hash).transpose()?;
+        changes.push((StateKey::Strikes(*node).trie_key()?, value));
+    }
     let trie = state.trie().update(changes);
     let tip = Tip {
         height: header.height,
@@ -458,6 +483,8 @@ fn execute(
             placement_changed,
             gov,
             gov_changes,
+            work,
+            work_changes,
             params: next_params.map(std::sync::Arc::new),
             recent,
             ledger,
@@ -472,6 +499,7 @@ fn execute(
             apps: app_events,
             hosting,
             rewards,
+            work: work_events,
         },
     ))
 }
@@ -492,6 +520,10 @@ pub(crate) struct Ctx<'s> {
     pub(crate) capacity_freed: bool,
     pub(crate) gov: crate::gov::Governance,
     pub(crate) gov_changes: gov::GovChanges,
+    pub(crate) work: crate::work::Work,
+    pub(crate) work_changes: work::WorkChanges,
+    /// End-of-block job and pool events.
+    pub(crate) work_events: Vec<work::JobEvent>,
     /// Slashed collateral, burned: it leaves the supply.
     pub(crate) burned: Amount,
 }
@@ -532,6 +564,9 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::GovPropose(g) => gov::propose(ctx, p.sender, g)?,
         TxKind::GovVote(v) => gov::vote(ctx, p.sender, v)?,
         TxKind::Evidence(e) => slash::apply(ctx, e)?,
+        TxKind::JobSubmit(j) => work::submit(ctx, p.sender, p.id, j)?,
+        TxKind::WorkCommit(c) => work::commit(ctx, &tx.sender, c)?,
+        TxKind::WorkReveal(r) => work::reveal(ctx, &tx.sender, p.id, r)?,
     };
     Ok(TxReceipt {
         id: p.id,
