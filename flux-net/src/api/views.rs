@@ -278,6 +278,9 @@ pub fn kind_name(kind: &TxKind) -> &'static str {
         TxKind::GovPropose(_) => "GovPropose",
         TxKind::GovVote(_) => "GovVote",
         TxKind::Evidence(_) => "Evidence",
+        TxKind::JobSubmit(_) => "JobSubmit",
+        TxKind::WorkCommit(_) => "WorkCommit",
+        TxKind::WorkReveal(_) => "WorkReveal",
         #[allow(unreachable_patterns)]
         _ => "Other",
     }
