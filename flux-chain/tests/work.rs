@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use common::{address, bring_up_nodes, genesis, keys, next, sign};
 use flux_chain::chain::Chain;
 use flux_chain::error::{BlockError, TxError};
-use flux_chain::store::MemStore;
+use flux_chain::store::{MemStore, Store};
 use flux_chain::transition::work::JobEvent;
 use flux_chain::transition::{Event, Receipts, RewardShare, build_block, build_block_from};
 use flux_chain::tx::{JobSubmit, Transaction, TxKind, WorkCommit, WorkReveal};
@@ -834,4 +834,39 @@ proptest! {
             );
         }
     }
+}
+
+#[test]
+fn jobs_units_and_strikes_survive_a_reopen() {
+    let mut n = net(4);
+    let input = b"persist";
+    let done = n.submit(input, flux(1));
+    let a = n.assigned(&done);
+    drive(&mut n, &[(done, input.to_vec())], Some(a[2]));
+    // A second job left half-way: committed, not revealed.
+    let open = n.submit(b"open", flux(2));
+    let c = n.commit_tx(n.assigned(&open)[0], open, &honest(b"open"));
+    n.step(vec![c]);
+    let state = n.chain.state();
+    assert!(!state.work().units.is_empty() && !state.work().strikes.is_empty());
+    assert!(state.work().open.contains(&open));
+    // Memory store.
+    let (_, loaded) = n.chain.store().load().unwrap().unwrap();
+    assert_eq!(loaded.work(), state.work());
+    assert_eq!(loaded.state_root(), state.state_root());
+    // redb: replay the same blocks, reopen the file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    let g = genesis(&keys(9), 100_000);
+    let mut disk =
+        Chain::open_or_create(flux_chain::store::RedbStore::open(&path).unwrap(), &g).unwrap();
+    for h in 1..=n.chain.height() {
+        disk.apply(&n.chain.store().block(h).unwrap().unwrap())
+            .unwrap();
+    }
+    drop(disk);
+    let disk =
+        Chain::open_or_create(flux_chain::store::RedbStore::open(&path).unwrap(), &g).unwrap();
+    assert_eq!(disk.state().work(), state.work());
+    assert_eq!(disk.state().state_root(), state.state_root());
 }

@@ -510,7 +510,7 @@ fn accept(
 /// without units pays nothing. Paid units are removed.
 pub(crate) fn pay_pool(ctx: &mut Ctx<'_>, ledger: &mut Ledger) -> Result<(), BlockError> {
     let epoch_length = ctx.state.params().consensus.epoch_length.max(1);
-    if ctx.height % epoch_length != 0 {
+    if !ctx.height.is_multiple_of(epoch_length) {
         return Ok(());
     }
     let epoch = epoch_of(ctx.height, epoch_length);
