@@ -6,8 +6,10 @@
 //! the reveal deadline passed → judged. A result hash revealed by at least `k / 2 + 1` of the `k`
 //! assigned nodes is accepted: those nodes split the fee (floor each, the remainder back to the
 //! submitter) and earn the fuel used as work units of the epoch; every other assignee gets a
-//! strike. Without a majority, the silent assignees get a strike and the job is drawn once more
-//! among other nodes; a second failure (or nobody to draw) refunds the fee.
+//! strike. Without a majority, the silent assignees get a strike (who was wrong is unknown, so
+//! revealing nodes do not) and the job is drawn once more among the nodes not drawn the first
+//! time (among all eligible nodes if fewer than `k` remain); a second failure (or nobody to
+//! draw) refunds the fee.
 //!
 //! Assignment draws `k = job_redundancy` confirmed nodes not owned by the submitter, weighted by
 //! vote weight (collateral), with [`sample_without_replacement`] seeded by the job id and the
@@ -147,7 +149,9 @@ pub enum JobEvent {
     },
 }
 
-/// The engine's and the chain's view of one job draw.
+/// Draws the nodes of a job's attempt: `k` eligible nodes (confirmed, not owned by the
+/// submitter, not in `exclude`), weighted by vote weight, seeded by the job, the parent block
+/// and the attempt.
 fn draw(
     ctx: &Ctx<'_>,
     job: &JobId,
