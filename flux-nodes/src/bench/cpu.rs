@@ -19,9 +19,12 @@
 //! # Verification and soundness
 //!
 //! [`verify`] checks the proof's shape, hashes every checkpoint into a commitment, and draws
-//! `samples` distinct segments from `BLAKE3(sample_seed ‖ commitment)`. Each drawn segment is
-//! recomputed from its previous checkpoint (or the chain's start) and must land on its claimed
-//! checkpoint. Cost: `samples × I` steps instead of `T × S`.
+//! `samples` distinct segments from `BLAKE3(sample_seed ‖ commitment)`, to which it adds the
+//! first segment of every thread. Each of these is recomputed from its previous checkpoint (or
+//! the chain's start) and must land on its claimed checkpoint. Cost: `(samples + T) × I` steps
+//! instead of `T × S`. The first segments bind each chain to the challenge's seed: every other
+//! segment is checked from the proof's own previous checkpoint, so without them a chain
+//! computed in advance for another seed would pass with only its first segment wrong.
 //!
 //! The draw depends on every checkpoint, so a prover must commit to all of them before it can
 //! know which are checked; changing one checkpoint to steer the draw re-randomises it. A prover
@@ -329,9 +332,9 @@ pub fn sample_segments(
 }
 
 /// Verifies `proof` against `challenge` by recomputing `samples` segments drawn from
-/// `sample_seed` and the proof's commitment (see the module docs for the soundness argument).
-/// Cost: `min(samples, threads × segments) × checkpoint_interval` hash steps. `samples = 0`
-/// checks the shape only.
+/// `sample_seed` and the proof's commitment, and the first segment of every thread (see the
+/// module docs for the soundness argument). Cost: at most `(samples + threads) ×
+/// checkpoint_interval` hash steps. `samples = 0` checks the shape only.
 ///
 /// Errors: a bad challenge or proof shape, or [`BenchError::SegmentMismatch`] naming the first
 /// sampled segment that does not recompute.
@@ -341,7 +344,16 @@ pub fn verify(
     samples: u32,
     sample_seed: &Hash,
 ) -> Result<(), BenchError> {
-    for segment in sample_segments(challenge, proof, samples, sample_seed)? {
+    // Every thread's first segment, always: it binds the chain to this challenge's seed. (The
+    // others are checked from their previous checkpoint, so without it a chain computed earlier
+    // for another seed would pass with only its first segment wrong.)
+    let firsts = (0..challenge.threads).map(|thread| Segment { thread, index: 0 });
+    let sampled = sample_segments(challenge, proof, samples, sample_seed)?;
+    let mut segments: BTreeSet<Segment> = sampled.into_iter().collect();
+    if samples > 0 {
+        segments.extend(firsts);
+    }
+    for segment in segments {
         let chain_of = proof.checkpoints.get(segment.thread as usize);
         let claimed =
             chain_of.and_then(|c| usize::try_from(segment.index).ok().and_then(|i| c.get(i)));

@@ -189,7 +189,8 @@ proptest! {
     }
 
     /// One changed checkpoint breaks exactly the segment ending there (and the one starting
-    /// there, if any): caught whenever either is sampled, always when all are.
+    /// there, if any): caught whenever either is sampled or is a first segment, always when all
+    /// are.
     #[test]
     fn prop_changed_checkpoint_is_caught_when_sampled(
         c in challenge(), pick in any::<(u32, u64)>(), flip in 0usize..32,
@@ -204,7 +205,8 @@ proptest! {
         let seed = Hash::from_bytes(seed);
         let drawn = cpu::sample_segments(&c, &p, samples, &seed).unwrap();
         let broken = [Segment { thread, index }, Segment { thread, index: index + 1 }];
-        let hit = drawn.iter().any(|s| broken.contains(s));
+        // Every thread's first segment is checked besides the drawn ones.
+        let hit = drawn.iter().any(|s| broken.contains(s)) || broken.iter().any(|s| s.index == 0);
         prop_assert_eq!(cpu::verify(&c, &p, samples, &seed).is_err(), hit);
         let everything = c.threads.saturating_mul(c.segments_per_thread() as u32);
         let is_mismatch = matches!(
@@ -257,4 +259,22 @@ proptest! {
         more.steps_per_thread = c.steps_per_thread.saturating_mul(2);
         prop_assert!(cpu::cpu_score(&more, lo) >= cpu::cpu_score(&c, lo));
     }
+}
+
+#[test]
+fn a_proof_computed_for_another_seed_never_passes() {
+    // Many segments and few samples: before the first segments were always checked, an
+    // answer precomputed for another seed passed almost always (only its first segments are
+    // wrong). Now every sample seed catches it.
+    let old = small(1, 3, 64, 50);
+    let new = small(2, 3, 64, 50);
+    let reused = cpu::solve(&old).unwrap();
+    for s in 0..32u8 {
+        let sample_seed = Hash::digest(&[s]);
+        assert!(matches!(
+            cpu::verify(&new, &reused, 2, &sample_seed),
+            Err(BenchError::SegmentMismatch { segment: 0, .. })
+        ));
+    }
+    cpu::verify(&new, &cpu::solve(&new).unwrap(), 2, &Hash::digest(b"x")).unwrap();
 }
