@@ -5,6 +5,10 @@ use flux_chain::codec;
 use flux_chain::consensus::{CommitCertificate, SignedProposal, SignedVote};
 use flux_chain::tx::Transaction;
 use flux_core::error::CodecError;
+use flux_core::tier::Hardware;
+use flux_nodes::NodeId;
+use flux_nodes::attestation::Attestation;
+use flux_nodes::bench::CpuProof;
 use serde::{Deserialize, Serialize};
 
 /// Largest message a node decodes, bytes; anything longer is rejected unread.
@@ -25,6 +29,40 @@ pub enum Message {
     Vote(SignedVote),
     /// Transactions for the mempools.
     Txs(Vec<Transaction>),
+    /// Peer attestation of a node's keep-alive benchmark (see [`crate::host`]'s keep-alive).
+    Attest(Attest),
+}
+
+/// The two messages of a keep-alive attestation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Attest {
+    /// A node asks its verifiers to attest its benchmark: its answer to the challenge the seed
+    /// block derives for it, with the figures it claims.
+    Request(AttestRequest),
+    /// A verifier's signature of the statement a request claims.
+    Signed {
+        /// The node attested.
+        subject: NodeId,
+        /// The height of the seed block.
+        seed_height: u64,
+        /// The signature.
+        attestation: Attestation,
+    },
+}
+
+/// A keep-alive benchmark, offered for attestation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestRequest {
+    /// The node.
+    pub subject: NodeId,
+    /// The height of the seed block (its id seeds the challenge).
+    pub seed_height: u64,
+    /// The hardware it claims (what its last confirm attested).
+    pub hardware: Hardware,
+    /// The CPU score it claims.
+    pub cpu_score: u64,
+    /// Its answer to the challenge.
+    pub proof: CpuProof,
 }
 
 impl Message {

@@ -270,3 +270,31 @@ fn n4_safety_seeds_1500_to_2000() {
 fn n4_safety_across_20000_seeds_long() {
     seeds(2_000..22_000);
 }
+
+#[test]
+fn n4_validators_keep_themselves_alive() {
+    // Genesis validators are confirmed at height 0 and would expire after `expire_after`
+    // (devnet: 640) blocks; each confirms again, attested by its peers, from
+    // `min_confirm_interval` (500) on.
+    let params = setup(4).genesis().params();
+    let mut config = Config::new(11);
+    config.target_heights = Some(params.nodes.expire_after + 20);
+    config.duration_ms = 30 * 60_000;
+    let (sim, report) = run(4, config);
+    assert!(report.min_honest_heights > params.nodes.expire_after);
+    let chain = sim.chain(0).unwrap();
+    for i in 0..4 {
+        let id = setup(4).node_id(i).unwrap();
+        let entry = chain.state().registry().get(&id).cloned().unwrap();
+        assert_eq!(
+            entry.status,
+            flux_nodes::lifecycle::NodeStatus::Confirmed,
+            "node {i}: {entry:?}"
+        );
+        let last = entry.last_confirm.unwrap();
+        assert!(
+            last >= params.nodes.min_confirm_interval && last <= params.nodes.expire_after,
+            "node {i} kept alive at {last}"
+        );
+    }
+}

@@ -22,13 +22,14 @@ use flux_core::crypto::SecretKey;
 use flux_nodes::NodeId;
 
 mod error;
+pub mod keepalive;
 mod perform;
 mod sync;
 
 pub use error::HostError;
 pub use sync::serve_sync as serve_sync_from;
 
-use crate::message::Message;
+use crate::message::{Attest, Message};
 use crate::network::{Network, Offence, Topic};
 
 /// A chain shared between the host and readers.
@@ -123,6 +124,12 @@ pub struct Host<S: Store, P> {
     stalled_ticks: u32,
     /// The highest height a committee member signed a vote for (see `network_height`).
     seen_height: Height,
+    /// This node's keep-alive in progress.
+    keepalive: Option<keepalive::Pending>,
+    /// When recent heights were committed here (a verifier times keep-alive answers from it).
+    commit_times: BTreeMap<Height, u64>,
+    /// Keep-alives this node attested, `(subject, seed height)`.
+    attested: BTreeSet<(NodeId, Height)>,
     synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate)>,
     pending_txs: Vec<Transaction>,
     last_resume: Option<flux_chain::consensus::ResumePoint>,
@@ -160,6 +167,9 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             progress_at_last_tick: 0,
             stalled_ticks: 0,
             seen_height: 0,
+            keepalive: None,
+            commit_times: BTreeMap::new(),
+            attested: BTreeSet::new(),
             synced_ahead: BTreeMap::new(),
             pending_txs: Vec::new(),
             last_resume: None,
@@ -274,7 +284,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 Some((proposal.proposal.height, proposal.proposal.round))
             }
             Message::Vote(v) => Some((v.vote.height, v.vote.round)),
-            Message::Txs(_) => None,
+            Message::Txs(_) | Message::Attest(_) => None,
         };
         // Votes and proposals of the current height are relayed when it stalls (a vote lost on
         // its way from a validator that then crashed reaches everyone anyway).
@@ -327,6 +337,14 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             }
             Message::Vote(v) => self.feed(Input::Vote(v), Some(peer), now_ms, net),
             Message::Txs(txs) => self.receive_txs(peer, txs, net),
+            Message::Attest(Attest::Request(request)) => {
+                self.on_attest_request(peer, request, now_ms, net)
+            }
+            Message::Attest(Attest::Signed {
+                subject,
+                seed_height,
+                attestation,
+            }) => self.on_attested(subject, seed_height, attestation, net),
         }
     }
 

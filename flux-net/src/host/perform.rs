@@ -24,7 +24,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let round = match message {
             Message::Proposal { proposal, .. } => proposal.proposal.round,
             Message::Vote(v) => v.vote.round,
-            Message::Txs(_) => 0,
+            Message::Txs(_) | Message::Attest(_) => 0,
         };
         self.held.insert((round, bytes.clone()));
         net.publish(Topic::Consensus, bytes);
@@ -114,7 +114,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                             reason: "decided block not held".into(),
                         })?;
                 let timestamp = block.header.timestamp_ms;
-                self.commit_block(block, commit, false, net)?;
+                self.commit_block(block, commit, false, now_ms, net)?;
                 let (height, committee, block_time) = {
                     let chain = self.read()?;
                     let next = chain.height() + 1;
@@ -147,6 +147,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         block: Block,
         commit: CommitCertificate,
         synced: bool,
+        now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
         let height: Height = block.header.height;
@@ -191,6 +192,9 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         }
         self.held.clear();
         self.stalled_ticks = 0;
+        if !synced {
+            self.keepalive_on_commit(height, now_ms, net)?;
+        }
         Ok(())
     }
 

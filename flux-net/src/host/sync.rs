@@ -119,7 +119,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             return Ok(false);
         }
         self.checked.clear();
-        self.commit_block(block, commit, true, net)?;
+        self.commit_block(block, commit, true, 0, net)?;
         Ok(true)
     }
 }
