@@ -39,6 +39,7 @@ use tokio::sync::oneshot;
 
 mod config;
 mod driver;
+pub mod worker;
 
 pub use config::{ConfigFile, NodeConfig};
 
@@ -136,6 +137,8 @@ pub struct Node {
     api_task: Option<ApiTask>,
     forward_task: tokio::task::JoinHandle<()>,
     node_id: Option<NodeId>,
+    stop_worker: Arc<std::sync::atomic::AtomicBool>,
+    worker_thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -187,6 +190,25 @@ impl Node {
             .spawn(move || driver.run())
             .map_err(io_err(Path::new("flux-host thread")))?;
         let forward_task = tokio::spawn(driver::forward(net_events, events.clone(), chain.clone()));
+        let stop_worker = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let worker_thread = match &config.validator_key {
+            Some(key) => {
+                let worker = worker::Worker::new(
+                    chain.clone(),
+                    mempool.clone(),
+                    key.clone(),
+                    events.clone(),
+                    stop_worker.clone(),
+                );
+                Some(
+                    std::thread::Builder::new()
+                        .name("flux-worker".into())
+                        .spawn(move || worker.run())
+                        .map_err(io_err(Path::new("flux-worker thread")))?,
+                )
+            }
+            None => None,
+        };
 
         let mut api_addr = None;
         let mut api_task = None;
@@ -224,6 +246,8 @@ impl Node {
             api_task,
             forward_task,
             node_id,
+            stop_worker,
+            worker_thread,
         })
     }
 
@@ -274,6 +298,11 @@ impl Node {
                 .map_err(|_| NodeError::Poisoned)?,
             None => Ok(()),
         };
+        self.stop_worker
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.worker_thread.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
         self.forward_task.abort();
         self.p2p.clone().shutdown().await;
         result

@@ -1,0 +1,106 @@
+//! A node runs the compute jobs the chain assigns to it: a Mandelbrot render submitted through
+//! the API is executed by the node's worker, committed, revealed and accepted on chain, and the
+//! accepted image is byte for byte the one a local run of the engine produces.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use flux_chain::devnet::ValidatorKeys;
+use flux_chain::genesis::Genesis;
+use flux_chain::mempool::MempoolConfig;
+use flux_chain::tx::{JobSubmit, TxKind};
+use flux_chain::work::Phase;
+use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::{Address, Amount, ChainId, Network};
+use flux_net::api::client::Client;
+use flux_net::node::{Node, NodeConfig};
+use flux_nodes::work::jobs::{MANDELBROT_WAT, Ppm, mandelbrot_input};
+use flux_nodes::work::{compile_wat, execute, validate};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_runs_its_assigned_job_and_the_chain_accepts_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = vec![ValidatorKeys::derive(21, 0).unwrap()];
+    let client_key = SecretKey::from_bytes(Scheme::Ed25519, &[42; 32]).unwrap();
+    let client_address = Address::from_public_key(&client_key.public_key());
+    let genesis = Genesis::with_validators(
+        Network::Devnet,
+        ChainId::DEVNET,
+        1_767_225_600_000,
+        &keys,
+        &[(client_address, Amount::from_flux(1_000).unwrap())],
+    )
+    .unwrap();
+    let node = Node::start(NodeConfig {
+        data_dir: dir.path().into(),
+        genesis,
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+        bootstrap: vec![],
+        api: Some("127.0.0.1:0".parse().unwrap()),
+        validator_key: Some(keys[0].operator.clone()),
+        mempool: MempoolConfig::default(),
+    })
+    .await
+    .unwrap();
+    let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();
+
+    let module = compile_wat(MANDELBROT_WAT).unwrap();
+    let input = mandelbrot_input(64, 48, 200);
+    let fuel = 200_000_000;
+    let expected = execute(&validate(&module).unwrap(), &input, fuel).unwrap();
+    let sent = client
+        .sign_and_submit(
+            &client_key,
+            "0.001".parse().unwrap(),
+            TxKind::JobSubmit(JobSubmit {
+                module,
+                input,
+                fuel,
+                fee: Amount::from_flux(1).unwrap(),
+            }),
+        )
+        .await
+        .unwrap();
+    client
+        .wait_finalized(&sent.id, Duration::from_secs(30))
+        .await
+        .unwrap();
+
+    // The worker commits, then reveals; with one assigned node its result is the majority.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let accepted = loop {
+        let job = node
+            .chain()
+            .read()
+            .unwrap()
+            .state()
+            .work()
+            .jobs
+            .get(&sent.id)
+            .cloned()
+            .unwrap();
+        if job.phase == Phase::Accepted {
+            break job.accepted.unwrap();
+        }
+        assert!(Instant::now() < deadline, "job still {:?}", job.phase);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(accepted.agreeing, vec![node.node_id().unwrap()]);
+    assert_eq!(accepted.fuel_used, expected.fuel_used);
+    assert_eq!(accepted.result_hash, expected.result_hash());
+    let reveal = node
+        .chain()
+        .read()
+        .unwrap()
+        .tx(&accepted.output_tx)
+        .unwrap()
+        .unwrap()
+        .0;
+    let TxKind::WorkReveal(reveal) = reveal.kind else {
+        panic!("the output transaction is a {:?}", reveal.kind);
+    };
+    assert_eq!(reveal.outcome, expected);
+    let image = Ppm::parse(&reveal.outcome.output).unwrap();
+    assert_eq!((image.width, image.height), (64, 48));
+    node.shutdown().await.unwrap();
+}
