@@ -35,7 +35,7 @@ pub enum Command {
     /// FluxNodes registered on a chain.
     #[command(subcommand)]
     Node(NodeCommand),
-    /// xDAO proposals of a chain.
+    /// xDAO governance: propose, vote, list and show proposals.
     #[command(subcommand)]
     Gov(GovCommand),
     /// Apps: check and price FluxOS app specifications.
@@ -131,25 +131,6 @@ pub enum AppCommand {
         /// The network preset whose price list applies.
         #[command(flatten)]
         network: NetworkArg,
-    },
-}
-
-/// `flux gov ...`
-#[derive(Debug, Subcommand)]
-pub enum GovCommand {
-    /// List every proposal with its tally.
-    List {
-        /// The node's data directory (holds `chain.redb`).
-        #[arg(long, value_name = "DIR")]
-        data_dir: std::path::PathBuf,
-    },
-    /// Show one proposal and its votes.
-    Show {
-        /// The proposal's number.
-        id: u64,
-        /// The node's data directory (holds `chain.redb`).
-        #[arg(long, value_name = "DIR")]
-        data_dir: std::path::PathBuf,
     },
 }
 
@@ -308,9 +289,11 @@ impl From<SchemeArg> for Scheme {
 }
 
 mod api;
+mod gov;
 
 pub use api::{
     AppDeployArgs, AppStatusArgs, BalanceArgs, BenchTxArgs, BlockArgs, DEFAULT_NODE_URL,
     NodeConfirmArgs, NodeExitArgs, NodeStartArgs, NodeUrl, SendArgs, TxArgs, TxOptions,
     parse_block_ref,
 };
+pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovSource, GovVoteArgs};

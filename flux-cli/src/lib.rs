@@ -109,8 +109,10 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Node(NodeCommand::List { data_dir, tier }) => {
             commands::node::list(out, &data_dir, tier.map(Into::into))
         }
-        Command::Gov(GovCommand::List { data_dir }) => commands::gov::list(out, &data_dir),
-        Command::Gov(GovCommand::Show { id, data_dir }) => commands::gov::show(out, &data_dir, id),
+        Command::Gov(GovCommand::Propose(args)) => commands::gov::propose(out, &args),
+        Command::Gov(GovCommand::Vote(args)) => commands::gov::vote(out, &args),
+        Command::Gov(GovCommand::List(source)) => commands::gov::list(out, &source),
+        Command::Gov(GovCommand::Show { id, source }) => commands::gov::show(out, id, &source),
         Command::App(AppCommand::Validate {
             file,
             lenient,

@@ -1,4 +1,5 @@
-//! `flux gov list|show` against a chain data directory.
+//! `flux gov list|show` against a chain data directory (`flux-cli/tests/gov_e2e.rs` runs the
+//! governance commands against a node).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
@@ -61,13 +62,20 @@ fn lists_and_shows_proposals() {
         String::from_utf8_lossy(&out.stderr)
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list[0]["title"], "flux 2.0");
-    assert_eq!(list[0]["status"], "Voting");
+    // The same form as `GET /v1/gov/proposals` (and `flux gov list --node URL`).
+    assert_eq!(list["height"], 1);
+    assert_eq!(list["proposals"][0]["title"], "flux 2.0");
+    assert_eq!(list["proposals"][0]["status"], "Voting");
+    assert_eq!(list["proposals"][0]["action"]["kind"], "upgrade");
     let out = Command::new(flux)
         .args(["gov", "show", "1", "--data-dir", d])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Upgrade"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("signal upgrade \"v2\" at height 5000"),
+        "{text}"
+    );
     let missing = Command::new(flux)
         .args(["gov", "show", "9", "--data-dir", d])
         .output()

@@ -1,14 +1,26 @@
-//! `flux gov list` and `flux gov show`: xDAO proposals of a chain's data directory.
-//! (Proposing and voting send transactions to a node: they come with the node API.)
+//! `flux gov ...`: xDAO proposals and votes sent through a node's API, and proposals read from a
+//! node (`--node URL`, the default) or from a chain's data directory (`--data-dir DIR`).
+//!
+//! Arguments are checked before anything is sent (the chain would otherwise drop a transaction
+//! whose action it refuses when building a block, and it would stay pending): a parameter's
+//! name and bounds, the grant's address and amount, the upgrade's height, the title, the
+//! proposer's balance against the deposit, and each vote against the proposal's snapshot.
+
+mod propose;
+mod vote;
 
 use std::io::Write;
 use std::path::Path;
 
 use flux_chain::chain::Chain;
-use flux_chain::gov::Proposal;
 use flux_chain::store::RedbStore;
-use serde::Serialize;
+use flux_net::api::views::{ProposalDetailView, ProposalView, ProposalsView};
 
+pub use propose::{parse_grant, parse_param_change, parse_upgrade, propose};
+pub use vote::vote;
+
+use super::send::{block_on, client};
+use crate::cli::GovSource;
 use crate::commands::node::CHAIN_FILE;
 use crate::error::CliError;
 use crate::output::Output;
@@ -22,7 +34,7 @@ fn open(data_dir: &Path) -> Result<Chain<RedbStore>, CliError> {
     Chain::open(store)?.ok_or_else(|| CliError::NoChain(data_dir.to_owned()))
 }
 
-fn line(p: &Proposal) -> String {
+fn line(p: &ProposalView) -> String {
     format!(
         "#{:<4} {:<9} yes {:>6} no {:>6} abstain {:>6} of {:>7}  blocks {}..{}  {}\n",
         p.id,
@@ -37,44 +49,89 @@ fn line(p: &Proposal) -> String {
     )
 }
 
-/// Lists every proposal.
-pub fn list<W: Write>(out: &mut Output<W>, data_dir: &Path) -> Result<(), CliError> {
-    let chain = open(data_dir)?;
-    let proposals: Vec<&Proposal> = chain.state().gov().proposals.values().collect();
+/// Turnout as a percentage with one decimal, in integers.
+fn turnout(p: &ProposalView) -> String {
+    if p.total_weight == 0 {
+        return "no weight".to_owned();
+    }
+    let permille = u128::from(p.cast()) * 1_000 / u128::from(p.total_weight);
+    format!("{}.{}%", permille / 10, permille % 10)
+}
+
+/// `flux gov list`: every proposal, newest first, from a node or a data directory.
+pub fn list<W: Write>(out: &mut Output<W>, source: &GovSource) -> Result<(), CliError> {
+    let view = match &source.data_dir {
+        Some(dir) => {
+            let chain = open(dir)?;
+            let state = chain.state();
+            ProposalsView::from_governance(state.gov(), chain.height(), state.params().network)
+        }
+        None => block_on(client(&source.node.url)?.proposals())??,
+    };
     let mut text = format!(
         "{} proposals at height {}\n",
-        proposals.len(),
-        chain.height()
+        view.proposals.len(),
+        view.height
     );
-    for p in &proposals {
+    for p in &view.proposals {
         text.push_str(&line(p));
     }
-    out.emit(&proposals, &text)
+    out.emit(&view, &text)
 }
 
-#[derive(Serialize)]
-struct Shown<'a> {
-    #[serde(flatten)]
-    proposal: &'a Proposal,
-    /// Votes cast: node id → choice.
-    votes: Vec<(String, flux_chain::gov::Choice)>,
-}
-
-/// Shows one proposal with its votes.
-pub fn show<W: Write>(out: &mut Output<W>, data_dir: &Path, id: u64) -> Result<(), CliError> {
-    let chain = open(data_dir)?;
-    let gov = chain.state().gov();
-    let proposal = gov.proposals.get(&id).ok_or(CliError::NoProposal(id))?;
-    let votes: Vec<(String, flux_chain::gov::Choice)> = gov
-        .votes
-        .range((id, flux_nodes::NodeId::default())..)
-        .take_while(|((p, _), _)| *p == id)
-        .map(|((_, node), c)| (node.to_string(), *c))
-        .collect();
-    let mut text = line(proposal);
-    text.push_str(&format!("action: {:?}\n", proposal.action));
-    for (node, choice) in &votes {
-        text.push_str(&format!("  {node} {choice:?}\n"));
+/// `flux gov show ID`: one proposal, its votes and (while open) its voters.
+pub fn show<W: Write>(out: &mut Output<W>, id: u64, source: &GovSource) -> Result<(), CliError> {
+    let detail = match &source.data_dir {
+        Some(dir) => {
+            let chain = open(dir)?;
+            let state = chain.state();
+            ProposalDetailView::from_governance(
+                state.gov(),
+                id,
+                chain.height(),
+                state.params().network,
+            )
+        }
+        None => block_on(client(&source.node.url)?.proposal(id))??,
     }
-    out.emit(&Shown { proposal, votes }, &text)
+    .ok_or(CliError::NoProposal(id))?;
+    let p = &detail.proposal;
+    let rows = vec![
+        ("proposal", format!("#{} {}", p.id, p.title)),
+        ("status", format!("{:?}", p.status)),
+        ("action", p.action.to_string()),
+        ("proposer", p.proposer.clone()),
+        ("deposit", format!("{} FLUX", p.deposit)),
+        (
+            "voting",
+            format!("blocks {}..={} (now at {})", p.start, p.end, detail.height),
+        ),
+        (
+            "tally",
+            format!(
+                "yes {} no {} abstain {} of {} (turnout {})",
+                p.yes,
+                p.no,
+                p.abstain,
+                p.total_weight,
+                turnout(p)
+            ),
+        ),
+        ("text_hash", p.text_hash.to_string()),
+    ];
+    let mut text = Output::<W>::table(&rows);
+    text.push_str(&format!("votes ({}):\n", detail.votes.len()));
+    for v in &detail.votes {
+        text.push_str(&format!("  {} {:?}\n", v.node, v.choice));
+    }
+    if !detail.voters.is_empty() {
+        text.push_str(&format!("voters ({}):\n", detail.voters.len()));
+        for v in &detail.voters {
+            text.push_str(&format!(
+                "  {} weight {:>5} owner {}\n",
+                v.node, v.weight, v.owner
+            ));
+        }
+    }
+    out.emit(&detail, &text)
 }

@@ -2,6 +2,7 @@
 //! helper that runs `flux --json`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -12,6 +13,7 @@ use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
 use flux_chain::transition::build_block_from;
+use flux_chain::tx::TxId;
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Network};
 use flux_net::api::{ChainBackend, serve};
@@ -19,9 +21,11 @@ use flux_net::metrics::Metrics;
 use serde_json::Value;
 
 /// An API over an in-memory devnet chain; a thread applies a block from the mempool every
-/// 20 ms until dropped.
+/// 20 ms (or the interval given) until dropped.
 pub struct Node {
     pub url: String,
+    /// Transactions the block producer left out, with the chain's reason (they stay pending).
+    pub dropped: Arc<Mutex<BTreeMap<TxId, String>>>,
     stop: Arc<AtomicBool>,
     producer: Option<std::thread::JoinHandle<()>>,
     _rt: tokio::runtime::Runtime,
@@ -29,13 +33,18 @@ pub struct Node {
 
 impl Node {
     pub fn start() -> Node {
+        Node::with_genesis(&Genesis::devnet_example(), Duration::from_millis(20))
+    }
+
+    /// A node over `genesis`, producing a block every `interval`.
+    pub fn with_genesis(genesis: &Genesis, interval: Duration) -> Node {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
         let chain = Arc::new(RwLock::new(
-            Chain::open_or_create(MemStore::new(), &Genesis::devnet_example()).unwrap(),
+            Chain::open_or_create(MemStore::new(), genesis).unwrap(),
         ));
         let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
         let backend =
@@ -48,22 +57,29 @@ impl Node {
         rt.spawn(serve(listener, Arc::new(backend), std::future::pending()));
         let stop = Arc::new(AtomicBool::new(false));
         let running = stop.clone();
+        let dropped = Arc::new(Mutex::new(BTreeMap::new()));
+        let refused = dropped.clone();
         let producer = std::thread::spawn(move || {
             let proposer = key(1).public_key();
             while !running.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(20));
+                std::thread::sleep(interval);
                 let mut chain = chain.write().unwrap();
                 let mut pool = pool.lock().unwrap();
                 let txs = pool.select(chain.state(), 5_000);
                 let time = chain.state().tip().timestamp_ms + 1_000;
-                let (block, _) =
+                let (block, left_out) =
                     build_block_from(chain.state(), proposer, time, vec![], txs).unwrap();
+                refused
+                    .lock()
+                    .unwrap()
+                    .extend(left_out.into_iter().map(|(id, e)| (id, e.to_string())));
                 chain.apply(&block).unwrap();
                 pool.prune(chain.state());
             }
         });
         Node {
             url,
+            dropped,
             stop,
             producer: Some(producer),
             _rt: rt,
@@ -103,6 +119,20 @@ pub fn flux(args: &[&str]) -> (i32, Value) {
         serde_json::from_slice(&out).unwrap()
     };
     (code, json)
+}
+
+/// Runs the `flux` binary with `args`: the exit code, standard output and standard error (for
+/// the messages of refusals, which go to standard error).
+pub fn flux_bin(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 pub fn bech32(key: &SecretKey) -> String {

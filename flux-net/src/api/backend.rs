@@ -4,15 +4,18 @@
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use flux_chain::chain::Chain;
+use flux_chain::gov::Governance;
 use flux_chain::mempool::Mempool;
 use flux_chain::store::Store;
 use flux_chain::tx::{Transaction, TxId};
+use flux_core::params::GovernableParam;
 use flux_core::{Address, ChainId, ChainParams, Network, Tier};
 use flux_nodes::NodeId;
 
 use super::error::ApiError;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, StatusView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
+    ProposalDetailView, ProposalsView, StatusView, TxView,
 };
 use crate::metrics::Metrics;
 
@@ -36,6 +39,16 @@ pub trait Backend: Send + Sync + 'static {
     fn status(&self) -> Result<StatusView, ApiError>;
     /// The chain's current parameters (governance may have changed the preset's).
     fn params(&self) -> Result<ChainParams, ApiError>;
+    /// The parameters in force at `height` (those block `height` is checked against: the
+    /// genesis parameters with every governance change executed before it); `None` above the
+    /// next block, whose parameters are the current ones.
+    fn params_at(&self, height: u64) -> Result<Option<ChainParams>, ApiError>;
+    /// A governable parameter's bounds, genesis value and changes.
+    fn param_history(&self, param: GovernableParam) -> Result<ParamHistoryView, ApiError>;
+    /// Every xDAO proposal, newest first, with its status and tally.
+    fn proposals(&self) -> Result<ProposalsView, ApiError>;
+    /// One proposal with its votes and, while the vote is open, its voters.
+    fn proposal(&self, id: u64) -> Result<Option<ProposalDetailView>, ApiError>;
     /// A block's header, transaction ids and certificate.
     fn block(&self, at: BlockRef) -> Result<Option<BlockView>, ApiError>;
     /// A finalised or pending transaction.
@@ -126,6 +139,17 @@ impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
             .map_err(|_| ApiError::Poisoned("mempool"))
     }
 
+    /// Governance as of the tip (a cheap persistent-map clone, so the views are built outside
+    /// the lock), the genesis parameters and the tip's height.
+    fn governance(&self) -> Result<(Governance, ChainParams, u64), ApiError> {
+        let chain = self.chain()?;
+        Ok((
+            chain.state().gov().clone(),
+            chain.genesis().params(),
+            chain.height(),
+        ))
+    }
+
     fn bech32(&self, address: &Address) -> String {
         address.to_bech32(self.network)
     }
@@ -168,6 +192,39 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
 
     fn params(&self) -> Result<ChainParams, ApiError> {
         Ok(self.chain()?.state().params().clone())
+    }
+
+    fn params_at(&self, height: u64) -> Result<Option<ChainParams>, ApiError> {
+        let (gov, genesis, tip) = self.governance()?;
+        if height > tip.saturating_add(1) {
+            return Ok(None);
+        }
+        Ok(Some(super::convert::params_at(&gov, &genesis, height)?))
+    }
+
+    fn param_history(&self, param: GovernableParam) -> Result<ParamHistoryView, ApiError> {
+        let (gov, genesis, tip) = self.governance()?;
+        Ok(ParamHistoryView::from_governance(
+            &gov,
+            param,
+            param.get(&genesis),
+            tip,
+        ))
+    }
+
+    fn proposals(&self) -> Result<ProposalsView, ApiError> {
+        let (gov, _, tip) = self.governance()?;
+        Ok(ProposalsView::from_governance(&gov, tip, self.network))
+    }
+
+    fn proposal(&self, id: u64) -> Result<Option<ProposalDetailView>, ApiError> {
+        let (gov, _, tip) = self.governance()?;
+        Ok(ProposalDetailView::from_governance(
+            &gov,
+            id,
+            tip,
+            self.network,
+        ))
     }
 
     fn block(&self, at: BlockRef) -> Result<Option<BlockView>, ApiError> {

@@ -24,13 +24,14 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use flux_chain::tx::{Transaction, TxId};
+use flux_core::params::GovernableParam;
 use flux_core::{ChainParams, Tier, codec};
 
 use super::backend::BlockRef;
 use super::error::ErrorBody;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, StatusView, SubmitTx,
-    SubmittedView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
+    ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView, TxView,
 };
 
 /// Largest answer body read, bytes.
@@ -176,6 +177,46 @@ impl Client {
     /// `GET /v1/params`: the chain's current parameters.
     pub async fn params(&self) -> Result<ChainParams, ClientError> {
         self.get("/v1/params").await
+    }
+
+    /// `GET /v1/params?height=H`: the parameters in force at block `height` (the genesis
+    /// parameters with every governance change executed before it); `None` above the next
+    /// block.
+    pub async fn params_at(&self, height: u64) -> Result<Option<ChainParams>, ClientError> {
+        not_found_as_none(self.get(&format!("/v1/params?height={height}")).await)
+    }
+
+    /// `GET /v1/params/{name}/history`: a governable parameter's bounds, genesis value and
+    /// changes.
+    ///
+    /// ```no_run
+    /// # use flux_net::api::client::Client;
+    /// use flux_core::params::GovernableParam;
+    /// # async fn run(client: Client) -> Result<(), flux_net::api::client::ClientError> {
+    /// let cpu = client.param_history(GovernableParam::AppCpuPrice).await?;
+    /// for change in &cpu.changes {
+    ///     println!("{} = {} from block {}", cpu.name, change.value, change.effective_from);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn param_history(
+        &self,
+        param: GovernableParam,
+    ) -> Result<ParamHistoryView, ClientError> {
+        self.get(&format!("/v1/params/{}/history", segment(param.name())))
+            .await
+    }
+
+    /// `GET /v1/gov/proposals`: every xDAO proposal, newest first.
+    pub async fn proposals(&self) -> Result<ProposalsView, ClientError> {
+        self.get("/v1/gov/proposals").await
+    }
+
+    /// `GET /v1/gov/proposals/{id}`: a proposal, its votes and its voters; `None` if there is
+    /// no such proposal.
+    pub async fn proposal(&self, id: u64) -> Result<Option<ProposalDetailView>, ClientError> {
+        not_found_as_none(self.get(&format!("/v1/gov/proposals/{id}")).await)
     }
 
     /// `GET /v1/blocks/{height|latest}`; `None` if there is no such block (yet).

@@ -1,10 +1,13 @@
 //! Views built from chain state (pure functions; the caller holds the chain lock).
 
+use flux_chain::gov::Governance;
 use flux_chain::state::State;
 use flux_chain::store::TxLocation;
 use flux_chain::transition::TxReceipt;
 use flux_chain::tx::{Transaction, TxId};
-use flux_core::{Network, Tier};
+use flux_core::error::ParamsError;
+use flux_core::params::GovernableParam;
+use flux_core::{ChainParams, Network, Tier};
 use flux_nodes::NodeEntry;
 
 use super::views::{
@@ -139,4 +142,70 @@ pub(crate) fn app_view(state: &State, name: &str) -> Option<AppView> {
         unplaced: a.instances.saturating_sub(placement.len() as u32),
         placement,
     })
+}
+
+/// The parameters in force at `height` (those block `height` is checked against): the
+/// genesis parameters with every change governance executed before `height`.
+///
+/// Each change was consistent with the others when it executed, but setting a block's changes
+/// one by one may pass through an inconsistent pair (e.g. `nodes.min_confirm_interval` must
+/// stay below `nodes.expire_after`), so a refused one is retried after the others.
+pub(crate) fn params_at(
+    gov: &Governance,
+    genesis: &ChainParams,
+    height: u64,
+) -> Result<ChainParams, ParamsError> {
+    let mut params = genesis.clone();
+    let mut pending: Vec<(GovernableParam, u64)> = GovernableParam::ALL
+        .into_iter()
+        .map(|p| (p, gov.param_at(p, height, p.get(genesis))))
+        .filter(|(p, v)| p.get(genesis) != *v)
+        .collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut refused = None;
+        pending.retain(|(p, v)| match p.set(&mut params, *v) {
+            Ok(()) => false,
+            Err(e) => {
+                refused = Some(e);
+                true
+            }
+        });
+        if let Some(e) = refused
+            && pending.len() == before
+        {
+            return Err(e);
+        }
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn params_at_replays_changes_in_an_order_that_stays_consistent() {
+        let genesis = ChainParams::devnet();
+        let (confirm, expire) = (
+            GovernableParam::MinConfirmInterval,
+            GovernableParam::ExpireAfter,
+        );
+        assert_eq!((confirm.get(&genesis), expire.get(&genesis)), (500, 640));
+        // Block 10 raised expire_after, block 20 then raised min_confirm_interval above the
+        // old expire_after: set first (the order of `GovernableParam::ALL`), it is refused.
+        let mut gov = Governance::default();
+        gov.param_changes.insert((expire, 10), 1_000);
+        gov.param_changes.insert((confirm, 20), 900);
+        let at = |h| params_at(&gov, &genesis, h).unwrap();
+        assert_eq!(at(0), genesis);
+        assert_eq!(at(10), genesis);
+        assert_eq!((confirm.get(&at(11)), expire.get(&at(11))), (500, 1_000));
+        assert_eq!((confirm.get(&at(21)), expire.get(&at(21))), (900, 1_000));
+        // A history no sequence of valid changes could make is an error, not a guess.
+        gov.param_changes.insert((expire, 30), 800);
+        assert!(params_at(&gov, &genesis, 31).is_err());
+    }
 }

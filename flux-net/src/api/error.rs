@@ -44,6 +44,10 @@ pub enum ApiError {
     /// A value could not be encoded.
     #[error(transparent)]
     Codec(#[from] flux_core::error::CodecError),
+    /// The chain's parameter history could not be replayed (a node fault: every change was
+    /// valid when it executed).
+    #[error("parameter history: {0}")]
+    Params(#[from] flux_core::error::ParamsError),
     /// Binding or serving the listener failed.
     #[error("serving the API: {0}")]
     Io(#[from] std::io::Error),
@@ -75,9 +79,11 @@ impl ApiError {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
             },
-            ApiError::Poisoned(_) | ApiError::Chain(_) | ApiError::Codec(_) | ApiError::Io(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ApiError::Poisoned(_)
+            | ApiError::Chain(_)
+            | ApiError::Codec(_)
+            | ApiError::Params(_)
+            | ApiError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -90,7 +96,9 @@ impl ApiError {
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::Rejected(e) => rejection_code(e),
             ApiError::Poisoned(_) => "unavailable",
-            ApiError::Chain(_) | ApiError::Codec(_) | ApiError::Io(_) => "internal",
+            ApiError::Chain(_) | ApiError::Codec(_) | ApiError::Params(_) | ApiError::Io(_) => {
+                "internal"
+            }
         }
     }
 

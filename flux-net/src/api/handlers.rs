@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use flux_chain::tx::{Transaction, TxId};
+use flux_core::params::GovernableParam;
 use flux_core::{Address, ChainParams, Tier, codec};
 use serde::Deserialize;
 
@@ -17,8 +18,8 @@ use super::MAX_BODY_BYTES;
 use super::backend::{Backend, BlockRef};
 use super::error::{ApiError, ErrorBody};
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, StatusView, SubmitTx,
-    SubmittedView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
+    ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView, TxView,
 };
 
 type Answer<T> = Result<Json<T>, ApiError>;
@@ -46,8 +47,63 @@ pub(crate) async fn status<B: Backend>(State(b): State<Arc<B>>) -> Answer<Status
     Ok(Json(b.status()?))
 }
 
-pub(crate) async fn params<B: Backend>(State(b): State<Arc<B>>) -> Answer<ChainParams> {
-    Ok(Json(b.params()?))
+/// `?height=H`.
+#[derive(Deserialize)]
+pub(crate) struct ParamsQuery {
+    height: Option<String>,
+}
+
+pub(crate) async fn params<B: Backend>(
+    State(b): State<Arc<B>>,
+    query: Result<Query<ParamsQuery>, QueryRejection>,
+) -> Answer<ChainParams> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    let Some(raw) = q.height else {
+        return Ok(Json(b.params()?));
+    };
+    let height: u64 = raw.parse().map_err(|_| {
+        ApiError::bad_request("bad_height", format!("{raw:?} is not a block height"))
+    })?;
+    b.params_at(height)?.map(Json).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no parameters for height {height} yet: only up to the next block are known"
+        ))
+    })
+}
+
+pub(crate) async fn param_history<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<ParamHistoryView> {
+    let name = path_param(path)?;
+    let param: GovernableParam = name.parse().map_err(|_| {
+        let known: Vec<&str> = GovernableParam::ALL.iter().map(|p| p.name()).collect();
+        ApiError::NotFound(format!(
+            "no governable parameter {name:?} (known: {})",
+            known.join(", ")
+        ))
+    })?;
+    Ok(Json(b.param_history(param)?))
+}
+
+pub(crate) async fn proposals<B: Backend>(State(b): State<Arc<B>>) -> Answer<ProposalsView> {
+    Ok(Json(b.proposals()?))
+}
+
+pub(crate) async fn proposal<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<ProposalDetailView> {
+    let raw = path_param(path)?;
+    let id: u64 = raw.parse().map_err(|_| {
+        ApiError::bad_request(
+            "bad_proposal_id",
+            format!("{raw:?} is not a proposal number"),
+        )
+    })?;
+    b.proposal(id)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no proposal {id}")))
 }
 
 pub(crate) async fn block<B: Backend>(

@@ -6,6 +6,10 @@
 //! |---|---|
 //! | `GET /v1/status` | [`views::StatusView`] |
 //! | `GET /v1/params` | the chain's current [`flux_core::ChainParams`] |
+//! | `GET /v1/params?height=H` | the [`flux_core::ChainParams`] in force at block `H` |
+//! | `GET /v1/params/{name}/history` | [`views::ParamHistoryView`] of a governable parameter |
+//! | `GET /v1/gov/proposals` | [`views::ProposalsView`] (newest first) |
+//! | `GET /v1/gov/proposals/{id}` | [`views::ProposalDetailView`] |
 //! | `GET /v1/blocks/{height}` (or `latest`) | [`views::BlockView`] |
 //! | `GET /v1/txs/{id}` | [`views::TxView`] (finalised or pending) |
 //! | `POST /v1/txs` `{"tx":"<hex>"}` | 202 [`views::SubmittedView`] |
@@ -69,6 +73,12 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
     Router::new()
         .route("/v1/status", get(handlers::status::<B>))
         .route("/v1/params", get(handlers::params::<B>))
+        .route(
+            "/v1/params/{name}/history",
+            get(handlers::param_history::<B>),
+        )
+        .route("/v1/gov/proposals", get(handlers::proposals::<B>))
+        .route("/v1/gov/proposals/{id}", get(handlers::proposal::<B>))
         .route("/v1/blocks/{height}", get(handlers::block::<B>))
         .route("/v1/txs", axum::routing::post(handlers::submit::<B>))
         .route("/v1/txs/{id}", get(handlers::tx::<B>))

@@ -18,6 +18,13 @@ use flux_nodes::app::Demand;
 use flux_nodes::lifecycle::NodeStatus;
 use serde::{Deserialize, Serialize};
 
+mod gov;
+
+pub use gov::{
+    ActionView, ParamChangeView, ParamHistoryView, ProposalDetailView, ProposalView, ProposalsView,
+    VoteView, VoterView,
+};
+
 /// `GET /v1/status`: where the node and its chain are.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatusView {
