@@ -163,6 +163,19 @@ pub struct WorkReveal {
     pub salt: [u8; 32],
 }
 
+/// A hosting node's liveness report, sent by its operator key: peers selected by the seed block
+/// attest that it answered in time ([`crate::work::HostingStatement`]). Credits the node's hosted
+/// instances' resources for the blocks since its last report as work units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostingReport {
+    /// The node.
+    pub node: NodeId,
+    /// The height of the seed block the verifiers were selected by.
+    pub seed_height: u64,
+    /// The verifiers' signatures of the statement.
+    pub attestations: Vec<flux_nodes::attestation::Attestation>,
+}
+
 /// Most attestations a confirm may carry.
 pub const MAX_ATTESTATIONS: usize = 64;
 
@@ -198,6 +211,8 @@ pub enum TxKind {
     WorkCommit(WorkCommit),
     /// Reveal a job's result.
     WorkReveal(WorkReveal),
+    /// Report the apps a node hosted, attested by its peers.
+    HostingReport(HostingReport),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -344,7 +359,13 @@ impl Transaction {
                     max: MAX_ATTESTATIONS,
                 })
             }
-            TxKind::NodeConfirm(_) | TxKind::WorkCommit(_) => Ok(()),
+            TxKind::HostingReport(r) if r.attestations.len() > MAX_ATTESTATIONS => {
+                Err(TxError::TooManyAttestations {
+                    count: r.attestations.len(),
+                    max: MAX_ATTESTATIONS,
+                })
+            }
+            TxKind::NodeConfirm(_) | TxKind::WorkCommit(_) | TxKind::HostingReport(_) => Ok(()),
             TxKind::JobSubmit(j) => check_job(j, params),
             TxKind::WorkReveal(r) => {
                 let (size, max) = (r.outcome.output.len() as u64, params.work.max_output_bytes);
@@ -385,7 +406,8 @@ impl Transaction {
             | TxKind::GovVote(_)
             | TxKind::Evidence(_)
             | TxKind::WorkCommit(_)
-            | TxKind::WorkReveal(_) => Amount::ZERO,
+            | TxKind::WorkReveal(_)
+            | TxKind::HostingReport(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }

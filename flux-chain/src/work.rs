@@ -46,6 +46,37 @@ pub fn commitment(job: &JobId, node: &NodeId, result_hash: &Hash, salt: &[u8; 32
     Hash::tagged(COMMITMENT_TAG, &bytes)
 }
 
+/// What the verifiers of a hosting report sign (in [`flux_core::crypto::Domain::WORK`], its
+/// canonical encoding): the node answered their liveness check for the seed block in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostingStatement {
+    /// The hosting node.
+    pub node: NodeId,
+    /// The height of the seed block.
+    pub seed_height: u64,
+    /// The seed block's id.
+    pub seed: Hash,
+}
+
+/// Work units one block of hosting earns for the resources `demand` of the instances a node
+/// runs: `10 × cpu_tenths + ram_mb / 100 + hdd_gb + 100 × gpus` (a core counts like 10 GB of
+/// RAM, or 100 GB of disk).
+///
+/// ```
+/// use flux_chain::work::hosting_units_per_block;
+/// use flux_nodes::app::Demand;
+///
+/// let one_core = Demand { cpu_tenths: 10, ram_mb: 1_000, hdd_gb: 10, ..Demand::default() };
+/// assert_eq!(hosting_units_per_block(&one_core), 100 + 10 + 10);
+/// ```
+pub fn hosting_units_per_block(demand: &flux_nodes::app::Demand) -> u64 {
+    u64::from(demand.cpu_tenths)
+        .saturating_mul(10)
+        .saturating_add(demand.ram_mb / 100)
+        .saturating_add(demand.hdd_gb)
+        .saturating_add(u64::from(demand.gpu).saturating_mul(100))
+}
+
 /// Where a job is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
@@ -140,6 +171,8 @@ pub struct Work {
     pub units: OrdMap<(u64, NodeId), u64>,
     /// Strikes: times a node disagreed with an accepted result or stayed silent.
     pub strikes: OrdMap<NodeId, u32>,
+    /// The seed height of each hosting node's last accepted hosting report.
+    pub hosted: OrdMap<NodeId, u64>,
 }
 
 impl Work {
@@ -148,6 +181,7 @@ impl Work {
         jobs: OrdMap<JobId, JobEntry>,
         units: OrdMap<(u64, NodeId), u64>,
         strikes: OrdMap<NodeId, u32>,
+        hosted: OrdMap<NodeId, u64>,
     ) -> Work {
         let open = jobs
             .values()
@@ -159,6 +193,7 @@ impl Work {
             open,
             units,
             strikes,
+            hosted,
         }
     }
 

@@ -98,6 +98,8 @@ pub enum StateKey {
     WorkUnits(u64, NodeId),
     /// A node's strikes.
     Strikes(NodeId),
+    /// The seed height of a node's last hosting report.
+    Hosted(NodeId),
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -277,6 +279,9 @@ impl State {
                 StateKey::Strikes(*node).trie_key()?,
                 Some(value_hash(strikes)?),
             ));
+        }
+        for (node, at) in work.hosted.iter() {
+            changes.push((StateKey::Hosted(*node).trie_key()?, Some(value_hash(at)?)));
         }
         let trie = Trie::new().update(changes);
         Ok(State {

@@ -21,6 +21,7 @@ pub(super) fn load_work(txn: &ReadTransaction) -> Result<Work, StoreError> {
         Err(e) => return Err(db_err(e)),
     };
     let (mut jobs, mut units, mut strikes) = (OrdMap::new(), OrdMap::new(), OrdMap::new());
+    let mut hosted = OrdMap::new();
     for row in table.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
         match decode::<StateKey>("work key", k.value())? {
@@ -33,6 +34,9 @@ pub(super) fn load_work(txn: &ReadTransaction) -> Result<Work, StoreError> {
             StateKey::Strikes(node) => {
                 strikes.insert(node, decode("strikes", v.value())?);
             }
+            StateKey::Hosted(node) => {
+                hosted.insert(node, decode("hosting report height", v.value())?);
+            }
             _ => {
                 return Err(StoreError::Corrupt {
                     what: "work key",
@@ -41,7 +45,7 @@ pub(super) fn load_work(txn: &ReadTransaction) -> Result<Work, StoreError> {
             }
         }
     }
-    Ok(Work::from_parts(jobs, units, strikes))
+    Ok(Work::from_parts(jobs, units, strikes, hosted))
 }
 
 /// Writes what useful work changed in a block (a missing value removes the row).
@@ -67,6 +71,10 @@ pub(super) fn write_work(txn: &WriteTransaction, diff: &StateDiff) -> Result<(),
     for node in &changes.strikes {
         let value = diff.work.strikes.get(node).map(codec::encode).transpose()?;
         set(StateKey::Strikes(*node), value)?;
+    }
+    for node in &changes.hosted {
+        let value = diff.work.hosted.get(node).map(codec::encode).transpose()?;
+        set(StateKey::Hosted(*node), value)?;
     }
     Ok(())
 }

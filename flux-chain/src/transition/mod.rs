@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod gov;
+mod hosting;
 mod node;
 mod overlay;
 pub mod reward;
@@ -461,6 +462,10 @@ fn execute(
         let value = work.strikes.get(node).map(value_hash).transpose()?;
         changes.push((StateKey::Strikes(*node).trie_key()?, value));
     }
+    for node in &work_changes.hosted {
+        let value = work.hosted.get(node).map(value_hash).transpose()?;
+        changes.push((StateKey::Hosted(*node).trie_key()?, value));
+    }
     let trie = state.trie().update(changes);
     let tip = Tip {
         height: header.height,
@@ -567,6 +572,7 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::JobSubmit(j) => work::submit(ctx, p.sender, p.id, j)?,
         TxKind::WorkCommit(c) => work::commit(ctx, &tx.sender, c)?,
         TxKind::WorkReveal(r) => work::reveal(ctx, &tx.sender, p.id, r)?,
+        TxKind::HostingReport(r) => hosting::report(ctx, &tx.sender, r)?,
     };
     Ok(TxReceipt {
         id: p.id,

@@ -40,11 +40,22 @@ pub struct WorkChanges {
     pub units: BTreeSet<(u64, NodeId)>,
     /// Nodes whose strikes changed.
     pub strikes: BTreeSet<NodeId>,
+    /// Nodes whose last hosting report changed.
+    pub hosted: BTreeSet<NodeId>,
 }
 
 /// What happened to a job or to the pool.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobEvent {
+    /// A hosting report was accepted: `units` for `blocks` of hosting.
+    Hosted {
+        /// The hosting node.
+        node: NodeId,
+        /// Blocks credited.
+        blocks: u64,
+        /// Work units credited.
+        units: u64,
+    },
     /// A job was submitted; its fee is in escrow.
     Submitted {
         /// The job.

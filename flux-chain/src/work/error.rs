@@ -104,6 +104,37 @@ pub enum JobError {
         /// The node.
         node: NodeId,
     },
+    /// A hosting report for a node that is not confirmed.
+    #[error("node {0} is not confirmed")]
+    NotConfirmed(NodeId),
+    /// A hosting report seeded by a block that is not recent.
+    #[error(
+        "hosting report seeded at height {seed_height}: not a recent block at height {height} (at most {max_age} back)"
+    )]
+    StaleSeed {
+        /// The seed height.
+        seed_height: u64,
+        /// The block's height.
+        height: u64,
+        /// The most blocks back a seed may be.
+        max_age: u64,
+    },
+    /// A hosting report before `hosting_interval` blocks have passed since the last one.
+    #[error("node {node} reported hosting at {last}; the next report may come at {next}")]
+    ReportTooEarly {
+        /// The node.
+        node: NodeId,
+        /// Its last report's seed height.
+        last: u64,
+        /// The first seed height allowed.
+        next: u64,
+    },
+    /// A hosting report of a node that hosts nothing.
+    #[error("node {0} hosts no app instance")]
+    NothingHosted(NodeId),
+    /// A hosting report's attestations do not make a quorum of the selected verifiers.
+    #[error("hosting report attestations: {0}")]
+    Attestations(#[from] flux_nodes::error::AttestationError),
     /// Revealed fuel above the job's fuel limit.
     #[error("revealed fuel {used} exceeds the job's limit {limit}")]
     FuelAboveLimit {

@@ -346,6 +346,12 @@ pub struct WorkParams {
     /// Smallest job fee (0.01 FLUX).
     #[serde(default = "WorkParams::default_min_job_fee")]
     pub min_job_fee: Amount,
+    /// Blocks between a hosting node's liveness reports (120, an hour).
+    #[serde(default = "WorkParams::default_hosting_interval")]
+    pub hosting_interval: u64,
+    /// Most blocks one hosting report credits (240): hosting not reported in time is not paid.
+    #[serde(default = "WorkParams::default_hosting_window")]
+    pub hosting_window: u64,
 }
 
 impl WorkParams {
@@ -373,6 +379,12 @@ impl WorkParams {
     fn default_min_job_fee() -> Amount {
         Amount::from_base_units(COIN / 100)
     }
+    fn default_hosting_interval() -> u64 {
+        120
+    }
+    fn default_hosting_window() -> u64 {
+        240
+    }
 
     /// The mainnet values.
     pub fn mainnet() -> WorkParams {
@@ -385,6 +397,8 @@ impl WorkParams {
             max_output_bytes: WorkParams::default_max_output_bytes(),
             max_job_fuel: WorkParams::default_max_job_fuel(),
             min_job_fee: WorkParams::default_min_job_fee(),
+            hosting_interval: WorkParams::default_hosting_interval(),
+            hosting_window: WorkParams::default_hosting_window(),
         }
     }
 }

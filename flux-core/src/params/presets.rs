@@ -179,6 +179,8 @@ impl ChainParams {
         p.governance.voting_period = 120;
         p.work.commit_blocks = 5;
         p.work.reveal_blocks = 5;
+        p.work.hosting_interval = 20;
+        p.work.hosting_window = 40;
         p
     }
 

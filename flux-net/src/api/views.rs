@@ -288,6 +288,7 @@ pub fn kind_name(kind: &TxKind) -> &'static str {
         TxKind::JobSubmit(_) => "JobSubmit",
         TxKind::WorkCommit(_) => "WorkCommit",
         TxKind::WorkReveal(_) => "WorkReveal",
+        TxKind::HostingReport(_) => "HostingReport",
         #[allow(unreachable_patterns)]
         _ => "Other",
     }
