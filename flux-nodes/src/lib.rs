@@ -3,7 +3,8 @@
 //! The FluxNode domain, pure and deterministic (no IO, no clock): tier rules applied to nodes,
 //! the node registry and its lifecycle ([`registry`], [`lifecycle`], [`node`]), peer-verified
 //! hardware benchmark attestation ([`attestation`]), the per-tier payout queues ([`payout`]),
-//! and, with later issues, workload placement and proof of useful work. The one exception to
+//! deterministic WebAssembly compute jobs for proof of useful work ([`work`]), and, with later
+//! issues, workload placement and the rest of useful work. The one exception to
 //! "no IO" is [`bench`](mod@bench), which measures the local machine for the binaries.
 //!
 //! ```
@@ -41,6 +42,7 @@ pub mod node;
 pub mod payout;
 pub mod placement;
 pub mod registry;
+pub mod work;
 
 pub use flux_core::tier::{Resources, Tier};
 pub use node::{NodeEntry, NodeId};
