@@ -29,18 +29,36 @@ pub enum Message {
     Vote(SignedVote),
     /// Transactions for the mempools.
     Txs(Vec<Transaction>),
-    /// Peer attestation of a node's keep-alive benchmark (see [`crate::host`]'s keep-alive).
+    /// Peer attestations of liveness: keep-alives and hosting (see [`crate::host::liveness`]).
     Attest(Attest),
 }
 
-/// The two messages of a keep-alive attestation.
+/// What a liveness attestation is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AttestKind {
+    /// A keep-alive confirm (signed as a benchmark statement).
+    KeepAlive,
+    /// A hosting report (signed as a hosting statement).
+    Hosting,
+}
+
+/// The messages of liveness attestations (see [`crate::host::liveness`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Attest {
-    /// A node asks its verifiers to attest its benchmark: its answer to the challenge the seed
-    /// block derives for it, with the figures it claims.
+    /// A node asks its verifiers to attest its keep-alive benchmark: its answer to the
+    /// challenge the seed block derives for it, with the figures it claims.
     Request(AttestRequest),
-    /// A verifier's signature of the statement a request claims.
+    /// A hosting node asks its verifiers to attest it answered for the seed block in time.
+    Hosting {
+        /// The node.
+        node: NodeId,
+        /// The height of the seed block.
+        seed_height: u64,
+    },
+    /// A verifier's signature of what a request claims.
     Signed {
+        /// Which request.
+        kind: AttestKind,
         /// The node attested.
         subject: NodeId,
         /// The height of the seed block.

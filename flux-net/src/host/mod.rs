@@ -22,14 +22,14 @@ use flux_core::crypto::SecretKey;
 use flux_nodes::NodeId;
 
 mod error;
-pub mod keepalive;
+pub mod liveness;
 mod perform;
 mod sync;
 
 pub use error::HostError;
 pub use sync::serve_sync as serve_sync_from;
 
-use crate::message::{Attest, Message};
+use crate::message::{Attest, AttestKind, Message};
 use crate::network::{Network, Offence, Topic};
 
 /// A chain shared between the host and readers.
@@ -124,12 +124,12 @@ pub struct Host<S: Store, P> {
     stalled_ticks: u32,
     /// The highest height a committee member signed a vote for (see `network_height`).
     seen_height: Height,
-    /// This node's keep-alive in progress.
-    keepalive: Option<keepalive::Pending>,
+    /// This node's liveness requests waiting for signatures.
+    attesting: BTreeMap<AttestKind, liveness::Pending>,
     /// When recent heights were committed here (a verifier times keep-alive answers from it).
     commit_times: BTreeMap<Height, u64>,
-    /// Keep-alives this node attested, `(subject, seed height)`.
-    attested: BTreeSet<(NodeId, Height)>,
+    /// Requests this node attested, `(kind, subject, seed height)`.
+    attested: BTreeSet<(AttestKind, NodeId, Height)>,
     synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate)>,
     pending_txs: Vec<Transaction>,
     last_resume: Option<flux_chain::consensus::ResumePoint>,
@@ -167,7 +167,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             progress_at_last_tick: 0,
             stalled_ticks: 0,
             seen_height: 0,
-            keepalive: None,
+            attesting: BTreeMap::new(),
             commit_times: BTreeMap::new(),
             attested: BTreeSet::new(),
             synced_ahead: BTreeMap::new(),
@@ -340,11 +340,15 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             Message::Attest(Attest::Request(request)) => {
                 self.on_attest_request(peer, request, now_ms, net)
             }
+            Message::Attest(Attest::Hosting { node, seed_height }) => {
+                self.on_hosting_request(node, seed_height, now_ms, net)
+            }
             Message::Attest(Attest::Signed {
+                kind,
                 subject,
                 seed_height,
                 attestation,
-            }) => self.on_attested(subject, seed_height, attestation, net),
+            }) => self.on_attested(kind, subject, seed_height, attestation, net),
         }
     }
 

@@ -193,7 +193,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         self.held.clear();
         self.stalled_ticks = 0;
         if !synced {
-            self.keepalive_on_commit(height, now_ms, net)?;
+            self.liveness_on_commit(height, now_ms, net)?;
         }
         Ok(())
     }

@@ -1,0 +1,675 @@
+//! Liveness attested by peers, over gossip ([`Attest`]), without a clock of its own: keep-alive
+//! confirms and hosting reports.
+//!
+//! **Keep-alive confirms.** A confirmed validator confirms again before it expires, with its
+//! peers' attestations, as any node must (`min_confirm_interval` .. `expire_after` blocks after
+//! its last confirm):
+//!
+//! 1. When its keep-alive is due (see [`due_at`]), the node takes the block it just committed as
+//!    the seed, answers the CPU challenge that seed derives for it ([`challenge_for`]: its
+//!    attested threads, [`STEPS_PER_THREAD`] steps each) and publishes an [`AttestRequest`]
+//!    claiming its attested hardware and the score of an answer within [`MAX_ANSWER_MS`].
+//! 2. Each verifier the seed selects ([`flux_nodes::registry::Registry::verifiers`]) spot-checks
+//!    the answer ([`SAMPLES`] segments) and times it from the moment it committed the seed
+//!    block. If the answer is right, came within [`MAX_ANSWER_MS`] and the claimed hardware is
+//!    what the chain attested before, it signs the statement and publishes it.
+//! 3. With a quorum of signatures the node puts a `NodeConfirm` signed by its operator key in its
+//!    mempool and gossips it.
+//!
+//! **Hosting reports.** A node that hosts app instances asks the same verifiers, every
+//! `hosting_interval` blocks, to attest that it answered for the seed block in time
+//! ([`flux_chain::work::HostingStatement`]); with a quorum it sends a `HostingReport`, which
+//! credits its instances' resources as useful work.
+//!
+//! An unanswered request is retried with a fresh seed once the old one is too old. Everything a
+//! node claims is a pure function of the chain, so the simulator's runs stay deterministic. The
+//! keep-alive is a liveness check (the node is up, computes and answers in time); the first
+//! confirm of a node carries a full hardware benchmark (`flux node confirm`).
+
+use flux_chain::consensus::Height;
+use flux_chain::store::Store;
+use flux_chain::tx::{HostingReport, NodeConfirm, Transaction, TxKind};
+use flux_chain::work::HostingStatement;
+use flux_core::crypto::{Domain, SecretKey};
+use flux_core::hash::Hasher;
+use flux_core::{Address, Amount, ChainParams, Hash};
+use flux_nodes::NodeId;
+use flux_nodes::attestation::{Attestation, BenchmarkEvidence, BenchmarkStatement, quorum};
+use flux_nodes::bench::{CpuChallenge, cpu};
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::NodeEntry;
+
+use super::{Host, HostError};
+use crate::message::{Attest, AttestKind, AttestRequest, Message};
+use crate::network::{Network, Offence, Topic};
+
+/// Hash steps per challenge thread (2^16: tens of milliseconds per thread).
+pub const STEPS_PER_THREAD: u64 = 1 << 16;
+/// Steps per checkpoint (64 segments per thread).
+pub const CHECKPOINT_INTERVAL: u64 = 1 << 10;
+/// Segments a verifier recomputes.
+pub const SAMPLES: u32 = 16;
+/// The longest a verifier waits, from committing the seed block, for a correct answer.
+pub const MAX_ANSWER_MS: u64 = 5_000;
+
+/// What a pending request claims.
+#[derive(Clone, Debug)]
+enum Claim {
+    KeepAlive(BenchmarkStatement),
+    Hosting(HostingStatement),
+}
+
+impl Claim {
+    /// The domain and bytes verifiers sign.
+    fn signed_bytes(&self) -> Result<(Domain, Vec<u8>), HostError> {
+        Ok(match self {
+            Claim::KeepAlive(s) => (Domain::BENCHMARK, flux_chain::codec::encode(s)?),
+            Claim::Hosting(s) => (Domain::WORK, flux_chain::codec::encode(s)?),
+        })
+    }
+}
+
+/// A request of this node's, waiting for its verifiers.
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    seed_height: Height,
+    claim: Claim,
+    selected: Vec<NodeId>,
+    signed: Vec<Attestation>,
+    submitted: bool,
+}
+
+/// The height from which `entry` sends its keep-alive: `min_confirm_interval` after its last
+/// confirm, plus a spread of up to half the remaining window drawn from its id (so a network
+/// confirmed at once does not benchmark at once). `None` if it is not confirmed.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_net::host::liveness::due_at;
+///
+/// let (genesis, _) = Genesis::devnet_with_nodes(1, 1)?;
+/// let (state, params) = (genesis.state()?, genesis.params());
+/// let entry = state.registry().iter().next().unwrap();
+/// let due = due_at(entry, &params).unwrap();
+/// assert!(due >= params.nodes.min_confirm_interval && due < params.nodes.expire_after);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn due_at(entry: &NodeEntry, params: &ChainParams) -> Option<Height> {
+    if entry.status != NodeStatus::Confirmed {
+        return None;
+    }
+    let last = entry.last_confirm?;
+    let n = &params.nodes;
+    let window = n.expire_after.saturating_sub(n.min_confirm_interval) / 2;
+    let spread = u64::from(entry.id.0.as_bytes()[0]) % window.max(1);
+    Some(last + n.min_confirm_interval + spread)
+}
+
+/// The challenge the seed block `seed` sets `subject`, answering with `threads` threads.
+pub fn challenge_for(
+    seed: &Hash,
+    subject: &NodeId,
+    threads: u32,
+) -> Result<CpuChallenge, flux_nodes::bench::BenchError> {
+    let mut h = Hasher::new("flux/keepalive/challenge/v1");
+    h.update(seed.as_bytes()).update(subject.0.as_bytes());
+    CpuChallenge::new(
+        h.finalize(),
+        threads.clamp(1, cpu::MAX_THREADS),
+        STEPS_PER_THREAD,
+        CHECKPOINT_INTERVAL,
+    )
+}
+
+/// A liveness step that failed locally (a challenge this node can not answer or sign): logged
+/// and skipped, never fatal to the host; the next block retries.
+#[derive(Debug)]
+struct Skip;
+
+trait OrSkip<T> {
+    fn or_skip(self) -> Result<T, Skip>;
+}
+
+impl<T, E: std::fmt::Display> OrSkip<T> for Result<T, E> {
+    fn or_skip(self) -> Result<T, Skip> {
+        self.map_err(|e| {
+            tracing::warn!(error = %e, "liveness step failed");
+            Skip
+        })
+    }
+}
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+    /// After committing `height` (decided here, not synced): remembers when, and starts this
+    /// node's keep-alive or hosting report if one is due.
+    pub(super) fn liveness_on_commit<N: Network<Peer = P>>(
+        &mut self,
+        height: Height,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let max_age = self.read()?.state().params().nodes.bench_seed_max_age;
+        self.commit_times.insert(height, now_ms);
+        self.commit_times
+            .retain(|h, _| h.saturating_add(max_age) >= height);
+        self.attested
+            .retain(|(_, _, h)| h.saturating_add(max_age) >= height);
+        // A request whose seed is too old for a transaction is dropped (and retried below).
+        self.attesting
+            .retain(|_, p| p.seed_height.saturating_add(max_age) > height + 1);
+        let Some(key) = self.config.key.clone() else {
+            return Ok(());
+        };
+        if !self.attesting.contains_key(&AttestKind::KeepAlive) {
+            self.start_keepalive(height, &key, net)?;
+        }
+        if !self.attesting.contains_key(&AttestKind::Hosting) {
+            self.start_hosting(height, &key, net)?;
+        }
+        Ok(())
+    }
+
+    fn start_keepalive<N: Network<Peer = P>>(
+        &mut self,
+        height: Height,
+        key: &SecretKey,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(id) = self.id else {
+            return Ok(());
+        };
+        let (request, pending) = {
+            let shared = self.chain.clone();
+            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
+            let state = chain.state();
+            let params = state.params();
+            let Some(entry) = state.registry().get(&id) else {
+                return Ok(());
+            };
+            if due_at(entry, params).is_none_or(|at| height < at) {
+                return Ok(());
+            }
+            let Some(seed) = state.recent_block(height).map(|b| b.0) else {
+                return Ok(());
+            };
+            let hardware = entry.attested.unwrap_or(entry.declared);
+            let Ok(challenge) = challenge_for(&seed, &id, hardware.resources.cpu_threads).or_skip()
+            else {
+                return Ok(());
+            };
+            let Ok(proof) = cpu::solve(&challenge).or_skip() else {
+                return Ok(());
+            };
+            let statement = BenchmarkStatement {
+                subject: id,
+                seed_height: height,
+                seed,
+                hardware,
+                cpu_score: cpu::cpu_score(&challenge, MAX_ANSWER_MS),
+            };
+            let request = AttestRequest {
+                subject: id,
+                seed_height: height,
+                hardware,
+                cpu_score: statement.cpu_score,
+                proof,
+            };
+            let pending = Pending {
+                seed_height: height,
+                claim: Claim::KeepAlive(statement),
+                selected: state.registry().verifiers(&seed, &id, params),
+                signed: Vec::new(),
+                submitted: false,
+            };
+            (Attest::Request(request), pending)
+        };
+        tracing::debug!(height, "keep-alive: asking for attestations");
+        self.ask(AttestKind::KeepAlive, request, pending, key, net)
+    }
+
+    fn start_hosting<N: Network<Peer = P>>(
+        &mut self,
+        height: Height,
+        key: &SecretKey,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(id) = self.id else {
+            return Ok(());
+        };
+        let (request, pending) = {
+            let chain = self.read()?;
+            let state = chain.state();
+            let params = state.params();
+            let Some(entry) = state.registry().get(&id) else {
+                return Ok(());
+            };
+            let hosts = state
+                .placement()
+                .used_on(&id)
+                .is_some_and(|d| flux_chain::work::hosting_units_per_block(&d) > 0);
+            let last = state.work().hosted.get(&id).copied().or(entry.confirmed_at);
+            let due = last.is_some_and(|l| height >= l + params.work.hosting_interval);
+            if entry.status != NodeStatus::Confirmed || !hosts || !due {
+                return Ok(());
+            }
+            let Some(seed) = state.recent_block(height).map(|b| b.0) else {
+                return Ok(());
+            };
+            let pending = Pending {
+                seed_height: height,
+                claim: Claim::Hosting(HostingStatement {
+                    node: id,
+                    seed_height: height,
+                    seed,
+                }),
+                selected: state.registry().verifiers(&seed, &id, params),
+                signed: Vec::new(),
+                submitted: false,
+            };
+            let request = Attest::Hosting {
+                node: id,
+                seed_height: height,
+            };
+            (request, pending)
+        };
+        tracing::debug!(height, "hosting: asking for attestations");
+        self.ask(AttestKind::Hosting, request, pending, key, net)
+    }
+
+    /// Publishes a request and waits for its signatures (submitting at once when no verifier
+    /// is needed: a network of one).
+    fn ask<N: Network<Peer = P>>(
+        &mut self,
+        kind: AttestKind,
+        request: Attest,
+        pending: Pending,
+        key: &SecretKey,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        self.attesting.insert(kind, pending);
+        net.publish(Topic::Consensus, Message::Attest(request).to_bytes()?);
+        self.try_submit(kind, key, net)
+    }
+
+    /// A keep-alive request from `peer`: checked and signed if this node is one of its
+    /// verifiers. A wrong answer costs the sender.
+    pub(super) fn on_attest_request<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        request: AttestRequest,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(id) = self.id else {
+            return Ok(());
+        };
+        let Some(seed) = self.verifier_check(
+            AttestKind::KeepAlive,
+            request.subject,
+            request.seed_height,
+            now_ms,
+        )?
+        else {
+            return Ok(());
+        };
+        let statement = {
+            let chain = self.read()?;
+            let Some(subject) = chain.state().registry().get(&request.subject) else {
+                return Ok(());
+            };
+            let hardware = subject.attested.unwrap_or(subject.declared);
+            if request.hardware != hardware {
+                return Ok(());
+            }
+            let Ok(challenge) =
+                challenge_for(&seed, &request.subject, hardware.resources.cpu_threads).or_skip()
+            else {
+                return Ok(());
+            };
+            if request.cpu_score > cpu::cpu_score(&challenge, MAX_ANSWER_MS) {
+                return Ok(()); // claims more than an answer in time shows
+            }
+            let mut h = Hasher::new("flux/keepalive/samples/v1");
+            h.update(seed.as_bytes()).update(id.0.as_bytes());
+            if cpu::verify(&challenge, &request.proof, SAMPLES, &h.finalize()).is_err() {
+                drop(chain);
+                self.refusals.rejected += 1;
+                net.penalize(peer, Offence::Invalid);
+                return Ok(());
+            }
+            Claim::KeepAlive(BenchmarkStatement {
+                subject: request.subject,
+                seed_height: request.seed_height,
+                seed,
+                hardware,
+                cpu_score: request.cpu_score,
+            })
+        };
+        self.sign_and_publish(
+            AttestKind::KeepAlive,
+            request.subject,
+            request.seed_height,
+            &statement,
+            net,
+        )
+    }
+
+    /// A hosting request: signed if this node is one of its verifiers, the node hosts
+    /// instances and asked in time.
+    pub(super) fn on_hosting_request<N: Network<Peer = P>>(
+        &mut self,
+        node: NodeId,
+        seed_height: Height,
+        now_ms: u64,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(seed) = self.verifier_check(AttestKind::Hosting, node, seed_height, now_ms)?
+        else {
+            return Ok(());
+        };
+        let hosts = self
+            .read()?
+            .state()
+            .placement()
+            .used_on(&node)
+            .is_some_and(|d| flux_chain::work::hosting_units_per_block(&d) > 0);
+        if !hosts {
+            return Ok(());
+        }
+        let claim = Claim::Hosting(HostingStatement {
+            node,
+            seed_height,
+            seed,
+        });
+        self.sign_and_publish(AttestKind::Hosting, node, seed_height, &claim, net)
+    }
+
+    /// The checks every verifier makes before it signs: not signed yet, the seed block decided
+    /// here within [`MAX_ANSWER_MS`], the subject confirmed and this node among its selected
+    /// verifiers. The seed's block id if they pass.
+    fn verifier_check(
+        &self,
+        kind: AttestKind,
+        subject: NodeId,
+        seed_height: Height,
+        now_ms: u64,
+    ) -> Result<Option<Hash>, HostError> {
+        let (Some(id), Some(_)) = (self.id, &self.config.key) else {
+            return Ok(None);
+        };
+        if self.attested.contains(&(kind, subject, seed_height)) {
+            return Ok(None);
+        }
+        let Some(&seen_at) = self.commit_times.get(&seed_height) else {
+            return Ok(None); // a seed this node did not decide, or too old
+        };
+        if now_ms.saturating_sub(seen_at) > MAX_ANSWER_MS {
+            return Ok(None);
+        }
+        let chain = self.read()?;
+        let state = chain.state();
+        let Some(seed) = state.recent_block(seed_height).map(|b| b.0) else {
+            return Ok(None);
+        };
+        let ok = state
+            .registry()
+            .get(&subject)
+            .is_some_and(|e| e.status == NodeStatus::Confirmed)
+            && state
+                .registry()
+                .verifiers(&seed, &subject, state.params())
+                .contains(&id);
+        Ok(ok.then_some(seed))
+    }
+
+    fn sign_and_publish<N: Network<Peer = P>>(
+        &mut self,
+        kind: AttestKind,
+        subject: NodeId,
+        seed_height: Height,
+        claim: &Claim,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(key) = &self.config.key else {
+            return Ok(());
+        };
+        let chain_id = self.read()?.state().params().chain_id;
+        let (domain, bytes) = claim.signed_bytes()?;
+        let attestation = Attestation {
+            verifier: NodeId::of(&key.public_key()),
+            signature: key.sign(domain, chain_id, &bytes),
+        };
+        self.attested.insert((kind, subject, seed_height));
+        let message = Message::Attest(Attest::Signed {
+            kind,
+            subject,
+            seed_height,
+            attestation,
+        });
+        net.publish(Topic::Consensus, message.to_bytes()?);
+        Ok(())
+    }
+
+    /// A verifier's signature: kept if it is for one of this node's pending requests and
+    /// verifies; at a quorum the transaction goes to the mempool and out.
+    pub(super) fn on_attested<N: Network<Peer = P>>(
+        &mut self,
+        kind: AttestKind,
+        subject: NodeId,
+        seed_height: Height,
+        attestation: Attestation,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(key) = self.config.key.clone() else {
+            return Ok(());
+        };
+        let (chain_id, operator) = {
+            let chain = self.read()?;
+            let state = chain.state();
+            (
+                state.params().chain_id,
+                state
+                    .registry()
+                    .get(&attestation.verifier)
+                    .map(|e| e.operator),
+            )
+        };
+        let Some(pending) = self.attesting.get(&kind) else {
+            return Ok(());
+        };
+        if Some(subject) != self.id
+            || seed_height != pending.seed_height
+            || pending.submitted
+            || !pending.selected.contains(&attestation.verifier)
+            || pending
+                .signed
+                .iter()
+                .any(|a| a.verifier == attestation.verifier)
+        {
+            return Ok(());
+        }
+        let (domain, bytes) = pending.claim.signed_bytes()?;
+        let valid = operator.is_some_and(|k| {
+            k.verify(domain, chain_id, &bytes, &attestation.signature)
+                .is_ok()
+        });
+        if !valid {
+            self.refusals.rejected += 1;
+            return Ok(());
+        }
+        if let Some(p) = self.attesting.get_mut(&kind) {
+            p.signed.push(attestation);
+        }
+        self.try_submit(kind, &key, net)
+    }
+
+    /// Submits a pending request's transaction once a quorum signed it.
+    fn try_submit<N: Network<Peer = P>>(
+        &mut self,
+        kind: AttestKind,
+        key: &SecretKey,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let Some(id) = self.id else {
+            return Ok(());
+        };
+        let tx = {
+            let shared = self.chain.clone();
+            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
+            let state = chain.state();
+            let params = state.params();
+            let Some(pending) = self.attesting.get_mut(&kind) else {
+                return Ok(());
+            };
+            if pending.submitted || pending.signed.len() < quorum(pending.selected.len(), params) {
+                return Ok(());
+            }
+            pending.submitted = true;
+            let tx_kind = match &pending.claim {
+                Claim::KeepAlive(s) => TxKind::NodeConfirm(NodeConfirm {
+                    node: id,
+                    evidence: BenchmarkEvidence {
+                        seed_height: pending.seed_height,
+                        hardware: s.hardware,
+                        cpu_score: s.cpu_score,
+                        attestations: pending.signed.clone(),
+                    },
+                }),
+                Claim::Hosting(_) => TxKind::HostingReport(HostingReport {
+                    node: id,
+                    seed_height: pending.seed_height,
+                    attestations: pending.signed.clone(),
+                }),
+            };
+            let sender = Address::from_public_key(&key.public_key());
+            let mut pool = self.mempool.lock().map_err(|_| HostError::Poisoned)?;
+            let nonce = pool.next_nonce(&sender, state.account(&sender).nonce);
+            let Ok(tx) =
+                Transaction::sign(key, params.chain_id, nonce, Amount::ZERO, tx_kind).or_skip()
+            else {
+                return Ok(());
+            };
+            if let Err(e) = pool.insert(tx.clone(), state) {
+                tracing::warn!(error = %e, ?kind, "the mempool refused a liveness transaction");
+                return Ok(());
+            }
+            tx
+        };
+        tracing::info!(node = %id, ?kind, "liveness transaction sent");
+        net.publish(Topic::Txs, Message::Txs(vec![tx]).to_bytes()?);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use flux_chain::genesis::Genesis;
+
+    #[test]
+    fn a_lone_hosting_validator_reports_its_hosting_every_interval() {
+        use crate::host::{Host, HostConfig, Recorder};
+        use flux_chain::chain::Chain;
+        use flux_chain::consensus::Input;
+        use flux_chain::mempool::{Mempool, MempoolConfig};
+        use flux_chain::store::MemStore;
+        use flux_chain::tx::AppRegister;
+        use std::sync::{Arc, Mutex, RwLock};
+
+        let (genesis, keys) = Genesis::devnet_with_nodes(1, 9).unwrap();
+        let params = genesis.params();
+        let chain = Arc::new(RwLock::new(
+            Chain::open_or_create(MemStore::new(), &genesis).unwrap(),
+        ));
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        // An app on the only node.
+        let spec_text = include_str!("../../../flux-cli/assets/devnet-app.json");
+        let spec =
+            flux_nodes::app::AppSpec::from_json_strict(spec_text.as_bytes(), &params.apps).unwrap();
+        let price = spec.price(&params.apps.prices).unwrap().total;
+        let register = Transaction::sign(
+            &keys[0].owner,
+            params.chain_id,
+            0,
+            Amount::ZERO,
+            TxKind::AppRegister(AppRegister {
+                spec: spec_text.into(),
+                price,
+            }),
+        )
+        .unwrap();
+        pool.lock()
+            .unwrap()
+            .insert(register, chain.read().unwrap().state())
+            .unwrap();
+        let config = HostConfig::new(Some(keys[0].operator.clone()));
+        let id = NodeId::of(&keys[0].operator.public_key());
+        let mut host: Host<MemStore, u8> = Host::new(config, chain.clone(), pool).unwrap();
+        let mut net = Recorder::default();
+        let mut now = genesis.timestamp_ms + 1;
+        host.start(now, &mut net).unwrap();
+        let target = 2 * params.work.hosting_interval + 3;
+        while chain.read().unwrap().height() < target {
+            let Some(pos) = net
+                .timers
+                .iter()
+                .position(|(_, i)| matches!(i, Input::NewHeight { .. }))
+            else {
+                panic!("no next height at {}", chain.read().unwrap().height());
+            };
+            let (after, input) = net.timers.remove(pos);
+            now += after;
+            host.on_timer(input, now, &mut net).unwrap();
+        }
+        let chain = chain.read().unwrap();
+        let state = chain.state();
+        assert!(state.placement().used_on(&id).is_some());
+        // Alone, it needs no verifier: each report went out as soon as it was due.
+        let last = *state.work().hosted.get(&id).unwrap();
+        assert_eq!(last, 2 * params.work.hosting_interval);
+        let units: u64 = state
+            .work()
+            .units
+            .iter()
+            .filter(|((_, n), _)| *n == id)
+            .map(|(_, u)| *u)
+            .sum();
+        assert!(units > 0);
+    }
+
+    #[test]
+    fn keep_alives_are_due_inside_the_window_and_spread() {
+        let (genesis, _) = Genesis::devnet_with_nodes(8, 5).unwrap();
+        let params = genesis.params();
+        let state = genesis.state().unwrap();
+        let n = &params.nodes;
+        let mut dues = Vec::new();
+        for entry in state.registry().iter() {
+            let at = due_at(entry, &params).unwrap();
+            assert!(at >= n.min_confirm_interval);
+            assert!(at < n.expire_after - 10, "due at {at}: too close to expiry");
+            dues.push(at);
+        }
+        dues.sort_unstable();
+        dues.dedup();
+        assert!(dues.len() > 1, "all due at once: {dues:?}");
+    }
+
+    #[test]
+    fn a_challenge_is_the_seed_and_the_subject_s_and_its_answer_verifies() {
+        let seed = Hash::digest(b"block");
+        let a = NodeId(Hash::digest(b"a"));
+        let b = NodeId(Hash::digest(b"b"));
+        let ca = challenge_for(&seed, &a, 2).unwrap();
+        assert_eq!(ca, challenge_for(&seed, &a, 2).unwrap());
+        assert_ne!(ca.seed, challenge_for(&seed, &b, 2).unwrap().seed);
+        let proof = cpu::solve(&ca).unwrap();
+        let samples = Hash::digest(b"verifier");
+        cpu::verify(&ca, &proof, SAMPLES, &samples).unwrap();
+        // Another node's answer does not pass for this one.
+        let other = cpu::solve(&challenge_for(&seed, &b, 2).unwrap()).unwrap();
+        assert!(cpu::verify(&ca, &other, SAMPLES, &samples).is_err());
+    }
+}
