@@ -221,7 +221,7 @@ impl Mempool {
                 offered: tx.fee,
             });
         }
-        let cost = tx.max_cost()?;
+        let cost = tx.max_cost(state.params())?;
         // The sender must afford every pending transaction up to and including this one.
         let mut needed = cost;
         for (_, other) in pending
@@ -326,6 +326,17 @@ impl Mempool {
                 self.bytes -= e.rate.size;
             }
         }
+    }
+
+    /// Removes transaction `id` and its sender's later ones (which would wait on its nonce):
+    /// what a block builder refused. Returns how many left the pool.
+    pub fn remove(&mut self, id: &TxId) -> usize {
+        let Some((sender, nonce)) = self.entries.get(id).map(|e| (e.sender, e.tx.nonce)) else {
+            return 0;
+        };
+        let before = self.entries.len();
+        self.remove_from(&sender, nonce);
+        before - self.entries.len()
     }
 
     /// Drops what `state` has made obsolete: transactions whose nonce is used, and those whose

@@ -390,19 +390,20 @@ impl Transaction {
         Ok(())
     }
 
-    /// The most the sender can lose to this transaction: fee plus what it moves.
-    pub fn max_cost(&self) -> Result<Amount, TxError> {
+    /// The most the sender can lose to this transaction under `params`: fee plus what it moves
+    /// or bonds (a proposal's deposit included).
+    pub fn max_cost(&self, params: &ChainParams) -> Result<Amount, TxError> {
         let moved = match &self.kind {
             TxKind::Transfer(t) => t.amount,
             TxKind::NodeStart(s) => s.collateral,
             TxKind::AppRegister(a) => a.price,
             TxKind::AppUpdate(a) => a.price,
             TxKind::JobSubmit(j) => j.fee,
+            TxKind::GovPropose(_) => params.governance.proposal_deposit,
             TxKind::NodeConfirm(_)
             | TxKind::NodeUpdateEndpoint(_)
             | TxKind::NodeExit(_)
             | TxKind::AppCancel(_)
-            | TxKind::GovPropose(_)
             | TxKind::GovVote(_)
             | TxKind::Evidence(_)
             | TxKind::WorkCommit(_)

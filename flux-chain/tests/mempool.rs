@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{address, genesis, keys, transfer};
+use common::{address, genesis, keys, sign, transfer};
 use flux_chain::error::MempoolError;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::transition::{apply_block, build_block};
@@ -155,4 +155,50 @@ fn a_bad_app_spec_in_the_pool_does_not_stop_block_building() {
         flux_chain::error::TxError::AppSpec(_)
     ));
     apply_block(&state, &block).unwrap();
+}
+
+#[test]
+fn a_proposal_needs_its_deposit_to_enter_the_pool() {
+    use flux_chain::gov::Action;
+    use flux_chain::tx::{GovPropose, TxKind};
+    use flux_core::{Amount, Hash};
+
+    let ks = keys(2);
+    let g = genesis(&ks, 100); // 100 FLUX each: less than the 500 FLUX deposit
+    let state = g.state().unwrap();
+    let mut pool = Mempool::new(MempoolConfig::default());
+    let kind = TxKind::GovPropose(GovPropose {
+        title: "too poor".into(),
+        text_hash: Hash::digest(b"text"),
+        action: Action::Grant {
+            to: address(&ks[1]),
+            amount: Amount::ONE_FLUX,
+        },
+    });
+    let tx = sign(&ks[0], &state, kind);
+    assert!(matches!(
+        pool.insert(tx, &state),
+        Err(MempoolError::InsufficientBalance { .. })
+    ));
+}
+
+#[test]
+fn removing_a_refused_transaction_drops_its_successors() {
+    let ks = keys(2);
+    let g = genesis(&ks, 2_000);
+    let state = g.state().unwrap();
+    let mut pool = Mempool::new(MempoolConfig::default());
+    let to = Address::from_bytes([3; 20]);
+    let ids: Vec<_> = (0..3)
+        .map(|n| {
+            pool.insert(transfer(&ks[0], n, 10, to, 1_000), &state)
+                .unwrap()
+        })
+        .collect();
+    let other = pool
+        .insert(transfer(&ks[1], 0, 10, to, 1_000), &state)
+        .unwrap();
+    assert_eq!(pool.remove(&ids[1]), 2);
+    assert!(pool.contains(&ids[0]) && !pool.contains(&ids[2]) && pool.contains(&other));
+    assert_eq!(pool.remove(&ids[1]), 0);
 }

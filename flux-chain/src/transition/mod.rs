@@ -543,7 +543,7 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
             found: tx.nonce,
         });
     }
-    let needed = tx.max_cost()?;
+    let needed = tx.max_cost(ctx.state.params())?;
     if account.balance < needed {
         return Err(TxError::InsufficientBalance {
             sender: p.sender,

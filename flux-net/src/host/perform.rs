@@ -251,7 +251,18 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         drop(pool);
         let ts = (state.tip().timestamp_ms + 1).max(now_ms);
         let block = match build_block_from(state, proposer, ts, vec![], txs) {
-            Ok((block, _refused)) => block,
+            Ok((block, refused)) => {
+                // Refused now is refused in every later block on this state: out of the pool,
+                // with its sender's later transactions (they wait on its nonce).
+                if !refused.is_empty() {
+                    let mut pool = self.pool()?;
+                    for (id, reason) in &refused {
+                        tracing::debug!(tx = %id, %reason, "left out of the block and the mempool");
+                        pool.remove(id);
+                    }
+                }
+                block
+            }
             // Whatever went wrong with the transactions, an empty block keeps the chain going.
             Err(_) => build_block_from(state, proposer, ts, vec![], vec![])
                 .map(|(b, _)| b)
