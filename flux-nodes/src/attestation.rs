@@ -197,8 +197,48 @@ pub fn check_evidence(
         return Err(AttestationError::BelowTierMinimum { tier });
     }
     let bytes = codec::encode(&evidence.statement(subject, seed))?;
-    let mut seen: Vec<NodeId> = Vec::with_capacity(evidence.attestations.len());
-    for a in &evidence.attestations {
+    check_quorum(
+        &evidence.attestations,
+        Domain::BENCHMARK,
+        &bytes,
+        selected,
+        operator_of,
+        params,
+    )
+}
+
+/// Checks that `attestations` are signatures of `message` in `domain` by distinct verifiers
+/// among `selected`, at least [`quorum`] of them: the rule of benchmark confirms, and of any
+/// other statement peers attest (e.g. hosting reports). `operator_of` gives a verifier's key.
+///
+/// ```
+/// use flux_core::ChainParams;
+/// use flux_core::crypto::{Domain, Scheme, SecretKey};
+/// use flux_nodes::attestation::{Attestation, check_quorum};
+/// use flux_nodes::node::NodeId;
+///
+/// let params = ChainParams::devnet();
+/// let key = SecretKey::from_bytes(Scheme::Ed25519, &[5; 32])?;
+/// let verifier = NodeId::of(&key.public_key());
+/// let signed = Attestation {
+///     verifier,
+///     signature: key.sign(Domain::WORK, params.chain_id, b"statement"),
+/// };
+/// let operator_of = |_: &NodeId| Some(key.public_key());
+/// check_quorum(&[signed], Domain::WORK, b"statement", &[verifier], operator_of, &params)?;
+/// assert!(check_quorum(&[], Domain::WORK, b"statement", &[verifier], operator_of, &params).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_quorum(
+    attestations: &[Attestation],
+    domain: Domain,
+    message: &[u8],
+    selected: &[NodeId],
+    operator_of: impl Fn(&NodeId) -> Option<PublicKey>,
+    params: &ChainParams,
+) -> Result<(), AttestationError> {
+    let mut seen: Vec<NodeId> = Vec::with_capacity(attestations.len());
+    for a in attestations {
         if !selected.contains(&a.verifier) {
             return Err(AttestationError::NotSelected {
                 verifier: a.verifier,
@@ -212,7 +252,7 @@ pub fn check_evidence(
         let key = operator_of(&a.verifier).ok_or(AttestationError::NotSelected {
             verifier: a.verifier,
         })?;
-        key.verify(Domain::BENCHMARK, params.chain_id, &bytes, &a.signature)
+        key.verify(domain, params.chain_id, message, &a.signature)
             .map_err(|source| AttestationError::BadSignature {
                 verifier: a.verifier,
                 source,

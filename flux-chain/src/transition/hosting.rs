@@ -9,8 +9,7 @@
 //! blocks: a node that does not report in time loses the rest.
 
 use flux_core::crypto::{Domain, PublicKey};
-use flux_nodes::attestation::quorum;
-use flux_nodes::error::AttestationError;
+use flux_nodes::attestation::check_quorum;
 use flux_nodes::lifecycle::NodeStatus;
 use flux_nodes::node::NodeId;
 
@@ -66,44 +65,16 @@ pub(crate) fn report(
     };
     let bytes = flux_core::codec::encode(&statement)?;
     let selected = ctx.registry.verifiers(&seed, &node, params);
-    let mut seen: Vec<NodeId> = Vec::with_capacity(r.attestations.len());
-    for a in &r.attestations {
-        if !selected.contains(&a.verifier) {
-            return Err(JobError::from(AttestationError::NotSelected {
-                verifier: a.verifier,
-            })
-            .into());
-        }
-        if seen.contains(&a.verifier) {
-            return Err(JobError::from(AttestationError::DuplicateVerifier {
-                verifier: a.verifier,
-            })
-            .into());
-        }
-        let key = ctx
-            .registry
-            .get(&a.verifier)
-            .map(|v| v.operator)
-            .ok_or(JobError::from(AttestationError::NotSelected {
-                verifier: a.verifier,
-            }))?;
-        key.verify(Domain::WORK, params.chain_id, &bytes, &a.signature)
-            .map_err(|source| {
-                JobError::from(AttestationError::BadSignature {
-                    verifier: a.verifier,
-                    source,
-                })
-            })?;
-        seen.push(a.verifier);
-    }
-    let need = quorum(selected.len(), params);
-    if seen.len() < need {
-        return Err(JobError::from(AttestationError::TooFewSignatures {
-            have: seen.len(),
-            need,
-        })
-        .into());
-    }
+    let operator_of = |v: &NodeId| ctx.registry.get(v).map(|e| e.operator);
+    check_quorum(
+        &r.attestations,
+        Domain::WORK,
+        &bytes,
+        &selected,
+        operator_of,
+        params,
+    )
+    .map_err(JobError::from)?;
 
     let per_block = ctx
         .placement
