@@ -119,6 +119,79 @@ impl<'a> Ppm<'a> {
         let at = (y as usize * self.width as usize + x as usize) * 3;
         self.pixels.get(at..at + 3)?.try_into().ok()
     }
+
+    /// The same image as an 8-bit RGB PNG, for viewers without PPM support: the smallest valid
+    /// encoder (no filtering, stored deflate blocks), so the file is a little larger than the
+    /// pixels.
+    ///
+    /// ```
+    /// use flux_nodes::work::jobs::Ppm;
+    /// let ppm = Ppm::parse(b"P6\n2 1\n255\n\xff\x00\x00\x00\x00\xff").unwrap();
+    /// let png = ppm.to_png();
+    /// assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    /// assert_eq!(&png[16..24], &[0, 0, 0, 2, 0, 0, 0, 1]); // IHDR width, height
+    /// ```
+    pub fn to_png(&self) -> Vec<u8> {
+        // Each scanline starts with filter type 0 (none).
+        let row = self.width as usize * 3;
+        let mut raw = Vec::with_capacity((row + 1) * self.height as usize);
+        if row > 0 {
+            for line in self.pixels.chunks(row) {
+                raw.push(0);
+                raw.extend_from_slice(line);
+            }
+        }
+        // zlib: header, stored blocks of at most 65,535 bytes, Adler-32.
+        let mut zlib = vec![0x78, 0x01];
+        let mut blocks = raw.chunks(65_535).peekable();
+        if blocks.peek().is_none() {
+            zlib.extend([1, 0, 0, 0xff, 0xff]);
+        }
+        while let Some(block) = blocks.next() {
+            let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
+            zlib.push(u8::from(blocks.peek().is_none()));
+            zlib.extend(len.to_le_bytes());
+            zlib.extend((!len).to_le_bytes());
+            zlib.extend_from_slice(block);
+        }
+        let (mut a, mut b) = (1u32, 0u32);
+        for byte in &raw {
+            a = (a + u32::from(*byte)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        zlib.extend(((b << 16) | a).to_be_bytes());
+
+        let mut ihdr = Vec::new();
+        ihdr.extend(self.width.to_be_bytes());
+        ihdr.extend(self.height.to_be_bytes());
+        ihdr.extend([8, 2, 0, 0, 0]); // 8 bits, RGB, deflate, no filter method, no interlace
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [(b"IHDR", &ihdr), (b"IDAT", &zlib), (b"IEND", &Vec::new())] {
+            png.extend(u32::try_from(data.len()).unwrap_or(u32::MAX).to_be_bytes());
+            let start = png.len();
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            let crc = crc32(&png[start..]);
+            png.extend(crc.to_be_bytes());
+        }
+        png
+    }
+}
+
+/// CRC-32 (IEEE), bit by bit (PNG chunks).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// A decimal number (1 to 10 digits) ended by `end`, and what follows `end`.
