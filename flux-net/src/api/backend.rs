@@ -8,14 +8,15 @@ use flux_chain::gov::Governance;
 use flux_chain::mempool::Mempool;
 use flux_chain::store::Store;
 use flux_chain::tx::{Transaction, TxId};
+use flux_chain::work::JobId;
 use flux_core::params::GovernableParam;
 use flux_core::{Address, ChainId, ChainParams, Network, Tier};
 use flux_nodes::NodeId;
 
 use super::error::ApiError;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
-    ProposalDetailView, ProposalsView, StatusView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
+    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, TxView, WorkUnitsView,
 };
 use crate::metrics::Metrics;
 
@@ -63,6 +64,16 @@ pub trait Backend: Send + Sync + 'static {
     fn apps(&self) -> Result<AppsView, ApiError>;
     /// One app and where its instances run.
     fn app(&self, name: &str) -> Result<Option<AppView>, ApiError>;
+    /// The `limit` most recently submitted compute jobs, newest first.
+    fn jobs(&self, limit: usize) -> Result<JobsView, ApiError>;
+    /// One compute job: its phase, assignees, commitments, reveals and accepted result.
+    fn job(&self, id: &JobId) -> Result<Option<JobView>, ApiError>;
+    /// The output bytes of a job's accepted result; [`ApiError::NotFound`] (saying which) for
+    /// an unknown job or one without an accepted result yet.
+    fn job_output(&self, id: &JobId) -> Result<Vec<u8>, ApiError>;
+    /// The verified work units per node of `epoch` (default: the current one), and what the
+    /// pool paid for them once the epoch is over.
+    fn work_units(&self, epoch: Option<u64>) -> Result<WorkUnitsView, ApiError>;
     /// Offers a transaction to the mempool; [`ApiError::Rejected`] says why it was refused.
     fn submit(&self, tx: Transaction) -> Result<TxId, ApiError>;
     /// The metrics, Prometheus text format.
@@ -330,6 +341,26 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
     fn app(&self, name: &str) -> Result<Option<AppView>, ApiError> {
         let chain = self.chain()?;
         Ok(super::convert::app_view(chain.state(), name))
+    }
+
+    fn jobs(&self, limit: usize) -> Result<JobsView, ApiError> {
+        let chain = self.chain()?;
+        super::jobs::jobs_view(&*chain, limit)
+    }
+
+    fn job(&self, id: &JobId) -> Result<Option<JobView>, ApiError> {
+        let chain = self.chain()?;
+        super::jobs::job_view(&*chain, id)
+    }
+
+    fn job_output(&self, id: &JobId) -> Result<Vec<u8>, ApiError> {
+        let chain = self.chain()?;
+        super::jobs::job_output(&*chain, id)
+    }
+
+    fn work_units(&self, epoch: Option<u64>) -> Result<WorkUnitsView, ApiError> {
+        let chain = self.chain()?;
+        super::jobs::work_units_view(&*chain, epoch)
     }
 
     fn submit(&self, tx: Transaction) -> Result<TxId, ApiError> {

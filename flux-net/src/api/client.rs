@@ -24,14 +24,16 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use flux_chain::tx::{Transaction, TxId};
+use flux_chain::work::JobId;
 use flux_core::params::GovernableParam;
 use flux_core::{ChainParams, Tier, codec};
 
 use super::backend::BlockRef;
 use super::error::ErrorBody;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
-    ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
+    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView,
+    TxView, WorkUnitsView,
 };
 
 /// Largest answer body read, bytes.
@@ -261,6 +263,47 @@ impl Client {
     /// `GET /v1/apps/{name}`; `None` if no such app is registered.
     pub async fn app(&self, name: &str) -> Result<Option<AppView>, ClientError> {
         not_found_as_none(self.get(&format!("/v1/apps/{}", segment(name))).await)
+    }
+
+    /// `GET /v1/jobs?limit=N`: the newest `limit` compute jobs (the node caps it at
+    /// [`super::MAX_JOBS_LISTED`]).
+    pub async fn jobs(&self, limit: usize) -> Result<JobsView, ClientError> {
+        self.get(&format!("/v1/jobs?limit={limit}")).await
+    }
+
+    /// `GET /v1/jobs/{id}`: a compute job; `None` if the chain has no such job.
+    pub async fn job(&self, id: &JobId) -> Result<Option<JobView>, ClientError> {
+        not_found_as_none(self.get(&format!("/v1/jobs/{id}")).await)
+    }
+
+    /// `GET /v1/jobs/{id}/output`: the accepted output's bytes; `None` if there is no such job
+    /// or it has no accepted result yet ([`Client::job`] says which).
+    ///
+    /// ```no_run
+    /// # use flux_net::api::client::Client;
+    /// # async fn run(client: Client, id: flux_chain::work::JobId) -> Result<(), flux_net::api::client::ClientError> {
+    /// if let Some(bytes) = client.job_output(&id).await? {
+    ///     std::fs::write("out.ppm", bytes).ok();
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn job_output(&self, id: &JobId) -> Result<Option<Vec<u8>>, ClientError> {
+        let url = self.url(&format!("/v1/jobs/{id}/output"));
+        not_found_as_none(
+            self.raw(Method::GET, &url, Vec::new())
+                .await
+                .map(|b| b.to_vec()),
+        )
+    }
+
+    /// `GET /v1/work/units[?epoch=E]`: the verified work units per node of an epoch (default:
+    /// the current one).
+    pub async fn work_units(&self, epoch: Option<u64>) -> Result<WorkUnitsView, ClientError> {
+        match epoch {
+            Some(e) => self.get(&format!("/v1/work/units?epoch={e}")).await,
+            None => self.get("/v1/work/units").await,
+        }
     }
 
     /// `POST /v1/txs`: offers a transaction; its id once the node's mempool accepted it.

@@ -18,8 +18,9 @@ use super::MAX_BODY_BYTES;
 use super::backend::{Backend, BlockRef};
 use super::error::{ApiError, ErrorBody};
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, NodesView, ParamHistoryView,
-    ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView, TxView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
+    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView,
+    TxView, WorkUnitsView,
 };
 
 type Answer<T> = Result<Json<T>, ApiError>;
@@ -189,6 +190,86 @@ pub(crate) async fn app<B: Backend>(
     b.app(&name)?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no app {name:?}")))
+}
+
+/// Default of `GET /v1/jobs?limit=N`.
+const DEFAULT_JOBS_LISTED: usize = 50;
+
+/// `?limit=N`.
+#[derive(Deserialize)]
+pub(crate) struct JobsQuery {
+    limit: Option<String>,
+}
+
+pub(crate) async fn jobs<B: Backend>(
+    State(b): State<Arc<B>>,
+    query: Result<Query<JobsQuery>, QueryRejection>,
+) -> Answer<JobsView> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    let limit = match q.limit {
+        None => DEFAULT_JOBS_LISTED,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=super::jobs::MAX_JOBS_LISTED).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_limit",
+                    format!(
+                        "limit {raw:?} is not a number from 1 to {}",
+                        super::jobs::MAX_JOBS_LISTED
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(Json(b.jobs(limit)?))
+}
+
+fn job_id(path: Result<Path<String>, PathRejection>) -> Result<TxId, ApiError> {
+    let raw = path_param(path)?;
+    Ok(TxId(raw.parse().map_err(|e| {
+        ApiError::bad_request("bad_job_id", format!("job id {raw:?}: {e}"))
+    })?))
+}
+
+pub(crate) async fn job<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<JobView> {
+    let id = job_id(path)?;
+    b.job(&id)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no job {id}")))
+}
+
+pub(crate) async fn job_output<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id = job_id(path)?;
+    let bytes = b.job_output(&id)?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+/// `?epoch=E`.
+#[derive(Deserialize)]
+pub(crate) struct UnitsQuery {
+    epoch: Option<String>,
+}
+
+pub(crate) async fn work_units<B: Backend>(
+    State(b): State<Arc<B>>,
+    query: Result<Query<UnitsQuery>, QueryRejection>,
+) -> Answer<WorkUnitsView> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
+    let epoch = q
+        .epoch
+        .map(|raw| {
+            raw.parse::<u64>().map_err(|_| {
+                ApiError::bad_request("bad_epoch", format!("{raw:?} is not an epoch number"))
+            })
+        })
+        .transpose()?;
+    Ok(Json(b.work_units(epoch)?))
 }
 
 /// Decodes `{"tx":"<hex>"}` into a transaction, saying precisely what is wrong.

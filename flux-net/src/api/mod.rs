@@ -18,6 +18,10 @@
 //! | `GET /v1/nodes?tier=cumulus` | [`views::NodesView`] |
 //! | `GET /v1/apps` | [`views::AppsView`] |
 //! | `GET /v1/apps/{name}` | [`views::AppView`] |
+//! | `GET /v1/jobs?limit=N` | [`views::JobsView`] (newest first, default 50, at most 500) |
+//! | `GET /v1/jobs/{id}` | [`views::JobView`] |
+//! | `GET /v1/jobs/{id}/output` | the accepted output, `application/octet-stream` (404 until accepted) |
+//! | `GET /v1/work/units?epoch=E` | [`views::WorkUnitsView`] (default: the current epoch) |
 //! | `GET /metrics` | Prometheus text ([`crate::metrics::Metrics`]) |
 //!
 //! Every refusal is `{"error":{"code":"...","message":"..."}}` with a 4xx status (5xx only when
@@ -50,6 +54,7 @@ pub mod client;
 mod convert;
 mod error;
 mod handlers;
+mod jobs;
 pub mod load;
 pub mod views;
 pub mod wallet;
@@ -64,6 +69,7 @@ use axum::serve::ListenerExt;
 
 pub use backend::{Backend, BlockRef, ChainBackend, OnAccepted};
 pub use error::{ApiError, ErrorBody, ErrorDetail, rejection_code, tx_error_code};
+pub use jobs::MAX_JOBS_LISTED;
 
 /// Largest request body accepted, bytes (a transaction is at most 128 KiB, 256 KiB in hex).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -90,6 +96,10 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route("/v1/nodes", get(handlers::nodes::<B>))
         .route("/v1/apps", get(handlers::apps::<B>))
         .route("/v1/apps/{name}", get(handlers::app::<B>))
+        .route("/v1/jobs", get(handlers::jobs::<B>))
+        .route("/v1/jobs/{id}", get(handlers::job::<B>))
+        .route("/v1/jobs/{id}/output", get(handlers::job_output::<B>))
+        .route("/v1/work/units", get(handlers::work_units::<B>))
         .route("/metrics", get(handlers::metrics::<B>))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -19,10 +19,15 @@ use flux_nodes::lifecycle::NodeStatus;
 use serde::{Deserialize, Serialize};
 
 mod gov;
+mod work;
 
 pub use gov::{
     ActionView, ParamChangeView, ParamHistoryView, ProposalDetailView, ProposalView, ProposalsView,
     VoteView, VoterView,
+};
+pub use work::{
+    AcceptedView, JobSummaryView, JobView, JobsView, NodeUnitsView, RevealView, WorkUnitsView,
+    phase_name, phase_until,
 };
 
 /// `GET /v1/status`: where the node and its chain are.
