@@ -41,6 +41,9 @@ pub enum Command {
     /// Apps: check and price FluxOS app specifications.
     #[command(subcommand)]
     App(AppCommand),
+    /// Compute jobs: submit a WebAssembly job, follow it, fetch its result, try the examples.
+    #[command(subcommand)]
+    Job(JobCommand),
     /// Send FLUX from a key file's account through a node.
     Send(SendArgs),
     /// An account's balance and next nonce, from a node.
@@ -290,6 +293,7 @@ impl From<SchemeArg> for Scheme {
 
 mod api;
 mod gov;
+mod job;
 
 pub use api::{
     AppDeployArgs, AppStatusArgs, BalanceArgs, BenchTxArgs, BlockArgs, DEFAULT_NODE_URL,
@@ -297,3 +301,7 @@ pub use api::{
     parse_block_ref,
 };
 pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovSource, GovVoteArgs};
+pub use job::{
+    ExampleJob, JobCommand, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs,
+    JobSubmitArgs,
+};

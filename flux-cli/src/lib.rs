@@ -31,7 +31,7 @@ use std::io::Write;
 use clap::Parser;
 
 use crate::cli::{
-    AppCommand, Cli, Command, GovCommand, KeysCommand, NodeCommand, PlacementCommand,
+    AppCommand, Cli, Command, GovCommand, JobCommand, KeysCommand, NodeCommand, PlacementCommand,
 };
 use crate::error::CliError;
 use crate::output::Output;
@@ -96,6 +96,11 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
                 bandwidth_mbps: args.bandwidth,
             },
         ),
+        Command::Job(JobCommand::Submit(args)) => commands::job::submit(out, &args),
+        Command::Job(JobCommand::Status(args)) => commands::job::status(out, &args),
+        Command::Job(JobCommand::Result(args)) => commands::job::result(out, &args),
+        Command::Job(JobCommand::List(args)) => commands::job::list(out, &args),
+        Command::Job(JobCommand::Example(args)) => commands::job::example(out, &args),
         Command::Send(args) => commands::send::send(out, &args),
         Command::Balance(args) => commands::query::balance(out, &args),
         Command::Tx(args) => commands::query::tx(out, &args),

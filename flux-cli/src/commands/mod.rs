@@ -7,6 +7,7 @@ pub mod bench_tx;
 pub mod chain_tx;
 pub mod devnet;
 pub mod gov;
+pub mod job;
 pub mod keys;
 pub mod node;
 pub mod params;
