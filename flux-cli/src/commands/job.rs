@@ -2,7 +2,7 @@
 //!
 //! A job is checked before anything is sent, with the rules the chain applies at submission:
 //! the module must compile (WebAssembly text) and pass the engine's
-//! [`validate`](flux_nodes::work::validate) (no floating point, only the host ABI's imports, no
+//! `flux_nodes::work::validate` (no floating point, only the host ABI's imports, no
 //! start function, exports `memory` and `run`), and the module, input, fuel and fee must be
 //! within the chain's `work.*` parameters (read from the node). A refused module is named with
 //! its first offending function and instruction.
@@ -137,19 +137,21 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
     let client = client(&args.node.url)?;
     let (module_hash, input_hash) = (Hash::digest(&job.module), Hash::digest(&job.input));
     let (module_bytes, input_bytes) = (job.module.len(), job.input.len());
-    let (sent, done, waited) = block_on(async {
+    let (sent, done, finalized, waited) = block_on(async {
         let params = client.params().await?;
         check_limits(&job, &params.work).map_err(CliError::JobRule)?;
         let sent = client
             .sign_and_submit(&key, args.tx_fee, TxKind::JobSubmit(job))
             .await?;
         let started = Instant::now();
-        let done = if args.wait {
-            Some(wait_done(&client, &sent.id, Duration::from_secs(args.timeout)).await?)
+        let (done, finalized) = if args.wait {
+            let done = wait_done(&client, &sent.id, Duration::from_secs(args.timeout)).await?;
+            // On chain, so finalised: where, for the report.
+            (Some(done), client.tx(&sent.id).await?)
         } else {
-            None
+            (None, None)
         };
-        Ok::<_, CliError>((sent, done, started.elapsed()))
+        Ok::<_, CliError>((sent, done, finalized, started.elapsed()))
     })??;
     #[derive(Serialize)]
     struct Details<'a> {
@@ -191,7 +193,7 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
         waited_ms: done.as_ref().map(|_| waited.as_millis()),
         result: done.as_ref(),
     };
-    print_sent(out, "JobSubmit", &sent, None, details, rows)
+    print_sent(out, "JobSubmit", &sent, finalized, details, rows)
 }
 
 /// The text of a job's status.

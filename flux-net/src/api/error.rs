@@ -153,6 +153,7 @@ pub fn tx_error_code(e: &TxError) -> &'static str {
         TxError::NodeNotConfirmed(_) => "node_not_confirmed",
         TxError::NotNodeOwner(_) => "not_node_owner",
         TxError::AlreadyVoted { .. } => "already_voted",
+        TxError::Job(_) => "bad_job",
         TxError::Evidence(_) => "bad_evidence",
         TxError::Placement(_) => "placement",
         TxError::Amount(_) => "amount_overflow",

@@ -31,7 +31,7 @@ pub(crate) fn jobs_view<S: Store>(chain: &Chain<S>, limit: usize) -> Result<Jobs
         let (height, index) = at.map_or((0, 0), |l| (l.height, l.index));
         placed.push((height, index, job));
     }
-    placed.sort_by(|a, b| (b.0, b.1, b.2.id).cmp(&(a.0, a.1, a.2.id)));
+    placed.sort_by_key(|p| std::cmp::Reverse((p.0, p.1, p.2.id)));
     let network = chain.state().params().network;
     Ok(JobsView {
         height: chain.height(),
