@@ -53,14 +53,7 @@ fn signed(env: &Env, key: &SecretKey, kind: TxKind) -> Transaction {
     let account = env
         .block_on(env.client.account(&format!("{:x}", address(key))))
         .unwrap();
-    Transaction::sign(
-        key,
-        ChainId::DEVNET,
-        account.pending_nonce,
-        fee,
-        kind,
-    )
-    .unwrap()
+    Transaction::sign(key, ChainId::DEVNET, account.pending_nonce, fee, kind).unwrap()
 }
 
 fn send(env: &Env, key: &SecretKey, kind: TxKind) -> TxId {
