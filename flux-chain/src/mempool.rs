@@ -239,6 +239,12 @@ impl Mempool {
                 available: account.balance,
             });
         }
+        // A kind whose rule reads the state (an app's price, a vote's snapshot, a job's phase)
+        // is tried against it now, so a submitter hears why at once. Transfers (the bulk) need
+        // nothing beyond the balance and nonce checks above.
+        if !matches!(tx.kind, crate::tx::TxKind::Transfer(_)) {
+            crate::transition::dry_run(state, &tx)?;
+        }
         let rate = Rate {
             fee: tx.fee.base_units(),
             size,

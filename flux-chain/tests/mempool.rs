@@ -121,14 +121,15 @@ fn full_pool_evicts_the_lowest_fee_rate() {
 }
 
 #[test]
-fn a_bad_app_spec_in_the_pool_does_not_stop_block_building() {
+fn a_bad_app_spec_is_refused_at_admission_and_never_stops_block_building() {
     use flux_chain::transition::build_block_from;
     use flux_chain::tx::{AppRegister, Transaction, TxKind};
     let ks = keys(3);
     let g = genesis(&ks, 10_000);
     let state = g.state().unwrap();
     let mut pool = Mempool::new(MempoolConfig::default());
-    // Admitted (signature, nonce and balance are fine), but the spec is not a valid app.
+    // Signature, nonce and balance are fine, but the spec is not a valid app: the pool tries
+    // the kind's rule against the state and says why.
     let bad = Transaction::sign(
         &ks[0],
         state.params().chain_id,
@@ -140,16 +141,23 @@ fn a_bad_app_spec_in_the_pool_does_not_stop_block_building() {
         }),
     )
     .unwrap();
-    pool.insert(bad, &state).unwrap();
-    pool.insert(transfer(&ks[1], 0, 10, address(&ks[2]), 5), &state)
+    assert!(matches!(
+        pool.insert(bad.clone(), &state),
+        Err(MempoolError::Invalid(flux_chain::error::TxError::AppSpec(
+            _
+        )))
+    ));
+    let good = pool
+        .insert(transfer(&ks[1], 0, 10, address(&ks[2]), 5), &state)
         .unwrap();
-    let selected = pool.select(&state, 100);
-    assert_eq!(selected.len(), 2);
+    // A block builder handed it anyway (say, by a pool on another state) leaves it out.
+    let mut candidates = vec![bad];
+    candidates.extend(pool.select(&state, 100));
     let time = state.tip().timestamp_ms + 1_000;
     let (block, dropped) =
-        build_block_from(&state, ks[0].public_key(), time, vec![], selected).unwrap();
+        build_block_from(&state, ks[0].public_key(), time, vec![], candidates).unwrap();
     assert_eq!(block.txs.len(), 1);
-    assert_eq!(dropped.len(), 1);
+    assert_eq!(block.txs[0].id().unwrap(), good);
     assert!(matches!(
         dropped[0].1,
         flux_chain::error::TxError::AppSpec(_)

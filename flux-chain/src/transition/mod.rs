@@ -257,6 +257,69 @@ struct Prepared {
     payload_len: usize,
 }
 
+impl<'a> Ctx<'a> {
+    /// A fresh context for the block at `height` on `state` (the maps are persistent, so the
+    /// clones are cheap).
+    fn new(state: &'a State, height: u64) -> Ctx<'a> {
+        Ctx {
+            state,
+            height,
+            overlay: Overlay::new(state),
+            registry: state.registry().clone(),
+            touched: BTreeSet::new(),
+            apps: state.apps().clone(),
+            placement: state.placement().clone(),
+            apps_touched: BTreeSet::new(),
+            capacity_freed: false,
+            gov: state.gov().clone(),
+            gov_changes: gov::GovChanges::default(),
+            work: state.work().clone(),
+            work_changes: work::WorkChanges::default(),
+            work_events: Vec::new(),
+            burned: Amount::ZERO,
+        }
+    }
+}
+
+/// Checks `tx`'s own rule against `state` as if it were the next block's first transaction
+/// from its sender at its nonce: what a node's API runs before it admits a transaction whose
+/// kind depends on the state (an app's price, a vote's snapshot, a job's phase...), so the
+/// submitter hears why at once instead of waiting for a block that leaves it out. Signatures
+/// and the sender's nonce are not checked here (the mempool does both); the block's deadlines
+/// are not run first, so a rule that depends on them may still differ in the block.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::transition::dry_run;
+/// use flux_chain::tx::{Transaction, TxKind, Transfer};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{Address, Amount};
+///
+/// let state = Genesis::devnet_example().state()?;
+/// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let pay = |amount| TxKind::Transfer(Transfer { to: Address::from_bytes([5; 20]), amount });
+/// let ok = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ONE_FLUX))?;
+/// assert!(dry_run(&state, &ok).is_ok());
+/// let zero = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ZERO))?;
+/// assert!(dry_run(&state, &zero).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dry_run(state: &State, tx: &Transaction) -> Result<(), TxError> {
+    let bytes = codec::encode(tx)?;
+    let payload_len = tx.payload_of_bytes(&bytes)?.len();
+    let prepared = Prepared {
+        id: Transaction::id_of_bytes(&bytes),
+        sender: tx.sender_address(),
+        bytes,
+        payload_len,
+    };
+    let mut ctx = Ctx::new(state, state.tip().height + 1);
+    let mut account = ctx.overlay.get(&prepared.sender);
+    account.nonce = tx.nonce;
+    ctx.overlay.set(prepared.sender, account);
+    apply_tx(&mut ctx, tx, &prepared).map(drop)
+}
+
 fn execute(
     state: &State,
     header: &Header,
@@ -324,23 +387,7 @@ fn execute(
     })?;
 
     // Node deadlines due at this height fire before the transactions.
-    let mut ctx = Ctx {
-        state,
-        height: header.height,
-        overlay: Overlay::new(state),
-        registry: state.registry().clone(),
-        touched: BTreeSet::new(),
-        apps: state.apps().clone(),
-        placement: state.placement().clone(),
-        apps_touched: BTreeSet::new(),
-        capacity_freed: false,
-        gov: state.gov().clone(),
-        gov_changes: gov::GovChanges::default(),
-        work: state.work().clone(),
-        work_changes: work::WorkChanges::default(),
-        work_events: Vec::new(),
-        burned: Amount::ZERO,
-    };
+    let mut ctx = Ctx::new(state, header.height);
     let node_events = ctx
         .registry
         .on_block(header.height, params)

@@ -364,7 +364,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let mut pool = self.pool()?;
         let mut invalid = false;
         for tx in txs {
-            if let Err(flux_chain::error::MempoolError::Invalid(_)) = pool.insert(tx, chain.state())
+            let refused = pool.insert(tx.clone(), chain.state());
+            // Only a transaction invalid on its own costs the peer: one refused by a rule that
+            // reads the state may have been valid where the peer stands.
+            if let Err(flux_chain::error::MempoolError::Invalid(_)) = refused
+                && tx.check(chain.state().params()).is_err()
             {
                 invalid = true;
             }
