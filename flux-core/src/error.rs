@@ -293,3 +293,37 @@ pub enum TokenomicsError {
     #[error(transparent)]
     Amount(#[from] AmountError),
 }
+
+/// Why a parallel-asset value (external chain, destination, EVM signature) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ParallelError {
+    /// No external chain has this id or name.
+    #[error("unknown external chain {0:?}")]
+    UnknownChain(String),
+    /// A destination address of the wrong length for its chain.
+    #[error("destination on {chain}: {len} bytes, expected {min}..={max}")]
+    DestinationLength {
+        /// The chain's name.
+        chain: &'static str,
+        /// Length found.
+        len: usize,
+        /// Shortest allowed.
+        min: usize,
+        /// Longest allowed.
+        max: usize,
+    },
+    /// A destination address with a wrong format (prefix byte, characters).
+    #[error("destination on {chain}: {reason}")]
+    DestinationFormat {
+        /// The chain's name.
+        chain: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// An Ethereum-style signature that does not parse or recovers no key.
+    #[error("malformed EVM signature: {0}")]
+    EvmSignature(&'static str),
+    /// A key that is not a valid secp256k1 key where one is needed.
+    #[error("not a secp256k1 key")]
+    NotSecp256k1,
+}

@@ -8,6 +8,7 @@
 //! - [`Address`]: 20-byte account ids and their bech32m form;
 //! - [`codec`]: the one canonical binary encoding of consensus and wire data;
 //! - [`params`]: [`ChainParams`], every protocol number, with mainnet, testnet and devnet presets;
+//! - [`parallel`]: the external chains of parallel assets and their attestation digests;
 //! - [`tier`]: node tiers and hardware units;
 //! - [`tokenomics`]: the emission schedule, the supply cap and the reward split;
 //! - [`error`]: the typed errors of all of the above.
@@ -40,6 +41,7 @@ pub mod error;
 mod fixed_bytes;
 pub mod hash;
 pub mod hex;
+pub mod parallel;
 pub mod params;
 pub mod tier;
 pub mod tokenomics;
