@@ -135,6 +135,9 @@ pub enum TxError {
     /// A compute-job rule is broken.
     #[error(transparent)]
     Job(#[from] crate::work::JobError),
+    /// A parallel-asset rule.
+    #[error(transparent)]
+    Swap(#[from] crate::parallel::SwapError),
     /// The evidence does not prove an equivocation.
     #[error("invalid evidence: {0}")]
     Evidence(#[from] crate::consensus::ConsensusError),

@@ -132,6 +132,14 @@ impl Genesis {
         )?)
     }
 
+    /// The genesis supply: the allocations plus the FLUX locked for parallel assets (on
+    /// mainnet 22,000,000 per external chain, [`crate::parallel::Parallel::genesis`]; zero on
+    /// devnet and testnet). This, plus the maximum future emission, must fit under the cap.
+    pub fn supply(&self) -> Result<Amount, GenesisError> {
+        let locked = crate::parallel::Parallel::genesis(&self.params()).locked()?;
+        Ok(self.total()?.checked_add(locked)?)
+    }
+
     /// The checked initial balances: addresses parse, no duplicates, no zeros, cap respected.
     pub fn balances(&self) -> Result<BTreeMap<Address, Account>, GenesisError> {
         let mut accounts = BTreeMap::new();
@@ -152,7 +160,7 @@ impl Genesis {
                 });
             }
         }
-        check_genesis(self.total()?, &self.params())?;
+        check_genesis(self.supply()?, &self.params())?;
         Ok(accounts)
     }
 
@@ -224,7 +232,7 @@ impl Genesis {
         let params = self.params();
         let registry = self.registry(&mut accounts, &params)?;
         let ledger = Ledger {
-            supply: self.total()?,
+            supply: self.supply()?,
             work_pool: Amount::ZERO,
         };
         let tip = Tip {
@@ -255,6 +263,7 @@ impl Genesis {
             ledger,
             tip,
             recent,
-        )?)
+        )?
+        .with_parallel(crate::parallel::Parallel::genesis(&params))?)
     }
 }

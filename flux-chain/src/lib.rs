@@ -2,7 +2,7 @@
 //!
 //! The ledger: transactions ([`tx`]), blocks ([`block`]), ledger state and its authenticated
 //! trie ([`state`], [`trie`]), the pure state transition ([`transition`]), genesis
-//! ([`genesis`]), compute jobs and the useful-work pool ([`work`]), and later xDAO governance, parallel-asset books, the mempool, the consensus
+//! ([`genesis`]), compute jobs and the useful-work pool ([`work`]), parallel-asset books and swaps ([`parallel`]), and xDAO governance, the mempool, the consensus
 //! state machine and storage. The state transition and consensus are pure functions of their
 //! inputs; storage is the only IO here.
 //!
@@ -38,6 +38,7 @@ pub mod error;
 pub mod genesis;
 pub mod gov;
 pub mod mempool;
+pub mod parallel;
 pub mod state;
 pub mod store;
 pub mod transition;

@@ -176,6 +176,41 @@ pub struct HostingReport {
     pub attestations: Vec<flux_nodes::attestation::Attestation>,
 }
 
+/// Locks native FLUX for a parallel asset on another chain: the sender's `amount` moves to the
+/// chain's book (`locked` and `issued` grow by it) and a swap-out record keyed by this
+/// transaction's id waits for the committee's attestation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapOut {
+    /// The destination chain.
+    pub chain: flux_core::parallel::ExternalChain,
+    /// The destination address's raw bytes (EVM: 20 bytes; see
+    /// [`flux_core::parallel::ExternalChain::check_destination`]).
+    pub to: Vec<u8>,
+    /// How much (positive).
+    pub amount: Amount,
+}
+
+/// Releases native FLUX for a burn of parallel tokens on another chain, attested by the current
+/// committee; any account may send it (a relayer pays the fee). Each burn reference is usable
+/// once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapIn {
+    /// The burn.
+    pub burn: crate::parallel::BurnStatement,
+    /// The committee's attestation of it.
+    pub attestation: crate::parallel::Attestation,
+}
+
+/// Registers (or replaces) a node's secp256k1 swap key, which signs its EVM attestations; sent
+/// by the node's operator key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwapKeyRegister {
+    /// The node.
+    pub node: NodeId,
+    /// The swap key (secp256k1).
+    pub key: PublicKey,
+}
+
 /// Most attestations a confirm may carry.
 pub const MAX_ATTESTATIONS: usize = 64;
 
@@ -213,6 +248,12 @@ pub enum TxKind {
     WorkReveal(WorkReveal),
     /// Report the apps a node hosted, attested by its peers.
     HostingReport(HostingReport),
+    /// Lock FLUX for a parallel asset on another chain.
+    SwapOut(SwapOut),
+    /// Release FLUX for an attested burn on another chain.
+    SwapIn(SwapIn),
+    /// Register a node's swap key.
+    SwapKeyRegister(SwapKeyRegister),
 }
 
 /// The signed part of a transaction, borrowed (encodes exactly like the owned fields).
@@ -367,6 +408,12 @@ impl Transaction {
             }
             TxKind::NodeConfirm(_) | TxKind::WorkCommit(_) | TxKind::HostingReport(_) => Ok(()),
             TxKind::JobSubmit(j) => check_job(j, params),
+            TxKind::SwapOut(s) => Ok(check_swap_out(s)?),
+            TxKind::SwapIn(s) => Ok(check_swap_in(s)?),
+            TxKind::SwapKeyRegister(r) => match r.key {
+                PublicKey::Secp256k1(_) if r.key.validate().is_ok() => Ok(()),
+                _ => Err(crate::parallel::SwapError::BadSwapKey.into()),
+            },
             TxKind::WorkReveal(r) => {
                 let (size, max) = (r.outcome.output.len() as u64, params.work.max_output_bytes);
                 if size > max {
@@ -399,6 +446,7 @@ impl Transaction {
             TxKind::AppRegister(a) => a.price,
             TxKind::AppUpdate(a) => a.price,
             TxKind::JobSubmit(j) => j.fee,
+            TxKind::SwapOut(s) => s.amount,
             TxKind::GovPropose(_) => params.governance.proposal_deposit,
             TxKind::NodeConfirm(_)
             | TxKind::NodeUpdateEndpoint(_)
@@ -408,10 +456,39 @@ impl Transaction {
             | TxKind::Evidence(_)
             | TxKind::WorkCommit(_)
             | TxKind::WorkReveal(_)
-            | TxKind::HostingReport(_) => Amount::ZERO,
+            | TxKind::HostingReport(_)
+            | TxKind::SwapIn(_)
+            | TxKind::SwapKeyRegister(_) => Amount::ZERO,
         };
         Ok(self.fee.checked_add(moved)?)
     }
+}
+
+/// A swap out's stateless rules: a positive amount, a destination the chain accepts.
+fn check_swap_out(s: &SwapOut) -> Result<(), crate::parallel::SwapError> {
+    if s.amount.is_zero() {
+        return Err(crate::parallel::SwapError::ZeroAmount);
+    }
+    Ok(s.chain.check_destination(&s.to)?)
+}
+
+/// A swap in's stateless rules: a positive amount, a bounded reference, a bounded attestation.
+fn check_swap_in(s: &SwapIn) -> Result<(), crate::parallel::SwapError> {
+    use crate::parallel::{MAX_REFERENCE_LEN, MAX_SIGNATURES, SwapError};
+    if s.burn.amount.is_zero() {
+        return Err(SwapError::ZeroAmount);
+    }
+    let len = s.burn.reference.len();
+    if len == 0 || len > MAX_REFERENCE_LEN {
+        let max = MAX_REFERENCE_LEN;
+        return Err(SwapError::BadReference { len, max });
+    }
+    let count = s.attestation.signatures.len();
+    if count > MAX_SIGNATURES {
+        let max = MAX_SIGNATURES;
+        return Err(SwapError::TooManySignatures { count, max });
+    }
+    Ok(())
 }
 
 /// A job's stateless rules: sizes, fuel and fee first (cheap), then the engine's check of the

@@ -21,6 +21,7 @@ use imbl::OrdMap;
 
 use crate::apps::AppEntry;
 use crate::gov::Governance;
+use crate::parallel::Parallel;
 use crate::transition::gov::GovChanges;
 use crate::transition::work::WorkChanges;
 use crate::work::Work;
@@ -53,8 +54,9 @@ pub struct Account {
 /// Chain-wide totals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
-    /// Total supply: every balance, the pools below, bonded collateral and app escrows (and,
-    /// with later features, FLUX locked for parallel assets). Never above the cap.
+    /// Total supply: every balance, the pools below, bonded collateral, app escrows and the
+    /// FLUX locked for parallel assets (counted once: parallel tokens are its claims). Never
+    /// above the cap.
     pub supply: Amount,
     /// The useful-work pool: minted each block, paid each epoch for verified work.
     pub work_pool: Amount,
@@ -100,6 +102,16 @@ pub enum StateKey {
     Strikes(NodeId),
     /// The seed height of a node's last hosting report.
     Hosted(NodeId),
+    /// The [`crate::parallel::Book`] of an external chain.
+    Book(flux_core::parallel::ExternalChain),
+    /// A [`crate::parallel::SwapOutRecord`] by its id.
+    SwapOut(crate::tx::TxId),
+    /// A released burn reference → the `SwapIn` that released it.
+    BurnRef(flux_core::parallel::ExternalChain, Vec<u8>),
+    /// A node's secp256k1 swap key.
+    SwapKey(NodeId),
+    /// The current epoch's attesting committee.
+    Attesters,
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -132,6 +144,11 @@ pub(crate) fn account_value_hash(account: &Account) -> Hash {
     STATE_VALUE.hash(&bytes)
 }
 
+/// The trie value of an entry already encoded: the tagged hash of `bytes`.
+pub(crate) fn value_of_bytes(bytes: &[u8]) -> Hash {
+    STATE_VALUE.hash(bytes)
+}
+
 /// The trie value of an entry: the tagged hash of its canonical bytes.
 pub fn value_hash<T: Serialize>(value: &T) -> Result<Hash, CodecError> {
     Ok(STATE_VALUE.hash(&codec::encode(value)?))
@@ -156,6 +173,7 @@ pub struct State {
     placement: Placement,
     gov: Governance,
     work: Work,
+    parallel: Parallel,
     recent: OrdMap<u64, BlockId>,
     ledger: Ledger,
     tip: Tip,
@@ -187,6 +205,10 @@ pub struct StateDiff {
     pub work: Work,
     /// What changed in useful work.
     pub work_changes: WorkChanges,
+    /// Parallel assets after the block.
+    pub parallel: Parallel,
+    /// The parallel-asset entries the block touched.
+    pub parallel_changes: std::collections::BTreeSet<StateKey>,
     /// The parameters from the next block on, if a proposal changed them.
     pub params: Option<Arc<ChainParams>>,
     /// Recent block ids after the block.
@@ -292,11 +314,29 @@ impl State {
             placement,
             gov,
             work,
+            parallel: Parallel::default(),
             recent,
             ledger,
             tip,
             trie,
         })
+    }
+
+    /// This state with `parallel` as its parallel-asset entries (genesis books, or what
+    /// storage kept); the ledger's supply must already count their locked FLUX.
+    pub fn with_parallel(mut self, parallel: Parallel) -> Result<State, CodecError> {
+        let mut changes = Vec::new();
+        for (key, bytes) in parallel.entries()? {
+            changes.push((key.trie_key()?, Some(STATE_VALUE.hash(&bytes))));
+        }
+        self.trie = self.trie.update(changes);
+        self.parallel = parallel;
+        Ok(self)
+    }
+
+    /// Parallel assets: books, swaps out, used burn references, swap keys, attesters.
+    pub fn parallel(&self) -> &Parallel {
+        &self.parallel
     }
 
     /// The node registry.
@@ -335,14 +375,15 @@ impl State {
     }
 
     /// Total value held: balances, the work pool, bonded collateral, app escrows, proposal
-    /// deposits and job fees in escrow. Equals the supply.
+    /// deposits, job fees in escrow and FLUX locked for parallel assets. Equals the supply.
     pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
         Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
             .checked_add(self.ledger.work_pool)?
             .checked_add(self.registry.bonded())?
             .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)?
             .checked_add(self.gov.deposits()?)?
-            .checked_add(self.work.escrow()?)
+            .checked_add(self.work.escrow()?)?
+            .checked_add(self.parallel.locked()?)
     }
 
     /// The chain parameters.
@@ -403,6 +444,7 @@ impl State {
         self.placement = diff.placement;
         self.gov = diff.gov;
         self.work = diff.work;
+        self.parallel = diff.parallel;
         if let Some(params) = diff.params {
             self.params = params;
         }

@@ -25,6 +25,7 @@ pub struct MemStore {
     placement: BTreeMap<String, Vec<(u32, NodeId)>>,
     gov: crate::gov::Governance,
     work: crate::work::Work,
+    parallel: crate::parallel::Parallel,
     ledger: Ledger,
     tip: Tip,
     blocks: Vec<Block>,
@@ -55,6 +56,7 @@ impl Store for MemStore {
             placement: self.placement.clone(),
             gov: self.gov.clone(),
             work: self.work.clone(),
+            parallel: self.parallel.clone(),
             ledger: self.ledger,
             tip: self.tip,
         };
@@ -67,6 +69,7 @@ impl Store for MemStore {
             genesis: Some(genesis.clone()),
             accounts: state.accounts().clone(),
             nodes: state.registry().iter().map(|e| (e.id, e.clone())).collect(),
+            parallel: state.parallel().clone(),
             ledger: state.ledger(),
             tip: state.tip(),
             ..MemStore::default()
@@ -114,6 +117,7 @@ impl Store for MemStore {
         }
         self.gov = diff.gov.clone();
         self.work = diff.work.clone();
+        self.parallel = diff.parallel.clone();
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         Ok(())

@@ -6,6 +6,7 @@
 //! database file.
 
 mod memory;
+mod redb_parallel;
 mod redb_store;
 mod redb_work;
 
@@ -90,6 +91,7 @@ pub(crate) struct StoredState {
     pub(crate) placement: BTreeMap<String, Vec<(u32, NodeId)>>,
     pub(crate) gov: crate::gov::Governance,
     pub(crate) work: crate::work::Work,
+    pub(crate) parallel: crate::parallel::Parallel,
     pub(crate) ledger: Ledger,
     pub(crate) tip: Tip,
 }
@@ -145,6 +147,7 @@ fn rebuild(
         placement,
         gov,
         work,
+        parallel,
         ledger,
         tip,
     } = stored;
@@ -177,7 +180,8 @@ fn rebuild(
         ledger,
         tip,
         recent,
-    )?;
+    )?
+    .with_parallel(parallel)?;
     let expected = match tip_block {
         Some(b) => b.header.state_root,
         None => genesis.state().map_err(Box::new)?.state_root(),

@@ -245,6 +245,7 @@ impl Store for RedbStore {
         }
         let gov = self.load_gov()?;
         let work = super::redb_work::load_work(&self.db.begin_read().map_err(db_err)?)?;
+        let parallel = super::redb_parallel::load_parallel(&self.db.begin_read().map_err(db_err)?)?;
         let stored = StoredState {
             accounts,
             nodes,
@@ -252,6 +253,7 @@ impl Store for RedbStore {
             placement,
             gov,
             work,
+            parallel,
             ledger,
             tip,
         };
@@ -292,6 +294,9 @@ impl Store for RedbStore {
             txn.open_table(GOV).map_err(db_err)?;
             txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
             txn.open_table(super::redb_work::WORK).map_err(db_err)?;
+            let entries = state.parallel().entries()?;
+            let keys: Vec<_> = entries.into_iter().map(|(k, _)| k).collect();
+            super::redb_parallel::write_parallel(&txn, state.parallel(), &keys)?;
             txn.open_table(BLOCKS).map_err(db_err)?;
             txn.open_table(RECEIPTS).map_err(db_err)?;
             txn.open_table(BLOCK_IDS).map_err(db_err)?;
@@ -361,6 +366,7 @@ impl Store for RedbStore {
             }
             write_gov(&txn, diff)?;
             super::redb_work::write_work(&txn, diff)?;
+            super::redb_parallel::write_parallel(&txn, &diff.parallel, &diff.parallel_changes)?;
             let mut meta = txn.open_table(META).map_err(db_err)?;
             meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())
                 .map_err(db_err)?;

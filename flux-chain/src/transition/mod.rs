@@ -15,6 +15,7 @@ pub mod gov;
 mod hosting;
 mod node;
 mod overlay;
+pub mod parallel;
 pub mod reward;
 mod slash;
 pub mod transfer;
@@ -60,6 +61,8 @@ pub enum Event {
     },
     /// A compute-job change (submission, assignment, commitment, reveal).
     Job(work::JobEvent),
+    /// A parallel-asset change (swap out, swap in, swap key).
+    Swap(parallel::SwapEvent),
     /// A validator was slashed for equivocating; the amount left the supply.
     Slashed {
         /// The offender.
@@ -276,6 +279,8 @@ impl<'a> Ctx<'a> {
             work: state.work().clone(),
             work_changes: work::WorkChanges::default(),
             work_events: Vec::new(),
+            parallel: state.parallel().clone(),
+            parallel_changes: BTreeSet::new(),
             burned: Amount::ZERO,
         }
     }
@@ -392,6 +397,7 @@ fn execute(
         .registry
         .on_block(header.height, params)
         .map_err(|e| BlockError::Deadlines(e.into()))?;
+    parallel::draw_attesters(&mut ctx).map_err(|e| BlockError::Deadlines(e.into()))?;
     for event in &node_events {
         ctx.touched.insert(event.node());
         if let RegistryEvent::Released { owner, amount, .. } = event {
@@ -435,6 +441,8 @@ fn execute(
         work,
         work_changes,
         work_events,
+        parallel,
+        parallel_changes,
         ..
     } = ctx;
     let apps_changed: BTreeMap<String, _> = apps_touched
@@ -513,6 +521,12 @@ fn execute(
         let value = work.hosted.get(node).map(value_hash).transpose()?;
         changes.push((StateKey::Hosted(*node).trie_key()?, value));
     }
+    for key in &parallel_changes {
+        let value = parallel
+            .value(key)?
+            .map(|b| crate::state::value_of_bytes(&b));
+        changes.push((key.trie_key()?, value));
+    }
     let trie = state.trie().update(changes);
     let tip = Tip {
         height: header.height,
@@ -537,6 +551,8 @@ fn execute(
             gov_changes,
             work,
             work_changes,
+            parallel,
+            parallel_changes,
             params: next_params.map(std::sync::Arc::new),
             recent,
             ledger,
@@ -576,6 +592,9 @@ pub(crate) struct Ctx<'s> {
     pub(crate) work_changes: work::WorkChanges,
     /// End-of-block job and pool events.
     pub(crate) work_events: Vec<work::JobEvent>,
+    pub(crate) parallel: crate::parallel::Parallel,
+    /// Parallel-asset entries that changed.
+    pub(crate) parallel_changes: BTreeSet<StateKey>,
     /// Slashed collateral, burned: it leaves the supply.
     pub(crate) burned: Amount,
 }
@@ -620,6 +639,9 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         TxKind::WorkCommit(c) => work::commit(ctx, &tx.sender, c)?,
         TxKind::WorkReveal(r) => work::reveal(ctx, &tx.sender, p.id, r)?,
         TxKind::HostingReport(r) => hosting::report(ctx, &tx.sender, r)?,
+        TxKind::SwapOut(s) => parallel::swap_out(ctx, p.sender, p.id, s)?,
+        TxKind::SwapIn(s) => parallel::swap_in(ctx, p.id, s)?,
+        TxKind::SwapKeyRegister(r) => parallel::register_key(ctx, &tx.sender, r)?,
     };
     Ok(TxReceipt {
         id: p.id,

@@ -294,6 +294,9 @@ pub fn kind_name(kind: &TxKind) -> &'static str {
         TxKind::WorkCommit(_) => "WorkCommit",
         TxKind::WorkReveal(_) => "WorkReveal",
         TxKind::HostingReport(_) => "HostingReport",
+        TxKind::SwapOut(_) => "SwapOut",
+        TxKind::SwapIn(_) => "SwapIn",
+        TxKind::SwapKeyRegister(_) => "SwapKeyRegister",
         #[allow(unreachable_patterns)]
         _ => "Other",
     }
