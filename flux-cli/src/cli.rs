@@ -61,6 +61,8 @@ pub enum Command {
     /// Run a local devnet: `fluxd` validators on 127.0.0.1 (node i's API on api-port + i);
     /// prints finalised blocks; Ctrl-C stops it; run again to resume.
     Devnet(DevnetArgs),
+    /// Simulate a FluxNode network through the real state transition; write report.json.
+    Sim(SimArgs),
 }
 
 /// `flux devnet` options.
@@ -294,6 +296,7 @@ impl From<SchemeArg> for Scheme {
 mod api;
 mod gov;
 mod job;
+mod sim;
 
 pub use api::{
     AppDeployArgs, AppStatusArgs, BalanceArgs, BenchTxArgs, BlockArgs, DEFAULT_NODE_URL,
@@ -305,3 +308,4 @@ pub use job::{
     ExampleJob, JobCommand, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs,
     JobSubmitArgs,
 };
+pub use sim::SimArgs;

@@ -61,6 +61,9 @@ pub enum KeyFileError {
 /// Any error a `flux` command can end with.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// A simulation stopped.
+    #[error(transparent)]
+    Sim(Box<crate::commands::sim::SimError>),
     /// A placement operation was refused.
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -279,4 +282,10 @@ pub enum CliError {
         /// Why (no node in the snapshot, all voted, none confirmed).
         reason: String,
     },
+}
+
+impl From<crate::commands::sim::SimError> for CliError {
+    fn from(e: crate::commands::sim::SimError) -> CliError {
+        CliError::Sim(Box::new(e))
+    }
 }

@@ -106,6 +106,7 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Tx(args) => commands::query::tx(out, &args),
         Command::Block(args) => commands::query::block(out, &args),
         Command::BenchTx(args) => commands::bench_tx::run(out, &args),
+        Command::Sim(args) => commands::sim::run(out, &args),
         Command::Node(NodeCommand::Start(args)) => commands::chain_tx::start(out, &args),
         Command::Node(NodeCommand::Confirm(args)) => commands::chain_tx::confirm(out, &args),
         Command::Node(NodeCommand::Exit(args)) => commands::chain_tx::exit(out, &args),

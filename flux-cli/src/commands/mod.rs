@@ -14,5 +14,6 @@ pub mod params;
 pub mod placement;
 pub mod query;
 pub mod send;
+pub mod sim;
 pub mod tiers;
 pub mod tokenomics;

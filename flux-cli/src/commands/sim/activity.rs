@@ -1,0 +1,159 @@
+//! The transactions a simulated block carries: app registrations (FluxOS v8 specs of the
+//! synthetic generator's sizes), node starts, first confirms and keep-alives (attested by the
+//! verifiers the chain selects, whose keys the simulation holds).
+
+use std::collections::BTreeMap;
+
+use flux_chain::state::State;
+use flux_chain::tx::{AppRegister, NodeConfirm, NodeStart, Transaction, TxKind};
+use flux_core::crypto::SecretKey;
+use flux_core::{Amount, Hash};
+use flux_nodes::app::AppSpec;
+use flux_nodes::attestation::{BenchmarkEvidence, attest};
+use flux_nodes::node::NodeId;
+use flux_nodes::placement::Workload;
+use flux_nodes::placement::synthetic;
+
+use super::error::SimError;
+use super::network::Profile;
+
+/// A transaction signed with no fee, or why not.
+pub fn sign(
+    key: &SecretKey,
+    state: &State,
+    nonce: u64,
+    kind: TxKind,
+) -> Result<Transaction, SimError> {
+    Transaction::sign(key, state.params().chain_id, nonce, Amount::ZERO, kind).map_err(|e| {
+        SimError::Tx {
+            height: state.tip().height + 1,
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// The FluxOS v8 JSON of a one-component app of `w`'s size, instances and geolocation rules.
+pub fn spec_json(name: &str, w: &Workload, expire: u64) -> String {
+    let d = &w.demand;
+    let geo: Vec<String> = w.geo.iter().map(|g| format!("\"{g}\"")).collect();
+    format!(
+        concat!(
+            "{{\"version\":8,\"name\":\"{name}\",\"description\":\"simulated app\",",
+            "\"owner\":\"1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC\",\"compose\":[{{\"name\":\"main\",\"description\":\"main\",",
+            "\"repotag\":\"example/sim:1\",\"ports\":[],\"domains\":[],",
+            "\"environmentParameters\":[],\"commands\":[],\"containerPorts\":[],",
+            "\"containerData\":\"/data\",\"cpu\":{cpu_int}.{cpu_frac},\"ram\":{ram},",
+            "\"hdd\":{hdd},\"repoauth\":\"\"}}],\"instances\":{instances},\"contacts\":[],",
+            "\"geolocation\":[{geo}],\"expire\":{expire},\"nodes\":[],\"staticip\":false,",
+            "\"enterprise\":\"\"}}"
+        ),
+        name = name,
+        cpu_int = d.cpu_tenths / 10,
+        cpu_frac = d.cpu_tenths % 10,
+        ram = d.ram_mb,
+        hdd = d.hdd_gb,
+        instances = w.instances,
+        geo = geo.join(","),
+        expire = expire,
+    )
+}
+
+/// `count` app registrations from `key` starting at `nonce`, named `sim<first>...`; apps the
+/// generator makes that a spec cannot express here (GPUs, `nodes[]` targets) are skipped.
+pub fn app_registrations(
+    state: &State,
+    key: &SecretKey,
+    nonce: u64,
+    first: u64,
+    count: u64,
+    expire: (u64, u64),
+    seed: Hash,
+) -> Result<Vec<Transaction>, SimError> {
+    let params = state.params();
+    let height = state.tip().height + 1;
+    let bad = |e: String| SimError::Tx { height, reason: e };
+    let workloads =
+        synthetic::apps(count as u32, &[], seed, params).map_err(|e| bad(e.to_string()))?;
+    let mut rng = synthetic::Rng::new(seed, "flux/sim/expire/v1");
+    let mut txs = Vec::with_capacity(workloads.len());
+    for (i, w) in workloads.iter().enumerate() {
+        if w.demand.gpu > 0 || !w.targets.is_empty() {
+            continue;
+        }
+        let name = format!("sim{}", first + i as u64);
+        let json = spec_json(&name, w, rng.between(expire.0, expire.1));
+        let spec = AppSpec::from_json_strict(json.as_bytes(), &params.apps)
+            .map_err(|e| bad(e.to_string()))?;
+        let price = spec
+            .price(&params.apps.prices)
+            .map_err(|e| bad(e.to_string()))?
+            .total;
+        let kind = TxKind::AppRegister(AppRegister { spec: json, price });
+        txs.push(sign(key, state, nonce + txs.len() as u64, kind)?);
+    }
+    Ok(txs)
+}
+
+/// A node start from `owner` for `operator`, with the tier's collateral and minimum hardware.
+pub fn node_start(
+    state: &State,
+    owner: &SecretKey,
+    nonce: u64,
+    operator: &SecretKey,
+    p: &Profile,
+) -> Result<Transaction, SimError> {
+    let params = state.params();
+    let height = state.tip().height + 1;
+    let geolocation = p
+        .geolocation
+        .parse()
+        .map_err(|e: flux_nodes::error::NodeError| SimError::Tx {
+            height,
+            reason: e.to_string(),
+        })?;
+    let kind = TxKind::NodeStart(NodeStart {
+        operator: operator.public_key(),
+        tier: p.tier,
+        collateral: p.tier.collateral(params),
+        endpoint: p.endpoint.clone(),
+        geolocation,
+        declared: p.tier.minimum(params),
+    });
+    sign(owner, state, nonce, kind)
+}
+
+/// A confirm (first or keep-alive) of `node`, signed by every verifier the tip selects.
+pub fn confirm(
+    state: &State,
+    node: NodeId,
+    operators: &BTreeMap<NodeId, SecretKey>,
+) -> Result<Option<Transaction>, SimError> {
+    let params = state.params();
+    let tip = state.tip();
+    let height = tip.height + 1;
+    let bad = |e: String| SimError::Tx { height, reason: e };
+    let (Some(entry), Some(key)) = (state.registry().get(&node), operators.get(&node)) else {
+        return Ok(None);
+    };
+    let mut evidence = BenchmarkEvidence {
+        seed_height: tip.height,
+        hardware: entry.tier.minimum(params),
+        cpu_score: 1,
+        attestations: Vec::new(),
+    };
+    let seed = tip.block_id.0;
+    let statement = evidence.statement(node, seed);
+    for verifier in state.registry().verifiers(&seed, &node, params) {
+        let Some(vkey) = operators.get(&verifier) else {
+            continue;
+        };
+        evidence
+            .attestations
+            .push(attest(vkey, params.chain_id, &statement).map_err(|e| bad(e.to_string()))?);
+    }
+    let nonce = state
+        .account(&flux_core::Address::from_public_key(&key.public_key()))
+        .nonce;
+    let kind = TxKind::NodeConfirm(NodeConfirm { node, evidence });
+    sign(key, state, nonce, kind).map(Some)
+}

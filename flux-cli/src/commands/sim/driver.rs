@@ -1,0 +1,275 @@
+//! The `--fast` driver: the real state transition block by block, a committee that always
+//! commits (no consensus messages), the scenario's activity as signed transactions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use flux_chain::state::State;
+use flux_chain::transition::{apply_block, build_block_from};
+use flux_chain::tx::{Transaction, TxKind};
+use flux_core::{Address, Hash};
+use flux_nodes::node::NodeId;
+use flux_nodes::placement::synthetic::Rng;
+
+use super::activity;
+use super::error::SimError;
+use super::invariants;
+use super::network::{GENESIS_MS, SimNetwork, seed_hash};
+use super::report::{Period, Report};
+use super::scenario::Scenario;
+
+/// Block time of the simulated chain, ms (the mainnet's 30 s).
+const BLOCK_MS: u64 = 30_000;
+
+/// A running simulation.
+pub struct Simulation {
+    net: SimNetwork,
+    scenario: Scenario,
+    state: State,
+    genesis_nodes: u32,
+    /// Keep-alive confirms due, by height.
+    due: BTreeMap<u64, Vec<NodeId>>,
+    /// Nodes still sending keep-alives (the churn draws from these).
+    living: Vec<NodeId>,
+    /// Nodes that stopped: their scheduled keep-alives are skipped.
+    stopped: BTreeSet<NodeId>,
+    /// Nodes started in the last block, to confirm in this one.
+    to_confirm: Vec<NodeId>,
+    joined: u32,
+    apps_made: u64,
+    rng: Rng,
+    period: Period,
+    report: Report,
+}
+
+/// Integer share of `total` events that falls on block `h` of a stream spread evenly over
+/// `interval` blocks.
+fn spread(total: u64, interval: u64, h: u64) -> u64 {
+    let at = |x: u64| (u128::from(x) * u128::from(total) / u128::from(interval.max(1))) as u64;
+    at(h).saturating_sub(at(h.saturating_sub(1)))
+}
+
+impl Simulation {
+    /// A simulation of `nodes` genesis nodes under `scenario`, keys and activity from `seed`.
+    pub fn new(nodes: u32, scenario: Scenario, seed: u64) -> Result<Simulation, SimError> {
+        let net = SimNetwork::build(nodes, scenario.tier_shares, seed)?;
+        let state = net.genesis.state()?;
+        let params = state.params();
+        let lo = params.nodes.min_confirm_interval.saturating_add(1);
+        let every = scenario
+            .churn
+            .keep_alive_every
+            .clamp(lo, params.nodes.expire_after.saturating_sub(1).max(lo));
+        let mut due: BTreeMap<u64, Vec<NodeId>> = BTreeMap::new();
+        let living: Vec<NodeId> = net.operators.keys().copied().collect();
+        // Genesis nodes all confirmed at 0: stagger their first keep-alive over the window so
+        // the confirms spread evenly over the blocks.
+        let window = params.nodes.expire_after.saturating_sub(lo).max(1);
+        let mut rng = Rng::new(seed_hash(seed, "flux/sim/run/v1"), "flux/sim/run/v1");
+        for id in &living {
+            let first = lo + rng.below(window.min(every));
+            due.entry(first).or_default().push(*id);
+        }
+        let report = Report {
+            scenario: scenario.name.clone(),
+            seed,
+            genesis_nodes: nodes,
+            genesis_supply: state.ledger().supply.base_units(),
+            ..Report::default()
+        };
+        Ok(Simulation {
+            net,
+            scenario: Scenario {
+                churn: super::scenario::Churn {
+                    keep_alive_every: every,
+                    ..scenario.churn
+                },
+                ..scenario
+            },
+            state,
+            genesis_nodes: nodes,
+            due,
+            living,
+            stopped: BTreeSet::new(),
+            to_confirm: Vec::new(),
+            joined: 0,
+            apps_made: 0,
+            rng,
+            period: Period::default(),
+            report,
+        })
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The transactions of the next block and, for each confirm, the node it keeps alive.
+    fn activity(&mut self) -> Result<(Vec<Transaction>, Vec<NodeId>), SimError> {
+        let h = self.state.tip().height + 1;
+        let s = &self.scenario;
+        let treasury = &self.net.treasury;
+        let mut nonce = self
+            .state
+            .account(&Address::from_public_key(&treasury.public_key()))
+            .nonce;
+        let mut txs = Vec::new();
+        // Apps: the initial batch first, then the steady rate.
+        let apps = if self.apps_made < s.apps.initial {
+            (s.apps.initial - self.apps_made).min(s.apps.max_per_block)
+        } else {
+            spread(s.apps.per_1000_blocks, 1_000, h).min(s.apps.max_per_block)
+        };
+        if apps > 0 {
+            let seed = Hash::tagged(
+                "flux/sim/apps/v1",
+                &[self.net.seed, h].map(u64::to_le_bytes).concat(),
+            );
+            let regs = activity::app_registrations(
+                &self.state,
+                treasury,
+                nonce,
+                self.apps_made,
+                apps,
+                (s.apps.expire_min, s.apps.expire_max),
+                seed,
+            )?;
+            nonce += regs.len() as u64;
+            self.apps_made += apps;
+            txs.extend(regs);
+        }
+        // Churn: some living nodes stop their keep-alives; new nodes start.
+        let stops = self.living.len() as u64 * s.churn.stop_permille_per_period / 1_000;
+        for _ in 0..spread(
+            stops,
+            s.report_interval,
+            (h - 1) % s.report_interval.max(1) + 1,
+        ) {
+            if self.living.is_empty() {
+                break;
+            }
+            let i = self.rng.below(self.living.len() as u64) as usize;
+            self.stopped.insert(self.living.swap_remove(i));
+        }
+        let joins = u64::from(self.genesis_nodes) * s.churn.join_permille_per_period / 1_000;
+        let mut started = Vec::new();
+        for _ in 0..spread(
+            joins,
+            s.report_interval,
+            (h - 1) % s.report_interval.max(1) + 1,
+        ) {
+            let Some(profile) = self.net.joiners.get(self.joined as usize) else {
+                break;
+            };
+            let key = self.net.joiner_key(self.genesis_nodes, self.joined)?;
+            txs.push(activity::node_start(
+                &self.state,
+                treasury,
+                nonce,
+                &key,
+                profile,
+            )?);
+            nonce += 1;
+            let id = NodeId::of(&key.public_key());
+            self.net.operators.insert(id, key);
+            self.living.push(id);
+            started.push(id);
+            self.joined += 1;
+        }
+        // Confirms: last block's starters, and the keep-alives due now.
+        let mut confirms = std::mem::replace(&mut self.to_confirm, started);
+        confirms.extend(self.due.remove(&h).unwrap_or_default());
+        let mut confirmed = Vec::new();
+        for id in confirms {
+            if self.stopped.contains(&id) {
+                continue;
+            }
+            if let Some(tx) = activity::confirm(&self.state, id, &self.net.operators)? {
+                txs.push(tx);
+                confirmed.push(id);
+            }
+        }
+        Ok((txs, confirmed))
+    }
+
+    /// Builds, applies and checks the next block.
+    pub fn step(&mut self) -> Result<(), SimError> {
+        let h = self.state.tip().height + 1;
+        let seed = self.net.seed;
+        let (txs, confirmed) = self.activity()?;
+        let confirm_txs: BTreeMap<_, NodeId> = txs
+            .iter()
+            .filter_map(|t| match &t.kind {
+                TxKind::NodeConfirm(c) => t.id().ok().map(|id| (id, c.node)),
+                _ => None,
+            })
+            .collect();
+        let proposer = self.net.treasury.public_key();
+        let time = GENESIS_MS + h * BLOCK_MS;
+        let block_err = |source| SimError::Block {
+            height: h,
+            seed,
+            source: Box::new(source),
+        };
+        let (block, dropped) =
+            build_block_from(&self.state, proposer, time, vec![], txs).map_err(block_err)?;
+        let (diff, receipts) = apply_block(&self.state, &block).map_err(block_err)?;
+        self.state.commit(diff);
+        // A dropped keep-alive is tried again next block (still inside the window).
+        let dropped_nodes: BTreeSet<NodeId> = dropped
+            .iter()
+            .filter_map(|(id, _)| confirm_txs.get(id).copied())
+            .collect();
+        let every = self.scenario.churn.keep_alive_every;
+        for id in confirmed {
+            let next = if dropped_nodes.contains(&id) {
+                h + 1
+            } else {
+                h + every
+            };
+            self.due.entry(next).or_default().push(id);
+        }
+        self.period
+            .add_block(&receipts, block.txs.len(), dropped.len());
+        let violation = |violation| SimError::Invariant {
+            height: h,
+            seed,
+            violation,
+        };
+        invariants::check_block(&self.state).map_err(violation)?;
+        if h.is_multiple_of(self.scenario.full_check_interval) {
+            invariants::check_full(&self.state).map_err(violation)?;
+        }
+        if h.is_multiple_of(self.scenario.report_interval) {
+            self.close_period();
+        }
+        Ok(())
+    }
+
+    fn close_period(&mut self) {
+        let mut p = std::mem::take(&mut self.period);
+        p.close(&self.state);
+        self.report.totals.accumulate(&p);
+        self.report.periods.push(p);
+    }
+
+    /// Ends the run: the last (partial) period, the full invariants, the report.
+    pub fn finish(mut self) -> Result<Report, SimError> {
+        let h = self.state.tip().height;
+        invariants::check_full(&self.state).map_err(|violation| SimError::Invariant {
+            height: h,
+            seed: self.net.seed,
+            violation,
+        })?;
+        if !h.is_multiple_of(self.scenario.report_interval) {
+            self.close_period();
+        }
+        let flows = std::mem::take(&mut self.report.totals);
+        let mut totals = Period::default();
+        totals.close(&self.state);
+        totals.accumulate(&flows);
+        self.report.totals = totals;
+        self.report.blocks = h;
+        Ok(self.report)
+    }
+}

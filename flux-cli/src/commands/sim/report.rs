@@ -1,0 +1,173 @@
+//! `report.json`: one row per report period and the run's totals. Integers only (base units,
+//! per mille), ordered fields and vectors, so one seed gives the same bytes every time.
+
+use flux_chain::state::State;
+use flux_chain::transition::Receipts;
+use flux_chain::transition::reward::{Payee, RewardShare};
+use flux_core::Tier;
+use flux_nodes::lifecycle::NodeStatus;
+use serde::Serialize;
+
+/// Node counts by status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NodeCounts {
+    /// Started, not yet confirmed.
+    pub started: u64,
+    /// Confirmed (eligible for rewards and apps).
+    pub confirmed: u64,
+    /// Expired (missed a keep-alive).
+    pub expired: u64,
+    /// On the DoS list.
+    pub dos: u64,
+    /// Exiting.
+    pub exiting: u64,
+}
+
+/// One tier's placement use at the end of a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TierUse {
+    /// The tier.
+    pub tier: Tier,
+    /// Its nodes in the placement.
+    pub nodes: u64,
+    /// Instances on them.
+    pub instances: u64,
+    /// CPU used, per mille of capacity.
+    pub cpu_permille: u64,
+    /// RAM used, per mille of capacity.
+    pub ram_permille: u64,
+    /// SSD used, per mille of capacity.
+    pub hdd_permille: u64,
+}
+
+/// One report period (base units for amounts).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// Last block of the period.
+    pub end_height: u64,
+    /// Supply after it.
+    pub supply: u64,
+    /// Minted during the period.
+    pub emission: u64,
+    /// Paid to each tier's operators (Cumulus, Nimbus, Stratus).
+    pub tier_rewards: [u64; 3],
+    /// Paid to the development fund.
+    pub dev_fund: u64,
+    /// Added to the useful-work pool.
+    pub to_work_pool: u64,
+    /// Not minted (no eligible payee).
+    pub not_minted: u64,
+    /// The useful-work pool's balance after the period.
+    pub work_pool: u64,
+    /// Streamed from app escrows to hosts.
+    pub hosting: u64,
+    /// Nodes by status at the end.
+    pub nodes: NodeCounts,
+    /// Placement use per tier at the end.
+    pub utilisation: Vec<TierUse>,
+    /// Apps registered at the end.
+    pub apps: u64,
+    /// Instances placed at the end.
+    pub placed_instances: u64,
+    /// Instances with no node at the end.
+    pub unplaced_instances: u64,
+    /// Transactions included during the period.
+    pub txs: u64,
+    /// Transactions the block builder left out (each with a rule it broke).
+    pub dropped_txs: u64,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// Genesis nodes.
+    pub genesis_nodes: u32,
+    /// Blocks simulated.
+    pub blocks: u64,
+    /// Supply at genesis.
+    pub genesis_supply: u64,
+    /// The periods.
+    pub periods: Vec<Period>,
+    /// Sums over the periods (the end state's figures for the stock fields).
+    pub totals: Period,
+}
+
+impl Period {
+    /// Adds one block's flows.
+    pub fn add_block(&mut self, r: &Receipts, included: usize, dropped: usize) {
+        for reward in &r.rewards {
+            let a = reward.amount.base_units();
+            if reward.payee == Payee::NotMinted {
+                self.not_minted += a;
+                continue;
+            }
+            self.emission += a;
+            match reward.share {
+                RewardShare::Tier(t) => self.tier_rewards[t.index()] += a,
+                RewardShare::DevFund => self.dev_fund += a,
+                RewardShare::WorkPool => self.to_work_pool += a,
+            }
+        }
+        self.hosting += r.hosting.base_units();
+        self.txs += included as u64;
+        self.dropped_txs += dropped as u64;
+    }
+
+    /// Records the stock figures of `state` (O(nodes + apps)).
+    pub fn close(&mut self, state: &State) {
+        let ledger = state.ledger();
+        self.end_height = state.tip().height;
+        self.supply = ledger.supply.base_units();
+        self.work_pool = ledger.work_pool.base_units();
+        let mut n = NodeCounts::default();
+        for e in state.registry().iter() {
+            match e.status {
+                NodeStatus::Started => n.started += 1,
+                NodeStatus::Confirmed => n.confirmed += 1,
+                NodeStatus::Expired => n.expired += 1,
+                NodeStatus::DoS => n.dos += 1,
+                NodeStatus::Exiting => n.exiting += 1,
+            }
+        }
+        self.nodes = n;
+        let permille = |u: u64, c: u64| u.saturating_mul(1000).checked_div(c).unwrap_or(0);
+        let placement = state.placement();
+        self.utilisation = placement
+            .utilisation()
+            .iter()
+            .map(|t| TierUse {
+                tier: t.tier,
+                nodes: t.nodes,
+                instances: t.instances,
+                cpu_permille: permille(t.used.cpu_tenths, t.capacity.cpu_tenths),
+                ram_permille: permille(t.used.ram_mb, t.capacity.ram_mb),
+                hdd_permille: permille(t.used.hdd_gb, t.capacity.hdd_gb),
+            })
+            .collect();
+        self.apps = state.apps().len() as u64;
+        self.placed_instances = placement.placed_instances();
+        self.unplaced_instances = placement
+            .unplaced()
+            .iter()
+            .map(|u| u64::from(u.missing))
+            .sum();
+    }
+
+    /// Adds `other`'s flows to these totals.
+    pub fn accumulate(&mut self, other: &Period) {
+        self.emission += other.emission;
+        for i in 0..3 {
+            self.tier_rewards[i] += other.tier_rewards[i];
+        }
+        self.dev_fund += other.dev_fund;
+        self.to_work_pool += other.to_work_pool;
+        self.not_minted += other.not_minted;
+        self.hosting += other.hosting;
+        self.txs += other.txs;
+        self.dropped_txs += other.dropped_txs;
+    }
+}

@@ -1,0 +1,131 @@
+//! Scenario files: what a simulation does besides producing blocks (see the module docs of
+//! [`super`] for the fields).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::SimError;
+
+/// The baseline scenario, built in (also `flux-cli/scenarios/baseline.toml`).
+pub const BASELINE: &str = include_str!("../../../scenarios/baseline.toml");
+
+/// A simulation scenario, read from TOML. Every field has a default (the baseline's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// The scenario's name, copied into the report.
+    pub name: String,
+    /// Shares of Cumulus, Nimbus and Stratus among the genesis and joining nodes (weights).
+    pub tier_shares: [u64; 3],
+    /// Blocks per report period (one row of `report.json`).
+    pub report_interval: u64,
+    /// Every this many blocks (and at the last) the per-node and per-instance invariants run;
+    /// the ledger and per-tier capacity invariants run on every block.
+    pub full_check_interval: u64,
+    /// App activity.
+    pub apps: AppActivity,
+    /// Node churn.
+    pub churn: Churn,
+}
+
+/// App registrations (FluxOS-like sizes from the synthetic app generator).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppActivity {
+    /// Apps registered in the first blocks, `max_per_block` at a time.
+    pub initial: u64,
+    /// Further registrations per 1,000 blocks.
+    pub per_1000_blocks: u64,
+    /// Most registrations in one block.
+    pub max_per_block: u64,
+    /// Shortest `expire` drawn, blocks.
+    pub expire_min: u64,
+    /// Longest `expire` drawn, blocks.
+    pub expire_max: u64,
+}
+
+/// Nodes that stop and nodes that join.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Churn {
+    /// Per mille of the living nodes that stop sending keep-alives in each report period (they
+    /// expire `expire_after` blocks after their last confirm).
+    pub stop_permille_per_period: u64,
+    /// Per mille of the genesis node count that start (and confirm) as new nodes in each
+    /// report period.
+    pub join_permille_per_period: u64,
+    /// Blocks between a node's keep-alive confirms (between the chain's `min_confirm_interval`
+    /// and `expire_after`).
+    pub keep_alive_every: u64,
+}
+
+impl Default for Scenario {
+    fn default() -> Scenario {
+        Scenario {
+            name: "baseline".into(),
+            tier_shares: [60, 25, 15],
+            report_interval: 2_880,
+            full_check_interval: 100,
+            apps: AppActivity::default(),
+            churn: Churn::default(),
+        }
+    }
+}
+
+impl Default for AppActivity {
+    fn default() -> AppActivity {
+        AppActivity {
+            initial: 2_000,
+            per_1000_blocks: 100,
+            max_per_block: 50,
+            expire_min: 5_000,
+            expire_max: 88_000,
+        }
+    }
+}
+
+impl Default for Churn {
+    fn default() -> Churn {
+        Churn {
+            stop_permille_per_period: 5,
+            join_permille_per_period: 5,
+            keep_alive_every: 560,
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses a scenario.
+    pub fn from_toml(text: &str) -> Result<Scenario, SimError> {
+        let s: Scenario = toml::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    /// Reads a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, SimError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Scenario::from_toml(&text)
+    }
+
+    fn check(&self) -> Result<(), SimError> {
+        let bad = |m: &str| Err(SimError::Scenario(m.into()));
+        if self.tier_shares.iter().sum::<u64>() == 0 {
+            return bad("tier_shares must not all be zero");
+        }
+        if self.report_interval == 0 || self.full_check_interval == 0 {
+            return bad("report_interval and full_check_interval must be positive");
+        }
+        if self.apps.expire_min > self.apps.expire_max {
+            return bad("apps.expire_min exceeds apps.expire_max");
+        }
+        if self.churn.keep_alive_every == 0 {
+            return bad("churn.keep_alive_every must be positive");
+        }
+        Ok(())
+    }
+}
