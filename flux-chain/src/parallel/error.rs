@@ -1,7 +1,7 @@
 //! Why a swap or an attestation was refused: one variant per rule.
 
 use flux_core::Amount;
-use flux_core::error::{ParallelError, SignatureError};
+use flux_core::error::{CodecError, ParallelError, SignatureError};
 use flux_core::parallel::ExternalChain;
 use flux_nodes::node::NodeId;
 use thiserror::Error;
@@ -99,6 +99,9 @@ pub enum SwapError {
     /// A swap key that is not a valid secp256k1 key.
     #[error("a swap key must be a valid secp256k1 key")]
     BadSwapKey,
+    /// A statement that could not be encoded.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
     /// A book would overflow or go negative.
     #[error("books of {0} out of range")]
     Books(ExternalChain),

@@ -332,9 +332,7 @@ pub fn sign_attestation(
 ) -> Result<SwapSignature, SwapError> {
     match statement.scheme() {
         AttestationScheme::Ed25519 => {
-            let payload = statement
-                .signing_payload()
-                .map_err(|_| SwapError::BadSwapKey)?;
+            let payload = statement.signing_payload()?;
             Ok(SwapSignature::Ed25519(operator.sign(
                 Domain::SWAP,
                 flux_chain,
@@ -384,11 +382,7 @@ pub fn verify_attestation(
     if attestation.signatures.windows(2).any(|w| w[0].0 >= w[1].0) {
         return Err(SwapError::UnsortedSigners);
     }
-    let payload = statement
-        .signing_payload()
-        .map_err(|_| SwapError::WrongScheme {
-            chain: statement.chain(),
-        })?;
+    let payload = statement.signing_payload()?;
     let digest = statement.evm_digest(flux_chain);
     let mut weight = 0u64;
     for (node, signature) in &attestation.signatures {
