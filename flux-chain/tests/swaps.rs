@@ -628,3 +628,63 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn ed25519_and_tron_swap_out_statements_verify() {
+    let mut f = fixture();
+    let mut tron = vec![0x41];
+    tron.extend([3u8; 20]);
+    let txs = vec![
+        swap_out(&f, 0, ExternalChain::Solana, vec![4; 32], flux(7)),
+        swap_out(&f, 1, ExternalChain::Tron, tron.clone(), flux(8)),
+    ];
+    let ids: Vec<_> = txs.iter().map(|t| t.id().unwrap()).collect();
+    next(&mut f.chain, txs);
+    let s = f.chain.state();
+    let committee = f.chain.committee(s.tip().height).unwrap();
+    let threshold = s.params().parallel.attestation_threshold;
+    let swap_keys: Vec<(NodeId, flux_core::crypto::PublicKey)> = (0..4)
+        .map(|i| {
+            let id = NodeId::of(&f.validators[i].operator.public_key());
+            (id, swap_key(i).public_key())
+        })
+        .collect();
+    let keys = |n: &NodeId| swap_keys.iter().find(|(id, _)| id == n).map(|(_, k)| *k);
+    for id in ids {
+        let record = s.parallel().swaps_out.get(&id).cloned().unwrap();
+        let statement = Statement::SwapOut(SwapOutStatement::of(id, &record));
+        let attestation = attest(&f, &statement, &[1, 2, 3], record.epoch);
+        let expected_kind = match record.chain {
+            ExternalChain::Solana => {
+                matches!(attestation.signatures[0].1, SwapSignature::Ed25519(_))
+            }
+            _ => matches!(attestation.signatures[0].1, SwapSignature::Evm(_)),
+        };
+        assert!(expected_kind);
+        verify_attestation(
+            &attestation,
+            &statement,
+            &committee,
+            record.epoch,
+            threshold,
+            ChainId::DEVNET,
+            keys,
+        )
+        .unwrap();
+        // Another chain id (a replay on another Flux network) does not verify.
+        assert!(
+            verify_attestation(
+                &attestation,
+                &statement,
+                &committee,
+                record.epoch,
+                threshold,
+                ChainId::MAINNET,
+                keys,
+            )
+            .is_err()
+        );
+    }
+    // Tron's contract sees the 20 bytes after the 0x41 prefix.
+    assert_eq!(ExternalChain::Tron.evm_address(&tron), Some([3u8; 20]));
+}
