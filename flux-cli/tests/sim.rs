@@ -56,3 +56,22 @@ fn one_seed_gives_byte_identical_reports() {
     let other = serde_json::to_vec_pretty(&other).unwrap();
     assert_ne!(other, read(&dirs[0]), "another seed, another run");
 }
+
+#[test]
+fn a_country_outage_expires_its_nodes_and_their_instances_are_replaced() {
+    let mut scenario = light();
+    scenario.churn.stop_permille_per_period = 0;
+    scenario.churn.join_permille_per_period = 0;
+    scenario.outages = Scenario::from_toml("[[outages]]\nat = 100\nplace = \"EU_DE\"")
+        .unwrap()
+        .outages;
+    let report = simulate(300, 800, scenario, 3, |_| {}).unwrap();
+    let t = &report.totals;
+    // Germany holds about a quarter of the synthetic nodes: all of them expired by block 641.
+    assert!(t.expirations > 40, "{t:?}");
+    assert_eq!(t.nodes.expired, t.expirations);
+    assert_eq!(t.nodes.confirmed + t.nodes.expired, 300);
+    // The chain re-placed their instances in the block they expired: none was left over.
+    assert_eq!(t.max_unplaced_instances, 0, "{t:?}");
+    assert!(t.placed_instances > 0);
+}

@@ -138,6 +138,18 @@ impl Simulation {
             self.apps_made += apps;
             txs.extend(regs);
         }
+        // Outages: every living node of the place stops.
+        for o in self.scenario.outages.iter().filter(|o| o.at == h) {
+            let registry = self.state.registry();
+            let (dark, rest): (Vec<NodeId>, Vec<NodeId>) = self.living.iter().partition(|id| {
+                registry
+                    .get(id)
+                    .is_some_and(|e| e.geolocation.to_string().starts_with(&o.place))
+            });
+            self.living = rest;
+            self.stopped.extend(dark);
+        }
+        let s = &self.scenario;
         // Churn: some living nodes stop their keep-alives; new nodes start.
         let stops = self.living.len() as u64 * s.churn.stop_permille_per_period / 1_000;
         for _ in 0..spread(

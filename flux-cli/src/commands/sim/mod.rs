@@ -36,9 +36,15 @@
 //! stop_permille_per_period = 5   # of the living nodes, per report period, stop keep-alives
 //! join_permille_per_period = 5   # of the genesis node count, per period, start and confirm
 //! keep_alive_every = 560         # blocks between a node's confirms (500 < x < 640)
+//!
+//! [[outages]]                    # any number; every node whose geolocation starts with
+//! at = 1000                      # `place` stops its keep-alives at `at` (expires <= 640
+//! place = "EU_FR"                # blocks later; its instances are re-placed then)
 //! ```
 //!
-//! Not simulated yet (issue 12): compute jobs, exits, country/network outages, misbehaving
+//! Scenarios shipped: `flux-cli/scenarios/baseline.toml`, `country-outage.toml`.
+//!
+//! Not simulated yet (issue 12): compute jobs, exits, network (/16) outages, misbehaving
 //! nodes, charts and `report.md`, and the run without `--fast` (real consensus).
 
 pub mod activity;

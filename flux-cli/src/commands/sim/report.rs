@@ -6,6 +6,7 @@ use flux_chain::transition::Receipts;
 use flux_chain::transition::reward::{Payee, RewardShare};
 use flux_core::Tier;
 use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::registry::RegistryEvent;
 use serde::Serialize;
 
 /// Node counts by status.
@@ -71,6 +72,12 @@ pub struct Period {
     pub placed_instances: u64,
     /// Instances with no node at the end.
     pub unplaced_instances: u64,
+    /// Most instances without a node after any block of the period.
+    pub max_unplaced_instances: u64,
+    /// Blocks of the period that ended with instances without a node.
+    pub blocks_with_unplaced: u64,
+    /// Nodes that expired during the period.
+    pub expirations: u64,
     /// Transactions included during the period.
     pub txs: u64,
     /// Transactions the block builder left out (each with a rule it broke).
@@ -113,8 +120,27 @@ impl Period {
             }
         }
         self.hosting += r.hosting.base_units();
+        self.expirations += r
+            .nodes
+            .iter()
+            .filter(|e| matches!(e, RegistryEvent::Expired { .. }))
+            .count() as u64;
         self.txs += included as u64;
         self.dropped_txs += dropped as u64;
+    }
+
+    /// Records the instances left without a node after a block (O(apps missing some)).
+    pub fn add_unplaced(&mut self, state: &State) {
+        let missing: u64 = state
+            .placement()
+            .unplaced()
+            .iter()
+            .map(|u| u64::from(u.missing))
+            .sum();
+        self.max_unplaced_instances = self.max_unplaced_instances.max(missing);
+        if missing > 0 {
+            self.blocks_with_unplaced += 1;
+        }
     }
 
     /// Records the stock figures of `state` (O(nodes + apps)).
@@ -167,6 +193,11 @@ impl Period {
         self.to_work_pool += other.to_work_pool;
         self.not_minted += other.not_minted;
         self.hosting += other.hosting;
+        self.max_unplaced_instances = self
+            .max_unplaced_instances
+            .max(other.max_unplaced_instances);
+        self.blocks_with_unplaced += other.blocks_with_unplaced;
+        self.expirations += other.expirations;
         self.txs += other.txs;
         self.dropped_txs += other.dropped_txs;
     }

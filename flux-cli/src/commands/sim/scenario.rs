@@ -27,6 +27,20 @@ pub struct Scenario {
     pub apps: AppActivity,
     /// Node churn.
     pub churn: Churn,
+    /// Outages: every node of a place stops its keep-alives at a height.
+    pub outages: Vec<Outage>,
+}
+
+/// A whole country (or continent, or region) going dark: from `at`, none of its nodes sends a
+/// keep-alive again, so each expires `expire_after` blocks after its last confirm and the chain
+/// re-places its instances.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outage {
+    /// The height it starts.
+    pub at: u64,
+    /// A geolocation prefix, e.g. `EU_FR`.
+    pub place: String,
 }
 
 /// App registrations (FluxOS-like sizes from the synthetic app generator).
@@ -69,6 +83,7 @@ impl Default for Scenario {
             full_check_interval: 100,
             apps: AppActivity::default(),
             churn: Churn::default(),
+            outages: Vec::new(),
         }
     }
 }
