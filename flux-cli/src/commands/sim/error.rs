@@ -42,6 +42,9 @@ pub enum Violation {
 /// Why `flux sim` stopped.
 #[derive(Debug, Error)]
 pub enum SimError {
+    /// The run without `--fast` (real consensus over the simulated network) is not built yet.
+    #[error("only `flux sim --fast` is implemented (a committee that always commits)")]
+    ConsensusNotImplemented,
     /// The scenario file is not valid.
     #[error("bad scenario: {0}")]
     Scenario(String),

@@ -102,10 +102,7 @@ pub fn write_report(dir: &Path, report: &Report) -> Result<(), SimError> {
 /// `flux sim`.
 pub fn run<W: Write>(out: &mut Output<W>, args: &SimArgs) -> Result<(), CliError> {
     if !args.fast {
-        return Err(SimError::Scenario(
-            "only --fast is implemented (a committee that always commits)".into(),
-        )
-        .into());
+        return Err(SimError::ConsensusNotImplemented.into());
     }
     let scenario = match &args.scenario {
         Some(path) => Scenario::load(path)?,
