@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
 
+use flux_cli::commands::sim::charts::write_charts;
 use flux_cli::commands::sim::{Scenario, simulate, write_report};
 
 /// A light scenario for debug builds: few apps, some churn, short periods.
@@ -74,4 +75,15 @@ fn a_country_outage_expires_its_nodes_and_their_instances_are_replaced() {
     // The chain re-placed their instances in the block they expired: none was left over.
     assert_eq!(t.max_unplaced_instances, 0, "{t:?}");
     assert!(t.placed_instances > 0);
+    let dir = tempfile::tempdir().unwrap();
+    write_charts(dir.path(), &report).unwrap();
+    for f in [
+        "supply.svg",
+        "rewards.svg",
+        "utilisation.svg",
+        "healing.svg",
+        "report.md",
+    ] {
+        assert!(dir.path().join(f).metadata().unwrap().len() > 100, "{f}");
+    }
 }

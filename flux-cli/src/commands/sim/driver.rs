@@ -74,6 +74,7 @@ impl Simulation {
             seed,
             genesis_nodes: nodes,
             genesis_supply: state.ledger().supply.base_units(),
+            max_supply: params.supply.max_supply.base_units(),
             ..Report::default()
         };
         Ok(Simulation {

@@ -89,6 +89,9 @@ pub enum SimError {
         /// What broke.
         violation: Violation,
     },
+    /// A chart could not be drawn.
+    #[error("chart: {0}")]
+    Chart(String),
     /// The report could not be encoded.
     #[error("report: {0}")]
     Report(#[from] serde_json::Error),

@@ -1,6 +1,8 @@
 //! `flux sim --fast`: a FluxNode network of N nodes driven block by block through the real
 //! state transition (`flux_chain::transition`), with a committee that always commits, and
-//! invariants checked as it goes. Writes `report.json` to the output directory.
+//! invariants checked as it goes. Writes `report.json`, SVG charts (supply and cap, rewards per
+//! tier, RAM use per tier, expirations and unplaced instances) and `report.md` to the output
+//! directory.
 //!
 //! The genesis has N confirmed nodes (testnet preset: mainnet's numbers without the 220M
 //! FLUX parallel-asset lock, which would leave no room under the cap for 13,500 nodes'
@@ -45,9 +47,10 @@
 //! Scenarios shipped: `flux-cli/scenarios/baseline.toml`, `country-outage.toml`.
 //!
 //! Not simulated yet (issue 12): compute jobs, exits, network (/16) outages, misbehaving
-//! nodes, charts and `report.md`, and the run without `--fast` (real consensus).
+//! nodes, per-node income histograms, and the run without `--fast` (real consensus).
 
 pub mod activity;
+pub mod charts;
 pub mod driver;
 pub mod error;
 pub mod invariants;
@@ -127,6 +130,7 @@ pub fn run<W: Write>(out: &mut Output<W>, args: &SimArgs) -> Result<(), CliError
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     write_report(&args.out, &report)?;
+    charts::write_charts(&args.out, &report)?;
     let t = &report.totals;
     let text = Output::<W>::table(&[
         ("blocks", report.blocks.to_string()),

@@ -97,6 +97,8 @@ pub struct Report {
     pub blocks: u64,
     /// Supply at genesis.
     pub genesis_supply: u64,
+    /// The supply cap.
+    pub max_supply: u64,
     /// The periods.
     pub periods: Vec<Period>,
     /// Sums over the periods (the end state's figures for the stock fields).
