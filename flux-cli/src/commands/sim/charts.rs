@@ -33,7 +33,7 @@ fn line_chart(
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
         .fold(0.0, f64::max)
-        .max(1e-9)
+        .max(1.0)
         * 1.1;
     let mut svg = String::new();
     {
@@ -50,6 +50,7 @@ fn line_chart(
             .x_desc("block height")
             .y_desc(y_desc)
             .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for (i, (name, values)) in series.iter().enumerate() {
@@ -84,11 +85,11 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
     let charts: [(&str, String, &str, Series); 4] = [
         (
             "supply.svg",
-            "Supply and the cap (FLUX)".into(),
-            "FLUX",
+            "Supply and the cap (million FLUX)".into(),
+            "million FLUX",
             vec![
-                ("supply".into(), per(&|p| flux(p.supply))),
-                ("cap".into(), per(&|_| flux(report.max_supply))),
+                ("supply".into(), per(&|p| flux(p.supply) / 1e6)),
+                ("cap".into(), per(&|_| flux(report.max_supply) / 1e6)),
             ],
         ),
         (
