@@ -121,6 +121,69 @@ pub fn challenge_for(
     )
 }
 
+/// The keep-alive `entry` sends for the seed block `seed` at `height`, if it is due: its claim
+/// and the request carrying its answer to the challenge.
+fn keepalive_claim(
+    state: &flux_chain::state::State,
+    entry: &NodeEntry,
+    seed: Hash,
+    height: Height,
+) -> Option<(Claim, Attest)> {
+    if due_at(entry, state.params()).is_none_or(|at| height < at) {
+        return None;
+    }
+    let hardware = entry.attested.unwrap_or(entry.declared);
+    let challenge = challenge_for(&seed, &entry.id, hardware.resources.cpu_threads)
+        .or_skip()
+        .ok()?;
+    let proof = cpu::solve(&challenge).or_skip().ok()?;
+    let statement = BenchmarkStatement {
+        subject: entry.id,
+        seed_height: height,
+        seed,
+        hardware,
+        cpu_score: cpu::cpu_score(&challenge, MAX_ANSWER_MS),
+    };
+    let request = AttestRequest {
+        subject: entry.id,
+        seed_height: height,
+        hardware,
+        cpu_score: statement.cpu_score,
+        proof,
+    };
+    Some((Claim::KeepAlive(statement), Attest::Request(request)))
+}
+
+/// The hosting report `entry` asks for at `height`, if it hosts instances and
+/// `hosting_interval` blocks passed since its last report (or its first confirm).
+fn hosting_claim(
+    state: &flux_chain::state::State,
+    entry: &NodeEntry,
+    seed: Hash,
+    height: Height,
+) -> Option<(Claim, Attest)> {
+    let id = entry.id;
+    let hosts = state
+        .placement()
+        .used_on(&id)
+        .is_some_and(|d| flux_chain::work::hosting_units_per_block(&d) > 0);
+    let last = state.work().hosted.get(&id).copied().or(entry.confirmed_at);
+    let due = last.is_some_and(|l| height >= l + state.params().work.hosting_interval);
+    if entry.status != NodeStatus::Confirmed || !hosts || !due {
+        return None;
+    }
+    let claim = Claim::Hosting(HostingStatement {
+        node: id,
+        seed_height: height,
+        seed,
+    });
+    let request = Attest::Hosting {
+        node: id,
+        seed_height: height,
+    };
+    Some((claim, request))
+}
+
 /// A liveness step that failed locally (a challenge this node can not answer or sign): logged
 /// and skipped, never fatal to the host; the next block retries.
 #[derive(Debug)]
@@ -160,17 +223,18 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let Some(key) = self.config.key.clone() else {
             return Ok(());
         };
-        if !self.attesting.contains_key(&AttestKind::KeepAlive) {
-            self.start_keepalive(height, &key, net)?;
-        }
-        if !self.attesting.contains_key(&AttestKind::Hosting) {
-            self.start_hosting(height, &key, net)?;
+        for kind in [AttestKind::KeepAlive, AttestKind::Hosting] {
+            if !self.attesting.contains_key(&kind) {
+                self.start_request(kind, height, &key, net)?;
+            }
         }
         Ok(())
     }
 
-    fn start_keepalive<N: Network<Peer = P>>(
+    /// Starts this node's request of `kind` seeded by the block at `height`, if one is due.
+    fn start_request<N: Network<Peer = P>>(
         &mut self,
+        kind: AttestKind,
         height: Height,
         key: &SecretKey,
         net: &mut N,
@@ -178,102 +242,35 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let Some(id) = self.id else {
             return Ok(());
         };
-        let (request, pending) = {
-            let shared = self.chain.clone();
-            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
-            let state = chain.state();
-            let params = state.params();
-            let Some(entry) = state.registry().get(&id) else {
-                return Ok(());
-            };
-            if due_at(entry, params).is_none_or(|at| height < at) {
-                return Ok(());
-            }
-            let Some(seed) = state.recent_block(height).map(|b| b.0) else {
-                return Ok(());
-            };
-            let hardware = entry.attested.unwrap_or(entry.declared);
-            let Ok(challenge) = challenge_for(&seed, &id, hardware.resources.cpu_threads).or_skip()
-            else {
-                return Ok(());
-            };
-            let Ok(proof) = cpu::solve(&challenge).or_skip() else {
-                return Ok(());
-            };
-            let statement = BenchmarkStatement {
-                subject: id,
-                seed_height: height,
-                seed,
-                hardware,
-                cpu_score: cpu::cpu_score(&challenge, MAX_ANSWER_MS),
-            };
-            let request = AttestRequest {
-                subject: id,
-                seed_height: height,
-                hardware,
-                cpu_score: statement.cpu_score,
-                proof,
-            };
-            let pending = Pending {
-                seed_height: height,
-                claim: Claim::KeepAlive(statement),
-                selected: state.registry().verifiers(&seed, &id, params),
-                signed: Vec::new(),
-                submitted: false,
-            };
-            (Attest::Request(request), pending)
-        };
-        tracing::debug!(height, "keep-alive: asking for attestations");
-        self.ask(AttestKind::KeepAlive, request, pending, key, net)
-    }
-
-    fn start_hosting<N: Network<Peer = P>>(
-        &mut self,
-        height: Height,
-        key: &SecretKey,
-        net: &mut N,
-    ) -> Result<(), HostError> {
-        let Some(id) = self.id else {
-            return Ok(());
-        };
-        let (request, pending) = {
+        let built = {
             let chain = self.read()?;
             let state = chain.state();
-            let params = state.params();
-            let Some(entry) = state.registry().get(&id) else {
+            let (Some(entry), Some(seed)) = (
+                state.registry().get(&id),
+                state.recent_block(height).map(|b| b.0),
+            ) else {
                 return Ok(());
             };
-            let hosts = state
-                .placement()
-                .used_on(&id)
-                .is_some_and(|d| flux_chain::work::hosting_units_per_block(&d) > 0);
-            let last = state.work().hosted.get(&id).copied().or(entry.confirmed_at);
-            let due = last.is_some_and(|l| height >= l + params.work.hosting_interval);
-            if entry.status != NodeStatus::Confirmed || !hosts || !due {
-                return Ok(());
-            }
-            let Some(seed) = state.recent_block(height).map(|b| b.0) else {
-                return Ok(());
+            let due = match kind {
+                AttestKind::KeepAlive => keepalive_claim(state, entry, seed, height),
+                AttestKind::Hosting => hosting_claim(state, entry, seed, height),
             };
-            let pending = Pending {
-                seed_height: height,
-                claim: Claim::Hosting(HostingStatement {
-                    node: id,
+            due.map(|(claim, request)| {
+                let pending = Pending {
                     seed_height: height,
-                    seed,
-                }),
-                selected: state.registry().verifiers(&seed, &id, params),
-                signed: Vec::new(),
-                submitted: false,
-            };
-            let request = Attest::Hosting {
-                node: id,
-                seed_height: height,
-            };
-            (request, pending)
+                    claim,
+                    selected: state.registry().verifiers(&seed, &id, state.params()),
+                    signed: Vec::new(),
+                    submitted: false,
+                };
+                (request, pending)
+            })
         };
-        tracing::debug!(height, "hosting: asking for attestations");
-        self.ask(AttestKind::Hosting, request, pending, key, net)
+        let Some((request, pending)) = built else {
+            return Ok(());
+        };
+        tracing::debug!(height, ?kind, "asking for attestations");
+        self.ask(kind, request, pending, key, net)
     }
 
     /// Publishes a request and waits for its signatures (submitting at once when no verifier
