@@ -10,7 +10,7 @@ use flux_chain::block::BlockId;
 use flux_chain::consensus::ConsensusError;
 use flux_chain::consensus::certificate::CommitCertificate;
 use flux_chain::consensus::committee::{Committee, Member, sample_without_replacement};
-use flux_chain::consensus::machine::{Input, Machine, Output, TimeoutKind};
+use flux_chain::consensus::machine::{Input, Machine, Output};
 use flux_chain::consensus::types::{Evidence, Height, Proposal, SignedVote, Vote, VoteKind};
 use flux_chain::consensus::votes::{AddOutcome, VoteKeeper};
 use flux_core::crypto::{Scheme, SecretKey};
@@ -449,11 +449,7 @@ impl Sim {
                 round,
                 duration_ms,
             } => {
-                let input = match kind {
-                    TimeoutKind::Propose => Input::TimeoutPropose { height, round },
-                    TimeoutKind::Prevote => Input::TimeoutPrevote { height, round },
-                    TimeoutKind::Precommit => Input::TimeoutPrecommit { height, round },
-                };
+                let input = Input::timeout(kind, height, round);
                 self.timer_seq += 1;
                 self.timers.push((duration_ms, self.timer_seq, from, input));
             }

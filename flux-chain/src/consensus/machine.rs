@@ -132,6 +132,27 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// The input a timer of `kind` set for `(height, round)` feeds back when it fires (what a
+    /// host does with [`Output::ScheduleTimeout`]).
+    ///
+    /// ```
+    /// use flux_chain::consensus::{Input, TimeoutKind};
+    ///
+    /// assert_eq!(
+    ///     Input::timeout(TimeoutKind::Prevote, 7, 2),
+    ///     Input::TimeoutPrevote { height: 7, round: 2 }
+    /// );
+    /// ```
+    pub fn timeout(kind: TimeoutKind, height: Height, round: Round) -> Input {
+        match kind {
+            TimeoutKind::Propose => Input::TimeoutPropose { height, round },
+            TimeoutKind::Prevote => Input::TimeoutPrevote { height, round },
+            TimeoutKind::Precommit => Input::TimeoutPrecommit { height, round },
+        }
+    }
+}
+
 /// What the machine asks the host to do. A closed set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {

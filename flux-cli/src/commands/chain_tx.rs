@@ -12,7 +12,7 @@ use flux_nodes::app::AppSpec;
 use flux_nodes::attestation::BenchmarkEvidence;
 use serde::Serialize;
 
-use super::send::{block_on, client, print_sent, wait_if_asked};
+use super::send::{block_on, client, print_sent, submit};
 use crate::cli::{AppDeployArgs, NodeConfirmArgs, NodeExitArgs, NodeStartArgs};
 use crate::error::CliError;
 use crate::keyfile;
@@ -58,8 +58,7 @@ pub fn start<W: Write>(out: &mut Output<W>, args: &NodeStartArgs) -> Result<(), 
             geolocation: args.geo.clone(),
             declared,
         });
-        let sent = client.sign_and_submit(&owner, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
+        let (sent, finalized) = submit(&client, &owner, &args.tx, kind).await?;
         Ok::<_, CliError>((sent, collateral, finalized))
     })??;
     let node_id = NodeId::of(&operator);
@@ -89,43 +88,48 @@ pub fn confirm<W: Write>(out: &mut Output<W>, args: &NodeConfirmArgs) -> Result<
             source,
         })?;
     let node_id = NodeId::of(&operator.public_key());
-    let client = client(&args.node.url)?;
     let kind = TxKind::NodeConfirm(NodeConfirm {
         node: node_id,
         evidence,
     });
-    let (sent, finalized) = block_on(async {
-        let sent = client.sign_and_submit(&operator, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
-        Ok::<_, CliError>((sent, finalized))
-    })??;
+    send_node_tx(
+        out,
+        "NodeConfirm",
+        &args.node.url,
+        &operator,
+        &args.tx,
+        node_id,
+        kind,
+    )
+}
+
+/// Sends a transaction about one node and reports it (confirm, exit).
+fn send_node_tx<W: Write>(
+    out: &mut Output<W>,
+    label: &'static str,
+    url: &str,
+    key: &flux_core::crypto::SecretKey,
+    options: &crate::cli::TxOptions,
+    node_id: NodeId,
+    kind: TxKind,
+) -> Result<(), CliError> {
+    let client = client(url)?;
+    let (sent, finalized) = block_on(submit(&client, key, options, kind))??;
     let details = NodeDetails {
         node_id,
         tier: None,
         collateral: None,
     };
     let rows = vec![("node", node_id.to_string())];
-    print_sent(out, "NodeConfirm", &sent, finalized, details, rows)
+    print_sent(out, label, &sent, finalized, details, rows)
 }
 
 /// `flux node exit`: the owner starts the node's exit (the collateral returns after unbonding).
 pub fn exit<W: Write>(out: &mut Output<W>, args: &NodeExitArgs) -> Result<(), CliError> {
     let owner = keyfile::read(&args.key)?;
     let node_id = NodeId(args.node);
-    let client = client(&args.api)?;
-    let (sent, finalized) = block_on(async {
-        let kind = TxKind::NodeExit(NodeExit { node: node_id });
-        let sent = client.sign_and_submit(&owner, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
-        Ok::<_, CliError>((sent, finalized))
-    })??;
-    let details = NodeDetails {
-        node_id,
-        tier: None,
-        collateral: None,
-    };
-    let rows = vec![("node", node_id.to_string())];
-    print_sent(out, "NodeExit", &sent, finalized, details, rows)
+    let kind = TxKind::NodeExit(NodeExit { node: node_id });
+    send_node_tx(out, "NodeExit", &args.api, &owner, &args.tx, node_id, kind)
 }
 
 /// `flux app deploy`: registers an app spec, paying the chain's price (or `--price`).
@@ -152,8 +156,7 @@ pub fn deploy<W: Write>(out: &mut Output<W>, args: &AppDeployArgs) -> Result<(),
             spec: spec_json.clone(),
             price,
         });
-        let sent = client.sign_and_submit(&key, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
         Ok::<_, CliError>((sent, spec.name, price, finalized))
     })??;
     #[derive(Serialize)]

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use flux_chain::tx::{Transfer, TxKind};
+use flux_core::crypto::SecretKey;
 use flux_core::{Address, Network};
 use flux_net::api::client::Client;
 use flux_net::api::views::TxView;
@@ -44,17 +45,21 @@ pub(crate) fn parse_address(text: &str, network: Network) -> Result<Address, Cli
     })
 }
 
-/// Waits for `sent` to finalise if `--wait` was given.
-pub(crate) async fn wait_if_asked(
+/// Signs `kind` with `key` at the sender's next nonce, submits it and, with `--wait`, waits
+/// until it is finalised: what every command that sends a transaction does.
+pub(crate) async fn submit(
     client: &Client,
-    sent: &Sent,
+    key: &SecretKey,
     options: &TxOptions,
-) -> Result<Option<TxView>, CliError> {
+    kind: TxKind,
+) -> Result<(Sent, Option<TxView>), CliError> {
+    let sent = client.sign_and_submit(key, options.fee, kind).await?;
     if !options.wait {
-        return Ok(None);
+        return Ok((sent, None));
     }
     let timeout = Duration::from_secs(options.timeout);
-    Ok(Some(client.wait_finalized(&sent.id, timeout).await?))
+    let finalized = client.wait_finalized(&sent.id, timeout).await?;
+    Ok((sent, Some(finalized)))
 }
 
 /// Where a finalised transaction is.
@@ -124,8 +129,7 @@ pub fn send<W: Write>(out: &mut Output<W>, args: &SendArgs) -> Result<(), CliErr
             to,
             amount: args.amount,
         });
-        let sent = client.sign_and_submit(&key, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
         Ok::<_, CliError>((sent, to.to_bech32(network), finalized))
     })??;
     #[derive(Serialize)]

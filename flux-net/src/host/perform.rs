@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use flux_chain::block::{Block, BlockId};
-use flux_chain::consensus::{CommitCertificate, Height, Input, Output, TimeoutKind};
+use flux_chain::consensus::{CommitCertificate, Height, Input, Output};
 use flux_chain::store::Store;
 use flux_chain::transition::build_block_from;
 use flux_chain::tx::{Transaction, TxKind};
@@ -61,11 +61,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 round,
                 duration_ms,
             } => {
-                let input = match kind {
-                    TimeoutKind::Propose => Input::TimeoutPropose { height, round },
-                    TimeoutKind::Prevote => Input::TimeoutPrevote { height, round },
-                    TimeoutKind::Precommit => Input::TimeoutPrecommit { height, round },
-                };
+                let input = Input::timeout(kind, height, round);
                 net.set_timer(duration_ms, input);
             }
             Output::RequestBlock { height, round } => {

@@ -11,7 +11,7 @@ use flux_net::api::views::{ActionView, TxView};
 use serde::Serialize;
 
 use crate::cli::GovProposeArgs;
-use crate::commands::send::{block_on, client, parse_address, print_sent, wait_if_asked};
+use crate::commands::send::{block_on, client, parse_address, print_sent, submit};
 use crate::error::CliError;
 use crate::keyfile;
 use crate::output::Output;
@@ -194,8 +194,7 @@ pub fn propose<W: Write>(out: &mut Output<W>, args: &GovProposeArgs) -> Result<(
             text_hash,
             action: action.clone(),
         });
-        let sent = client.sign_and_submit(&key, args.tx.fee, kind).await?;
-        let finalized = wait_if_asked(&client, &sent, &args.tx).await?;
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
         Ok::<_, CliError>((sent, finalized, action, deposit, status.network))
     })??;
     let proposal = finalized.as_ref().and_then(proposed_id);
