@@ -43,6 +43,9 @@ pub mod hash;
 pub mod hex;
 pub mod parallel;
 pub mod params;
+// Test kit for integrators (feature `testkit`): strategies, `Arbitrary` impls, keys, codec checks.
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod tier;
 pub mod tokenomics;
 
