@@ -42,6 +42,9 @@ pub mod node;
 pub mod payout;
 pub mod placement;
 pub mod registry;
+// Test kit for integrators (feature `testkit`): strategies and `Arbitrary` impls.
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod work;
 
 pub use flux_core::tier::{Resources, Tier};

@@ -18,6 +18,23 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visit
 pub const MAX_LEN: usize = 8;
 /// Longest string drawn, in bytes.
 pub const MAX_STR: usize = 48;
+/// Strings with a protocol shape, drawn a quarter of the time: types that parse their text
+/// (geolocations, endpoints, app names) would refuse almost every random string.
+pub const WORDS: &[&str] = &[
+    "EU_DE",
+    "NA_US_Texas",
+    "AS_JP",
+    "acEU",
+    "a!cEU_DE",
+    "127.0.0.1:16127",
+    "10.1.0.1:16127",
+    "node.example:16127",
+    "tinybot",
+    "worker",
+    "example/worker:1.0",
+    "/srv",
+    "",
+];
 /// Deeper than this, sequences and maps are empty (bounds recursive types).
 const MAX_DEPTH: u32 = 12;
 
@@ -91,6 +108,9 @@ impl Draw<'_, '_> {
     }
 
     fn string(&mut self) -> Result<String, DrawError> {
+        if self.u.ratio(1u8, 4u8)? {
+            return Ok((*self.u.choose(WORDS)?).to_owned());
+        }
         let len = self.len(MAX_STR)?;
         let mut s = String::with_capacity(len);
         for _ in 0..len {
