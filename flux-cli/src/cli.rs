@@ -44,6 +44,12 @@ pub enum Command {
     /// Compute jobs: submit a WebAssembly job, follow it, fetch its result, try the examples.
     #[command(subcommand)]
     Job(JobCommand),
+    /// Parallel assets: swap FLUX out to and in from the 10 other chains, with the committee's
+    /// attestations.
+    #[command(subcommand)]
+    Swap(SwapCommand),
+    /// The supply: native, locked and issued per chain, the reserve left under the cap, the cap.
+    Supply(SupplyArgs),
     /// Send FLUX from a key file's account through a node.
     Send(SendArgs),
     /// An account's balance and next nonce, from a node.
@@ -297,6 +303,7 @@ mod api;
 mod gov;
 mod job;
 mod sim;
+mod swap;
 
 pub use api::{
     AppDeployArgs, AppStatusArgs, BalanceArgs, BenchTxArgs, BlockArgs, DEFAULT_NODE_URL,
@@ -309,3 +316,4 @@ pub use job::{
     JobSubmitArgs,
 };
 pub use sim::SimArgs;
+pub use swap::{SupplyArgs, SwapBurnArgs, SwapCommand, SwapInArgs, SwapOutArgs, SwapStatusArgs};

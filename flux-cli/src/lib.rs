@@ -32,6 +32,7 @@ use clap::Parser;
 
 use crate::cli::{
     AppCommand, Cli, Command, GovCommand, JobCommand, KeysCommand, NodeCommand, PlacementCommand,
+    SwapCommand,
 };
 use crate::error::CliError;
 use crate::output::Output;
@@ -115,6 +116,11 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Node(NodeCommand::List { data_dir, tier }) => {
             commands::node::list(out, &data_dir, tier.map(Into::into))
         }
+        Command::Swap(SwapCommand::Out(args)) => commands::swap::out(out, &args),
+        Command::Swap(SwapCommand::In(args)) => commands::swap::swap_in(out, &args),
+        Command::Swap(SwapCommand::Status(args)) => commands::swap::status(out, &args),
+        Command::Swap(SwapCommand::Burn(args)) => commands::swap::burn(out, &args),
+        Command::Supply(args) => commands::swap::supply(out, &args),
         Command::Gov(GovCommand::Propose(args)) => commands::gov::propose(out, &args),
         Command::Gov(GovCommand::Vote(args)) => commands::gov::vote(out, &args),
         Command::Gov(GovCommand::List(source)) => commands::gov::list(out, &source),

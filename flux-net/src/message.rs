@@ -31,6 +31,8 @@ pub enum Message {
     Txs(Vec<Transaction>),
     /// Peer attestations of liveness: keep-alives and hosting (see [`crate::host::liveness`]).
     Attest(Attest),
+    /// Swap attestations (see [`crate::host::swaps`]).
+    Swap(crate::host::swaps::SwapMessage),
 }
 
 /// What a liveness attestation is for.

@@ -382,34 +382,11 @@ pub fn verify_attestation(
     if attestation.signatures.windows(2).any(|w| w[0].0 >= w[1].0) {
         return Err(SwapError::UnsortedSigners);
     }
-    let payload = statement.signing_payload()?;
-    let digest = statement.evm_digest(flux_chain);
+    let checker = SignatureCheck::new(statement, flux_chain)?;
     let mut weight = 0u64;
     for (node, signature) in &attestation.signatures {
-        let member = committee.get(node).ok_or(SwapError::NotMember(*node))?;
-        match (statement.scheme(), signature, digest) {
-            (AttestationScheme::Ed25519, SwapSignature::Ed25519(sig), _) => member
-                .key
-                .verify(Domain::SWAP, flux_chain, &payload, sig)
-                .map_err(|source| SwapError::BadSignature {
-                    node: *node,
-                    source,
-                })?,
-            (AttestationScheme::EvmSecp256k1, SwapSignature::Evm(sig), Some(digest)) => {
-                let key = swap_key(node).ok_or(SwapError::NoSwapKey(*node))?;
-                let expected =
-                    flux_core::parallel::eth_address(&key).ok_or(SwapError::NoSwapKey(*node))?;
-                if flux_core::parallel::recover_evm(&digest, sig)? != expected {
-                    return Err(SwapError::WrongSigner(*node));
-                }
-            }
-            _ => {
-                return Err(SwapError::WrongScheme {
-                    chain: statement.chain(),
-                });
-            }
-        }
-        weight = weight.saturating_add(member.weight);
+        let w = checker.check(node, signature, committee, swap_key(node))?;
+        weight = weight.saturating_add(w);
     }
     let total = committee.total_weight();
     if !threshold.exceeded_by(weight, total) {
@@ -421,4 +398,113 @@ pub fn verify_attestation(
         });
     }
     Ok(weight)
+}
+
+/// One member's signature of `statement`, checked against `committee` (the member's swap key
+/// for an EVM statement is `swap_key`): returns the member's weight. This is the check
+/// [`verify_attestation`] makes of each signature, for a node that collects signatures one by
+/// one as members gossip them.
+///
+/// ```
+/// use flux_chain::consensus::committee::{Committee, Member};
+/// use flux_chain::parallel::{BurnStatement, Statement, sign_attestation, verify_signature};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::parallel::ExternalChain;
+/// use flux_core::params::Ratio;
+/// use flux_core::{Address, Amount, ChainId};
+/// use flux_nodes::node::NodeId;
+///
+/// let operator = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let id = NodeId::of(&operator.public_key());
+/// let member = Member { id, key: operator.public_key(), weight: 5 };
+/// let committee = Committee::new(vec![member], Ratio { num: 2, den: 3 })?;
+/// let burn = Statement::Burn(BurnStatement {
+///     chain: ExternalChain::Solana,
+///     reference: vec![7; 64],
+///     amount: Amount::ONE_FLUX,
+///     recipient: Address::from_bytes([2; 20]),
+/// });
+/// let sig = sign_attestation(&operator, None, ChainId::DEVNET, &burn)?;
+/// assert_eq!(verify_signature(&burn, &id, &sig, &committee, ChainId::DEVNET, None)?, 5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_signature(
+    statement: &Statement,
+    signer: &NodeId,
+    signature: &SwapSignature,
+    committee: &Committee,
+    flux_chain: ChainId,
+    swap_key: Option<PublicKey>,
+) -> Result<u64, SwapError> {
+    SignatureCheck::new(statement, flux_chain)?.check(signer, signature, committee, swap_key)
+}
+
+/// What every signature of one statement is checked against, computed once.
+struct SignatureCheck<'a> {
+    statement: &'a Statement,
+    flux_chain: ChainId,
+    payload: Vec<u8>,
+    digest: Option<[u8; 32]>,
+}
+
+impl<'a> SignatureCheck<'a> {
+    fn new(statement: &'a Statement, flux_chain: ChainId) -> Result<SignatureCheck<'a>, SwapError> {
+        Ok(SignatureCheck {
+            statement,
+            flux_chain,
+            payload: statement.signing_payload()?,
+            digest: statement.evm_digest(flux_chain),
+        })
+    }
+
+    /// `node`'s signature: valid, by a member; its weight.
+    fn check(
+        &self,
+        node: &NodeId,
+        signature: &SwapSignature,
+        committee: &Committee,
+        swap_key: Option<PublicKey>,
+    ) -> Result<u64, SwapError> {
+        let member = committee.get(node).ok_or(SwapError::NotMember(*node))?;
+        match (self.statement.scheme(), signature, self.digest) {
+            (AttestationScheme::Ed25519, SwapSignature::Ed25519(sig), _) => member
+                .key
+                .verify(Domain::SWAP, self.flux_chain, &self.payload, sig)
+                .map_err(|source| SwapError::BadSignature {
+                    node: *node,
+                    source,
+                })?,
+            (AttestationScheme::EvmSecp256k1, SwapSignature::Evm(sig), Some(digest)) => {
+                let key = swap_key.ok_or(SwapError::NoSwapKey(*node))?;
+                let expected =
+                    flux_core::parallel::eth_address(&key).ok_or(SwapError::NoSwapKey(*node))?;
+                if flux_core::parallel::recover_evm(&digest, sig)? != expected {
+                    return Err(SwapError::WrongSigner(*node));
+                }
+            }
+            _ => {
+                return Err(SwapError::WrongScheme {
+                    chain: self.statement.chain(),
+                });
+            }
+        }
+        Ok(member.weight)
+    }
+}
+
+/// The committee that attests swaps now: the [`Attesters`] drawn at the epoch's first block,
+/// without the members slashed since (`registry` is the current one). Its threshold is
+/// `threshold` (`parallel.attestation_threshold`).
+pub fn attesting_committee(
+    attesters: &Attesters,
+    registry: &flux_nodes::registry::Registry,
+    threshold: Ratio,
+) -> Result<Committee, SwapError> {
+    let members = attesters
+        .members
+        .iter()
+        .filter(|m| registry.get(&m.id).is_none_or(|e| e.slashed.is_empty()))
+        .copied()
+        .collect();
+    Committee::new(members, threshold).map_err(|_| SwapError::NoCommittee)
 }

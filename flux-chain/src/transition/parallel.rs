@@ -13,7 +13,9 @@ use super::{Ctx, Event};
 use crate::consensus::ConsensusError;
 use crate::consensus::committee::{Committee, epoch_of};
 use crate::error::TxError;
-use crate::parallel::{Attesters, Book, Statement, SwapError, SwapOutRecord, verify_attestation};
+use crate::parallel::{
+    Attesters, Book, Statement, SwapError, SwapOutRecord, attesting_committee, verify_attestation,
+};
 use crate::state::StateKey;
 use crate::tx::{SwapIn, SwapKeyRegister, SwapOut, TxId};
 use crate::work::JobError;
@@ -132,14 +134,8 @@ fn current_committee(ctx: &Ctx<'_>) -> Result<(u64, Committee), SwapError> {
         .attesters
         .as_ref()
         .ok_or(SwapError::NoCommittee)?;
-    let members = attesters
-        .members
-        .iter()
-        .filter(|m| ctx.registry.get(&m.id).is_none_or(|e| e.slashed.is_empty()))
-        .copied()
-        .collect();
     let threshold = ctx.state.params().parallel.attestation_threshold;
-    let committee = Committee::new(members, threshold).map_err(|_| SwapError::NoCommittee)?;
+    let committee = attesting_committee(attesters, &ctx.registry, threshold)?;
     Ok((attesters.epoch, committee))
 }
 

@@ -15,5 +15,6 @@ pub mod placement;
 pub mod query;
 pub mod send;
 pub mod sim;
+pub mod swap;
 pub mod tiers;
 pub mod tokenomics;

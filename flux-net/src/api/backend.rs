@@ -6,18 +6,22 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use flux_chain::chain::Chain;
 use flux_chain::gov::Governance;
 use flux_chain::mempool::Mempool;
+use flux_chain::parallel::{BurnStatement, MAX_REFERENCE_LEN, Statement};
 use flux_chain::store::Store;
 use flux_chain::tx::{Transaction, TxId};
 use flux_chain::work::JobId;
+use flux_core::parallel::ExternalChain;
 use flux_core::params::GovernableParam;
 use flux_core::{Address, ChainId, ChainParams, Network, Tier};
 use flux_nodes::NodeId;
 
 use super::error::ApiError;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
-    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, TxView, WorkUnitsView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, BurnView, JobView, JobsView,
+    NodesView, ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SupplyView,
+    SwapView, TxView, WorkUnitsView,
 };
+use crate::host::swaps::{SharedSwaps, Subject};
 use crate::metrics::Metrics;
 
 /// Which block: a height or the tip.
@@ -74,6 +78,16 @@ pub trait Backend: Send + Sync + 'static {
     /// The verified work units per node of `epoch` (default: the current one), and what the
     /// pool paid for them once the epoch is over.
     fn work_units(&self, epoch: Option<u64>) -> Result<WorkUnitsView, ApiError>;
+    /// The native supply, the parallel books of every chain and the cap.
+    fn supply(&self) -> Result<SupplyView, ApiError>;
+    /// A swap out and the committee's attestation of it as this node collected it; asks the
+    /// committee to sign (again) when it is not attested here yet.
+    fn swap(&self, id: &TxId) -> Result<Option<SwapView>, ApiError>;
+    /// A burn on another chain and the attestation of it this node collected.
+    fn burn(&self, chain: ExternalChain, reference: &[u8]) -> Result<BurnView, ApiError>;
+    /// Asks the committee to attest `burn` (members sign it if they see it on its chain);
+    /// [`ApiError::BadRequest`] for a malformed or already released burn.
+    fn request_burn(&self, burn: BurnStatement) -> Result<BurnView, ApiError>;
     /// Offers a transaction to the mempool; [`ApiError::Rejected`] says why it was refused.
     fn submit(&self, tx: Transaction) -> Result<TxId, ApiError>;
     /// The metrics, Prometheus text format.
@@ -97,6 +111,7 @@ pub struct ChainBackend<S: Store + Send + Sync + 'static> {
     on_accepted: OnAccepted,
     network: Network,
     chain_id: ChainId,
+    swaps: Option<SharedSwaps>,
 }
 
 impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
@@ -122,7 +137,15 @@ impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
             on_accepted,
             network,
             chain_id,
+            swaps: None,
         })
+    }
+
+    /// Serves the swap attestations of the node's host ([`crate::host::Host::swaps`]); without
+    /// them, swaps show no signatures and burn requests are refused.
+    pub fn with_swaps(mut self, swaps: SharedSwaps) -> ChainBackend<S> {
+        self.swaps = Some(swaps);
+        self
     }
 
     /// A backend whose accepted transactions go nowhere else (tests, single-node use).
@@ -361,6 +384,109 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
     fn work_units(&self, epoch: Option<u64>) -> Result<WorkUnitsView, ApiError> {
         let chain = self.chain()?;
         super::jobs::work_units_view(&*chain, epoch)
+    }
+
+    fn supply(&self) -> Result<SupplyView, ApiError> {
+        let chain = self.chain()?;
+        let state = chain.state();
+        SupplyView::new(
+            chain.height(),
+            state.ledger().supply,
+            state.parallel(),
+            state.params(),
+        )
+        .map_err(ApiError::from)
+    }
+
+    fn swap(&self, id: &TxId) -> Result<Option<SwapView>, ApiError> {
+        let chain = self.chain()?;
+        let state = chain.state();
+        let Some(record) = state.parallel().swaps_out.get(id) else {
+            return Ok(None);
+        };
+        let mut desk = match &self.swaps {
+            Some(s) => Some(s.lock().map_err(|_| ApiError::Poisoned("swaps"))?),
+            None => None,
+        };
+        let entry = desk
+            .as_ref()
+            .and_then(|d| d.get(&Subject::Out(*id)).cloned());
+        let view = SwapView::new(*id, record, entry.as_ref(), state.params());
+        if view.attestation.is_none()
+            && let Some(d) = desk.as_mut()
+        {
+            d.request(view.statement.clone());
+        }
+        Ok(Some(view))
+    }
+
+    fn burn(&self, chain_name: ExternalChain, reference: &[u8]) -> Result<BurnView, ApiError> {
+        let chain = self.chain()?;
+        let released_by = chain
+            .state()
+            .parallel()
+            .used_refs
+            .get(&(chain_name, reference.to_vec()))
+            .copied();
+        let subject = Subject::Burn(chain_name, reference.to_vec());
+        let entry = match &self.swaps {
+            Some(s) => s
+                .lock()
+                .map_err(|_| ApiError::Poisoned("swaps"))?
+                .get(&subject)
+                .cloned(),
+            None => None,
+        };
+        let burn = match &entry {
+            Some(e) => match &e.statement {
+                Statement::Burn(b) => b.clone(),
+                Statement::SwapOut(_) => return Err(ApiError::NotFound("no such burn".into())),
+            },
+            None => {
+                return Err(ApiError::NotFound(format!(
+                    "no attestation of a burn on {chain_name} with that reference on this node"
+                )));
+            }
+        };
+        Ok(BurnView::new(burn, released_by, entry.as_ref()))
+    }
+
+    fn request_burn(&self, burn: BurnStatement) -> Result<BurnView, ApiError> {
+        let bad = |message: String| ApiError::BadRequest {
+            code: "bad_burn",
+            message,
+        };
+        if burn.amount.is_zero() {
+            return Err(bad("a burn moves a positive amount".into()));
+        }
+        if burn.reference.is_empty() || burn.reference.len() > MAX_REFERENCE_LEN {
+            return Err(bad(format!(
+                "burn reference of {} bytes, expected 1..={MAX_REFERENCE_LEN}",
+                burn.reference.len()
+            )));
+        }
+        let Some(swaps) = &self.swaps else {
+            return Err(bad("this node does not collect swap attestations".into()));
+        };
+        let chain = self.chain()?;
+        let released_by = chain
+            .state()
+            .parallel()
+            .used_refs
+            .get(&(burn.chain, burn.reference.clone()))
+            .copied();
+        if let Some(tx) = released_by {
+            return Err(bad(format!("the burn was already released by {tx}")));
+        }
+        drop(chain);
+        let mut desk = swaps.lock().map_err(|_| ApiError::Poisoned("swaps"))?;
+        let subject = Subject::Burn(burn.chain, burn.reference.clone());
+        let entry = desk.get(&subject).cloned();
+        let view = BurnView::new(burn.clone(), None, entry.as_ref());
+        if view.attestation.is_none() {
+            desk.request(Statement::Burn(burn));
+        }
+        Ok(view)
     }
 
     fn submit(&self, tx: Transaction) -> Result<TxId, ApiError> {

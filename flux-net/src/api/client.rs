@@ -23,17 +23,19 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
+use flux_chain::parallel::BurnStatement;
 use flux_chain::tx::{Transaction, TxId};
 use flux_chain::work::JobId;
+use flux_core::parallel::ExternalChain;
 use flux_core::params::GovernableParam;
 use flux_core::{ChainParams, Tier, codec};
 
 use super::backend::BlockRef;
 use super::error::ErrorBody;
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
-    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView,
-    TxView, WorkUnitsView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, BurnView, JobView, JobsView,
+    NodesView, ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx,
+    SubmittedView, SupplyView, SwapView, TxView, WorkUnitsView,
 };
 
 /// Largest answer body read, bytes.
@@ -322,6 +324,41 @@ impl Client {
         })?;
         let answer: SubmittedView = self.call(Method::POST, "/v1/txs", body).await?;
         Ok(answer.id)
+    }
+
+    /// `GET /v1/supply`: the native supply, the parallel books and the cap.
+    pub async fn supply(&self) -> Result<SupplyView, ClientError> {
+        self.get("/v1/supply").await
+    }
+
+    /// `GET /v1/swaps/{id}`: a swap out and the committee's attestation of it (`None`: no such
+    /// swap out).
+    pub async fn swap(&self, id: &TxId) -> Result<Option<SwapView>, ClientError> {
+        not_found_as_none(self.get(&format!("/v1/swaps/{id}")).await)
+    }
+
+    /// `GET /v1/swaps/burns/{chain}/{reference}`: the attestation of a burn this node
+    /// collected (`None`: none yet).
+    pub async fn burn(
+        &self,
+        chain: ExternalChain,
+        reference: &[u8],
+    ) -> Result<Option<BurnView>, ClientError> {
+        let path = format!(
+            "/v1/swaps/burns/{}/{}",
+            chain.name(),
+            flux_core::hex::encode(reference)
+        );
+        not_found_as_none(self.get(&path).await)
+    }
+
+    /// `POST /v1/swaps/burns`: asks the committee to attest `burn`.
+    pub async fn request_burn(&self, burn: &BurnStatement) -> Result<BurnView, ClientError> {
+        let body = serde_json::to_vec(burn).map_err(|source| ClientError::Decode {
+            url: self.url("/v1/swaps/burns"),
+            source,
+        })?;
+        self.call(Method::POST, "/v1/swaps/burns", body).await
     }
 
     /// `GET /metrics`: the Prometheus text.

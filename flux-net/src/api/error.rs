@@ -48,6 +48,9 @@ pub enum ApiError {
     /// valid when it executed).
     #[error("parameter history: {0}")]
     Params(#[from] flux_core::error::ParamsError),
+    /// The node's books do not add up (a bug: the chain keeps them in range).
+    #[error("books: {0}")]
+    Amount(#[from] flux_core::error::AmountError),
     /// Binding or serving the listener failed.
     #[error("serving the API: {0}")]
     Io(#[from] std::io::Error),
@@ -83,6 +86,7 @@ impl ApiError {
             | ApiError::Chain(_)
             | ApiError::Codec(_)
             | ApiError::Params(_)
+            | ApiError::Amount(_)
             | ApiError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,9 +100,11 @@ impl ApiError {
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::Rejected(e) => rejection_code(e),
             ApiError::Poisoned(_) => "unavailable",
-            ApiError::Chain(_) | ApiError::Codec(_) | ApiError::Params(_) | ApiError::Io(_) => {
-                "internal"
-            }
+            ApiError::Chain(_)
+            | ApiError::Codec(_)
+            | ApiError::Params(_)
+            | ApiError::Amount(_)
+            | ApiError::Io(_) => "internal",
         }
     }
 

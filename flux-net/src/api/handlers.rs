@@ -9,7 +9,9 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use flux_chain::parallel::BurnStatement;
 use flux_chain::tx::{Transaction, TxId};
+use flux_core::parallel::ExternalChain;
 use flux_core::params::GovernableParam;
 use flux_core::{Address, ChainParams, Tier, codec};
 use serde::Deserialize;
@@ -18,9 +20,9 @@ use super::MAX_BODY_BYTES;
 use super::backend::{Backend, BlockRef};
 use super::error::{ApiError, ErrorBody};
 use super::views::{
-    AccountProofView, AccountView, AppView, AppsView, BlockView, JobView, JobsView, NodesView,
-    ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx, SubmittedView,
-    TxView, WorkUnitsView,
+    AccountProofView, AccountView, AppView, AppsView, BlockView, BurnView, JobView, JobsView,
+    NodesView, ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SubmitTx,
+    SubmittedView, SupplyView, SwapView, TxView, WorkUnitsView,
 };
 
 type Answer<T> = Result<Json<T>, ApiError>;
@@ -286,15 +288,7 @@ pub(crate) async fn submit<B: Backend>(
     State(b): State<Arc<B>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SubmittedView>), ApiError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::BodyTooLarge {
-                limit: MAX_BODY_BYTES,
-            }
-        } else {
-            ApiError::bad_request("bad_body", e.body_text())
-        }
-    })?;
+    let body = body_bytes(body)?;
     let tx = decode_submission(&body)?;
     let id = b.submit(tx)?;
     Ok((StatusCode::ACCEPTED, Json(SubmittedView { id })))
@@ -346,4 +340,60 @@ pub(crate) async fn json_errors(response: Response) -> Response {
     );
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A request body, or the error that says why it could not be read.
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        } else {
+            ApiError::bad_request("bad_body", e.body_text())
+        }
+    })
+}
+
+pub(crate) async fn supply<B: Backend>(State(b): State<Arc<B>>) -> Answer<SupplyView> {
+    Ok(Json(b.supply()?))
+}
+
+pub(crate) async fn swap<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Answer<SwapView> {
+    let raw = path_param(path)?;
+    let id = TxId(
+        raw.parse()
+            .map_err(|e| ApiError::bad_request("bad_swap_id", format!("swap id {raw:?}: {e}")))?,
+    );
+    b.swap(&id)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no swap out {id}")))
+}
+
+pub(crate) async fn burn<B: Backend>(
+    State(b): State<Arc<B>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Answer<BurnView> {
+    let Path((chain, reference)) =
+        path.map_err(|e| ApiError::bad_request("bad_path", e.body_text()))?;
+    let chain: ExternalChain = chain
+        .parse()
+        .map_err(|e| ApiError::bad_request("bad_chain", format!("{e}")))?;
+    let reference = flux_core::hex::decode(&reference)
+        .map_err(|e| ApiError::bad_request("bad_reference", format!("reference: {e}")))?;
+    Ok(Json(b.burn(chain, &reference)?))
+}
+
+pub(crate) async fn request_burn<B: Backend>(
+    State(b): State<Arc<B>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<BurnView>), ApiError> {
+    let body = body_bytes(body)?;
+    let burn: BurnStatement = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("bad_json", format!("expected a burn statement: {e}"))
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(b.request_burn(burn)?)))
 }

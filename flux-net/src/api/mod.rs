@@ -22,6 +22,10 @@
 //! | `GET /v1/jobs/{id}` | [`views::JobView`] |
 //! | `GET /v1/jobs/{id}/output` | the accepted output, `application/octet-stream` (404 until accepted) |
 //! | `GET /v1/work/units?epoch=E` | [`views::WorkUnitsView`] (default: the current epoch) |
+//! | `GET /v1/supply` | [`views::SupplyView`]: native, locked and issued per chain, reserve left, cap |
+//! | `GET /v1/swaps/{id}` | [`views::SwapView`]: a swap out, its EVM digest and the committee's signatures (asks the committee again while not attested) |
+//! | `POST /v1/swaps/burns` (a [`flux_chain::parallel::BurnStatement`]) | 202 [`views::BurnView`]: asks the committee to attest a burn |
+//! | `GET /v1/swaps/burns/{chain}/{reference}` | [`views::BurnView`]; once attested, the file `flux swap in` reads |
 //! | `GET /metrics` | Prometheus text ([`crate::metrics::Metrics`]) |
 //!
 //! Every refusal is `{"error":{"code":"...","message":"..."}}` with a 4xx status (5xx only when
@@ -100,6 +104,16 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route("/v1/jobs/{id}", get(handlers::job::<B>))
         .route("/v1/jobs/{id}/output", get(handlers::job_output::<B>))
         .route("/v1/work/units", get(handlers::work_units::<B>))
+        .route("/v1/supply", get(handlers::supply::<B>))
+        .route(
+            "/v1/swaps/burns",
+            axum::routing::post(handlers::request_burn::<B>),
+        )
+        .route(
+            "/v1/swaps/burns/{chain}/{reference}",
+            get(handlers::burn::<B>),
+        )
+        .route("/v1/swaps/{id}", get(handlers::swap::<B>))
         .route("/metrics", get(handlers::metrics::<B>))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

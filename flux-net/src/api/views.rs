@@ -19,11 +19,16 @@ use flux_nodes::lifecycle::NodeStatus;
 use serde::{Deserialize, Serialize};
 
 mod gov;
+mod swap;
 mod work;
 
 pub use gov::{
     ActionView, ParamChangeView, ParamHistoryView, ProposalDetailView, ProposalView, ProposalsView,
     VoteView, VoterView,
+};
+pub use swap::{
+    AttestationStatusView, BurnView, ChainBookView, SignerView, SupplyView, SwapView,
+    destination_text, scheme_name,
 };
 pub use work::{
     AcceptedView, JobSummaryView, JobView, JobsView, NodeUnitsView, RevealView, WorkUnitsView,

@@ -24,6 +24,7 @@ use flux_nodes::NodeId;
 mod error;
 pub mod liveness;
 mod perform;
+pub mod swaps;
 mod sync;
 
 pub use error::HostError;
@@ -51,6 +52,11 @@ pub struct HostConfig {
     pub max_block_txs: usize,
     /// Most transactions in one gossiped batch.
     pub tx_batch: usize,
+    /// The node's secp256k1 swap key: signs its swap attestations for EVM chains (registered
+    /// on chain with `SwapKeyRegister`). `None`: it signs only Ed25519 statements.
+    pub swap_key: Option<SecretKey>,
+    /// The node's view of the other chains: which burns it attests. `None`: none.
+    pub witness: Option<Arc<dyn swaps::BurnWitness>>,
 }
 
 impl HostConfig {
@@ -62,6 +68,8 @@ impl HostConfig {
             sync_batch: 32,
             max_block_txs: 10_000,
             tx_batch: 1_024,
+            swap_key: None,
+            witness: None,
         }
     }
 }
@@ -132,6 +140,8 @@ pub struct Host<S: Store, P> {
     attested: BTreeSet<(AttestKind, NodeId, Height)>,
     synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate)>,
     pending_txs: Vec<Transaction>,
+    /// Swap attestations collected here (shared with the API).
+    swaps: swaps::SharedSwaps,
     last_resume: Option<flux_chain::consensus::ResumePoint>,
     refusals: Refusals,
 }
@@ -172,6 +182,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             attested: BTreeSet::new(),
             synced_ahead: BTreeMap::new(),
             pending_txs: Vec::new(),
+            swaps: swaps::SharedSwaps::default(),
             last_resume: None,
             refusals: Refusals::default(),
         })
@@ -284,7 +295,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 Some((proposal.proposal.height, proposal.proposal.round))
             }
             Message::Vote(v) => Some((v.vote.height, v.vote.round)),
-            Message::Txs(_) | Message::Attest(_) => None,
+            Message::Txs(_) | Message::Attest(_) | Message::Swap(_) => None,
         };
         // Votes and proposals of the current height are relayed when it stalls (a vote lost on
         // its way from a validator that then crashed reaches everyone anyway).
@@ -349,6 +360,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 seed_height,
                 attestation,
             }) => self.on_attested(kind, subject, seed_height, attestation, net),
+            Message::Swap(message) => self.on_swap(peer, message, net),
         }
     }
 
@@ -530,6 +542,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// stays stalled these back off (ticks 1, 2, 4, 8, then every 8th), so a slow network is not
     /// flooded by its own repeats. A decided height waiting for the next is not stalled.
     pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        self.swaps_flush(net)?;
         let from_height = self.read()?.height() + 1;
         match self.behind.take() {
             Some(p) => net.request_sync(Some(p), from_height),

@@ -24,7 +24,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let round = match message {
             Message::Proposal { proposal, .. } => proposal.proposal.round,
             Message::Vote(v) => v.vote.round,
-            Message::Txs(_) | Message::Attest(_) => 0,
+            Message::Txs(_) | Message::Attest(_) | Message::Swap(_) => 0,
         };
         self.held.insert((round, bytes.clone()));
         net.publish(Topic::Consensus, bytes);
@@ -156,6 +156,12 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             Some(c) => c,
             None => self.read()?.check(&block).map_err(invalid)?,
         };
+        let swaps_out: Vec<flux_chain::tx::TxId> = block
+            .txs
+            .iter()
+            .filter(|tx| matches!(tx.kind, flux_chain::tx::TxKind::SwapOut(_)))
+            .filter_map(|tx| tx.id().ok())
+            .collect();
         let (state_root, txs, timestamp_ms) = (
             checked.state_root(),
             block.txs.len(),
@@ -188,6 +194,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         }
         self.held.clear();
         self.stalled_ticks = 0;
+        self.swaps_on_commit(height, &swaps_out, net)?;
         if !synced {
             self.liveness_on_commit(height, now_ms, net)?;
         }

@@ -95,6 +95,11 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
+    /// The host's swap attestations.
+    pub(crate) fn swaps(&self) -> crate::host::swaps::SharedSwaps {
+        self.host.swaps()
+    }
+
     pub(crate) fn new(
         config: HostConfig,
         chain: SharedChain<RedbStore>,

@@ -32,6 +32,7 @@ use flux_chain::chain::Chain;
 use flux_chain::mempool::Mempool;
 use flux_chain::store::RedbStore;
 use flux_chain::tx::Transaction;
+use flux_core::crypto::{Scheme, SecretKey};
 use flux_nodes::NodeId;
 use libp2p::identity::Keypair;
 use thiserror::Error;
@@ -44,6 +45,7 @@ pub mod worker;
 pub use config::{ConfigFile, NodeConfig};
 
 use crate::api::{self, ChainBackend};
+use crate::host::swaps::{FileWitness, SharedSwaps};
 use crate::host::{HostConfig, SharedChain};
 use crate::metrics::Metrics;
 use crate::p2p::{self, P2pConfig, P2pHandle};
@@ -106,6 +108,37 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
 }
 
 /// The network identity in `data_dir/network.key`, created on first start.
+/// The file in a validator's data directory that holds its secp256k1 swap key (32 bytes),
+/// made on first start like `network.key`.
+pub const SWAP_KEY_FILE: &str = "swap.key";
+
+/// The file in a validator's data directory its [`FileWitness`] reads: the burns on other
+/// chains the operator's watcher has seen final (a JSON array of burn statements).
+pub const OBSERVED_BURNS: &str = "observed-burns.json";
+
+fn swap_key(data_dir: &Path) -> Result<SecretKey, NodeError> {
+    let path = data_dir.join(SWAP_KEY_FILE);
+    if let Ok(bytes) = std::fs::read(&path) {
+        return SecretKey::from_bytes(Scheme::Secp256k1, &bytes)
+            .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
+    }
+    let key = SecretKey::generate(Scheme::Secp256k1, &mut rand_core::OsRng);
+    write_private(&path, key.to_bytes().as_slice())?;
+    Ok(key)
+}
+
+/// Writes a secret, readable by its owner only where the platform allows it.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    std::fs::write(path, bytes).map_err(io_err(path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(io_err(path))?;
+    }
+    Ok(())
+}
+
 fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
     let path = data_dir.join("network.key");
     if let Ok(bytes) = std::fs::read(&path) {
@@ -139,6 +172,7 @@ pub struct Node {
     node_id: Option<NodeId>,
     stop_worker: Arc<std::sync::atomic::AtomicBool>,
     worker_thread: Option<std::thread::JoinHandle<()>>,
+    swaps: SharedSwaps,
 }
 
 impl std::fmt::Debug for Node {
@@ -175,7 +209,14 @@ impl Node {
             .validator_key
             .as_ref()
             .map(|k| NodeId::of(&k.public_key()));
-        let host_config = HostConfig::new(config.validator_key.clone());
+        let mut host_config = HostConfig::new(config.validator_key.clone());
+        if config.validator_key.is_some() {
+            host_config.swap_key = Some(swap_key(&config.data_dir)?);
+            host_config.witness = Some(Arc::new(FileWitness::new(
+                config.data_dir.join(OBSERVED_BURNS),
+            )));
+        }
+        let swap_public = host_config.swap_key.as_ref().map(|k| k.public_key());
         let driver = Driver::new(
             host_config,
             chain.clone(),
@@ -185,6 +226,7 @@ impl Node {
             rx,
             params.consensus.timeout_propose_ms,
         )?;
+        let swaps = driver.swaps();
         let host_thread = std::thread::Builder::new()
             .name("flux-host".into())
             .spawn(move || driver.run())
@@ -193,13 +235,16 @@ impl Node {
         let stop_worker = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker_thread = match &config.validator_key {
             Some(key) => {
-                let worker = worker::Worker::new(
+                let mut worker = worker::Worker::new(
                     chain.clone(),
                     mempool.clone(),
                     key.clone(),
                     events.clone(),
                     stop_worker.clone(),
                 );
+                if let Some(k) = swap_public {
+                    worker = worker.with_swap_key(k);
+                }
                 Some(
                     std::thread::Builder::new()
                         .name("flux-worker".into())
@@ -223,13 +268,16 @@ impl Node {
                     let _ = s.send(Event::Tx(tx.clone()));
                 }
             });
-            let backend = Arc::new(ChainBackend::new(
-                chain.clone(),
-                mempool.clone(),
-                metrics.clone(),
-                node_id,
-                on_accepted,
-            )?);
+            let backend = Arc::new(
+                ChainBackend::new(
+                    chain.clone(),
+                    mempool.clone(),
+                    metrics.clone(),
+                    node_id,
+                    on_accepted,
+                )?
+                .with_swaps(swaps.clone()),
+            );
             let (stop, stopped) = oneshot::channel::<()>();
             let task = tokio::spawn(api::serve(listener, backend, async move {
                 let _ = stopped.await;
@@ -248,6 +296,7 @@ impl Node {
             node_id,
             stop_worker,
             worker_thread,
+            swaps,
         })
     }
 
@@ -269,6 +318,11 @@ impl Node {
     /// Where the API listens (with the actual port).
     pub fn api_addr(&self) -> Option<SocketAddr> {
         self.api_addr
+    }
+
+    /// The swap attestations this node collects (see [`crate::host::swaps`]).
+    pub fn swaps(&self) -> SharedSwaps {
+        self.swaps.clone()
     }
 
     /// This node's FluxNode id, if it is a validator.

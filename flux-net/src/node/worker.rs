@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use flux_chain::codec;
 use flux_chain::store::RedbStore;
-use flux_chain::tx::{Transaction, TxKind, WorkCommit, WorkReveal};
+use flux_chain::tx::{SwapKeyRegister, Transaction, TxKind, WorkCommit, WorkReveal};
 use flux_chain::work::{JobEntry, JobId, Phase, commitment};
-use flux_core::crypto::{Domain, SecretKey};
+use flux_core::crypto::{Domain, PublicKey, SecretKey};
 use flux_core::{Address, Amount, Hash};
 use flux_nodes::NodeId;
 use flux_nodes::work::{Outcome, execute, validate};
@@ -48,7 +48,14 @@ pub(crate) struct Worker {
     stop: Arc<AtomicBool>,
     results: BTreeMap<JobId, Outcome>,
     last_height: u64,
+    /// The node's swap key, registered on chain by the worker when the chain lacks it.
+    swap_key: Option<PublicKey>,
+    /// The height at which the worker last sent a `SwapKeyRegister`.
+    registered_at: Option<u64>,
 }
+
+/// Heights the worker waits for its `SwapKeyRegister` before sending it again.
+const REGISTER_RETRY: u64 = 16;
 
 impl Worker {
     pub(crate) fn new(
@@ -68,6 +75,41 @@ impl Worker {
             stop,
             results: BTreeMap::new(),
             last_height: u64::MAX,
+            swap_key: None,
+            registered_at: None,
+        }
+    }
+
+    /// Registers `key` as the node's swap key once the node is on chain.
+    pub(crate) fn with_swap_key(mut self, key: PublicKey) -> Worker {
+        self.swap_key = Some(key);
+        self
+    }
+
+    /// Sends a `SwapKeyRegister` when the chain does not hold the node's swap key (the node
+    /// is registered, and no registration of the last [`REGISTER_RETRY`] heights is pending).
+    fn register_swap_key(&mut self, height: u64) {
+        let Some(key) = self.swap_key else {
+            return;
+        };
+        let needed = match self.chain.read() {
+            Ok(chain) => {
+                let state = chain.state();
+                state.registry().get(&self.id).is_some()
+                    && state.parallel().swap_keys.get(&self.id) != Some(&key)
+            }
+            Err(_) => false,
+        };
+        let waiting = self
+            .registered_at
+            .is_some_and(|at| height < at.saturating_add(REGISTER_RETRY));
+        if needed && !waiting {
+            self.registered_at = Some(height);
+            tracing::info!(node = %self.id, "registering the swap key");
+            self.submit(TxKind::SwapKeyRegister(SwapKeyRegister {
+                node: self.id,
+                key,
+            }));
         }
     }
 
@@ -77,6 +119,7 @@ impl Worker {
             let height = self.chain.read().map(|c| c.height()).unwrap_or(0);
             if height != self.last_height {
                 self.last_height = height;
+                self.register_swap_key(height);
                 self.step();
             }
             std::thread::sleep(POLL);

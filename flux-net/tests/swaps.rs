@@ -1,0 +1,246 @@
+//! Parallel assets end to end on a running node: the worker registers the node's swap key; a
+//! swap out to Ethereum is attested by the committee once final, and the attestation served
+//! by the API recovers the node's swap-key address from the EVM digest; a burn the node's
+//! witness has seen is attested on request, released once by a `SwapIn`, and refused the
+//! second time; `GET /v1/supply` follows the books.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use flux_chain::devnet::ValidatorKeys;
+use flux_chain::genesis::Genesis;
+use flux_chain::mempool::MempoolConfig;
+use flux_chain::parallel::{BurnStatement, Statement, verify_attestation};
+use flux_chain::tx::{SwapIn, SwapOut, TxKind};
+use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::parallel::{EvmSignature, ExternalChain, eth_address, recover_evm};
+use flux_core::{Address, Amount, ChainId, Network};
+use flux_net::api::client::Client;
+use flux_net::node::{Node, NodeConfig, OBSERVED_BURNS, SWAP_KEY_FILE};
+
+async fn until<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_are_attested_after_finality_and_released_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = vec![ValidatorKeys::derive(31, 0).unwrap()];
+    let user = SecretKey::from_bytes(Scheme::Ed25519, &[43; 32]).unwrap();
+    let user_address = Address::from_public_key(&user.public_key());
+    let genesis = Genesis::with_validators(
+        Network::Devnet,
+        ChainId::DEVNET,
+        1_767_225_600_000,
+        &keys,
+        &[(user_address, Amount::from_flux(1_000).unwrap())],
+    )
+    .unwrap();
+    let node = Node::start(NodeConfig {
+        data_dir: dir.path().into(),
+        genesis,
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+        bootstrap: vec![],
+        api: Some("127.0.0.1:0".parse().unwrap()),
+        validator_key: Some(keys[0].operator.clone()),
+        mempool: MempoolConfig::default(),
+    })
+    .await
+    .unwrap();
+    let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();
+    let node_id = node.node_id().unwrap();
+
+    // The swap key the node made on first start, registered on chain by its worker.
+    let swap_key = std::fs::read(dir.path().join(SWAP_KEY_FILE)).unwrap();
+    let swap_key = SecretKey::from_bytes(Scheme::Secp256k1, &swap_key).unwrap();
+    let swap_public = swap_key.public_key();
+    until("the swap key's registration", 30, async || {
+        let chain = node.chain().read().unwrap();
+        (chain.state().parallel().swap_keys.get(&node_id) == Some(&swap_public)).then_some(())
+    })
+    .await;
+
+    // A swap out to Ethereum.
+    let to = [0xab; 20];
+    let fee: Amount = "0.001".parse().unwrap();
+    let amount = Amount::from_flux(100).unwrap();
+    let out = client
+        .sign_and_submit(
+            &user,
+            fee,
+            TxKind::SwapOut(SwapOut {
+                chain: ExternalChain::Ethereum,
+                to: to.to_vec(),
+                amount,
+            }),
+        )
+        .await
+        .unwrap();
+    client
+        .wait_finalized(&out.id, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let view = until("the swap out's attestation", 30, async || {
+        let v = client.swap(&out.id).await.unwrap().unwrap();
+        v.attestation.is_some().then_some(v)
+    })
+    .await;
+    assert_eq!(view.to, format!("0x{}", "ab".repeat(20)));
+    assert_eq!(view.scheme, "evm-secp256k1");
+    let status = view.status.as_ref().unwrap();
+    assert!(status.attested);
+    let eth = format!(
+        "0x{}",
+        flux_core::hex::encode(&eth_address(&swap_public).unwrap())
+    );
+    assert_eq!(status.signers[0].eth_address.as_deref(), Some(eth.as_str()));
+
+    // The digest served is the one recomputed here, and the signature recovers the swap key's
+    // Ethereum address from it, as `ecrecover` would.
+    let digest = flux_core::parallel::evm_digest(
+        ChainId::DEVNET,
+        ExternalChain::Ethereum,
+        out.id.0.as_bytes(),
+        &to,
+        amount,
+    );
+    assert_eq!(
+        view.evm_digest.as_deref(),
+        Some(flux_core::hex::encode(&digest).as_str())
+    );
+    let signature: [u8; 65] = flux_core::hex::decode_array(&status.signers[0].signature).unwrap();
+    assert_eq!(
+        recover_evm(&digest, &EvmSignature(signature)).unwrap(),
+        eth_address(&swap_public).unwrap()
+    );
+    // And the attestation holds against the chain's committee.
+    let attestation = view.attestation.clone().unwrap();
+    {
+        let chain = node.chain().read().unwrap();
+        let state = chain.state();
+        let attesters = state.parallel().attesters.clone().unwrap();
+        let params = state.params();
+        let committee = flux_chain::parallel::attesting_committee(
+            &attesters,
+            state.registry(),
+            params.parallel.attestation_threshold,
+        )
+        .unwrap();
+        verify_attestation(
+            &attestation,
+            &view.statement,
+            &committee,
+            attesters.epoch,
+            params.parallel.attestation_threshold,
+            params.chain_id,
+            |n| state.parallel().swap_keys.get(n).copied(),
+        )
+        .unwrap();
+    }
+    let supply = client.supply().await.unwrap();
+    assert_eq!(supply.locked, amount);
+    assert_eq!(supply.issued, amount);
+    assert_eq!(
+        supply.native.checked_add(supply.locked).unwrap(),
+        supply.total
+    );
+
+    // A burn on Ethereum: not attested until the node's witness has seen it.
+    let burn = BurnStatement {
+        chain: ExternalChain::Ethereum,
+        reference: vec![0x5e; 32],
+        amount: Amount::from_flux(40).unwrap(),
+        recipient: user_address,
+    };
+    let asked = client.request_burn(&burn).await.unwrap();
+    assert!(asked.attestation.is_none());
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        client
+            .burn(burn.chain, &burn.reference)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    std::fs::write(
+        dir.path().join(OBSERVED_BURNS),
+        serde_json::to_vec(&[&burn]).unwrap(),
+    )
+    .unwrap();
+    let attested = until("the burn's attestation", 30, async || {
+        let v = client.request_burn(&burn).await.unwrap();
+        v.attestation.is_some().then_some(v)
+    })
+    .await;
+    assert_eq!(
+        client
+            .burn(burn.chain, &burn.reference)
+            .await
+            .unwrap()
+            .unwrap()
+            .attestation,
+        attested.attestation
+    );
+
+    let before = client
+        .account(&user_address.to_bech32(Network::Devnet))
+        .await
+        .unwrap()
+        .balance;
+    let swap_in = TxKind::SwapIn(SwapIn {
+        burn: burn.clone(),
+        attestation: attested.attestation.clone().unwrap(),
+    });
+    let sent = client
+        .sign_and_submit(&user, fee, swap_in.clone())
+        .await
+        .unwrap();
+    client
+        .wait_finalized(&sent.id, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let after = client
+        .account(&user_address.to_bech32(Network::Devnet))
+        .await
+        .unwrap()
+        .balance;
+    assert_eq!(
+        after,
+        before
+            .checked_add(burn.amount)
+            .unwrap()
+            .checked_sub(fee)
+            .unwrap()
+    );
+    let supply = client.supply().await.unwrap();
+    assert_eq!(supply.locked, Amount::from_flux(60).unwrap());
+    assert_eq!(supply.chains[1].chain, ExternalChain::Ethereum);
+    assert_eq!(supply.chains[1].issued, Amount::from_flux(60).unwrap());
+
+    // The reference is spent: a second release is refused, and so is a new request.
+    let replay = client.sign_and_submit(&user, fee, swap_in).await;
+    assert!(replay.is_err(), "a replayed swap in was accepted");
+    assert!(client.request_burn(&burn).await.is_err());
+    let released = client
+        .burn(burn.chain, &burn.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(released.released_by, Some(sent.id));
+    assert!(matches!(
+        node.swaps()
+            .lock()
+            .unwrap()
+            .get(&flux_net::host::swaps::Subject::Out(out.id))
+            .map(|e| &e.statement),
+        Some(Statement::SwapOut(_))
+    ));
+    node.shutdown().await.unwrap();
+}
