@@ -244,3 +244,121 @@ async fn swaps_are_attested_after_finality_and_released_once() {
     ));
     node.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
+    let keys: Vec<ValidatorKeys> = (0..4)
+        .map(|i| ValidatorKeys::derive(32, i).unwrap())
+        .collect();
+    let user = SecretKey::from_bytes(Scheme::Ed25519, &[44; 32]).unwrap();
+    let user_address = Address::from_public_key(&user.public_key());
+    let genesis = Genesis::with_validators(
+        Network::Devnet,
+        ChainId::DEVNET,
+        1_767_225_600_000,
+        &keys,
+        &[(user_address, Amount::from_flux(1_000).unwrap())],
+    )
+    .unwrap();
+    let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes: Vec<Node> = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let bootstrap = match nodes.first() {
+            Some(first) => {
+                let p2p = first.p2p();
+                vec![
+                    p2p.listen_addrs()[0]
+                        .clone()
+                        .with_p2p(p2p.local_peer_id())
+                        .unwrap(),
+                ]
+            }
+            None => vec![],
+        };
+        nodes.push(
+            Node::start(NodeConfig {
+                data_dir: dirs[i].path().into(),
+                genesis: genesis.clone(),
+                listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+                bootstrap,
+                api: Some("127.0.0.1:0".parse().unwrap()),
+                validator_key: Some(key.operator.clone()),
+                mempool: MempoolConfig::default(),
+            })
+            .await
+            .unwrap(),
+        );
+    }
+    let clients: Vec<Client> = nodes
+        .iter()
+        .map(|n| Client::new(&format!("http://{}", n.api_addr().unwrap())).unwrap())
+        .collect();
+    until("every swap key registered", 90, async || {
+        let chain = nodes[0].chain().read().unwrap();
+        (chain.state().parallel().swap_keys.len() == 4).then_some(())
+    })
+    .await;
+
+    let fee: Amount = "0.001".parse().unwrap();
+    let mut swaps = Vec::new();
+    for (chain, to) in [
+        (ExternalChain::Solana, vec![0x50; 32]),
+        (ExternalChain::Base, vec![0xba; 20]),
+    ] {
+        let kind = TxKind::SwapOut(SwapOut {
+            chain,
+            to,
+            amount: Amount::from_flux(10).unwrap(),
+        });
+        let sent = clients[1].sign_and_submit(&user, fee, kind).await.unwrap();
+        clients[1]
+            .wait_finalized(&sent.id, Duration::from_secs(60))
+            .await
+            .unwrap();
+        swaps.push(sent.id);
+    }
+    for id in &swaps {
+        for (i, client) in clients.iter().enumerate() {
+            let view = until("an attestation on every node", 60, async || {
+                let v = client.swap(id).await.unwrap().unwrap();
+                v.attestation.is_some().then_some(v)
+            })
+            .await;
+            let status = view.status.unwrap();
+            assert!(
+                status.weight * 3 > status.total_weight * 2,
+                "node {i}: weight {} of {}",
+                status.weight,
+                status.total_weight
+            );
+            assert!(
+                status.signers.len() >= 3,
+                "node {i}: {} signers",
+                status.signers.len()
+            );
+            let chain = nodes[i].chain().read().unwrap();
+            let state = chain.state();
+            let attesters = state.parallel().attesters.clone().unwrap();
+            let params = state.params();
+            let committee = flux_chain::parallel::attesting_committee(
+                &attesters,
+                state.registry(),
+                params.parallel.attestation_threshold,
+            )
+            .unwrap();
+            verify_attestation(
+                &view.attestation.unwrap(),
+                &view.statement,
+                &committee,
+                attesters.epoch,
+                params.parallel.attestation_threshold,
+                params.chain_id,
+                |n| state.parallel().swap_keys.get(n).copied(),
+            )
+            .unwrap();
+        }
+    }
+    for node in nodes {
+        node.shutdown().await.unwrap();
+    }
+}
