@@ -41,6 +41,9 @@ pub mod mempool;
 pub mod parallel;
 pub mod state;
 pub mod store;
+// Test kit for integrators (feature `testkit`): fixtures, valid and arbitrary generators.
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod transition;
 pub mod trie;
 pub mod tx;

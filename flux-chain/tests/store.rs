@@ -8,36 +8,21 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{address, genesis, keys, transfer};
+use common::{address, genesis, keys};
 use flux_chain::block::Block;
 use flux_chain::chain::Chain;
 use flux_chain::error::{ChainError, StoreError};
 use flux_chain::genesis::Genesis;
 use flux_chain::state::State;
 use flux_chain::store::{MemStore, RedbStore, Store};
+use flux_chain::testkit::{Gen, valid_block_on};
 use flux_chain::transition::build_block;
 use flux_core::crypto::SecretKey;
 
-/// The deterministic block after `state`: each key pays the next one.
+/// The deterministic block after `state`: one valid transfer per key, drawn from the height
+/// (the crash child and the parent compute the same blocks).
 fn next_block(state: &State, ks: &[SecretKey]) -> Block {
-    let h = state.tip().height;
-    let txs = ks
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let nonce = state.account(&address(k)).nonce;
-            let to = address(&ks[(i + 1) % ks.len()]);
-            transfer(k, nonce, 100 + h, to, 1_000 + h * 7 + i as u64)
-        })
-        .collect();
-    build_block(
-        state,
-        ks[(h as usize) % ks.len()].public_key(),
-        state.tip().timestamp_ms + 1_000,
-        vec![],
-        txs,
-    )
-    .unwrap()
+    valid_block_on(state, ks, ks.len(), &mut Gen::new(state.tip().height)).unwrap()
 }
 
 fn fixture() -> (Vec<SecretKey>, Genesis) {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use common::{address, genesis, keys, transfer};
 use flux_chain::error::{BlockError, TxError};
 use flux_chain::state::{Account, Ledger, State, Tip};
+use flux_chain::testkit::strategies::transfer_attempt;
 use flux_chain::transition::{Payee, apply_block, build_block};
 use flux_chain::tx::Transaction;
 use flux_core::tokenomics::subsidy;
@@ -19,43 +20,6 @@ fn total_held(state: &State) -> Amount {
     state.total_held().unwrap()
 }
 
-/// One random action: sender index, recipient index (or a fresh address), amount, fee, nonce skew.
-#[derive(Debug, Clone)]
-struct Action {
-    from: usize,
-    to: usize,
-    amount: u64,
-    fee: u64,
-    nonce_skew: i8,
-    bad_signature: bool,
-}
-
-fn action(n: usize) -> impl Strategy<Value = Action> {
-    (
-        0..n,
-        0..n + 2,
-        prop_oneof![
-            Just(0u64),
-            1u64..1_000_000,
-            Just(u64::MAX / 2),
-            1u64..50_000_000_000_000
-        ],
-        0u64..10_000,
-        prop_oneof![8 => Just(0i8), 1 => Just(-1i8), 1 => Just(1i8)],
-        prop::bool::weighted(0.05),
-    )
-        .prop_map(
-            |(from, to, amount, fee, nonce_skew, bad_signature)| Action {
-                from,
-                to,
-                amount,
-                fee,
-                nonce_skew,
-                bad_signature,
-            },
-        )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -64,7 +28,7 @@ proptest! {
     /// changes nothing.
     #[test]
     fn value_is_conserved_and_invalid_blocks_change_nothing(
-        blocks in proptest::collection::vec(proptest::collection::vec(action(6), 0..8), 1..8)
+        blocks in proptest::collection::vec(proptest::collection::vec(transfer_attempt(6), 0..8), 1..8)
     ) {
         let ks = keys(6);
         let g = genesis(&ks, 1_000);

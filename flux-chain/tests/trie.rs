@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use flux_chain::testkit::strategies::trie::{batches, key, value, wrong_value};
 use flux_chain::trie::{EMPTY_ROOT, LEAF_TAG, NODE_TAG, Proof, ProofEnd, ProofStep, Trie};
 use flux_core::hash::Hasher;
 use flux_core::{Hash, codec};
@@ -10,29 +11,6 @@ use proptest::prelude::*;
 
 type Model = BTreeMap<Hash, Hash>;
 type Batch = Vec<(Hash, Option<Hash>)>;
-
-/// Keys from a small pool so batches collide, remove and re-insert. Odd indices are sparse keys
-/// that share long prefixes (exercising branches that skip many bits); even ones are uniform.
-fn key(index: u8) -> Hash {
-    if index.is_multiple_of(2) {
-        Hash::tagged("flux/test/key/v1", &[index])
-    } else {
-        let mut k = [0u8; 32];
-        let i = usize::from(index);
-        k[i % 3] = 1 << (i % 8);
-        k[31 - i % 5] |= (i as u8).wrapping_mul(37);
-        Hash::from_bytes(k)
-    }
-}
-
-fn value(n: u8) -> Hash {
-    Hash::tagged("flux/test/value/v1", &[n])
-}
-
-/// A value hash no entry of the tests ever holds.
-fn wrong_value() -> Hash {
-    Hash::tagged("flux/test/wrong/v1", b"")
-}
 
 fn bit(key: &Hash, i: usize) -> bool {
     key.as_bytes()[i / 8] >> (7 - i % 8) & 1 == 1
@@ -69,15 +47,6 @@ fn apply_to_model(model: &mut Model, batch: &Batch) {
             None => model.remove(k),
         };
     }
-}
-
-fn change() -> impl Strategy<Value = (Hash, Option<Hash>)> {
-    (any::<u8>(), proptest::option::weighted(0.7, any::<u8>()))
-        .prop_map(|(k, v)| (key(k % 96), v.map(value)))
-}
-
-fn batches() -> impl Strategy<Value = Vec<Batch>> {
-    prop::collection::vec(prop::collection::vec(change(), 0..60), 1..8)
 }
 
 fn trie_of(model: &Model) -> Trie {
