@@ -218,3 +218,94 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn swap_routes_refuse_bad_input() {
+    // A backend without a swap desk (a standalone API): burns cannot be asked for.
+    let env = Env::devnet();
+    let id = "ab".repeat(32);
+    let cases: Vec<(&str, String, &[u8], u16, &str)> = vec![
+        ("GET", "/v1/swaps/xyz".into(), b"", 400, "bad_swap_id"),
+        ("GET", format!("/v1/swaps/{id}"), b"", 404, "not_found"),
+        (
+            "GET",
+            "/v1/swaps/burns/dogecoin/ab".into(),
+            b"",
+            400,
+            "bad_chain",
+        ),
+        (
+            "GET",
+            "/v1/swaps/burns/solana/zz".into(),
+            b"",
+            400,
+            "bad_reference",
+        ),
+        (
+            "GET",
+            "/v1/swaps/burns/solana/ab".into(),
+            b"",
+            404,
+            "not_found",
+        ),
+        ("POST", "/v1/swaps/burns".into(), b"{", 400, "bad_json"),
+        (
+            "POST",
+            "/v1/swaps/burns".into(),
+            b"{\"chain\":\"solana\"}",
+            400,
+            "bad_json",
+        ),
+        (
+            "PUT",
+            "/v1/swaps/burns".into(),
+            b"",
+            405,
+            "method_not_allowed",
+        ),
+    ];
+    for (method, target, body, status, code) in cases {
+        let raw = env.raw(method, &target, body);
+        assert_eq!(
+            (raw.status, raw.code().as_str()),
+            (status, code),
+            "{method} {target}"
+        );
+    }
+    let burn = |amount: &str, reference: &str| {
+        format!(
+            "{{\"chain\":\"solana\",\"reference\":{reference},\"amount\":\"{amount}\",\"recipient\":\"{}\"}}",
+            "11".repeat(20)
+        )
+    };
+    for (body, why) in [
+        (burn("0", "[1,2]"), "positive amount"),
+        (burn("1", "[]"), "expected 1..=128"),
+        (
+            burn("1", &format!("{:?}", vec![7u8; 129])),
+            "expected 1..=128",
+        ),
+        (burn("1", "[1,2]"), "does not collect"),
+    ] {
+        let raw = env.raw("POST", "/v1/swaps/burns", body.as_bytes());
+        assert_eq!(
+            (raw.status, raw.code().as_str()),
+            (400, "bad_burn"),
+            "{body}"
+        );
+        assert!(
+            raw.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(why),
+            "{body}"
+        );
+    }
+    // The supply of a devnet genesis: nothing locked, the cap above the total.
+    let raw = env.raw("GET", "/v1/supply", b"");
+    assert_eq!(raw.status, 200);
+    let supply = raw.json();
+    assert_eq!(supply["locked"], "0");
+    assert_eq!(supply["chains"].as_array().unwrap().len(), 10);
+    assert_eq!(supply["cap"], "440000000");
+}
