@@ -36,3 +36,6 @@ pub mod network;
 pub mod node;
 pub mod p2p;
 pub mod sim;
+// Test kit (feature `testkit`): flux-chain's kit and `NetworkFixture` over the simulator.
+#[cfg(feature = "testkit")]
+pub mod testkit;
