@@ -9,11 +9,12 @@
 #[allow(dead_code)]
 mod support;
 
-use flux_chain::genesis::{Allocation, Genesis, GenesisNode};
+use flux_chain::genesis::Genesis;
+use flux_chain::testkit::GenesisBuilder;
 use flux_chain::tx::{JobSubmit, Transaction, TxId, TxKind, WorkCommit, WorkReveal};
 use flux_chain::work::commitment;
 use flux_core::crypto::SecretKey;
-use flux_core::{Amount, ChainId, Network, Tier};
+use flux_core::{Amount, ChainId, Tier};
 use flux_nodes::NodeId;
 use flux_nodes::work::jobs::{MANDELBROT_WAT, mandelbrot_input};
 use flux_nodes::work::{Outcome, compile_wat, execute, validate};
@@ -22,25 +23,17 @@ use support::{Env, address, key};
 /// Keys 1..=5 hold 1,000,000 FLUX; key 2 owns Cumulus nodes with operator keys 20, 21, 22 and
 /// 23 (the submitter, key 1, owns none, so any three may be drawn).
 fn genesis() -> Genesis {
-    let node = |operator: u8| GenesisNode {
-        owner: address(&key(2)).to_bech32(Network::Devnet),
-        operator: key(operator).public_key().to_string(),
-        tier: Tier::Cumulus,
-        endpoint: format!("127.0.0.1:{}", 16_200 + u16::from(operator)),
-        geolocation: "EU_DE".into(),
-    };
-    Genesis {
-        network: Network::Devnet,
-        chain_id: ChainId::DEVNET,
-        timestamp_ms: 1_767_225_600_000,
-        allocations: (1..=5)
-            .map(|i| Allocation {
-                address: address(&key(i)).to_bech32(Network::Devnet),
-                amount: Amount::from_flux(1_000_000).unwrap(),
-            })
-            .collect(),
-        nodes: (20..=23).map(node).collect(),
-    }
+    let funded: Vec<SecretKey> = (1..=5).map(key).collect();
+    (20..=23)
+        .fold(
+            GenesisBuilder::new().accounts(&funded, Amount::from_flux(1_000_000).unwrap()),
+            |b, operator| {
+                let endpoint = format!("127.0.0.1:{}", 16_200 + u16::from(operator));
+                b.node_at(&key(2), &key(operator), Tier::Cumulus, &endpoint, "EU_DE")
+            },
+        )
+        .build()
+        .unwrap()
 }
 
 /// Signed at the sender's next nonce; work transactions (sent by operator keys, which hold

@@ -5,13 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use flux_chain::devnet::ValidatorKeys;
-use flux_chain::genesis::Genesis;
 use flux_chain::mempool::MempoolConfig;
+use flux_chain::testkit::GenesisBuilder;
+use flux_chain::testkit::keys::key;
 use flux_chain::tx::{JobSubmit, TxKind};
 use flux_chain::work::Phase;
-use flux_core::crypto::{Scheme, SecretKey};
-use flux_core::{Address, Amount, ChainId, Network};
+use flux_core::Amount;
 use flux_net::api::client::Client;
 use flux_net::node::{Node, NodeConfig};
 use flux_nodes::work::jobs::{MANDELBROT_WAT, Ppm, mandelbrot_input};
@@ -20,17 +19,13 @@ use flux_nodes::work::{compile_wat, execute, validate};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_runs_its_assigned_job_and_the_chain_accepts_the_result() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = vec![ValidatorKeys::derive(21, 0).unwrap()];
-    let client_key = SecretKey::from_bytes(Scheme::Ed25519, &[42; 32]).unwrap();
-    let client_address = Address::from_public_key(&client_key.public_key());
-    let genesis = Genesis::with_validators(
-        Network::Devnet,
-        ChainId::DEVNET,
-        1_767_225_600_000,
-        &keys,
-        &[(client_address, Amount::from_flux(1_000).unwrap())],
-    )
-    .unwrap();
+    let client_key = key(42);
+    let builder = GenesisBuilder::new()
+        .validators(1, 21)
+        .unwrap()
+        .account(&client_key, Amount::from_flux(1_000).unwrap());
+    let keys = builder.node_keys();
+    let genesis = builder.build().unwrap();
     let node = Node::start(NodeConfig {
         data_dir: dir.path().into(),
         genesis,

@@ -135,17 +135,30 @@ impl GenesisBuilder {
     }
 
     /// `n` Cumulus validators whose keys derive from `seed` ([`ValidatorKeys::derive`]), owner
-    /// and operator each funded with [`crate::devnet::FLUX_PER_ACCOUNT`]: the genesis of
-    /// [`Genesis::devnet_with_nodes`], plus whatever else is added.
+    /// and operator each funded with [`crate::devnet::FLUX_PER_ACCOUNT`], on `127.0.0.1:16127`
+    /// and up: the genesis of [`Genesis::devnet_with_nodes`] (when added first), plus whatever
+    /// else is added.
+    ///
+    /// ```
+    /// use flux_chain::genesis::Genesis;
+    /// use flux_chain::testkit::GenesisBuilder;
+    ///
+    /// let (devnet, _) = Genesis::devnet_with_nodes(3, 9)?;
+    /// assert_eq!(GenesisBuilder::new().validators(3, 9)?.build()?, devnet);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validators(mut self, n: u32, seed: u64) -> Result<Self, FixtureError> {
         let each = Amount::from_flux(crate::devnet::FLUX_PER_ACCOUNT)
             .map_err(crate::error::GenesisError::from)?;
         for i in 0..n {
             let ValidatorKeys { owner, operator } = ValidatorKeys::derive(seed, i)?;
-            self = self.account(&owner, each).account(&operator, each).node(
+            let endpoint = format!("127.0.0.1:{}", 16_127 + i);
+            self = self.account(&owner, each).account(&operator, each).node_at(
                 &owner,
                 &operator,
                 Tier::Cumulus,
+                &endpoint,
+                "EU_DE",
             );
         }
         Ok(self)
