@@ -11,6 +11,8 @@
 //! - [`strategies`]: arbitrary transactions, kinds and blocks, transfer attempts that mix
 //!   valid and invalid, trie change batches; `arbitrary::Arbitrary` for every transaction,
 //!   block, consensus and genesis type;
+//! - [`harness`]: fuzz one transaction kind against the real state transition (signed by a
+//!   funded key, so the kind's own rules are reached) with the invariants checked;
 //! - [`ops`]: the steps tests share (sign with the next nonce, attested confirms, next block
 //!   with a conservation check, bring nodes up);
 //! - flux-core's and flux-nodes' kits, re-exported: [`keys`], [`Gen`], [`codec_checks`],
@@ -42,6 +44,7 @@ pub mod error;
 pub mod fixture;
 pub mod generate;
 pub mod genesis;
+pub mod harness;
 pub mod ops;
 pub mod strategies;
 
