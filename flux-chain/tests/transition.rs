@@ -305,3 +305,26 @@ fn reward_follows_the_spec_before_nodes_exist() {
         "0.5"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Arbitrary transactions and blocks (the kit's `Arbitrary` values, what a peer could
+    /// send) are canonical on the wire, and the transition refuses them without panicking and
+    /// without touching the state.
+    #[test]
+    fn arbitrary_blocks_are_refused_and_change_nothing(
+        block in flux_chain::testkit::strategies::any_block(),
+        tx in flux_chain::testkit::strategies::any_transaction(),
+    ) {
+        flux_chain::testkit::codec_checks::round_trips(&block)?;
+        flux_chain::testkit::codec_checks::round_trips(&tx)?;
+        let ks = keys(2);
+        let state = genesis(&ks, 10).state().unwrap();
+        let root = state.state_root();
+        prop_assert!(apply_block(&state, &block).is_err());
+        let next = build_block(&state, ks[0].public_key(), state.tip().timestamp_ms + 1, vec![], vec![tx]);
+        prop_assert!(next.is_err());
+        prop_assert_eq!(state.state_root(), root);
+    }
+}
