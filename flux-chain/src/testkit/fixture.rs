@@ -6,15 +6,15 @@ use flux_core::testkit::Gen;
 use flux_nodes::app::AppSpec;
 
 use super::error::FixtureError;
-use super::generate::valid_block_on;
+use super::generate::{TransferPlan, valid_block_on};
 use super::genesis::{GenesisBuilder, NodeKeys};
-use super::ops::{check_conservation, sign_next};
+use super::ops::{check_conservation, confirm, sign_next};
 use crate::block::Block;
 use crate::chain::Chain;
 use crate::genesis::Genesis;
 use crate::state::State;
 use crate::store::Store;
-use crate::transition::{Receipts, build_block};
+use crate::transition::{Receipts, build_block, build_block_from};
 use crate::tx::{AppRegister, Transaction, TxKind};
 
 /// A chain with its genesis, its funded keys and its nodes' keys.
@@ -167,19 +167,87 @@ impl<S: Store> ChainFixture<S> {
 
     /// Advances `blocks` blocks of realistic activity drawn from `seed`: each block carries 0
     /// to 15 valid transfers between the funded keys and to fresh addresses (see
-    /// [`valid_block_on`]); nodes are paid, apps stream their escrow, the reward is minted.
+    /// [`valid_block_on`]) and the keep-alive confirms of the builder's nodes once they are
+    /// due (attested by the other nodes' operators), so nodes stay confirmed and are paid,
+    /// apps stream their escrow to their hosts, and the reward is minted every block.
     pub fn advance(&mut self, blocks: u64, seed: u64) -> Result<(), FixtureError> {
         let mut rng = Gen::new(seed);
         for _ in 0..blocks {
             let txs = rng.index(16);
-            let block = valid_block_on(self.state(), &self.keys, txs, &mut rng)?;
+            let mut body = self.keep_alives()?;
+            let mut plan = TransferPlan::new(self.chain.state(), &self.keys);
+            for _ in 0..txs {
+                match plan.next(&mut rng)? {
+                    Some(tx) => body.push(tx),
+                    None => break,
+                }
+            }
+            let state = self.chain.state();
+            let time = state.tip().timestamp_ms + state.params().block_time_ms.max(1);
+            // A confirm the registry refuses (e.g. a verifier set the fixture cannot attest
+            // for) is dropped rather than stopping the run.
+            let (block, _dropped) =
+                build_block_from(state, self.proposer.public_key(), time, vec![], body)?;
             self.apply(&block)?;
         }
         Ok(())
     }
 
+    /// Keep-alive confirms of the builder's confirmed nodes whose minimum interval has passed.
+    fn keep_alives(&self) -> Result<Vec<Transaction>, FixtureError> {
+        let state = self.chain.state();
+        let height = state.tip().height;
+        let p = state.params();
+        let operators: Vec<SecretKey> = self.nodes.iter().map(|n| n.operator.clone()).collect();
+        let mut out = Vec::new();
+        for op in &operators {
+            let id = flux_nodes::node::NodeId::of(&op.public_key());
+            let Some(entry) = state.registry().get(&id) else {
+                continue;
+            };
+            let last = entry.last_confirm.unwrap_or(entry.started_at);
+            let due = entry.status == flux_nodes::lifecycle::NodeStatus::Confirmed
+                && height.saturating_sub(last) >= p.nodes.min_confirm_interval;
+            if due && let Ok(tx) = confirm(op, &operators, state) {
+                out.push(tx);
+            }
+        }
+        Ok(out)
+    }
+
     /// The next valid block with `txs` transfers drawn from `gen` (not applied).
     pub fn valid_block(&self, txs: usize, rng: &mut Gen) -> Result<Block, FixtureError> {
         valid_block_on(self.state(), &self.keys, txs, rng)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use flux_core::testkit::keys::key;
+    use flux_core::{Amount, Tier};
+    use flux_nodes::lifecycle::NodeStatus;
+
+    use super::super::GenesisBuilder;
+
+    /// Past the expiry window, the fixture's keep-alives keep every genesis node confirmed.
+    #[test]
+    fn advanced_nodes_stay_confirmed() {
+        let owners = [key(1), key(2), key(3)];
+        let mut fx = GenesisBuilder::new()
+            .accounts(&owners, Amount::from_flux(100_000).unwrap())
+            .node(&owners[0], &key(11), Tier::Cumulus)
+            .node(&owners[1], &key(12), Tier::Nimbus)
+            .node(&owners[2], &key(13), Tier::Cumulus)
+            .fixture()
+            .unwrap();
+        let blocks = fx.state().params().nodes.expire_after + 10;
+        fx.advance(blocks, 3).unwrap();
+        let registry = fx.state().registry();
+        for n in fx.nodes() {
+            let id = flux_nodes::node::NodeId::of(&n.operator.public_key());
+            assert_eq!(registry.get(&id).unwrap().status, NodeStatus::Confirmed);
+        }
     }
 }
