@@ -3,7 +3,11 @@
 
 use std::cell::Cell;
 
+use flux_net::message::Message;
+use flux_net::testkit::codec_checks::round_trips;
 use flux_net::testkit::invariants::heights_within;
+use flux_net::testkit::proptest::prelude::*;
+use flux_net::testkit::strategies::arb;
 use flux_net::testkit::{NetworkFixture, NetworkFixtureError};
 
 // Recipe 3: a partition scenario on the simulated network.
@@ -78,4 +82,12 @@ fn recipe_a_seed_replays_a_run_and_failures_name_it() {
         err.to_string()
             .starts_with("seed 99: invariant `never past height 2`")
     );
+}
+
+// Arbitrary gossip: whatever a byzantine peer could send round-trips canonically.
+proptest! {
+    #[test]
+    fn arbitrary_messages_round_trip(m in arb::<Message>()) {
+        round_trips(&m)?;
+    }
 }

@@ -3,7 +3,7 @@
 //! change batches. Valid values on a state are in [`super::generate`].
 
 use flux_core::Hash;
-use flux_core::testkit::strategies::arb;
+pub use flux_core::testkit::strategies::arb;
 use proptest::prelude::*;
 
 use crate::block::Block;

@@ -5,6 +5,9 @@
 //! simulator's own (agreement, state roots, certificates) and the kit's and yours
 //! ([`invariants`], [`NetworkFixture::invariant`]).
 //!
+//! `arbitrary::Arbitrary` is implemented for the wire messages ([`crate::message::Message`],
+//! [`crate::message::Decided`]), so `arb::<Message>()` draws what a byzantine peer could send.
+//!
 //! It lives here rather than in flux-chain because the simulator is flux-net's: it runs the
 //! real consensus host ([`crate::host::Host`]) over a simulated network.
 //!
@@ -20,6 +23,7 @@
 //! # Ok::<(), flux_net::testkit::NetworkFixtureError>(())
 //! ```
 
+mod arbitrary_impls;
 pub mod invariants;
 mod network;
 
