@@ -1,8 +1,11 @@
 //! Apps on chain: registered specifications, their escrow, and what placement needs of them.
 //!
 //! An app is registered with its FluxOS JSON specification, validated strictly
-//! ([`AppSpec::from_json_strict`]), and pays its price into an escrow that is streamed each
-//! block to the owners of the nodes that host its instances. The entry keeps the JSON as given
+//! ([`AppSpec::from_json_strict`]), and pays its price into an escrow that streams to the
+//! owners of the nodes that host its instances, evenly over the blocks until it expires.
+//! The stream is settled lazily (see [`AppEntry::stream_through`]): when the app's hosts are
+//! about to change, when it is updated, cancelled or expires, and at every epoch boundary, so a
+//! block touches only the apps something happened to, not every app. The entry keeps the JSON as given
 //! (what the owner signed) and the figures the chain needs every block, so the JSON is parsed
 //! once, at registration or update.
 
@@ -39,6 +42,9 @@ pub struct AppEntry {
     pub paid: Amount,
     /// What is left to stream to hosts (refunded to the owner at expiry or cancel).
     pub escrow: Amount,
+    /// The last height whose share of the escrow has been streamed to the hosts (the block
+    /// before the registration or update until the first settlement).
+    pub settled: u64,
 }
 
 impl AppEntry {
@@ -62,6 +68,7 @@ impl AppEntry {
             expires_at: height.saturating_add(spec.expire),
             paid,
             escrow: paid,
+            settled: height.saturating_sub(1),
         }
     }
 
@@ -77,10 +84,27 @@ impl AppEntry {
         )
     }
 
-    /// What this block streams to the hosts: the escrow spread evenly over the blocks left.
-    pub fn due_at(&self, height: u64) -> Amount {
-        let left = self.expires_at.saturating_sub(height).max(1);
-        self.escrow.checked_div(left).unwrap_or(Amount::ZERO)
+    /// The last height the app runs (and streams) at.
+    pub fn last_paid_height(&self) -> u64 {
+        self.expires_at.saturating_sub(1)
+    }
+
+    /// What streams to the hosts for the blocks after [`AppEntry::settled`] up to `through`
+    /// (capped at the last height the app runs): the escrow spread evenly over the blocks
+    /// left, `escrow × k / left` floored, so the last settlement streams all that is left.
+    /// Returns the amount and the height it settles through (`settled` if nothing is due).
+    pub fn stream_through(&self, through: u64) -> (Amount, u64) {
+        let last = self.last_paid_height();
+        let through = through.min(last);
+        if through <= self.settled {
+            return (Amount::ZERO, self.settled);
+        }
+        let k = u128::from(through - self.settled);
+        let left = u128::from((last - self.settled).max(1));
+        let due = u128::from(self.escrow.base_units()) * k / left;
+        // due <= escrow because k <= left.
+        let due = u64::try_from(due).unwrap_or(u64::MAX);
+        (Amount::from_base_units(due), through)
     }
 }
 

@@ -9,7 +9,8 @@ use flux_chain::chain::Chain;
 use flux_chain::error::{BlockError, TxError};
 use flux_chain::state::State;
 use flux_chain::store::RedbStore;
-use flux_chain::transition::build_block;
+use flux_chain::transition::app::AppEvent;
+use flux_chain::transition::{Event, build_block};
 use flux_chain::tx::{AppCancel, AppRegister, AppUpdate, NodeExit, TxKind};
 use flux_core::Amount;
 use flux_nodes::app::AppSpec;
@@ -63,15 +64,20 @@ fn apps_are_placed_paid_healed_and_refunded() {
     let hosts: Vec<NodeId> = chain.state().placement().where_is("tinybot").to_vec();
     assert_eq!(hosts.len(), 3);
     let escrow = chain.state().apps()["tinybot"].escrow;
-    assert!(
-        escrow < price,
-        "the first block already streamed to the hosts"
-    );
+    assert_eq!(escrow, price, "the stream is settled lazily");
 
-    // Hosts' owners are paid every block.
+    // Hosts' owners are paid when the stream settles: at the latest at the epoch boundary.
     let host_owner = chain.state().registry().get(&hosts[0]).unwrap().owner;
     let before = chain.account(&host_owner).balance;
-    let receipts = next(&mut chain, vec![]);
+    let mut receipts = next(&mut chain, vec![]);
+    while !chain
+        .state()
+        .tip()
+        .height
+        .is_multiple_of(params.consensus.epoch_length)
+    {
+        receipts = next(&mut chain, vec![]);
+    }
     assert!(receipts.hosting > Amount::ZERO);
     assert!(chain.account(&host_owner).balance > before);
 
@@ -111,6 +117,8 @@ fn apps_are_placed_paid_healed_and_refunded() {
             s.tip(),
             s.recent_blocks().clone(),
         )
+        .unwrap()
+        .with_parallel(s.parallel().clone())
         .unwrap();
         // The incrementally maintained root equals a root computed from scratch.
         assert_eq!(rebuilt.state_root(), root);
@@ -183,11 +191,24 @@ fn apps_are_placed_paid_healed_and_refunded() {
             name: "tinybot".into(),
         }),
     );
-    next(&mut chain, vec![cancel]);
+    let receipts = next(&mut chain, vec![cancel]);
     assert!(chain.state().apps().is_empty());
     assert!(chain.state().placement().where_is("tinybot").is_empty());
-    assert_eq!(
-        chain.account(&address(&ks[0])).balance,
-        balance.checked_add(escrow).unwrap()
+    let refund = receipts.txs[0]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::App(AppEvent::Ended { refund, .. }) => Some(*refund),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        refund > Amount::ZERO && refund <= escrow,
+        "the hosts are paid up to the block before the cancel"
     );
+    // The owner also owns a host: the stream up to the cancel paid it too.
+    let after = chain.account(&address(&ks[0])).balance;
+    let refunded = balance.checked_add(refund).unwrap();
+    assert!(after >= refunded);
+    assert!(after.checked_sub(refunded).unwrap() <= receipts.hosting);
 }

@@ -17,7 +17,7 @@ use flux_core::{Address, Amount, ChainParams, Hash, codec};
 use flux_nodes::node::{NodeEntry, NodeId};
 use flux_nodes::placement::Placement;
 use flux_nodes::registry::Registry;
-use imbl::OrdMap;
+use imbl::{OrdMap, OrdSet};
 
 use crate::apps::AppEntry;
 use crate::gov::Governance;
@@ -170,6 +170,9 @@ pub struct State {
     accounts: BTreeMap<Address, Account>,
     registry: Registry,
     apps: OrdMap<String, AppEntry>,
+    /// The apps by expiry height (derived from `apps`, not in the trie): what ends at a height
+    /// without a scan of every app.
+    expiries: OrdSet<(u64, String)>,
     placement: Placement,
     gov: Governance,
     work: Work,
@@ -193,6 +196,8 @@ pub struct StateDiff {
     pub apps: OrdMap<String, AppEntry>,
     /// New values of the apps the block touched (`None`: the app ended).
     pub apps_changed: BTreeMap<String, Option<AppEntry>>,
+    /// Apps by expiry height after the block.
+    pub expiries: OrdSet<(u64, String)>,
     /// Placement after the block.
     pub placement: Placement,
     /// New assignments of the apps whose instances moved (empty: none placed).
@@ -306,11 +311,16 @@ impl State {
             changes.push((StateKey::Hosted(*node).trie_key()?, Some(value_hash(at)?)));
         }
         let trie = Trie::new().update(changes);
+        let expiries = apps
+            .values()
+            .map(|a| (a.expires_at, a.name.clone()))
+            .collect();
         Ok(State {
             params,
             accounts,
             registry,
             apps,
+            expiries,
             placement,
             gov,
             work,
@@ -347,6 +357,11 @@ impl State {
     /// Registered apps by name.
     pub fn apps(&self) -> &OrdMap<String, AppEntry> {
         &self.apps
+    }
+
+    /// Registered apps by expiry height, then name.
+    pub fn expiries(&self) -> &OrdSet<(u64, String)> {
+        &self.expiries
     }
 
     /// Where apps run.
@@ -441,6 +456,7 @@ impl State {
         self.accounts.extend(diff.accounts);
         self.registry = diff.registry;
         self.apps = diff.apps;
+        self.expiries = diff.expiries;
         self.placement = diff.placement;
         self.gov = diff.gov;
         self.work = diff.work;

@@ -104,6 +104,65 @@ pub struct Receipts {
     pub work: Vec<work::JobEvent>,
 }
 
+/// How much of a block the transition checks.
+///
+/// [`Verification::Full`] is the default and the only mode for blocks from anyone else.
+/// [`Verification::AssumeValid`] is an explicit opt-in, like Bitcoin Core's `assumevalid`, for
+/// blocks whose signatures carry no information: a simulation that holds every key in one
+/// process (`flux sim --fast`), or a block this node built from transactions it has already
+/// verified. It skips the signatures, and only them: the batch check of the transactions'
+/// signatures, and the peer attestations of confirms and hosting reports (a quorum of
+/// signatures, assumed met: a confirm's attestations are ignored). Every other rule runs as in
+/// full verification (header, sizes, roots, nonces, balances, each kind's rule, the lifecycle
+/// windows, a confirm's seed age and tier minima), so a block valid under full verification
+/// yields the same state under either; a block whose signatures or attestations are missing
+/// is valid only under `AssumeValid`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Verification {
+    /// Every rule, every signature.
+    #[default]
+    Full,
+    /// Every rule except the transactions' signatures (assumed valid).
+    AssumeValid,
+}
+
+/// A block [`build_block_with`] built, with what applying it does (so the builder need not
+/// apply it a second time).
+#[derive(Clone, Debug)]
+pub struct BuiltBlock {
+    /// The block.
+    pub block: Block,
+    /// Its changes to the state ([`State::commit`] them).
+    pub diff: StateDiff,
+    /// What it did.
+    pub receipts: Receipts,
+    /// The candidate transactions left out, with the rule each broke.
+    pub dropped: Vec<(TxId, TxError)>,
+}
+
+/// [`apply_block`] with a choice of [`Verification`]: `Full` is `apply_block`.
+pub fn apply_block_with(
+    state: &State,
+    block: &Block,
+    verification: Verification,
+) -> Result<(StateDiff, Receipts), BlockError> {
+    let (diff, receipts, _) = execute(
+        state,
+        &block.header,
+        &block.txs,
+        verification,
+        TxRoot::Check,
+    )?;
+    let computed = diff.state_root();
+    if computed != block.header.state_root {
+        return Err(BlockError::StateRootMismatch {
+            computed,
+            found: block.header.state_root,
+        });
+    }
+    Ok((diff, receipts))
+}
+
 /// Checks `block` against `state` and computes what it changes. See the module docs.
 ///
 /// ```
@@ -122,15 +181,7 @@ pub struct Receipts {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn apply_block(state: &State, block: &Block) -> Result<(StateDiff, Receipts), BlockError> {
-    let (diff, receipts) = execute(state, &block.header, &block.txs)?;
-    let computed = diff.state_root();
-    if computed != block.header.state_root {
-        return Err(BlockError::StateRootMismatch {
-            computed,
-            found: block.header.state_root,
-        });
-    }
-    Ok((diff, receipts))
+    apply_block_with(state, block, Verification::Full)
 }
 
 /// Builds the next block on `state` from `txs` (in order): computes the transaction and state
@@ -142,23 +193,46 @@ pub fn build_block(
     consensus: Vec<u8>,
     txs: Vec<Transaction>,
 ) -> Result<Block, BlockError> {
-    let ids = txs
-        .iter()
-        .map(Transaction::id)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut header = Header {
+    let header = next_header(state, proposer, timestamp_ms, consensus);
+    let (header, _, _) = build_once(state, header, &txs, Verification::Full)?;
+    Ok(Block { header, txs })
+}
+
+/// The next header on `state`, with zero transaction and state roots (filled in by
+/// [`build_once`]).
+fn next_header(
+    state: &State,
+    proposer: PublicKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+) -> Header {
+    Header {
         chain_id: state.params().chain_id,
         height: state.tip().height + 1,
         parent: state.tip().block_id,
         timestamp_ms,
         proposer,
-        tx_root: tx_root(&ids),
+        tx_root: flux_core::Hash::ZERO,
         state_root: flux_core::Hash::ZERO,
         consensus,
-    };
-    let (diff, _) = execute(state, &header, &txs)?;
+    }
+}
+
+/// Executes `txs` under `header` and fills in its roots; the diff's tip then carries the
+/// finished header's id (execution saw the header without its roots).
+fn build_once(
+    state: &State,
+    mut header: Header,
+    txs: &[Transaction],
+    verification: Verification,
+) -> Result<(Header, StateDiff, Receipts), BlockError> {
+    let (mut diff, receipts, root) = execute(state, &header, txs, verification, TxRoot::Compute)?;
+    header.tx_root = root;
     header.state_root = diff.state_root();
-    Ok(Block { header, txs })
+    let id = header.id()?;
+    diff.tip.block_id = id;
+    diff.recent.insert(header.height, id);
+    Ok((header, diff, receipts))
 }
 
 /// Builds the next block from candidate transactions (e.g. [`crate::mempool::Mempool::select`]),
@@ -188,18 +262,44 @@ pub fn build_block_from(
     proposer: PublicKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
-    mut txs: Vec<Transaction>,
+    txs: Vec<Transaction>,
 ) -> Result<(Block, Vec<(TxId, TxError)>), BlockError> {
+    let built = build_block_with(
+        state,
+        proposer,
+        timestamp_ms,
+        consensus,
+        txs,
+        Verification::Full,
+    )?;
+    Ok((built.block, built.dropped))
+}
+
+/// [`build_block_from`] with a choice of [`Verification`], returning the block's diff and
+/// receipts too: the builder commits the diff instead of applying its own block again. The
+/// block is the one `build_block_from` builds whatever the verification (with
+/// [`Verification::AssumeValid`] a transaction with a bad signature is not left out, so give
+/// it only transactions whose signatures are known good).
+pub fn build_block_with(
+    state: &State,
+    proposer: PublicKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    mut txs: Vec<Transaction>,
+    verification: Verification,
+) -> Result<BuiltBlock, BlockError> {
     let mut dropped = Vec::new();
     loop {
-        match build_block(
-            state,
-            proposer,
-            timestamp_ms,
-            consensus.clone(),
-            txs.clone(),
-        ) {
-            Ok(block) => return Ok((block, dropped)),
+        let header = next_header(state, proposer, timestamp_ms, consensus.clone());
+        match build_once(state, header, &txs, verification) {
+            Ok((header, diff, receipts)) => {
+                return Ok(BuiltBlock {
+                    block: Block { header, txs },
+                    diff,
+                    receipts,
+                    dropped,
+                });
+            }
             Err(BlockError::Tx { index, id, source }) if index < txs.len() => {
                 txs.remove(index);
                 dropped.push((id, source));
@@ -263,14 +363,18 @@ struct Prepared {
 impl<'a> Ctx<'a> {
     /// A fresh context for the block at `height` on `state` (the maps are persistent, so the
     /// clones are cheap).
-    fn new(state: &'a State, height: u64) -> Ctx<'a> {
+    fn new(state: &'a State, height: u64, verification: Verification) -> Ctx<'a> {
         Ctx {
             state,
             height,
+            verification,
+            assumed_params: None,
             overlay: Overlay::new(state),
             registry: state.registry().clone(),
             touched: BTreeSet::new(),
             apps: state.apps().clone(),
+            expiries: state.expiries().clone(),
+            hosting: Amount::ZERO,
             placement: state.placement().clone(),
             apps_touched: BTreeSet::new(),
             capacity_freed: false,
@@ -318,18 +422,28 @@ pub fn dry_run(state: &State, tx: &Transaction) -> Result<(), TxError> {
         bytes,
         payload_len,
     };
-    let mut ctx = Ctx::new(state, state.tip().height + 1);
+    let mut ctx = Ctx::new(state, state.tip().height + 1, Verification::Full);
     let mut account = ctx.overlay.get(&prepared.sender);
     account.nonce = tx.nonce;
     ctx.overlay.set(prepared.sender, account);
     apply_tx(&mut ctx, tx, &prepared).map(drop)
 }
 
+/// Whether `execute` checks the header's transaction root (applying a block) or computes it
+/// (building one: the caller puts it in the header).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TxRoot {
+    Check,
+    Compute,
+}
+
 fn execute(
     state: &State,
     header: &Header,
     txs: &[Transaction],
-) -> Result<(StateDiff, Receipts), BlockError> {
+    verification: Verification,
+    tx_root_mode: TxRoot,
+) -> Result<(StateDiff, Receipts, flux_core::Hash), BlockError> {
     let params = state.params();
     check_header(state, header, txs.len())?;
 
@@ -362,7 +476,7 @@ fn execute(
     }
     let ids: Vec<TxId> = prepared.iter().map(|p| p.id).collect();
     let computed = tx_root(&ids);
-    if computed != header.tx_root {
+    if tx_root_mode == TxRoot::Check && computed != header.tx_root {
         return Err(BlockError::TxRootMismatch {
             computed,
             found: header.tx_root,
@@ -371,9 +485,22 @@ fn execute(
 
     // Every signature, in one batch. The transaction root commits to every transaction's full
     // bytes (key, payload with chain id, signature), so it seeds the batch coefficients.
+    if verification == Verification::Full {
+        verify_signatures(txs, &prepared, &ids, &computed)?;
+    }
+    let (diff, receipts) = execute_checked(state, header, txs, &prepared, verification)?;
+    Ok((diff, receipts, computed))
+}
+
+fn verify_signatures(
+    txs: &[Transaction],
+    prepared: &[Prepared],
+    ids: &[TxId],
+    computed: &flux_core::Hash,
+) -> Result<(), BlockError> {
     let items: Vec<BatchItem<'_>> = txs
         .iter()
-        .zip(&prepared)
+        .zip(prepared)
         .map(|(tx, p)| BatchItem {
             domain: Domain::TRANSACTION,
             chain_id: tx.chain_id,
@@ -382,17 +509,28 @@ fn execute(
             signature: &tx.signature,
         })
         .collect();
-    verify_batch_committed(&items, &computed).map_err(|e| match e {
+    verify_batch_committed(&items, computed).map_err(|e| match e {
         SignatureError::BatchItem { index, source } => BlockError::Tx {
             index,
             id: ids[index],
             source: TxError::Signature(*source),
         },
         other => BlockError::Signatures(other),
-    })?;
+    })
+}
+
+/// The state part of the transition, once the block's form and signatures are checked.
+fn execute_checked(
+    state: &State,
+    header: &Header,
+    txs: &[Transaction],
+    prepared: &[Prepared],
+    verification: Verification,
+) -> Result<(StateDiff, Receipts), BlockError> {
+    let params = state.params();
 
     // Node deadlines due at this height fire before the transactions.
-    let mut ctx = Ctx::new(state, header.height);
+    let mut ctx = Ctx::new(state, header.height, verification);
     let node_events = ctx
         .registry
         .on_block(header.height, params)
@@ -408,7 +546,7 @@ fn execute(
     // Transactions against the state, in order.
     let mut receipts = Vec::with_capacity(txs.len());
     let mut fees = Amount::ZERO;
-    for (index, (tx, p)) in txs.iter().zip(&prepared).enumerate() {
+    for (index, (tx, p)) in txs.iter().zip(prepared).enumerate() {
         let receipt = apply_tx(&mut ctx, tx, p).map_err(|source| BlockError::Tx {
             index,
             id: p.id,
@@ -434,6 +572,7 @@ fn execute(
         registry,
         touched,
         apps,
+        expiries,
         placement,
         apps_touched,
         gov,
@@ -545,6 +684,7 @@ fn execute(
             nodes,
             apps,
             apps_changed,
+            expiries,
             placement,
             placement_changed,
             gov,
@@ -576,11 +716,20 @@ fn execute(
 pub(crate) struct Ctx<'s> {
     pub(crate) state: &'s State,
     pub(crate) height: u64,
+    /// Whether signatures are checked.
+    pub(crate) verification: Verification,
+    /// Under [`Verification::AssumeValid`]: the parameters with no attestation quorum, made
+    /// on the first confirm of the block.
+    pub(crate) assumed_params: Option<std::sync::Arc<flux_core::ChainParams>>,
     pub(crate) overlay: Overlay<'s>,
     pub(crate) registry: Registry,
     /// Nodes whose entries changed.
     pub(crate) touched: BTreeSet<NodeId>,
     pub(crate) apps: imbl::OrdMap<String, crate::apps::AppEntry>,
+    /// Apps by expiry height.
+    pub(crate) expiries: imbl::OrdSet<(u64, String)>,
+    /// Streamed from app escrows to hosts' owners during the block.
+    pub(crate) hosting: Amount,
     pub(crate) placement: flux_nodes::placement::Placement,
     /// Apps whose entry or placement changed.
     pub(crate) apps_touched: BTreeSet<String>,
@@ -648,4 +797,60 @@ fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxRecei
         fee: tx.fee,
         events,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::genesis::Genesis;
+    use crate::tx::Transfer;
+    use flux_core::crypto::{Scheme, SecretKey, Signature};
+
+    /// The builder's diff is the one applying its block gives, under either verification.
+    #[test]
+    fn built_diff_equals_applied_diff() {
+        let state = Genesis::devnet_example().state().unwrap();
+        let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+        let pay = TxKind::Transfer(Transfer {
+            to: Address::from_bytes([5; 20]),
+            amount: Amount::ONE_FLUX,
+        });
+        let chain_id = state.params().chain_id;
+        let tx = Transaction::sign(&alice, chain_id, 0, Amount::ZERO, pay.clone()).unwrap();
+        let time = state.tip().timestamp_ms + 1_000;
+        for verification in [Verification::Full, Verification::AssumeValid] {
+            let built = build_block_with(
+                &state,
+                alice.public_key(),
+                time,
+                vec![],
+                vec![tx.clone()],
+                verification,
+            )
+            .unwrap();
+            let (diff, receipts) = apply_block(&state, &built.block).unwrap();
+            assert_eq!(built.diff.tip, diff.tip);
+            assert_eq!(built.diff.state_root(), diff.state_root());
+            assert_eq!(built.diff.recent, diff.recent);
+            assert_eq!(built.receipts, receipts);
+        }
+        // A placeholder signature passes only when signatures are assumed valid.
+        let mut unsigned = tx;
+        unsigned.signature = Signature::Ed25519([0; 64]);
+        let built = build_block_with(
+            &state,
+            alice.public_key(),
+            time,
+            vec![],
+            vec![unsigned.clone()],
+            Verification::AssumeValid,
+        )
+        .unwrap();
+        assert_eq!(built.block.txs.len(), 1);
+        assert!(apply_block(&state, &built.block).is_err());
+        let (_, dropped) =
+            build_block_from(&state, alice.public_key(), time, vec![], vec![unsigned]).unwrap();
+        assert_eq!(dropped.len(), 1);
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use flux_chain::state::State;
 use flux_chain::tx::{AppRegister, NodeConfirm, NodeStart, Transaction, TxKind};
-use flux_core::crypto::SecretKey;
+use flux_core::crypto::{SecretKey, Signature};
 use flux_core::{Amount, Hash};
 use flux_nodes::app::AppSpec;
 use flux_nodes::attestation::{BenchmarkEvidence, attest};
@@ -17,19 +17,54 @@ use flux_nodes::placement::synthetic;
 use super::error::SimError;
 use super::network::Profile;
 
-/// A transaction signed with no fee, or why not.
+/// How the simulation signs what it sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Signing {
+    /// Real signatures and peer attestations: blocks valid under full verification.
+    Real,
+    /// Placeholder signatures and no attestations: blocks valid under
+    /// [`flux_chain::transition::Verification::AssumeValid`], which `--fast` applies (every key
+    /// lives in this process, so a signature would prove nothing; signing and checking them
+    /// would cost most of the run).
+    #[default]
+    Assumed,
+}
+
+impl Signing {
+    /// The verification blocks signed this way need.
+    pub fn verification(self) -> flux_chain::transition::Verification {
+        match self {
+            Signing::Real => flux_chain::transition::Verification::Full,
+            Signing::Assumed => flux_chain::transition::Verification::AssumeValid,
+        }
+    }
+}
+
+/// A transaction from `key` with no fee, signed as `signing` says, or why not.
 pub fn sign(
     key: &SecretKey,
     state: &State,
     nonce: u64,
     kind: TxKind,
+    signing: Signing,
 ) -> Result<Transaction, SimError> {
-    Transaction::sign(key, state.params().chain_id, nonce, Amount::ZERO, kind).map_err(|e| {
-        SimError::Tx {
-            height: state.tip().height + 1,
-            reason: e.to_string(),
+    let chain_id = state.params().chain_id;
+    match signing {
+        Signing::Real => {
+            Transaction::sign(key, chain_id, nonce, Amount::ZERO, kind).map_err(|e| SimError::Tx {
+                height: state.tip().height + 1,
+                reason: e.to_string(),
+            })
         }
-    })
+        Signing::Assumed => Ok(Transaction {
+            chain_id,
+            sender: key.public_key(),
+            nonce,
+            fee: Amount::ZERO,
+            kind,
+            signature: Signature::Ed25519([0; 64]),
+        }),
+    }
 }
 
 /// The FluxOS v8 JSON of a one-component app of `w`'s size, instances and geolocation rules.
@@ -68,6 +103,7 @@ pub fn app_registrations(
     count: u64,
     expire: (u64, u64),
     seed: Hash,
+    signing: Signing,
 ) -> Result<Vec<Transaction>, SimError> {
     let params = state.params();
     let height = state.tip().height + 1;
@@ -89,7 +125,7 @@ pub fn app_registrations(
             .map_err(|e| bad(e.to_string()))?
             .total;
         let kind = TxKind::AppRegister(AppRegister { spec: json, price });
-        txs.push(sign(key, state, nonce + txs.len() as u64, kind)?);
+        txs.push(sign(key, state, nonce + txs.len() as u64, kind, signing)?);
     }
     Ok(txs)
 }
@@ -101,6 +137,7 @@ pub fn node_start(
     nonce: u64,
     operator: &SecretKey,
     p: &Profile,
+    signing: Signing,
 ) -> Result<Transaction, SimError> {
     let params = state.params();
     let height = state.tip().height + 1;
@@ -119,14 +156,16 @@ pub fn node_start(
         geolocation,
         declared: p.tier.minimum(params),
     });
-    sign(owner, state, nonce, kind)
+    sign(owner, state, nonce, kind, signing)
 }
 
-/// A confirm (first or keep-alive) of `node`, signed by every verifier the tip selects.
+/// A confirm (first or keep-alive) of `node`, attested by every verifier the tip selects
+/// (with [`Signing::Assumed`]: no attestations).
 pub fn confirm(
     state: &State,
     node: NodeId,
     operators: &BTreeMap<NodeId, SecretKey>,
+    signing: Signing,
 ) -> Result<Option<Transaction>, SimError> {
     let params = state.params();
     let tip = state.tip();
@@ -141,19 +180,21 @@ pub fn confirm(
         cpu_score: 1,
         attestations: Vec::new(),
     };
-    let seed = tip.block_id.0;
-    let statement = evidence.statement(node, seed);
-    for verifier in state.registry().verifiers(&seed, &node, params) {
-        let Some(vkey) = operators.get(&verifier) else {
-            continue;
-        };
-        evidence
-            .attestations
-            .push(attest(vkey, params.chain_id, &statement).map_err(|e| bad(e.to_string()))?);
+    if signing == Signing::Real {
+        let seed = tip.block_id.0;
+        let statement = evidence.statement(node, seed);
+        for verifier in state.registry().verifiers(&seed, &node, params) {
+            let Some(vkey) = operators.get(&verifier) else {
+                continue;
+            };
+            evidence
+                .attestations
+                .push(attest(vkey, params.chain_id, &statement).map_err(|e| bad(e.to_string()))?);
+        }
     }
     let nonce = state
         .account(&flux_core::Address::from_public_key(&key.public_key()))
         .nonce;
     let kind = TxKind::NodeConfirm(NodeConfirm { node, evidence });
-    sign(key, state, nonce, kind).map(Some)
+    sign(key, state, nonce, kind, signing).map(Some)
 }

@@ -4,15 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flux_chain::state::State;
-use flux_chain::transition::{apply_block, build_block_from};
-use flux_chain::tx::{Transaction, TxKind};
+use flux_chain::transition::{BuiltBlock, build_block_with};
+use flux_chain::tx::Transaction;
 use flux_core::{Address, Hash};
 use flux_nodes::node::NodeId;
 use flux_nodes::placement::synthetic::Rng;
 
-use super::activity;
+use super::activity::{self, Signing};
 use super::error::SimError;
-use super::invariants;
+use super::invariants::{self, Changes, Held};
 use super::network::{GENESIS_MS, SimNetwork, seed_hash};
 use super::report::{Period, Report};
 use super::scenario::Scenario;
@@ -39,6 +39,10 @@ pub struct Simulation {
     rng: Rng,
     period: Period,
     report: Report,
+    /// Everything held, tracked from each block's diff.
+    held: Held,
+    /// How transactions are signed (and so how blocks are verified).
+    signing: Signing,
 }
 
 /// Integer share of `total` events that falls on block `h` of a stream spread evenly over
@@ -69,6 +73,11 @@ impl Simulation {
             let first = lo + rng.below(window.min(every));
             due.entry(first).or_default().push(*id);
         }
+        let held = Held::of(&state).map_err(|violation| SimError::Invariant {
+            height: 0,
+            seed,
+            violation,
+        })?;
         let report = Report {
             scenario: scenario.name.clone(),
             seed,
@@ -97,6 +106,8 @@ impl Simulation {
             rng,
             period: Period::default(),
             report,
+            held,
+            signing: Signing::Assumed,
         })
     }
 
@@ -134,6 +145,7 @@ impl Simulation {
                 apps,
                 (s.apps.expire_min, s.apps.expire_max),
                 seed,
+                self.signing,
             )?;
             nonce += regs.len() as u64;
             self.apps_made += apps;
@@ -181,6 +193,7 @@ impl Simulation {
                 nonce,
                 &key,
                 profile,
+                self.signing,
             )?);
             nonce += 1;
             let id = NodeId::of(&key.public_key());
@@ -197,7 +210,8 @@ impl Simulation {
             if self.stopped.contains(&id) {
                 continue;
             }
-            if let Some(tx) = activity::confirm(&self.state, id, &self.net.operators)? {
+            if let Some(tx) = activity::confirm(&self.state, id, &self.net.operators, self.signing)?
+            {
                 txs.push(tx);
                 confirmed.push(id);
             }
@@ -210,13 +224,6 @@ impl Simulation {
         let h = self.state.tip().height + 1;
         let seed = self.net.seed;
         let (txs, confirmed) = self.activity()?;
-        let confirm_txs: BTreeMap<_, NodeId> = txs
-            .iter()
-            .filter_map(|t| match &t.kind {
-                TxKind::NodeConfirm(c) => t.id().ok().map(|id| (id, c.node)),
-                _ => None,
-            })
-            .collect();
         let proposer = self.net.treasury.public_key();
         let time = GENESIS_MS + h * BLOCK_MS;
         let block_err = |source| SimError::Block {
@@ -224,33 +231,49 @@ impl Simulation {
             seed,
             source: Box::new(source),
         };
-        let (block, dropped) =
-            build_block_from(&self.state, proposer, time, vec![], txs).map_err(block_err)?;
-        let (diff, receipts) = apply_block(&self.state, &block).map_err(block_err)?;
-        self.state.commit(diff);
-        // A dropped keep-alive is tried again next block (still inside the window).
-        let dropped_nodes: BTreeSet<NodeId> = dropped
-            .iter()
-            .filter_map(|(id, _)| confirm_txs.get(id).copied())
-            .collect();
-        let every = self.scenario.churn.keep_alive_every;
-        for id in confirmed {
-            let next = if dropped_nodes.contains(&id) {
-                h + 1
-            } else {
-                h + every
-            };
-            self.due.entry(next).or_default().push(id);
-        }
-        self.period
-            .add_block(&receipts, block.txs.len(), dropped.len());
+        // The simulation holds every key: with `Signing::Assumed` the block is built under
+        // `Verification::AssumeValid` (every rule but the signatures), and the builder's diff
+        // is committed (no second execution).
+        let BuiltBlock {
+            block,
+            diff,
+            receipts,
+            dropped,
+        } = build_block_with(
+            &self.state,
+            proposer,
+            time,
+            vec![],
+            txs,
+            self.signing.verification(),
+        )
+        .map_err(block_err)?;
         let violation = |violation| SimError::Invariant {
             height: h,
             seed,
             violation,
         };
-        invariants::check_block(&self.state).map_err(violation)?;
+        self.held = self.held.after(&self.state, &diff).map_err(violation)?;
+        let changes = Changes::of(&diff);
+        self.state.commit(diff);
+        // A dropped keep-alive (the node did not confirm at this height) is tried again next
+        // block, still inside the window.
+        let every = self.scenario.churn.keep_alive_every;
+        for id in confirmed {
+            let done = self
+                .state
+                .registry()
+                .get(&id)
+                .is_some_and(|e| e.last_confirm == Some(h));
+            let next = if done { h + every } else { h + 1 };
+            self.due.entry(next).or_default().push(id);
+        }
+        self.period
+            .add_block(&receipts, block.txs.len(), dropped.len());
+        invariants::check_block(&self.state, self.held).map_err(violation)?;
+        invariants::check_changes(&self.state, &changes).map_err(violation)?;
         if h.is_multiple_of(self.scenario.full_check_interval) {
+            invariants::check_held(&self.state, self.held).map_err(violation)?;
             invariants::check_full(&self.state).map_err(violation)?;
         }
         if h.is_multiple_of(self.scenario.report_interval) {
@@ -269,11 +292,13 @@ impl Simulation {
     /// Ends the run: the last (partial) period, the full invariants, the report.
     pub fn finish(mut self) -> Result<Report, SimError> {
         let h = self.state.tip().height;
-        invariants::check_full(&self.state).map_err(|violation| SimError::Invariant {
+        let violation = |violation| SimError::Invariant {
             height: h,
             seed: self.net.seed,
             violation,
-        })?;
+        };
+        invariants::check_held(&self.state, self.held).map_err(violation)?;
+        invariants::check_full(&self.state).map_err(violation)?;
         if !h.is_multiple_of(self.scenario.report_interval) {
             self.close_period();
         }

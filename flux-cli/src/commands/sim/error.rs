@@ -23,6 +23,14 @@ pub enum Violation {
         /// The ledger's supply (base units).
         supply: u64,
     },
+    /// The held total tracked block by block from the diffs differs from a recount.
+    #[error("held total tracked from the diffs {tracked} differs from a recount {recomputed}")]
+    Tracking {
+        /// Tracked (base units).
+        tracked: u64,
+        /// Recounted from the state (base units).
+        recomputed: u64,
+    },
     /// A tier's or a node's placed demand exceeds its capacity.
     #[error("over capacity: {what}")]
     OverCapacity {

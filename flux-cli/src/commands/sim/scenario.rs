@@ -80,7 +80,7 @@ impl Default for Scenario {
             name: "baseline".into(),
             tier_shares: [60, 25, 15],
             report_interval: 2_880,
-            full_check_interval: 100,
+            full_check_interval: 2_880,
             apps: AppActivity::default(),
             churn: Churn::default(),
             outages: Vec::new(),
