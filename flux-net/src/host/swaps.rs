@@ -122,30 +122,58 @@ pub trait BurnWitness: Send + Sync + fmt::Debug {
 /// assert!(witness.confirms(&burn));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct FileWitness {
     path: PathBuf,
+    /// The burns last read, with the file's modification time and length then.
+    cache: Mutex<Option<(std::time::SystemTime, u64, Vec<BurnStatement>)>>,
 }
 
 impl FileWitness {
     /// A witness reading `path`.
     pub fn new(path: impl Into<PathBuf>) -> FileWitness {
-        FileWitness { path: path.into() }
+        FileWitness {
+            path: path.into(),
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// Whether the file lists `burn`; read again only when it changed (a gossiped request
+    /// costs a `stat`, not a parse).
+    fn lists(&self, burn: &BurnStatement) -> bool {
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return false;
+        };
+        let stamp = (meta.modified().ok(), meta.len());
+        let Ok(mut cache) = self.cache.lock() else {
+            return false;
+        };
+        if let (Some(modified), Some((at, len, seen))) = (stamp.0, cache.as_ref())
+            && *at == modified
+            && *len == stamp.1
+        {
+            return seen.contains(burn);
+        }
+        let seen = match std::fs::read(&self.path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                serde_json::from_slice::<Vec<BurnStatement>>(&b).map_err(|e| e.to_string())
+            }) {
+            Ok(seen) => seen,
+            Err(e) => {
+                tracing::warn!(path = %self.path.display(), error = %e, "unreadable burns file");
+                Vec::new()
+            }
+        };
+        let listed = seen.contains(burn);
+        *cache = stamp.0.map(|m| (m, stamp.1, seen));
+        listed
     }
 }
 
 impl BurnWitness for FileWitness {
     fn confirms(&self, burn: &BurnStatement) -> bool {
-        let Ok(bytes) = std::fs::read(&self.path) else {
-            return false;
-        };
-        match serde_json::from_slice::<Vec<BurnStatement>>(&bytes) {
-            Ok(seen) => seen.contains(burn),
-            Err(e) => {
-                tracing::warn!(path = %self.path.display(), error = %e, "unreadable burns file");
-                false
-            }
-        }
+        self.lists(burn)
     }
 }
 
