@@ -29,10 +29,10 @@ fn light() -> Scenario {
 }
 
 #[test]
-fn five_hundred_nodes_keep_their_invariants_for_two_thousand_blocks() {
-    let report = simulate(500, 2_000, light(), 7, |_| {}).unwrap();
-    assert_eq!(report.blocks, 2_000);
-    assert_eq!(report.periods.len(), 8);
+fn five_hundred_nodes_keep_their_invariants_for_five_thousand_blocks() {
+    let report = simulate(500, 5_000, light(), 7, |_| {}).unwrap();
+    assert_eq!(report.blocks, 5_000);
+    assert_eq!(report.periods.len(), 20);
     let t = &report.totals;
     // Nodes kept alive past expire_after (640) and churn happened: some expired, some joined.
     assert!(t.nodes.confirmed > 400, "{:?}", t.nodes);
@@ -75,6 +75,17 @@ fn a_country_outage_expires_its_nodes_and_their_instances_are_replaced() {
     // The chain re-placed their instances in the block they expired: none was left over.
     assert_eq!(t.max_unplaced_instances, 0, "{t:?}");
     assert!(t.placed_instances > 0);
+    assert!(t.displaced_instances > 0, "{t:?}");
+    assert!(!report.healing.is_empty());
+    assert!(
+        report
+            .healing
+            .iter()
+            .all(|r| r.healed_in_blocks == Some(0) && r.unplaced_after == 0),
+        "{:?}",
+        report.healing
+    );
+    assert_eq!(t.max_healing_blocks, 0);
     let dir = tempfile::tempdir().unwrap();
     write_charts(dir.path(), &report).unwrap();
     for f in [
@@ -82,6 +93,8 @@ fn a_country_outage_expires_its_nodes_and_their_instances_are_replaced() {
         "rewards.svg",
         "utilisation.svg",
         "healing.svg",
+        "income.svg",
+        "expirations.svg",
         "report.md",
     ] {
         assert!(dir.path().join(f).metadata().unwrap().len() > 100, "{f}");

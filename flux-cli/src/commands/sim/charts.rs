@@ -74,8 +74,61 @@ fn line_chart(
     Ok(svg)
 }
 
-/// Writes `supply.svg`, `rewards.svg`, `utilisation.svg`, `healing.svg` and `report.md` in
-/// `dir`.
+/// Histograms of per-node income, one panel per tier.
+fn income_chart(report: &Report) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1200, 440)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.titled(
+            &format!(
+                "Per-node income over the run ({} blocks), by tier",
+                report.blocks
+            ),
+            ("sans-serif", 20),
+        )?;
+        let panels = root.split_evenly((1, 3));
+        for (i, (area, t)) in panels.iter().zip(&report.income).enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let width = flux(t.bucket_width);
+            let x0 = flux(t.min);
+            let x1 = x0 + width * t.buckets.len() as f64;
+            let y_max = t.buckets.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!(
+                        "{:?}: {} nodes, median {:.0} FLUX",
+                        t.tier,
+                        t.nodes,
+                        flux(t.median)
+                    ),
+                    ("sans-serif", 15),
+                )
+                .margin(10)
+                .x_label_area_size(36)
+                .y_label_area_size(50)
+                .build_cartesian_2d(x0..x1.max(x0 + 1.0), 0f64..y_max)?;
+            chart
+                .configure_mesh()
+                .x_desc("FLUX")
+                .y_desc("nodes")
+                .x_labels(5)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()?;
+            chart.draw_series(t.buckets.iter().enumerate().map(|(b, n)| {
+                let lo = x0 + width * b as f64;
+                Rectangle::new([(lo, 0.0), (lo + width, *n as f64)], color.filled())
+            }))?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Writes `supply.svg`, `rewards.svg`, `utilisation.svg`, `expirations.svg`, `healing.svg`
+/// (if nodes left), `income.svg` and `report.md` in `dir`.
 pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
     let xs: Vec<u64> = report.periods.iter().map(|p| p.end_height).collect();
     let per = |f: &dyn Fn(&super::report::Period) -> f64| -> Vec<f64> {
@@ -112,7 +165,7 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
                 .collect(),
         ),
         (
-            "healing.svg",
+            "expirations.svg",
             "Node expirations and most unplaced instances per period".into(),
             "count",
             vec![
@@ -134,6 +187,59 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
         let _ = writeln!(md, "## {title}\n\n![{title}]({file})\n");
     }
+    // Healing: one point per block in which hosting nodes left.
+    let hx: Vec<u64> = report.healing.iter().map(|r| r.height).collect();
+    let worst = report
+        .healing
+        .iter()
+        .map(|r| r.healed_in_blocks.unwrap_or(u64::MAX))
+        .max()
+        .unwrap_or(0);
+    let worst = if worst == u64::MAX {
+        "some never healed".to_owned()
+    } else {
+        format!("longest wait {worst} blocks")
+    };
+    let title = format!("Instances displaced by leaving nodes, per block ({worst})");
+    let series: Series = vec![
+        (
+            "displaced instances".into(),
+            report.healing.iter().map(|r| r.displaced as f64).collect(),
+        ),
+        (
+            "unplaced after the block".into(),
+            report
+                .healing
+                .iter()
+                .map(|r| r.unplaced_after as f64)
+                .collect(),
+        ),
+        (
+            "blocks until re-placed".into(),
+            report
+                .healing
+                .iter()
+                .map(|r| r.healed_in_blocks.map_or(-1.0, |b| b as f64))
+                .collect(),
+        ),
+    ];
+    if !hx.is_empty() {
+        let svg = line_chart(&title, "count / blocks", &hx, &series)
+            .map_err(|e| SimError::Chart(e.to_string()))?;
+        let path = dir.join("healing.svg");
+        std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
+        let _ = writeln!(md, "## {title}\n\n![{title}](healing.svg)\n");
+    }
+    if !report.income.is_empty() {
+        let svg = income_chart(report).map_err(|e| SimError::Chart(e.to_string()))?;
+        let path = dir.join("income.svg");
+        std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
+        let _ = writeln!(
+            md,
+            "## Per-node income by tier\n\n![Per-node income by tier](income.svg)\n"
+        );
+    }
+    let _ = writeln!(md, "Chain parameters: {}.", report.preset);
     let path = dir.join("report.md");
     std::fs::write(&path, md).map_err(|source| SimError::Io { path, source })
 }

@@ -14,7 +14,7 @@ use super::activity::{self, Signing};
 use super::error::SimError;
 use super::invariants::{self, Changes, Held};
 use super::network::{GENESIS_MS, SimNetwork, seed_hash};
-use super::report::{Period, Report};
+use super::report::{Healing, Period, Report, TierIncome};
 use super::scenario::Scenario;
 
 /// Block time of the simulated chain, ms (the mainnet's 30 s).
@@ -43,6 +43,29 @@ pub struct Simulation {
     held: Held,
     /// How transactions are signed (and so how blocks are verified).
     signing: Signing,
+    /// Instances without a node after the last block.
+    unplaced: u64,
+    /// Healing records still waiting for their instances: index in the report, unplaced
+    /// level before them.
+    healing_open: Vec<(usize, u64)>,
+}
+
+/// Nodes that leave the placement with `diff` (expired, exited, slashed) and the instances
+/// they hosted (O(nodes the block changed)).
+fn displaced(before: &State, diff: &flux_chain::state::StateDiff) -> (u64, u64) {
+    let placement = before.placement();
+    let mut nodes = 0;
+    let mut instances = 0;
+    for (id, entry) in &diff.nodes {
+        let confirmed = entry
+            .as_ref()
+            .is_some_and(|e| e.status == flux_nodes::lifecycle::NodeStatus::Confirmed);
+        if !confirmed && placement.node(id).is_some() {
+            nodes += 1;
+            instances += placement.on_node(id).len() as u64;
+        }
+    }
+    (nodes, instances)
 }
 
 /// Integer share of `total` events that falls on block `h` of a stream spread evenly over
@@ -84,6 +107,10 @@ impl Simulation {
             genesis_nodes: nodes,
             genesis_supply: state.ledger().supply.base_units(),
             max_supply: params.supply.max_supply.base_units(),
+            preset: "testnet: mainnet's emission, tiers and node timings without its 220M FLUX \
+                     parallel-asset lock, which with the future emission would leave less room \
+                     under the cap than 13,500 nodes' collateral"
+                .into(),
             ..Report::default()
         };
         Ok(Simulation {
@@ -108,6 +135,8 @@ impl Simulation {
             report,
             held,
             signing: Signing::Assumed,
+            unplaced: 0,
+            healing_open: Vec::new(),
         })
     }
 
@@ -255,6 +284,7 @@ impl Simulation {
         };
         self.held = self.held.after(&self.state, &diff).map_err(violation)?;
         let changes = Changes::of(&diff);
+        let (nodes_left, displaced) = displaced(&self.state, &diff);
         self.state.commit(diff);
         // A dropped keep-alive (the node did not confirm at this height) is tried again next
         // block, still inside the window.
@@ -270,6 +300,8 @@ impl Simulation {
         }
         self.period
             .add_block(&receipts, block.txs.len(), dropped.len());
+        let unplaced = self.period.add_unplaced(&self.state);
+        self.heal(h, nodes_left, displaced, unplaced);
         invariants::check_block(&self.state, self.held).map_err(violation)?;
         invariants::check_changes(&self.state, &changes).map_err(violation)?;
         if h.is_multiple_of(self.scenario.full_check_interval) {
@@ -282,11 +314,63 @@ impl Simulation {
         Ok(())
     }
 
+    /// Records the healing of the instances displaced at `h`, and closes the records whose
+    /// instances all have nodes again.
+    fn heal(&mut self, h: u64, nodes_left: u64, displaced: u64, unplaced: u64) {
+        let before = self.unplaced;
+        self.unplaced = unplaced;
+        let healing = &mut self.report.healing;
+        let period = &mut self.period;
+        self.healing_open.retain(|(i, level)| {
+            if unplaced > *level {
+                return true;
+            }
+            if let Some(r) = healing.get_mut(*i) {
+                let took = h - r.height;
+                r.healed_in_blocks = Some(took);
+                period.max_healing_blocks = period.max_healing_blocks.max(took);
+            }
+            false
+        });
+        if nodes_left == 0 {
+            return;
+        }
+        period.displaced_instances += displaced;
+        let healed_now = unplaced <= before;
+        healing.push(Healing {
+            height: h,
+            nodes_left,
+            displaced,
+            unplaced_after: unplaced,
+            healed_in_blocks: healed_now.then_some(0),
+        });
+        if !healed_now {
+            self.healing_open.push((healing.len() - 1, before));
+        }
+    }
+
     fn close_period(&mut self) {
         let mut p = std::mem::take(&mut self.period);
         p.close(&self.state);
         self.report.totals.accumulate(&p);
         self.report.periods.push(p);
+    }
+
+    /// Each genesis node's income over the run, by tier: its owner's balance (the owner's
+    /// allocation was exactly the bonded collateral, so everything in the balance was earned).
+    fn income(&self) -> Vec<TierIncome> {
+        let treasury = Address::from_public_key(&self.net.treasury.public_key());
+        let mut per_tier: [Vec<u64>; 3] = Default::default();
+        for e in self.state.registry().iter() {
+            if e.owner != treasury {
+                per_tier[e.tier.index()].push(self.state.account(&e.owner).balance.base_units());
+            }
+        }
+        flux_core::Tier::ALL
+            .iter()
+            .zip(per_tier)
+            .map(|(tier, incomes)| TierIncome::of(*tier, incomes))
+            .collect()
     }
 
     /// Ends the run: the last (partial) period, the full invariants, the report.
@@ -302,6 +386,7 @@ impl Simulation {
         if !h.is_multiple_of(self.scenario.report_interval) {
             self.close_period();
         }
+        self.report.income = self.income();
         let flows = std::mem::take(&mut self.report.totals);
         let mut totals = Period::default();
         totals.close(&self.state);

@@ -13,8 +13,9 @@ use flux_nodes::placement::synthetic::{self, Rng};
 
 use super::error::SimError;
 
-/// FLUX the treasury holds at genesis: app payments and the collateral of joining nodes.
-pub const TREASURY_FLUX: u64 = 100_000_000;
+/// FLUX the treasury holds at genesis for app payments, on top of the collateral of every node
+/// that may join.
+pub const TREASURY_FLUX: u64 = 20_000_000;
 
 /// Genesis time of every simulation (2026-01-01), ms.
 pub const GENESIS_MS: u64 = 1_767_225_600_000;
@@ -84,10 +85,16 @@ impl SimNetwork {
             seed_hash(seed, "flux/sim/treasury/v1").as_bytes(),
         )
         .map_err(|e| SimError::Scenario(e.to_string()))?;
+        let amount_err = flux_chain::error::GenesisError::from;
+        let mut treasury_funds = Amount::from_flux(TREASURY_FLUX).map_err(amount_err)?;
+        for p in &joiners {
+            treasury_funds = treasury_funds
+                .checked_add(p.tier.collateral(&params))
+                .map_err(amount_err)?;
+        }
         let mut allocations = vec![Allocation {
             address: Address::from_public_key(&treasury.public_key()).to_bech32(network),
-            amount: Amount::from_flux(TREASURY_FLUX)
-                .map_err(flux_chain::error::GenesisError::from)?,
+            amount: treasury_funds,
         }];
         let mut genesis_nodes = Vec::with_capacity(all.len());
         let mut operators = BTreeMap::new();

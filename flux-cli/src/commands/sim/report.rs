@@ -82,6 +82,79 @@ pub struct Period {
     pub txs: u64,
     /// Transactions the block builder left out (each with a rule it broke).
     pub dropped_txs: u64,
+    /// Instances whose node left (expired, exited, slashed) during the period.
+    pub displaced_instances: u64,
+    /// Longest time, in blocks, displaced instances waited for a node (0: re-placed in the
+    /// block their node left).
+    pub max_healing_blocks: u64,
+}
+
+/// A block in which nodes that hosted instances left, and how long their instances waited.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Healing {
+    /// The block.
+    pub height: u64,
+    /// Nodes that left in it (hosting or not).
+    pub nodes_left: u64,
+    /// Instances that were on them.
+    pub displaced: u64,
+    /// Instances without a node after the block (all apps).
+    pub unplaced_after: u64,
+    /// Blocks until the unplaced count was back to its level before this block (0: every
+    /// displaced instance was re-placed in this block); `None` if it never was.
+    pub healed_in_blocks: Option<u64>,
+}
+
+/// One tier's distribution of per-node income over the run (genesis nodes, each with its own
+/// owner account: rewards, hosting and useful-work payouts; joining nodes share the treasury's
+/// account and are not counted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TierIncome {
+    /// The tier.
+    pub tier: Tier,
+    /// Nodes counted.
+    pub nodes: u64,
+    /// Smallest income (base units).
+    pub min: u64,
+    /// Median income (base units).
+    pub median: u64,
+    /// Largest income (base units).
+    pub max: u64,
+    /// Sum over the tier's nodes (base units).
+    pub total: u64,
+    /// Width of a histogram bucket (base units); bucket `i` counts incomes in
+    /// `[min + i·width, min + (i+1)·width)` (the last one includes `max`).
+    pub bucket_width: u64,
+    /// Nodes per bucket.
+    pub buckets: Vec<u64>,
+}
+
+/// Buckets of the income histograms.
+pub const INCOME_BUCKETS: u64 = 24;
+
+impl TierIncome {
+    /// The distribution of `incomes` (any order).
+    pub fn of(tier: Tier, mut incomes: Vec<u64>) -> TierIncome {
+        incomes.sort_unstable();
+        let min = incomes.first().copied().unwrap_or(0);
+        let max = incomes.last().copied().unwrap_or(0);
+        let width = (max - min) / INCOME_BUCKETS + 1;
+        let mut buckets = vec![0u64; INCOME_BUCKETS as usize];
+        for v in &incomes {
+            let i = ((v - min) / width).min(INCOME_BUCKETS - 1) as usize;
+            buckets[i] += 1;
+        }
+        TierIncome {
+            tier,
+            nodes: incomes.len() as u64,
+            min,
+            median: incomes.get(incomes.len() / 2).copied().unwrap_or(0),
+            max,
+            total: incomes.iter().sum(),
+            bucket_width: width,
+            buckets,
+        }
+    }
 }
 
 /// The whole run.
@@ -99,8 +172,14 @@ pub struct Report {
     pub genesis_supply: u64,
     /// The supply cap.
     pub max_supply: u64,
+    /// The chain parameters used.
+    pub preset: String,
     /// The periods.
     pub periods: Vec<Period>,
+    /// Blocks in which hosting nodes left, with the healing time of their instances.
+    pub healing: Vec<Healing>,
+    /// Per-node income over the run, per tier.
+    pub income: Vec<TierIncome>,
     /// Sums over the periods (the end state's figures for the stock fields).
     pub totals: Period,
 }
@@ -131,8 +210,9 @@ impl Period {
         self.dropped_txs += dropped as u64;
     }
 
-    /// Records the instances left without a node after a block (O(apps missing some)).
-    pub fn add_unplaced(&mut self, state: &State) {
+    /// Records the instances left without a node after a block (O(apps missing some)) and
+    /// returns their number.
+    pub fn add_unplaced(&mut self, state: &State) -> u64 {
         let missing: u64 = state
             .placement()
             .unplaced()
@@ -143,6 +223,7 @@ impl Period {
         if missing > 0 {
             self.blocks_with_unplaced += 1;
         }
+        missing
     }
 
     /// Records the stock figures of `state` (O(nodes + apps)).
@@ -202,5 +283,7 @@ impl Period {
         self.expirations += other.expirations;
         self.txs += other.txs;
         self.dropped_txs += other.dropped_txs;
+        self.displaced_instances += other.displaced_instances;
+        self.max_healing_blocks = self.max_healing_blocks.max(other.max_healing_blocks);
     }
 }
