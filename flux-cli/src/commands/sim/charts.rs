@@ -22,13 +22,18 @@ fn flux(base: u64) -> f64 {
 }
 
 /// A line chart of `series` (name, one value per period) against the periods' end heights.
+/// The x axis runs over `x_range`.
 fn line_chart(
     title: &str,
     y_desc: &str,
     xs: &[u64],
+    x_range: (u64, u64),
     series: &Series,
 ) -> Result<String, ChartError> {
-    let x_max = xs.last().copied().ok_or(ChartError::Empty)?.max(1) as f64;
+    if xs.is_empty() {
+        return Err(ChartError::Empty);
+    }
+    let (x_from, x_max) = (x_range.0, x_range.1.max(x_range.0 + 1) as f64);
     let y_max = series
         .iter()
         .flat_map(|(_, v)| v.iter().copied())
@@ -44,7 +49,7 @@ fn line_chart(
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(70)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+            .build_cartesian_2d(x_from as f64..x_max, 0f64..y_max)?;
         chart
             .configure_mesh()
             .x_desc("block height")
@@ -65,7 +70,7 @@ fn line_chart(
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
@@ -113,7 +118,13 @@ fn income_chart(report: &Report) -> Result<String, ChartError> {
                 .x_desc("FLUX")
                 .y_desc("nodes")
                 .x_labels(5)
-                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_label_formatter(&|x| {
+                    if x1 - x0 < 20.0 {
+                        format!("{x:.1}")
+                    } else {
+                        format!("{x:.0}")
+                    }
+                })
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .light_line_style(WHITE.mix(0.0))
                 .draw()?;
@@ -182,13 +193,22 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         report.scenario, report.seed, report.genesis_nodes, report.blocks
     );
     for (file, title, y, series) in &charts {
-        let svg = line_chart(title, y, &xs, series).map_err(|e| SimError::Chart(e.to_string()))?;
+        let x_max = xs.last().copied().unwrap_or(1);
+        let svg = line_chart(title, y, &xs, (0, x_max), series)
+            .map_err(|e| SimError::Chart(e.to_string()))?;
         let path = dir.join(file);
         std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
         let _ = writeln!(md, "## {title}\n\n![{title}]({file})\n");
     }
     // Healing: one point per block in which hosting nodes left.
     let hx: Vec<u64> = report.healing.iter().map(|r| r.height).collect();
+    // Frame the events: from a little before the first to a little after the last.
+    let (first, last) = (
+        hx.first().copied().unwrap_or(0),
+        hx.last().copied().unwrap_or(0),
+    );
+    let pad = ((last - first) / 10).max(10);
+    let x_range = (first.saturating_sub(pad), last + pad);
     let worst = report
         .healing
         .iter()
@@ -224,7 +244,7 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         ),
     ];
     if !hx.is_empty() {
-        let svg = line_chart(&title, "count / blocks", &hx, &series)
+        let svg = line_chart(&title, "count / blocks", &hx, x_range, &series)
             .map_err(|e| SimError::Chart(e.to_string()))?;
         let path = dir.join("healing.svg");
         std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
