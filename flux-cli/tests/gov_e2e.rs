@@ -8,43 +8,18 @@ mod net_support;
 
 use std::time::{Duration, Instant};
 
-use flux_chain::genesis::{Allocation, Genesis, GenesisNode};
+use flux_chain::genesis::Genesis;
 use flux_core::params::GovernableParam;
-use flux_core::{Amount, ChainId, ChainParams, Network, Tier};
+use flux_core::{Amount, ChainParams};
 use flux_net::api::client::Client;
 use flux_nodes::NodeId;
 use flux_nodes::app::AppSpec;
 use net_support::{Node, bech32, flux, flux_bin, key, key_file};
 use serde_json::Value;
 
-/// Keys 1..=5 hold 1,000,000 FLUX; key 2 owns a Cumulus (operator key 20) and a Nimbus (21),
-/// key 3 a Stratus (22), key 4 a Cumulus (23): weights 10 + 125 + 400 + 10 = 545. The devnet
-/// preset: votes last 120 blocks.
+/// The kit's xDAO example: keys 1..=5 funded, four nodes of weights 10 + 125 + 400 + 10.
 fn genesis() -> Genesis {
-    let node = |owner: u8, operator: u8, tier: Tier| GenesisNode {
-        owner: bech32(&key(owner)),
-        operator: key(operator).public_key().to_string(),
-        tier,
-        endpoint: format!("127.0.0.1:{}", 16_100 + u16::from(operator)),
-        geolocation: "EU_DE".into(),
-    };
-    Genesis {
-        network: Network::Devnet,
-        chain_id: ChainId::DEVNET,
-        timestamp_ms: 1_767_225_600_000,
-        allocations: (1..=5)
-            .map(|i| Allocation {
-                address: bech32(&key(i)),
-                amount: Amount::from_flux(1_000_000).unwrap(),
-            })
-            .collect(),
-        nodes: vec![
-            node(2, 20, Tier::Cumulus),
-            node(2, 21, Tier::Nimbus),
-            node(3, 22, Tier::Stratus),
-            node(4, 23, Tier::Cumulus),
-        ],
-    }
+    flux_chain::testkit::genesis::xdao_example().unwrap()
 }
 
 /// 1 core, 1,000 MB, 10 GB for 88,000 blocks: 0.45 FLUX at 0.03 per 0.1 core, 0.66 at 0.05.

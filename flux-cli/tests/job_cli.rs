@@ -7,10 +7,8 @@
 
 mod net_support;
 
-use flux_chain::devnet::ValidatorKeys;
-use flux_chain::genesis::Genesis;
-use flux_chain::mempool::MempoolConfig;
-use flux_core::{Address, Amount, ChainId, Network};
+use flux_chain::testkit::GenesisBuilder;
+use flux_core::Amount;
 use flux_net::node::{Node, NodeConfig};
 use flux_nodes::work::jobs::{MANDELBROT_WAT, mandelbrot_input};
 use flux_nodes::work::{compile_wat, execute, validate};
@@ -22,28 +20,17 @@ const FLOAT_WAT: &str = r#"(module
 
 /// A node validating alone, its API on a free port; key 5 holds 1,000 FLUX.
 fn start_node(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Node, String) {
-    let keys = vec![ValidatorKeys::derive(31, 0).unwrap()];
-    let genesis = Genesis::with_validators(
-        Network::Devnet,
-        ChainId::DEVNET,
-        1_767_225_600_000,
-        &keys,
-        &[(
-            Address::from_public_key(&key(5).public_key()),
-            Amount::from_flux(1_000).unwrap(),
-        )],
-    )
-    .unwrap();
+    let builder = GenesisBuilder::new()
+        .validators(1, 31)
+        .unwrap()
+        .account(&key(5), Amount::from_flux(1_000).unwrap());
+    let (genesis, keys) = (builder.build().unwrap(), builder.node_keys());
     let node = rt
-        .block_on(Node::start(NodeConfig {
-            data_dir: dir.into(),
+        .block_on(Node::start(NodeConfig::local(
+            dir,
             genesis,
-            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-            bootstrap: vec![],
-            api: Some("127.0.0.1:0".parse().unwrap()),
-            validator_key: Some(keys[0].operator.clone()),
-            mempool: MempoolConfig::default(),
-        }))
+            Some(keys[0].operator.clone()),
+        )))
         .unwrap();
     let url = format!("http://{}", node.api_addr().unwrap());
     (node, url)

@@ -7,32 +7,17 @@
 #[allow(dead_code)]
 mod support;
 
-use flux_chain::genesis::Genesis;
 use flux_chain::gov::{Action, Choice, ProposalStatus};
-use flux_chain::testkit::GenesisBuilder;
 use flux_chain::tx::{GovPropose, GovVote, Transaction, TxKind};
 use flux_core::crypto::SecretKey;
 use flux_core::params::GovernableParam;
-use flux_core::{Amount, ChainId, Hash, Network, Tier};
+use flux_core::{Amount, ChainId, Hash, Network};
 use flux_net::api::views::ActionView;
 use flux_nodes::NodeId;
 use support::{Env, address, key};
 
-/// Keys 1..=5 hold 1,000,000 FLUX; key 2 owns a Cumulus (operator key 20) and a Nimbus (21),
-/// key 3 a Stratus (22), key 4 a Cumulus (23): weights 10 + 125 + 400 + 10 = 545.
-fn genesis() -> Genesis {
-    let node = |b: GenesisBuilder, owner: u8, operator: u8, tier: Tier| {
-        let endpoint = format!("127.0.0.1:{}", 16_100 + u16::from(operator));
-        b.node_at(&key(owner), &key(operator), tier, &endpoint, "EU_DE")
-    };
-    let b = GenesisBuilder::new().accounts(
-        &(1..=5).map(key).collect::<Vec<_>>(),
-        Amount::from_flux(1_000_000).unwrap(),
-    );
-    let b = node(b, 2, 20, Tier::Cumulus);
-    let b = node(b, 2, 21, Tier::Nimbus);
-    let b = node(b, 3, 22, Tier::Stratus);
-    node(b, 4, 23, Tier::Cumulus).build().unwrap()
+fn genesis() -> flux_chain::genesis::Genesis {
+    flux_chain::testkit::genesis::xdao_example().unwrap()
 }
 
 fn node_id(operator: u8) -> NodeId {

@@ -10,7 +10,6 @@ use std::time::Duration;
 use flux_chain::block::BlockId;
 use flux_chain::consensus::{SignedVote, Vote, VoteKind};
 use flux_chain::genesis::Genesis;
-use flux_chain::mempool::MempoolConfig;
 use flux_core::crypto::{Scheme, SecretKey, Signature};
 use flux_core::{ChainId, Hash};
 use flux_net::api::client::Client;
@@ -171,15 +170,11 @@ async fn a_lone_validator_bans_bad_peers_and_keeps_finalising() {
     let (genesis, keys) = Genesis::devnet_with_nodes(1, 7).unwrap();
     let chain_id = genesis.chain_id;
     let operator = keys[0].operator.clone();
-    let node = Node::start(NodeConfig {
-        data_dir: dir.path().into(),
+    let node = Node::start(NodeConfig::local(
+        dir.path(),
         genesis,
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        bootstrap: vec![],
-        api: Some("127.0.0.1:0".parse().unwrap()),
-        validator_key: Some(operator.clone()),
-        mempool: MempoolConfig::default(),
-    })
+        Some(operator.clone()),
+    ))
     .await
     .unwrap();
     let net = node.p2p().clone();

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use flux_chain::mempool::MempoolConfig;
 use flux_chain::testkit::GenesisBuilder;
 use flux_chain::testkit::keys::key;
 use flux_chain::tx::{JobSubmit, TxKind};
@@ -26,15 +25,11 @@ async fn a_node_runs_its_assigned_job_and_the_chain_accepts_the_result() {
         .account(&client_key, Amount::from_flux(1_000).unwrap());
     let keys = builder.node_keys();
     let genesis = builder.build().unwrap();
-    let node = Node::start(NodeConfig {
-        data_dir: dir.path().into(),
+    let node = Node::start(NodeConfig::local(
+        dir.path(),
         genesis,
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        bootstrap: vec![],
-        api: Some("127.0.0.1:0".parse().unwrap()),
-        validator_key: Some(keys[0].operator.clone()),
-        mempool: MempoolConfig::default(),
-    })
+        Some(keys[0].operator.clone()),
+    ))
     .await
     .unwrap();
     let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();

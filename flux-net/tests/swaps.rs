@@ -7,14 +7,14 @@
 
 use std::time::{Duration, Instant};
 
-use flux_chain::devnet::ValidatorKeys;
 use flux_chain::genesis::Genesis;
-use flux_chain::mempool::MempoolConfig;
 use flux_chain::parallel::{BurnStatement, Statement, verify_attestation};
+use flux_chain::testkit::keys::{address, key};
+use flux_chain::testkit::{GenesisBuilder, NodeKeys};
 use flux_chain::tx::{SwapIn, SwapOut, TxKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::parallel::{EvmSignature, ExternalChain, eth_address, recover_evm};
-use flux_core::{Address, Amount, ChainId, Network};
+use flux_core::{Amount, ChainId, Network};
 use flux_net::api::client::Client;
 use flux_net::node::{Node, NodeConfig, OBSERVED_BURNS, SWAP_KEY_FILE};
 
@@ -29,29 +29,26 @@ async fn until<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) 
     }
 }
 
+/// `n` validators derived from `seed` and `user` holding 1,000 FLUX.
+fn genesis(n: u32, seed: u64, user: &SecretKey) -> (Genesis, Vec<NodeKeys>) {
+    let builder = GenesisBuilder::new()
+        .validators(n, seed)
+        .unwrap()
+        .account(user, Amount::from_flux(1_000).unwrap());
+    (builder.build().unwrap(), builder.node_keys())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swaps_are_attested_after_finality_and_released_once() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = vec![ValidatorKeys::derive(31, 0).unwrap()];
-    let user = SecretKey::from_bytes(Scheme::Ed25519, &[43; 32]).unwrap();
-    let user_address = Address::from_public_key(&user.public_key());
-    let genesis = Genesis::with_validators(
-        Network::Devnet,
-        ChainId::DEVNET,
-        1_767_225_600_000,
-        &keys,
-        &[(user_address, Amount::from_flux(1_000).unwrap())],
-    )
-    .unwrap();
-    let node = Node::start(NodeConfig {
-        data_dir: dir.path().into(),
+    let user = key(43);
+    let user_address = address(&user);
+    let (genesis, keys) = genesis(1, 31, &user);
+    let node = Node::start(NodeConfig::local(
+        dir.path(),
         genesis,
-        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-        bootstrap: vec![],
-        api: Some("127.0.0.1:0".parse().unwrap()),
-        validator_key: Some(keys[0].operator.clone()),
-        mempool: MempoolConfig::default(),
-    })
+        Some(keys[0].operator.clone()),
+    ))
     .await
     .unwrap();
     let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();
@@ -247,47 +244,19 @@ async fn swaps_are_attested_after_finality_and_released_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
-    let keys: Vec<ValidatorKeys> = (0..4)
-        .map(|i| ValidatorKeys::derive(32, i).unwrap())
-        .collect();
-    let user = SecretKey::from_bytes(Scheme::Ed25519, &[44; 32]).unwrap();
-    let user_address = Address::from_public_key(&user.public_key());
-    let genesis = Genesis::with_validators(
-        Network::Devnet,
-        ChainId::DEVNET,
-        1_767_225_600_000,
-        &keys,
-        &[(user_address, Amount::from_flux(1_000).unwrap())],
-    )
-    .unwrap();
+    let user = key(44);
+    let (genesis, keys) = genesis(4, 32, &user);
     let dirs: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut nodes: Vec<Node> = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let bootstrap = match nodes.first() {
-            Some(first) => {
-                let p2p = first.p2p();
-                vec![
-                    p2p.listen_addrs()[0]
-                        .clone()
-                        .with_p2p(p2p.local_peer_id())
-                        .unwrap(),
-                ]
-            }
-            None => vec![],
-        };
-        nodes.push(
-            Node::start(NodeConfig {
-                data_dir: dirs[i].path().into(),
-                genesis: genesis.clone(),
-                listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
-                bootstrap,
-                api: Some("127.0.0.1:0".parse().unwrap()),
-                validator_key: Some(key.operator.clone()),
-                mempool: MempoolConfig::default(),
-            })
-            .await
-            .unwrap(),
-        );
+    for (i, k) in keys.iter().enumerate() {
+        let mut config =
+            NodeConfig::local(dirs[i].path(), genesis.clone(), Some(k.operator.clone()));
+        config.bootstrap = nodes
+            .first()
+            .and_then(Node::p2p_address)
+            .into_iter()
+            .collect();
+        nodes.push(Node::start(config).await.unwrap());
     }
     let clients: Vec<Client> = nodes
         .iter()

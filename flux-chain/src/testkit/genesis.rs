@@ -2,7 +2,7 @@
 //! that control them.
 
 use flux_core::crypto::SecretKey;
-use flux_core::testkit::keys::address;
+use flux_core::testkit::keys::{address, key};
 use flux_core::{Amount, ChainId, Network, Tier};
 
 use super::error::FixtureError;
@@ -227,4 +227,29 @@ impl GenesisBuilder {
     pub fn fixture_on<S: Store>(self, store: S) -> Result<ChainFixture<S>, FixtureError> {
         ChainFixture::from_builder(self, store)
     }
+}
+
+/// The xDAO example network the governance tests share: keys 1..=5 ([`key`]) hold 1,000,000
+/// FLUX each; key 2 owns a Cumulus (operator key 20) and a Nimbus (21), key 3 a Stratus (22),
+/// key 4 a Cumulus (23): vote weights 10 + 125 + 400 + 10 = 545. Devnet preset (votes last 120
+/// blocks).
+///
+/// ```
+/// use flux_chain::testkit::genesis::xdao_example;
+///
+/// let state = xdao_example()?.state()?;
+/// assert_eq!(state.registry().len(), 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn xdao_example() -> Result<Genesis, FixtureError> {
+    let node = |b: GenesisBuilder, owner: u8, operator: u8, tier: Tier| {
+        let endpoint = format!("127.0.0.1:{}", 16_100 + u16::from(operator));
+        b.node_at(&key(owner), &key(operator), tier, &endpoint, "EU_DE")
+    };
+    let each = Amount::from_flux(1_000_000).map_err(crate::error::GenesisError::from)?;
+    let b = GenesisBuilder::new().accounts(&(1..=5).map(key).collect::<Vec<_>>(), each);
+    let b = node(b, 2, 20, Tier::Cumulus);
+    let b = node(b, 2, 21, Tier::Nimbus);
+    let b = node(b, 3, 22, Tier::Stratus);
+    node(b, 4, 23, Tier::Cumulus).build()
 }

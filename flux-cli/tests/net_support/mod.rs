@@ -14,7 +14,7 @@ use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
 use flux_chain::transition::build_block_from;
 use flux_chain::tx::TxId;
-use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::crypto::SecretKey;
 use flux_core::{Address, Network};
 use flux_net::api::{ChainBackend, serve};
 use flux_net::metrics::Metrics;
@@ -96,9 +96,8 @@ impl Drop for Node {
     }
 }
 
-pub fn key(i: u8) -> SecretKey {
-    SecretKey::from_bytes(Scheme::Ed25519, &[i; 32]).unwrap()
-}
+/// Key `[i; 32]`, from the test kit.
+pub use flux_chain::testkit::keys::key;
 
 pub fn key_file(dir: &Path, i: u8) -> PathBuf {
     let path = dir.join(format!("key{i}.json"));

@@ -31,6 +31,43 @@ pub struct NodeConfig {
     pub mempool: MempoolConfig,
 }
 
+impl NodeConfig {
+    /// A node on this machine only: peer-to-peer and the API on `127.0.0.1`, ports chosen by
+    /// the OS ([`super::Node::api_addr`] and the p2p handle's listen addresses say which), no
+    /// bootstrap peers, default mempool limits. Set `bootstrap` to join others.
+    ///
+    /// ```
+    /// use flux_chain::genesis::Genesis;
+    /// use flux_net::node::NodeConfig;
+    ///
+    /// let (genesis, keys) = Genesis::devnet_with_nodes(1, 1)?;
+    /// let config = NodeConfig::local("./node", genesis, Some(keys[0].operator.clone()));
+    /// assert_eq!(config.api, Some("127.0.0.1:0".parse()?));
+    /// assert!(config.bootstrap.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn local(
+        data_dir: impl Into<PathBuf>,
+        genesis: Genesis,
+        validator_key: Option<SecretKey>,
+    ) -> NodeConfig {
+        let any_port = Multiaddr::empty()
+            .with(libp2p::multiaddr::Protocol::Ip4(
+                std::net::Ipv4Addr::LOCALHOST,
+            ))
+            .with(libp2p::multiaddr::Protocol::Tcp(0));
+        NodeConfig {
+            data_dir: data_dir.into(),
+            genesis,
+            listen: vec![any_port],
+            bootstrap: Vec::new(),
+            api: Some(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0))),
+            validator_key,
+            mempool: MempoolConfig::default(),
+        }
+    }
+}
+
 /// `fluxd.toml`: relative paths are relative to the data directory.
 ///
 /// ```toml

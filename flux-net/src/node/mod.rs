@@ -315,6 +315,13 @@ impl Node {
         &self.p2p
     }
 
+    /// The address other nodes bootstrap from: the first listen address (with the port the OS
+    /// chose) and this node's peer id (`/ip4/.../tcp/.../p2p/...`); `None` before it listens.
+    pub fn p2p_address(&self) -> Option<libp2p::Multiaddr> {
+        let first = self.p2p.listen_addrs().into_iter().next()?;
+        first.with_p2p(self.p2p.local_peer_id()).ok()
+    }
+
     /// Where the API listens (with the actual port).
     pub fn api_addr(&self) -> Option<SocketAddr> {
         self.api_addr

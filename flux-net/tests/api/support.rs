@@ -13,35 +13,21 @@ use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
 use flux_chain::transition::build_block_from;
-use flux_chain::tx::{Transaction, Transfer, TxId, TxKind};
-use flux_core::crypto::{Scheme, SecretKey};
-use flux_core::{Address, Amount};
+use flux_chain::tx::{Transaction, TxId};
+use flux_core::Address;
+use flux_core::crypto::SecretKey;
 use flux_net::api::client::Client;
 use flux_net::api::{ChainBackend, OnAccepted, serve};
 use flux_net::metrics::Metrics;
 
-/// Key `[i; 32]`: i = 1..=4 are funded by `Genesis::devnet_example()`.
-pub fn key(i: u8) -> SecretKey {
-    SecretKey::from_bytes(Scheme::Ed25519, &[i; 32]).unwrap()
-}
+/// Keys `[i; 32]` (i = 1..=4 are funded by `Genesis::devnet_example()`) and their addresses,
+/// from the test kit.
+pub use flux_chain::testkit::keys::{address, key};
 
-pub fn address(key: &SecretKey) -> Address {
-    Address::from_public_key(&key.public_key())
-}
-
+/// A devnet transfer of `amount` base units with a fee of 100.
 pub fn transfer(key: &SecretKey, nonce: u64, to: Address, amount: u64) -> Transaction {
-    let kind = TxKind::Transfer(Transfer {
-        to,
-        amount: Amount::from_base_units(amount),
-    });
-    Transaction::sign(
-        key,
-        flux_core::ChainId::DEVNET,
-        nonce,
-        Amount::from_base_units(100),
-        kind,
-    )
-    .unwrap()
+    flux_chain::testkit::ops::transfer(key, flux_core::ChainId::DEVNET, nonce, 100, to, amount)
+        .unwrap()
 }
 
 pub struct Env {
