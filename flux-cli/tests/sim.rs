@@ -100,3 +100,35 @@ fn a_country_outage_expires_its_nodes_and_their_instances_are_replaced() {
         assert!(dir.path().join(f).metadata().unwrap().len() > 100, "{f}");
     }
 }
+
+#[test]
+fn cheating_workers_are_outvoted_and_struck_and_equivocators_slashed() {
+    let mut scenario = light();
+    scenario.churn.stop_permille_per_period = 0;
+    scenario.jobs.per_1000_blocks = 100;
+    scenario.jobs.cheaters = 30;
+    scenario.equivocations = Scenario::from_toml("[[equivocations]]\nat = 300\nnodes = 2")
+        .unwrap()
+        .equivocations;
+    let report = simulate(300, 1_500, scenario, 5, |_| {}).unwrap();
+    let t = &report.totals;
+    assert!(t.jobs_submitted >= 140, "{t:?}");
+    assert!(t.jobs_accepted > 100, "{t:?}");
+    assert!(t.strikes_cheaters > 0, "{t:?}");
+    assert_eq!(t.strikes_honest, 0, "{t:?}");
+    assert!(t.job_fees_paid > 0 && t.job_fuel > 0, "{t:?}");
+    assert_eq!(t.slashes, 2, "{t:?}");
+    // Slashed collateral was burned: the supply is genesis + emission - slashed.
+    assert_eq!(t.supply, report.genesis_supply + t.emission - t.slashed);
+}
+
+#[test]
+fn the_shipped_scenarios_parse() {
+    for f in ["baseline", "country-outage", "cheating-workers", "growth"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(format!("{f}.toml"));
+        let s = Scenario::load(&path).unwrap();
+        assert_eq!(s.name, f);
+    }
+}

@@ -165,6 +165,7 @@ pub fn confirm(
     state: &State,
     node: NodeId,
     operators: &BTreeMap<NodeId, SecretKey>,
+    nonces: &mut super::jobs::Nonces,
     signing: Signing,
 ) -> Result<Option<Transaction>, SimError> {
     let params = state.params();
@@ -192,9 +193,7 @@ pub fn confirm(
                 .push(attest(vkey, params.chain_id, &statement).map_err(|e| bad(e.to_string()))?);
         }
     }
-    let nonce = state
-        .account(&flux_core::Address::from_public_key(&key.public_key()))
-        .nonce;
+    let nonce = nonces.take(state, key);
     let kind = TxKind::NodeConfirm(NodeConfirm { node, evidence });
     sign(key, state, nonce, kind, signing).map(Some)
 }

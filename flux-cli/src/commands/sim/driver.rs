@@ -13,6 +13,7 @@ use flux_nodes::placement::synthetic::Rng;
 use super::activity::{self, Signing};
 use super::error::SimError;
 use super::invariants::{self, Changes, Held};
+use super::jobs::{Jobs, Nonces};
 use super::network::{GENESIS_MS, SimNetwork, seed_hash};
 use super::report::{Healing, Period, Report, TierIncome};
 use super::scenario::Scenario;
@@ -48,6 +49,8 @@ pub struct Simulation {
     /// Healing records still waiting for their instances: index in the report, unplaced
     /// level before them.
     healing_open: Vec<(usize, u64)>,
+    /// Compute jobs and misbehaving nodes.
+    jobs: Jobs,
 }
 
 /// Nodes that leave the placement with `diff` (expired, exited, slashed) and the instances
@@ -96,6 +99,7 @@ impl Simulation {
             let first = lo + rng.below(window.min(every));
             due.entry(first).or_default().push(*id);
         }
+        let jobs = Jobs::new(&scenario, &living, seed_hash(seed, "flux/sim/jobs/v1"))?;
         let held = Held::of(&state).map_err(|violation| SimError::Invariant {
             height: 0,
             seed,
@@ -137,6 +141,7 @@ impl Simulation {
             signing: Signing::Assumed,
             unplaced: 0,
             healing_open: Vec::new(),
+            jobs,
         })
     }
 
@@ -150,10 +155,7 @@ impl Simulation {
         let h = self.state.tip().height + 1;
         let s = &self.scenario;
         let treasury = &self.net.treasury;
-        let mut nonce = self
-            .state
-            .account(&Address::from_public_key(&treasury.public_key()))
-            .nonce;
+        let mut nonces = Nonces::default();
         let mut txs = Vec::new();
         // Apps: the initial batch first, then the steady rate.
         let apps = if self.apps_made < s.apps.initial {
@@ -166,17 +168,18 @@ impl Simulation {
                 "flux/sim/apps/v1",
                 &[self.net.seed, h].map(u64::to_le_bytes).concat(),
             );
+            let first = nonces.take_many(&self.state, treasury, 0);
             let regs = activity::app_registrations(
                 &self.state,
                 treasury,
-                nonce,
+                first,
                 self.apps_made,
                 apps,
                 (s.apps.expire_min, s.apps.expire_max),
                 seed,
                 self.signing,
             )?;
-            nonce += regs.len() as u64;
+            nonces.take_many(&self.state, treasury, regs.len() as u64);
             self.apps_made += apps;
             txs.extend(regs);
         }
@@ -219,12 +222,11 @@ impl Simulation {
             txs.push(activity::node_start(
                 &self.state,
                 treasury,
-                nonce,
+                nonces.take(&self.state, treasury),
                 &key,
                 profile,
                 self.signing,
             )?);
-            nonce += 1;
             let id = NodeId::of(&key.public_key());
             self.net.operators.insert(id, key);
             self.living.push(id);
@@ -239,12 +241,31 @@ impl Simulation {
             if self.stopped.contains(&id) {
                 continue;
             }
-            if let Some(tx) = activity::confirm(&self.state, id, &self.net.operators, self.signing)?
-            {
+            if let Some(tx) = activity::confirm(
+                &self.state,
+                id,
+                &self.net.operators,
+                &mut nonces,
+                self.signing,
+            )? {
                 txs.push(tx);
                 confirmed.push(id);
             }
         }
+        // Jobs: submissions, the assigned nodes' commits and reveals; equivocations.
+        let submissions = spread(self.scenario.jobs.per_1000_blocks, 1_000, h);
+        txs.extend(self.jobs.txs(
+            h,
+            &self.state,
+            &self.scenario,
+            submissions,
+            &self.net.treasury,
+            &self.net.operators,
+            &self.stopped,
+            &self.living,
+            &mut nonces,
+            self.signing,
+        )?);
         Ok((txs, confirmed))
     }
 
@@ -300,6 +321,7 @@ impl Simulation {
         }
         self.period
             .add_block(&receipts, block.txs.len(), dropped.len());
+        self.jobs.observe(h, &receipts, &mut self.period);
         let unplaced = self.period.add_unplaced(&self.state);
         self.heal(h, nodes_left, displaced, unplaced);
         invariants::check_block(&self.state, self.held).map_err(violation)?;

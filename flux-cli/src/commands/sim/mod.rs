@@ -54,6 +54,7 @@ pub mod charts;
 pub mod driver;
 pub mod error;
 pub mod invariants;
+pub mod jobs;
 pub mod network;
 pub mod report;
 pub mod scenario;

@@ -87,6 +87,24 @@ pub struct Period {
     /// Longest time, in blocks, displaced instances waited for a node (0: re-placed in the
     /// block their node left).
     pub max_healing_blocks: u64,
+    /// Compute jobs submitted.
+    pub jobs_submitted: u64,
+    /// Jobs whose majority result was accepted.
+    pub jobs_accepted: u64,
+    /// Jobs refunded (no majority twice, or no eligible node).
+    pub jobs_refunded: u64,
+    /// Fuel of the accepted results (work units per agreeing node).
+    pub job_fuel: u64,
+    /// Job fees paid to agreeing nodes' owners.
+    pub job_fees_paid: u64,
+    /// Strikes of the scenario's cheaters (wrong or missing results).
+    pub strikes_cheaters: u64,
+    /// Strikes of honest nodes (a missing commit or reveal, e.g. a node that stopped).
+    pub strikes_honest: u64,
+    /// Equivocations slashed.
+    pub slashes: u64,
+    /// Collateral burned by them.
+    pub slashed: u64,
 }
 
 /// A block in which nodes that hosted instances left, and how long their instances waited.
@@ -284,6 +302,15 @@ impl Period {
         self.txs += other.txs;
         self.dropped_txs += other.dropped_txs;
         self.displaced_instances += other.displaced_instances;
+        self.jobs_submitted += other.jobs_submitted;
+        self.jobs_accepted += other.jobs_accepted;
+        self.jobs_refunded += other.jobs_refunded;
+        self.job_fuel += other.job_fuel;
+        self.job_fees_paid += other.job_fees_paid;
+        self.strikes_cheaters += other.strikes_cheaters;
+        self.strikes_honest += other.strikes_honest;
+        self.slashes += other.slashes;
+        self.slashed += other.slashed;
         self.max_healing_blocks = self.max_healing_blocks.max(other.max_healing_blocks);
     }
 }

@@ -29,6 +29,52 @@ pub struct Scenario {
     pub churn: Churn,
     /// Outages: every node of a place stops its keep-alives at a height.
     pub outages: Vec<Outage>,
+    /// Compute jobs and cheating workers.
+    pub jobs: JobActivity,
+    /// Nodes that sign two conflicting votes at a height (and are reported and slashed).
+    pub equivocations: Vec<Equivocation>,
+}
+
+/// Compute jobs (the echo module) and the nodes that reveal wrong results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobActivity {
+    /// Jobs the treasury submits per 1,000 blocks.
+    pub per_1000_blocks: u64,
+    /// Bytes of each job's input (random; the echo job returns it).
+    pub input_bytes: u64,
+    /// Each job's fuel limit.
+    pub fuel: u64,
+    /// Each job's fee, base units (at least the chain's `min_job_fee`).
+    pub fee_base_units: u64,
+    /// Genesis nodes that cheat: they commit to and reveal a wrong output.
+    pub cheaters: u64,
+    /// How often a cheater's result is wrong, per mille of its jobs.
+    pub cheat_permille: u64,
+}
+
+impl Default for JobActivity {
+    fn default() -> JobActivity {
+        JobActivity {
+            per_1000_blocks: 0,
+            input_bytes: 256,
+            fuel: 1_000_000,
+            fee_base_units: 10_000_000,
+            cheaters: 0,
+            cheat_permille: 1_000,
+        }
+    }
+}
+
+/// Living nodes that equivocate at a height: each signs two different prevotes for the
+/// previous height, and the treasury reports them as evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Equivocation {
+    /// The height the evidence is sent.
+    pub at: u64,
+    /// How many nodes (drawn from the living ones).
+    pub nodes: u64,
 }
 
 /// A whole country (or continent, or region) going dark: from `at`, none of its nodes sends a
@@ -84,6 +130,8 @@ impl Default for Scenario {
             apps: AppActivity::default(),
             churn: Churn::default(),
             outages: Vec::new(),
+            jobs: JobActivity::default(),
+            equivocations: Vec::new(),
         }
     }
 }
@@ -140,6 +188,9 @@ impl Scenario {
         }
         if self.churn.keep_alive_every == 0 {
             return bad("churn.keep_alive_every must be positive");
+        }
+        if self.jobs.cheat_permille > 1_000 {
+            return bad("jobs.cheat_permille must be at most 1000");
         }
         Ok(())
     }
