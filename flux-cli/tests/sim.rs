@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop loudly
 
 use flux_cli::commands::sim::charts::write_charts;
+use flux_cli::commands::sim::consensus::simulate_consensus;
 use flux_cli::commands::sim::{Scenario, simulate, write_report};
 
 /// A light scenario for debug builds: few apps, some churn, short periods.
@@ -131,4 +132,27 @@ fn the_shipped_scenarios_parse() {
         let s = Scenario::load(&path).unwrap();
         assert_eq!(s.name, f);
     }
+}
+
+#[test]
+fn without_fast_the_real_consensus_runs_and_slashes_an_equivocator() {
+    let mut scenario = light();
+    scenario.report_interval = 10;
+    scenario.equivocations = Scenario::from_toml("[[equivocations]]\nat = 10\nnodes = 1")
+        .unwrap()
+        .equivocations;
+    let run = |seed| simulate_consensus(4, 30, &scenario, seed).unwrap();
+    let report = run(3);
+    assert_eq!(report.blocks, 30);
+    let c = report.consensus.as_ref().unwrap();
+    assert_eq!((c.validators, c.equivocators), (4, 1));
+    assert!(c.min_honest_heights >= 30);
+    let t = &report.totals;
+    assert_eq!(t.slashes, 1, "{t:?}");
+    assert_eq!(t.supply, report.genesis_supply + t.emission - t.slashed);
+    // One seed, one run.
+    assert_eq!(
+        serde_json::to_vec(&run(3)).unwrap(),
+        serde_json::to_vec(&report).unwrap()
+    );
 }

@@ -50,9 +50,10 @@ pub enum Violation {
 /// Why `flux sim` stopped.
 #[derive(Debug, Error)]
 pub enum SimError {
-    /// The run without `--fast` (real consensus over the simulated network) is not built yet.
-    #[error("only `flux sim --fast` is implemented (a committee that always commits)")]
-    ConsensusNotImplemented,
+    /// The consensus run (without `--fast`) failed: a safety or liveness violation of the
+    /// simulated network, or a bad configuration.
+    #[error("consensus simulation: {0}")]
+    Consensus(String),
     /// The scenario file is not valid.
     #[error("bad scenario: {0}")]
     Scenario(String),

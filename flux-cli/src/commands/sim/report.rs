@@ -147,6 +147,27 @@ pub struct TierIncome {
     pub buckets: Vec<u64>,
 }
 
+/// A run of the real consensus over the simulated network (without `--fast`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConsensusRun {
+    /// Validators (the committee).
+    pub validators: u64,
+    /// Of them, equivocating.
+    pub equivocators: u64,
+    /// Simulated time, ms.
+    pub elapsed_ms: u64,
+    /// Fewest heights an honest validator decided.
+    pub min_honest_heights: u64,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Messages lost.
+    pub dropped: u64,
+    /// Messages refused (stale, duplicate, bad signature...).
+    pub rejected: u64,
+    /// Hash of every honest validator's (height, state root): equal across runs of one seed.
+    pub digest: String,
+}
+
 /// Buckets of the income histograms.
 pub const INCOME_BUCKETS: u64 = 24;
 
@@ -198,6 +219,9 @@ pub struct Report {
     pub healing: Vec<Healing>,
     /// Per-node income over the run, per tier.
     pub income: Vec<TierIncome>,
+    /// Without `--fast`: how the consensus run went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<ConsensusRun>,
     /// Sums over the periods (the end state's figures for the stock fields).
     pub totals: Period,
 }
