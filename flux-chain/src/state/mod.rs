@@ -181,6 +181,8 @@ pub struct State {
     ledger: Ledger,
     tip: Tip,
     trie: Trie,
+    /// Trie changes of blocks built with a deferred root, not yet in `trie`.
+    pending: Vec<(Hash, Option<Hash>)>,
 }
 
 /// The changes one block makes, computed without touching the state; see [`State::commit`].
@@ -222,8 +224,13 @@ pub struct StateDiff {
     pub ledger: Ledger,
     /// The block as the new tip.
     pub tip: Tip,
-    /// The state trie after the block (shares all untouched nodes with the old one).
+    /// The state trie after the block (shares all untouched nodes with the old one); with a
+    /// deferred root, the trie before it (the changes are in `pending`).
     pub trie: Trie,
+    /// With a deferred root ([`crate::transition::RootMode::Deferred`]): the block's trie
+    /// changes, queued by [`State::commit`] until a block with a root or
+    /// [`State::flush_root`].
+    pub pending: Vec<(Hash, Option<Hash>)>,
 }
 
 impl StateDiff {
@@ -329,6 +336,7 @@ impl State {
             ledger,
             tip,
             trie,
+            pending: Vec::new(),
         })
     }
 
@@ -431,8 +439,28 @@ impl State {
         self.tip
     }
 
-    /// The state root (the root of the state trie).
+    /// The state root (the root of the state trie). After blocks built with a deferred root
+    /// it is the root before them until [`State::flush_root`] (see [`State::root_pending`]).
     pub fn state_root(&self) -> Hash {
+        self.trie.root()
+    }
+
+    /// Whether trie changes of deferred-root blocks wait for [`State::flush_root`].
+    pub fn root_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The trie changes of deferred-root blocks not yet in the trie, oldest first.
+    pub fn pending_trie_changes(&self) -> &[(Hash, Option<Hash>)] {
+        &self.pending
+    }
+
+    /// Applies the trie changes of deferred-root blocks: [`State::state_root`] is then this
+    /// state's root again. Returns it.
+    pub fn flush_root(&mut self) -> Hash {
+        if !self.pending.is_empty() {
+            self.trie = self.trie.update(std::mem::take(&mut self.pending));
+        }
         self.trie.root()
     }
 
@@ -468,6 +496,12 @@ impl State {
         self.ledger = diff.ledger;
         self.tip = diff.tip;
         self.trie = diff.trie;
+        if diff.pending.is_empty() {
+            // A block with a root: its trie already holds every earlier pending change.
+            self.pending.clear();
+        } else {
+            self.pending.extend(diff.pending);
+        }
     }
 }
 

@@ -126,6 +126,23 @@ pub enum Verification {
     AssumeValid,
 }
 
+/// When the builder computes the state root.
+///
+/// [`RootMode::EveryBlock`] is the default and what every block that leaves the process needs.
+/// [`RootMode::Deferred`] is for simulations that need the root only at checkpoints: the block's
+/// header carries a zero state root (so [`apply_block`] would reject it), and its trie changes
+/// are queued in the state by [`State::commit`]; the next block built with a root, or
+/// [`State::flush_root`], applies them all in one batch (cheaper than block by block: the upper
+/// trie levels are hashed once). Everything else about the block is the same.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RootMode {
+    /// The header carries the state root after the block.
+    #[default]
+    EveryBlock,
+    /// The header's state root is zero; the trie changes wait in the state.
+    Deferred,
+}
+
 /// A block [`build_block_with`] built, with what applying it does (so the builder need not
 /// apply it a second time).
 #[derive(Clone, Debug)]
@@ -152,6 +169,7 @@ pub fn apply_block_with(
         &block.txs,
         verification,
         TxRoot::Check,
+        RootMode::EveryBlock,
     )?;
     let computed = diff.state_root();
     if computed != block.header.state_root {
@@ -194,7 +212,13 @@ pub fn build_block(
     txs: Vec<Transaction>,
 ) -> Result<Block, BlockError> {
     let header = next_header(state, proposer, timestamp_ms, consensus);
-    let (header, _, _) = build_once(state, header, &txs, Verification::Full)?;
+    let (header, _, _) = build_once(
+        state,
+        header,
+        &txs,
+        Verification::Full,
+        RootMode::EveryBlock,
+    )?;
     Ok(Block { header, txs })
 }
 
@@ -225,10 +249,15 @@ fn build_once(
     mut header: Header,
     txs: &[Transaction],
     verification: Verification,
+    root: RootMode,
 ) -> Result<(Header, StateDiff, Receipts), BlockError> {
-    let (mut diff, receipts, root) = execute(state, &header, txs, verification, TxRoot::Compute)?;
-    header.tx_root = root;
-    header.state_root = diff.state_root();
+    let (mut diff, receipts, tx_root) =
+        execute(state, &header, txs, verification, TxRoot::Compute, root)?;
+    header.tx_root = tx_root;
+    header.state_root = match root {
+        RootMode::EveryBlock => diff.state_root(),
+        RootMode::Deferred => flux_core::Hash::ZERO,
+    };
     let id = header.id()?;
     diff.tip.block_id = id;
     diff.recent.insert(header.height, id);
@@ -271,15 +300,16 @@ pub fn build_block_from(
         consensus,
         txs,
         Verification::Full,
+        RootMode::EveryBlock,
     )?;
     Ok((built.block, built.dropped))
 }
 
-/// [`build_block_from`] with a choice of [`Verification`], returning the block's diff and
-/// receipts too: the builder commits the diff instead of applying its own block again. The
-/// block is the one `build_block_from` builds whatever the verification (with
-/// [`Verification::AssumeValid`] a transaction with a bad signature is not left out, so give
-/// it only transactions whose signatures are known good).
+/// [`build_block_from`] with a choice of [`Verification`] and [`RootMode`], returning the
+/// block's diff and receipts too: the builder commits the diff instead of applying its own
+/// block again. With `Full` and `EveryBlock` the block is the one `build_block_from` builds
+/// (with [`Verification::AssumeValid`] a transaction with a bad signature is not left out, so
+/// give it only transactions whose signatures are known good).
 pub fn build_block_with(
     state: &State,
     proposer: PublicKey,
@@ -287,11 +317,12 @@ pub fn build_block_with(
     consensus: Vec<u8>,
     mut txs: Vec<Transaction>,
     verification: Verification,
+    root: RootMode,
 ) -> Result<BuiltBlock, BlockError> {
     let mut dropped = Vec::new();
     loop {
         let header = next_header(state, proposer, timestamp_ms, consensus.clone());
-        match build_once(state, header, &txs, verification) {
+        match build_once(state, header, &txs, verification, root) {
             Ok((header, diff, receipts)) => {
                 return Ok(BuiltBlock {
                     block: Block { header, txs },
@@ -443,6 +474,7 @@ fn execute(
     txs: &[Transaction],
     verification: Verification,
     tx_root_mode: TxRoot,
+    root: RootMode,
 ) -> Result<(StateDiff, Receipts, flux_core::Hash), BlockError> {
     let params = state.params();
     check_header(state, header, txs.len())?;
@@ -488,7 +520,7 @@ fn execute(
     if verification == Verification::Full {
         verify_signatures(txs, &prepared, &ids, &computed)?;
     }
-    let (diff, receipts) = execute_checked(state, header, txs, &prepared, verification)?;
+    let (diff, receipts) = execute_checked(state, header, txs, &prepared, verification, root)?;
     Ok((diff, receipts, computed))
 }
 
@@ -526,6 +558,7 @@ fn execute_checked(
     txs: &[Transaction],
     prepared: &[Prepared],
     verification: Verification,
+    root: RootMode,
 ) -> Result<(StateDiff, Receipts), BlockError> {
     let params = state.params();
 
@@ -666,7 +699,18 @@ fn execute_checked(
             .map(|b| crate::state::value_of_bytes(&b));
         changes.push((key.trie_key()?, value));
     }
-    let trie = state.trie().update(changes);
+    let (trie, pending) = match root {
+        // Earlier deferred blocks' changes first, then this block's (the last change of a key
+        // wins).
+        RootMode::EveryBlock if state.root_pending() => {
+            let mut all = state.pending_trie_changes().to_vec();
+            all.extend(changes);
+            (state.trie().update(all), Vec::new())
+        }
+        RootMode::EveryBlock => (state.trie().update(changes), Vec::new()),
+        // Never empty (the ledger changes every block), which tells `State::commit` to queue.
+        RootMode::Deferred => (state.trie().clone(), changes),
+    };
     let tip = Tip {
         height: header.height,
         block_id: header.id()?,
@@ -698,6 +742,7 @@ fn execute_checked(
             ledger,
             tip,
             trie,
+            pending,
         },
         Receipts {
             height: header.height,
@@ -827,6 +872,7 @@ mod tests {
                 vec![],
                 vec![tx.clone()],
                 verification,
+                RootMode::EveryBlock,
             )
             .unwrap();
             let (diff, receipts) = apply_block(&state, &built.block).unwrap();
@@ -845,6 +891,7 @@ mod tests {
             vec![],
             vec![unsigned.clone()],
             Verification::AssumeValid,
+            RootMode::EveryBlock,
         )
         .unwrap();
         assert_eq!(built.block.txs.len(), 1);
@@ -852,5 +899,66 @@ mod tests {
         let (_, dropped) =
             build_block_from(&state, alice.public_key(), time, vec![], vec![unsigned]).unwrap();
         assert_eq!(dropped.len(), 1);
+    }
+
+    /// Deferred roots: blocks with a zero root, then a block with a root, end at the root the
+    /// same blocks built every-block give (block ids differ: the headers do).
+    #[test]
+    fn a_deferred_root_catches_up() {
+        let genesis = Genesis::devnet_example();
+        let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+        let chain_id = genesis.state().unwrap().params().chain_id;
+        let run = |modes: &[RootMode]| {
+            let mut state = genesis.state().unwrap();
+            for (i, mode) in modes.iter().enumerate() {
+                let pay = TxKind::Transfer(Transfer {
+                    to: Address::from_bytes([5 + i as u8; 20]),
+                    amount: Amount::ONE_FLUX,
+                });
+                let tx = Transaction::sign(&alice, chain_id, i as u64, Amount::ZERO, pay).unwrap();
+                let time = state.tip().timestamp_ms + 1_000;
+                let built = build_block_with(
+                    &state,
+                    alice.public_key(),
+                    time,
+                    vec![],
+                    vec![tx],
+                    Verification::Full,
+                    *mode,
+                )
+                .unwrap();
+                if *mode == RootMode::Deferred {
+                    assert_eq!(built.block.header.state_root, flux_core::Hash::ZERO);
+                }
+                state.commit(built.diff);
+            }
+            state
+        };
+        use RootMode::{Deferred, EveryBlock};
+        let every = run(&[EveryBlock, EveryBlock, EveryBlock]);
+        let caught_up = run(&[Deferred, Deferred, EveryBlock]);
+        assert!(!caught_up.root_pending());
+        assert_eq!(caught_up.state_root(), every.state_root());
+        let mut flushed = run(&[EveryBlock, Deferred, Deferred]);
+        assert!(flushed.root_pending());
+        assert_eq!(flushed.flush_root(), every.state_root());
+        // The root is a function of the state: recomputed from its parts, the same.
+        let s = &flushed;
+        let rebuilt = State::from_parts(
+            std::sync::Arc::new(s.params().clone()),
+            s.accounts().clone(),
+            s.registry().clone(),
+            s.apps().clone(),
+            s.placement().clone(),
+            s.gov().clone(),
+            s.work().clone(),
+            s.ledger(),
+            s.tip(),
+            s.recent_blocks().clone(),
+        )
+        .unwrap()
+        .with_parallel(s.parallel().clone())
+        .unwrap();
+        assert_eq!(rebuilt.state_root(), every.state_root());
     }
 }

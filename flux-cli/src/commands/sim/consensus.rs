@@ -116,6 +116,7 @@ pub fn simulate_consensus(
     totals.accumulate(&flows);
     report.totals = totals;
     report.blocks = height;
+    report.state_root = hex(&state.state_root());
     if report.totals.supply != supply {
         return Err(SimError::Consensus(format!(
             "the supply {} differs from genesis plus emission less slashes {supply}",

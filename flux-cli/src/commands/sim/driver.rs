@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flux_chain::state::State;
-use flux_chain::transition::{BuiltBlock, build_block_with};
+use flux_chain::transition::{BuiltBlock, RootMode, build_block_with};
 use flux_chain::tx::Transaction;
 use flux_core::{Address, Hash};
 use flux_nodes::node::NodeId;
@@ -296,6 +296,13 @@ impl Simulation {
             vec![],
             txs,
             self.signing.verification(),
+            // The state root is needed only at the full checks: in between the trie changes
+            // queue up and are applied in one batch.
+            if h.is_multiple_of(self.scenario.full_check_interval) {
+                RootMode::EveryBlock
+            } else {
+                RootMode::Deferred
+            },
         )
         .map_err(block_err)?;
         let violation = |violation| SimError::Invariant {
@@ -409,6 +416,8 @@ impl Simulation {
             self.close_period();
         }
         self.report.income = self.income();
+        let root = self.state.flush_root();
+        self.report.state_root = root.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
         let flows = std::mem::take(&mut self.report.totals);
         let mut totals = Period::default();
         totals.close(&self.state);

@@ -50,8 +50,8 @@
 //! expire_max = 88000
 //!
 //! [churn]
-//! stop_permille_per_period = 5   # of the living nodes, per report period, stop keep-alives
-//! join_permille_per_period = 5   # of the genesis node count, per period, start and confirm
+//! stop_permille_per_period = 1   # of the living nodes, per report period, stop keep-alives
+//! join_permille_per_period = 1   # of the genesis node count, per period, start and confirm
 //! keep_alive_every = 560         # blocks between a node's confirms (500 < x < 640)
 //!
 //! [jobs]

@@ -213,6 +213,8 @@ pub struct Report {
     pub max_supply: u64,
     /// The chain parameters used.
     pub preset: String,
+    /// The state root after the last block (hex).
+    pub state_root: String,
     /// The periods.
     pub periods: Vec<Period>,
     /// Blocks in which hosting nodes left, with the healing time of their instances.

@@ -151,8 +151,8 @@ impl Default for AppActivity {
 impl Default for Churn {
     fn default() -> Churn {
         Churn {
-            stop_permille_per_period: 5,
-            join_permille_per_period: 5,
+            stop_permille_per_period: 1,
+            join_permille_per_period: 1,
             keep_alive_every: 560,
         }
     }
