@@ -6,6 +6,7 @@
 //! `cargo bench -p flux-cli --bench sim` (`FLUX_SIM_BENCH_NODES` sets another node count).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench code
+#![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::time::{Duration, Instant};
 

@@ -93,14 +93,14 @@ pub fn spec_json(name: &str, w: &Workload, expire: u64) -> String {
     )
 }
 
-/// `count` app registrations from `key` starting at `nonce`, named `sim<first>...`; apps the
-/// generator makes that a spec cannot express here (GPUs, `nodes[]` targets) are skipped.
+/// App registrations from `key` starting at `nonce`, one per number of `numbers`, named
+/// `sim<number>`; apps the generator makes that a spec cannot express here (GPUs, `nodes[]`
+/// targets) are skipped.
 pub fn app_registrations(
     state: &State,
     key: &SecretKey,
     nonce: u64,
-    first: u64,
-    count: u64,
+    numbers: std::ops::Range<u64>,
     expire: (u64, u64),
     seed: Hash,
     signing: Signing,
@@ -108,6 +108,7 @@ pub fn app_registrations(
     let params = state.params();
     let height = state.tip().height + 1;
     let bad = |e: String| SimError::Tx { height, reason: e };
+    let (first, count) = (numbers.start, numbers.end.saturating_sub(numbers.start));
     let workloads =
         synthetic::apps(count as u32, &[], seed, params).map_err(|e| bad(e.to_string()))?;
     let mut rng = synthetic::Rng::new(seed, "flux/sim/expire/v1");
