@@ -156,3 +156,17 @@ fn without_fast_the_real_consensus_runs_and_slashes_an_equivocator() {
         serde_json::to_vec(&report).unwrap()
     );
 }
+
+#[test]
+fn a_growing_network_places_on_its_new_nodes() {
+    let mut scenario = light();
+    scenario.churn.stop_permille_per_period = 0;
+    scenario.churn.join_permille_per_period = 100;
+    let report = simulate(200, 2_000, scenario, 9, |_| {}).unwrap();
+    let t = &report.totals;
+    // 20 join per 250-block period, 8 periods: the network grows by 160 (the last few may
+    // still be confirming).
+    assert!(t.nodes.confirmed >= 350, "{:?}", t.nodes);
+    assert_eq!(t.nodes.expired, 0);
+    assert!(t.placed_instances > 0 && t.unplaced_instances == 0, "{t:?}");
+}
