@@ -192,6 +192,71 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         "# flux sim: {} (seed {}, {} genesis nodes, {} blocks)\n\nFigures: `report.json`.\n\n",
         report.scenario, report.seed, report.genesis_nodes, report.blocks
     );
+    let t = &report.totals;
+    let rows = [
+        (
+            "supply (cap)",
+            format!(
+                "{:.2} ({:.0}) FLUX",
+                flux(t.supply),
+                flux(report.max_supply)
+            ),
+        ),
+        ("emission", format!("{:.2} FLUX", flux(t.emission))),
+        (
+            "to Cumulus / Nimbus / Stratus",
+            format!(
+                "{:.2} / {:.2} / {:.2} FLUX",
+                flux(t.tier_rewards[0]),
+                flux(t.tier_rewards[1]),
+                flux(t.tier_rewards[2])
+            ),
+        ),
+        ("development fund", format!("{:.2} FLUX", flux(t.dev_fund))),
+        (
+            "useful-work pool: in, left",
+            format!("{:.2}, {:.2} FLUX", flux(t.to_work_pool), flux(t.work_pool)),
+        ),
+        (
+            "hosting paid from escrows",
+            format!("{:.2} FLUX", flux(t.hosting)),
+        ),
+        (
+            "nodes confirmed / expired",
+            format!("{} / {}", t.nodes.confirmed, t.nodes.expired),
+        ),
+        (
+            "apps, instances placed / unplaced",
+            format!(
+                "{}, {} / {}",
+                t.apps, t.placed_instances, t.unplaced_instances
+            ),
+        ),
+        (
+            "instances displaced, longest wait",
+            format!("{}, {} blocks", t.displaced_instances, t.max_healing_blocks),
+        ),
+        (
+            "jobs submitted / accepted / refunded",
+            format!(
+                "{} / {} / {}",
+                t.jobs_submitted, t.jobs_accepted, t.jobs_refunded
+            ),
+        ),
+        (
+            "strikes: cheaters / honest",
+            format!("{} / {}", t.strikes_cheaters, t.strikes_honest),
+        ),
+        (
+            "slashes, burned",
+            format!("{}, {:.2} FLUX", t.slashes, flux(t.slashed)),
+        ),
+    ];
+    md.push_str("| | |\n|---|---|\n");
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    md.push('\n');
     for (file, title, y, series) in &charts {
         let x_max = xs.last().copied().unwrap_or(1);
         let svg = line_chart(title, y, &xs, (0, x_max), series)
