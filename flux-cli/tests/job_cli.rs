@@ -7,12 +7,10 @@
 
 mod net_support;
 
-use flux_chain::testkit::GenesisBuilder;
-use flux_core::Amount;
-use flux_net::node::{Node, NodeConfig};
+use flux_net::node::Node;
 use flux_nodes::work::jobs::{MANDELBROT_WAT, mandelbrot_input};
 use flux_nodes::work::{compile_wat, execute, validate};
-use net_support::{flux, flux_bin, key, key_file};
+use net_support::{flux, flux_bin, key_file};
 
 const FLOAT_WAT: &str = r#"(module
   (memory (export "memory") 1)
@@ -20,20 +18,7 @@ const FLOAT_WAT: &str = r#"(module
 
 /// A node validating alone, its API on a free port; key 5 holds 1,000 FLUX.
 fn start_node(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Node, String) {
-    let builder = GenesisBuilder::new()
-        .validators(1, 31)
-        .unwrap()
-        .account(&key(5), Amount::from_flux(1_000).unwrap());
-    let (genesis, keys) = (builder.build().unwrap(), builder.node_keys());
-    let node = rt
-        .block_on(Node::start(NodeConfig::local(
-            dir,
-            genesis,
-            Some(keys[0].operator.clone()),
-        )))
-        .unwrap();
-    let url = format!("http://{}", node.api_addr().unwrap());
-    (node, url)
+    net_support::start_validator(rt, dir, 31, 5)
 }
 
 #[test]

@@ -9,28 +9,14 @@
 mod net_support;
 
 use flux_chain::parallel::BurnStatement;
-use flux_chain::testkit::GenesisBuilder;
 use flux_core::parallel::{ExternalChain, eth_address};
 use flux_core::{Address, Amount, Network};
-use flux_net::node::{Node, NodeConfig, OBSERVED_BURNS, SWAP_KEY_FILE};
-use net_support::{bech32, flux, flux_bin, key, key_file};
+use flux_net::node::{Node, OBSERVED_BURNS, SWAP_KEY_FILE};
+use net_support::{bech32, flux, flux_bin, key_file};
 
 /// A node validating alone, its API on a free port; key 6 holds 1,000 FLUX.
 fn start_node(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Node, String) {
-    let builder = GenesisBuilder::new()
-        .validators(1, 33)
-        .unwrap()
-        .account(&key(6), Amount::from_flux(1_000).unwrap());
-    let (genesis, keys) = (builder.build().unwrap(), builder.node_keys());
-    let node = rt
-        .block_on(Node::start(NodeConfig::local(
-            dir,
-            genesis,
-            Some(keys[0].operator.clone()),
-        )))
-        .unwrap();
-    let url = format!("http://{}", node.api_addr().unwrap());
-    (node, url)
+    net_support::start_validator(rt, dir, 33, 6)
 }
 
 #[test]

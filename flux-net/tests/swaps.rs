@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use flux_chain::genesis::Genesis;
-use flux_chain::parallel::{BurnStatement, Statement, verify_attestation};
+use flux_chain::parallel::{BurnStatement, Statement, verify_current};
 use flux_chain::testkit::keys::{address, key};
 use flux_chain::testkit::{GenesisBuilder, NodeKeys};
 use flux_chain::tx::{SwapIn, SwapOut, TxKind};
@@ -118,29 +118,12 @@ async fn swaps_are_attested_after_finality_and_released_once() {
         eth_address(&swap_public).unwrap()
     );
     // And the attestation holds against the chain's committee.
-    let attestation = view.attestation.clone().unwrap();
-    {
-        let chain = node.chain().read().unwrap();
-        let state = chain.state();
-        let attesters = state.parallel().attesters.clone().unwrap();
-        let params = state.params();
-        let committee = flux_chain::parallel::attesting_committee(
-            &attesters,
-            state.registry(),
-            params.parallel.attestation_threshold,
-        )
-        .unwrap();
-        verify_attestation(
-            &attestation,
-            &view.statement,
-            &committee,
-            attesters.epoch,
-            params.parallel.attestation_threshold,
-            params.chain_id,
-            |n| state.parallel().swap_keys.get(n).copied(),
-        )
-        .unwrap();
-    }
+    verify_current(
+        node.chain().read().unwrap().state(),
+        view.attestation.as_ref().unwrap(),
+        &view.statement,
+    )
+    .unwrap();
     let supply = client.supply().await.unwrap();
     assert_eq!(supply.locked, amount);
     assert_eq!(supply.issued, amount);
@@ -305,26 +288,10 @@ async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
                 "node {i}: {} signers",
                 status.signers.len()
             );
+            let attestation = view.attestation.unwrap();
             let chain = nodes[i].chain().read().unwrap();
-            let state = chain.state();
-            let attesters = state.parallel().attesters.clone().unwrap();
-            let params = state.params();
-            let committee = flux_chain::parallel::attesting_committee(
-                &attesters,
-                state.registry(),
-                params.parallel.attestation_threshold,
-            )
-            .unwrap();
-            verify_attestation(
-                &view.attestation.unwrap(),
-                &view.statement,
-                &committee,
-                attesters.epoch,
-                params.parallel.attestation_threshold,
-                params.chain_id,
-                |n| state.parallel().swap_keys.get(n).copied(),
-            )
-            .unwrap();
+            verify_current(chain.state(), &attestation, &view.statement).unwrap();
+            drop(chain);
         }
     }
     for node in nodes {

@@ -508,3 +508,28 @@ pub fn attesting_committee(
         .collect();
     Committee::new(members, threshold).map_err(|_| SwapError::NoCommittee)
 }
+
+/// Checks `attestation` of `statement` against the attesting committee of `state` (its
+/// current [`Attesters`], less the members slashed since; EVM signers through the swap keys
+/// registered in `state`): what a relayer checks before it sends a `SwapIn`, or a watcher of
+/// a node's swap attestations. Returns the signers' weight.
+pub fn verify_current(
+    state: &crate::state::State,
+    attestation: &Attestation,
+    statement: &Statement,
+) -> Result<u64, SwapError> {
+    let parallel = state.parallel();
+    let attesters = parallel.attesters.as_ref().ok_or(SwapError::NoCommittee)?;
+    let params = state.params();
+    let threshold = params.parallel.attestation_threshold;
+    let committee = attesting_committee(attesters, state.registry(), threshold)?;
+    verify_attestation(
+        attestation,
+        statement,
+        &committee,
+        attesters.epoch,
+        threshold,
+        params.chain_id,
+        |n| parallel.swap_keys.get(n).copied(),
+    )
+}

@@ -137,3 +137,23 @@ pub fn flux_bin(args: &[&str]) -> (i32, String, String) {
 pub fn bech32(key: &SecretKey) -> String {
     Address::from_public_key(&key.public_key()).to_bech32(Network::Devnet)
 }
+
+/// A `flux_net::node::Node` validating alone (keys derived from `seed`) in `dir`, its API on a
+/// free port, key `funded` holding 1,000 FLUX; the node and its API's URL.
+#[allow(dead_code)] // not every test binary starts a real node
+pub fn start_validator(
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    seed: u64,
+    funded: u8,
+) -> (flux_net::node::Node, String) {
+    let builder = flux_chain::testkit::GenesisBuilder::new()
+        .validators(1, seed)
+        .unwrap()
+        .account(&key(funded), flux_core::Amount::from_flux(1_000).unwrap());
+    let (genesis, keys) = (builder.build().unwrap(), builder.node_keys());
+    let config = flux_net::node::NodeConfig::local(dir, genesis, Some(keys[0].operator.clone()));
+    let node = rt.block_on(flux_net::node::Node::start(config)).unwrap();
+    let url = format!("http://{}", node.api_addr().unwrap());
+    (node, url)
+}
