@@ -170,3 +170,27 @@ fn a_growing_network_places_on_its_new_nodes() {
     assert_eq!(t.nodes.expired, 0);
     assert!(t.placed_instances > 0 && t.unplaced_instances == 0, "{t:?}");
 }
+
+#[test]
+fn a_network_outage_expires_exactly_that_networks_nodes() {
+    use flux_cli::commands::sim::network::profiles;
+    let mut scenario = light();
+    scenario.churn.stop_permille_per_period = 0;
+    scenario.churn.join_permille_per_period = 0;
+    // The /16 with the most of the 300 genesis nodes (the profiles the simulation builds).
+    let params = flux_core::ChainParams::for_network(flux_core::Network::Testnet);
+    let all = profiles(600, scenario.tier_shares, 4, &params).unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for p in &all[..300] {
+        let net: Vec<&str> = p.endpoint.split('.').take(2).collect();
+        *counts.entry(net.join(".")).or_insert(0u64) += 1;
+    }
+    let (net, n) = counts.into_iter().max_by_key(|(_, n)| *n).unwrap();
+    assert!(n > 1);
+    scenario.outages = Scenario::from_toml(&format!("[[outages]]\nat = 50\nnetwork = \"{net}\""))
+        .unwrap()
+        .outages;
+    let report = simulate(300, 800, scenario, 4, |_| {}).unwrap();
+    assert_eq!(report.totals.nodes.expired, n, "{:?}", report.totals.nodes);
+    assert_eq!(report.totals.max_unplaced_instances, 0);
+}

@@ -188,7 +188,7 @@ impl Simulation {
             let (dark, rest): (Vec<NodeId>, Vec<NodeId>) = self.living.iter().partition(|id| {
                 registry
                     .get(id)
-                    .is_some_and(|e| e.geolocation.to_string().starts_with(&o.place))
+                    .is_some_and(|e| o.covers(&e.geolocation.to_string(), &e.endpoint))
             });
             self.living = rest;
             self.stopped.extend(dark);

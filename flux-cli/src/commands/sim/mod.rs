@@ -64,7 +64,9 @@
 //!
 //! [[outages]]                    # any number; every node whose geolocation starts with
 //! at = 1000                      # `place` stops its keep-alives at `at` (expires <= 640
-//! place = "EU_FR"                # blocks later; its instances are re-placed then)
+//! place = "EU_FR"                # blocks later; its instances are re-placed then), or
+//!                                # `network = "23.7"`: every node of that /16 (endpoint
+//!                                # 23.7.x.y) instead of a place
 //!
 //! [[equivocations]]              # any number; at `at`, `nodes` living nodes sign two
 //! at = 10000                     # different prevotes for the previous height and are
@@ -78,8 +80,8 @@
 //! the committee size) over flux-net's deterministic simulated network ([`consensus`]), with
 //! the scenario's equivocations; the report has the same format plus a `consensus` section.
 //!
-//! Not simulated yet (issue 12): node exits, network (/16) outages, and in the consensus run
-//! any activity besides equivocation.
+//! Not simulated yet (issue 12): node exits, hosting reports (so the useful-work pool pays job
+//! work only), and in the consensus run any activity besides equivocation.
 
 pub mod activity;
 pub mod charts;

@@ -77,16 +77,33 @@ pub struct Equivocation {
     pub nodes: u64,
 }
 
-/// A whole country (or continent, or region) going dark: from `at`, none of its nodes sends a
-/// keep-alive again, so each expires `expire_after` blocks after its last confirm and the chain
-/// re-places its instances.
+/// A whole country (or continent, or region) or a whole network going dark: from `at`, none of
+/// its nodes sends a keep-alive again, so each expires `expire_after` blocks after its last
+/// confirm and the chain re-places its instances. Exactly one of `place` and `network`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outage {
     /// The height it starts.
     pub at: u64,
     /// A geolocation prefix, e.g. `EU_FR`.
-    pub place: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    /// A network: the first two octets of the nodes' IPv4 endpoints (a /16), e.g. `23.7`.
+    #[serde(default)]
+    pub network: Option<String>,
+}
+
+impl Outage {
+    /// Whether a node at `geolocation` with `endpoint` (`host:port`) is in the outage.
+    pub fn covers(&self, geolocation: &str, endpoint: &str) -> bool {
+        match (&self.place, &self.network) {
+            (Some(place), _) => geolocation.starts_with(place.as_str()),
+            (None, Some(net)) => endpoint
+                .strip_prefix(net.as_str())
+                .is_some_and(|rest| rest.starts_with('.')),
+            (None, None) => false,
+        }
+    }
 }
 
 /// App registrations (FluxOS-like sizes from the synthetic app generator).
@@ -188,6 +205,13 @@ impl Scenario {
         }
         if self.churn.keep_alive_every == 0 {
             return bad("churn.keep_alive_every must be positive");
+        }
+        if self
+            .outages
+            .iter()
+            .any(|o| o.place.is_some() == o.network.is_some())
+        {
+            return bad("each outage needs exactly one of place and network");
         }
         if self.jobs.cheat_permille > 1_000 {
             return bad("jobs.cheat_permille must be at most 1000");
