@@ -24,6 +24,8 @@ fn light() -> Scenario {
         stop_permille_per_period = 20
         join_permille_per_period = 20
         keep_alive_every = 560
+        [hosting]
+        reports = true
         "#,
     )
     .unwrap()
@@ -43,6 +45,9 @@ fn five_hundred_nodes_keep_their_invariants_for_five_thousand_blocks() {
     assert_eq!(t.supply, report.genesis_supply + t.emission);
     assert!(t.tier_rewards.iter().all(|r| *r > 0));
     assert!(t.apps > 0 && t.placed_instances > 0 && t.hosting > 0);
+    // Hosting reports earned work units: the pool paid them at the epoch's end.
+    assert!(t.pool_paid > 0, "{t:?}");
+    assert_eq!(t.dropped_txs, 0, "{t:?}");
 }
 
 #[test]

@@ -29,8 +29,8 @@ pub(crate) fn report(
     if NodeId::of(sender) != node {
         return Err(JobError::NotOperator(node).into());
     }
-    let entry = match ctx.registry.get(&node) {
-        Some(e) if e.status == NodeStatus::Confirmed => e.clone(),
+    let confirmed_at = match ctx.registry.get(&node) {
+        Some(e) if e.status == NodeStatus::Confirmed => e.confirmed_at,
         _ => return Err(JobError::NotConfirmed(node).into()),
     };
     let params = ctx.state.params();
@@ -51,7 +51,7 @@ pub(crate) fn report(
         .hosted
         .get(&node)
         .copied()
-        .unwrap_or_else(|| entry.confirmed_at.unwrap_or(0));
+        .unwrap_or_else(|| confirmed_at.unwrap_or(0));
     let next = last.saturating_add(params.work.hosting_interval);
     if r.seed_height < next {
         return Err(JobError::ReportTooEarly { node, last, next }.into());

@@ -214,8 +214,13 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         ),
         ("development fund", format!("{:.2} FLUX", flux(t.dev_fund))),
         (
-            "useful-work pool: in, left",
-            format!("{:.2}, {:.2} FLUX", flux(t.to_work_pool), flux(t.work_pool)),
+            "useful-work pool: in, paid, left",
+            format!(
+                "{:.2}, {:.2}, {:.2} FLUX",
+                flux(t.to_work_pool),
+                flux(t.pool_paid),
+                flux(t.work_pool)
+            ),
         ),
         (
             "hosting paid from escrows",

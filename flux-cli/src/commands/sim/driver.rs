@@ -12,6 +12,7 @@ use flux_nodes::placement::synthetic::Rng;
 
 use super::activity::{self, Signing};
 use super::error::SimError;
+use super::hosting::HostingReports;
 use super::invariants::{self, Changes, Held};
 use super::jobs::{Jobs, Nonces};
 use super::network::{GENESIS_MS, SimNetwork, seed_hash};
@@ -51,6 +52,8 @@ pub struct Simulation {
     healing_open: Vec<(usize, u64)>,
     /// Compute jobs and misbehaving nodes.
     jobs: Jobs,
+    /// Hosting reports (`None`: the scenario has none).
+    hosting: Option<HostingReports>,
 }
 
 /// Nodes that leave the placement with `diff` (expired, exited, slashed) and the instances
@@ -100,6 +103,10 @@ impl Simulation {
             due.entry(first).or_default().push(*id);
         }
         let jobs = Jobs::new(&scenario, &living, seed_hash(seed, "flux/sim/jobs/v1"))?;
+        let hosting = scenario.hosting.reports.then(|| {
+            let every = params.work.hosting_window.max(params.work.hosting_interval);
+            HostingReports::new(&living, every, &mut rng)
+        });
         let held = Held::of(&state).map_err(|violation| SimError::Invariant {
             height: 0,
             seed,
@@ -142,6 +149,7 @@ impl Simulation {
             unplaced: 0,
             healing_open: Vec::new(),
             jobs,
+            hosting,
         })
     }
 
@@ -228,6 +236,11 @@ impl Simulation {
             )?);
             let id = NodeId::of(&key.public_key());
             self.net.operators.insert(id, key);
+            if let Some(hosting) = &mut self.hosting {
+                // Confirmed in the next block; its first report is allowed an interval later.
+                let interval = self.state.params().work.hosting_interval;
+                hosting.schedule(id, h + 2 + interval);
+            }
             self.living.push(id);
             started.push(id);
             self.joined += 1;
@@ -250,6 +263,16 @@ impl Simulation {
                 txs.push(tx);
                 confirmed.push(id);
             }
+        }
+        if let Some(hosting) = &mut self.hosting {
+            txs.extend(hosting.txs(
+                h,
+                &self.state,
+                &self.net.operators,
+                &self.stopped,
+                &mut nonces,
+                self.signing,
+            )?);
         }
         // Jobs: submissions, the assigned nodes' commits and reveals; equivocations.
         let submissions = spread(self.scenario.jobs.per_1000_blocks, 1_000, h);

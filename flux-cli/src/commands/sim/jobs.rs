@@ -301,6 +301,7 @@ impl Jobs {
                     self.jobs.remove(job);
                 }
                 JobEvent::FeePaid { amount, .. } => period.job_fees_paid += amount.base_units(),
+                JobEvent::PoolPaid { amount, .. } => period.pool_paid += amount.base_units(),
                 JobEvent::Strike { node, .. } => {
                     if self.cheaters.contains(node) {
                         period.strikes_cheaters += 1;

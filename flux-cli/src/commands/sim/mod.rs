@@ -11,8 +11,8 @@
 //! block carries the scenario's activity as transactions: app registrations (FluxOS v8 specs
 //! with the synthetic generator's sizes, expiring after their `expire`), keep-alive confirms
 //! of the living nodes, nodes that stop confirming (they expire), new nodes that start and
-//! confirm, compute jobs with their commits and reveals (cheaters reveal wrong results),
-//! equivocation evidence ([`jobs`]).
+//! confirm, hosting reports ([`hosting`]), compute jobs with their commits and reveals
+//! (cheaters reveal wrong results), equivocation evidence ([`jobs`]).
 //!
 //! # How a year fits in minutes
 //!
@@ -62,6 +62,11 @@
 //! cheaters = 0                   # genesis nodes that reveal wrong results
 //! cheat_permille = 1000          # how often they do
 //!
+//! [hosting]
+//! reports = false                # hosting nodes report every hosting_window blocks: their
+//!                                # hosted resources earn work units from the useful-work pool
+//!                                # (without, the pool pays job work only; about 2x slower)
+//!
 //! [[outages]]                    # any number; every node whose geolocation starts with
 //! at = 1000                      # `place` stops its keep-alives at `at` (expires <= 640
 //! place = "EU_FR"                # blocks later; its instances are re-placed then), or
@@ -80,14 +85,15 @@
 //! the committee size) over flux-net's deterministic simulated network ([`consensus`]), with
 //! the scenario's equivocations; the report has the same format plus a `consensus` section.
 //!
-//! Not simulated yet (issue 12): node exits, hosting reports (so the useful-work pool pays job
-//! work only), and in the consensus run any activity besides equivocation.
+//! Not simulated yet (issue 12): node exits, and in the consensus run any activity besides
+//! equivocation.
 
 pub mod activity;
 pub mod charts;
 pub mod consensus;
 pub mod driver;
 pub mod error;
+pub mod hosting;
 pub mod invariants;
 pub mod jobs;
 pub mod network;

@@ -101,6 +101,9 @@ pub struct Period {
     pub strikes_cheaters: u64,
     /// Strikes of honest nodes (a missing commit or reveal, e.g. a node that stopped).
     pub strikes_honest: u64,
+    /// Paid from the useful-work pool to the owners of nodes with work units (hosting reports
+    /// and accepted jobs), at epoch ends.
+    pub pool_paid: u64,
     /// Equivocations slashed.
     pub slashes: u64,
     /// Collateral burned by them.
@@ -335,6 +338,7 @@ impl Period {
         self.job_fees_paid += other.job_fees_paid;
         self.strikes_cheaters += other.strikes_cheaters;
         self.strikes_honest += other.strikes_honest;
+        self.pool_paid += other.pool_paid;
         self.slashes += other.slashes;
         self.slashed += other.slashed;
         self.max_healing_blocks = self.max_healing_blocks.max(other.max_healing_blocks);

@@ -31,8 +31,26 @@ pub struct Scenario {
     pub outages: Vec<Outage>,
     /// Compute jobs and cheating workers.
     pub jobs: JobActivity,
+    /// Hosting reports.
+    pub hosting: HostingActivity,
     /// Nodes that sign two conflicting votes at a height (and are reported and slashed).
     pub equivocations: Vec<Equivocation>,
+}
+
+/// Hosting reports: each node that hosts instances reports every `hosting_window` blocks, which
+/// credits its hosted resources as work units (paid from the useful-work pool). Off by default:
+/// they more than double the transactions of a block (and halve the blocks per second).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostingActivity {
+    /// Whether nodes send hosting reports.
+    pub reports: bool,
+}
+
+impl Default for HostingActivity {
+    fn default() -> HostingActivity {
+        HostingActivity { reports: false }
+    }
 }
 
 /// Compute jobs (the echo module) and the nodes that reveal wrong results.
@@ -148,6 +166,7 @@ impl Default for Scenario {
             churn: Churn::default(),
             outages: Vec::new(),
             jobs: JobActivity::default(),
+            hosting: HostingActivity::default(),
             equivocations: Vec::new(),
         }
     }
