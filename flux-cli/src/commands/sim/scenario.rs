@@ -40,17 +40,11 @@ pub struct Scenario {
 /// Hosting reports: each node that hosts instances reports every `hosting_window` blocks, which
 /// credits its hosted resources as work units (paid from the useful-work pool). Off by default:
 /// they more than double the transactions of a block (and halve the blocks per second).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HostingActivity {
     /// Whether nodes send hosting reports.
     pub reports: bool,
-}
-
-impl Default for HostingActivity {
-    fn default() -> HostingActivity {
-        HostingActivity { reports: false }
-    }
 }
 
 /// Compute jobs (the echo module) and the nodes that reveal wrong results.
