@@ -19,10 +19,12 @@ pub struct SimArgs {
     /// Seed of the keys, the network and the activity.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Where to write report.json.
+    /// Where to write report.json, report.md and the SVG charts.
     #[arg(long, default_value = "./sim")]
     pub out: PathBuf,
-    /// Abstract consensus away: a committee that always commits (required for now).
+    /// Abstract consensus away: a committee that always commits, blocks applied once, signatures
+    /// assumed valid (every other rule runs). Without it, the real consensus of a committee of
+    /// the first nodes runs over the deterministic simulated network (slower: for small runs).
     #[arg(long)]
     pub fast: bool,
 }
