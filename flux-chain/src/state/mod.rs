@@ -445,6 +445,34 @@ impl State {
         self.trie.root()
     }
 
+    /// The state root computed from scratch from the state's parts (what a node reopening
+    /// the state from storage computes): a check of the root the transition maintains
+    /// incrementally ([`State::state_root`]). Costs a full trie build.
+    ///
+    /// ```
+    /// use flux_chain::genesis::Genesis;
+    ///
+    /// let state = Genesis::devnet_example().state()?;
+    /// assert_eq!(state.recomputed_root()?, state.state_root());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recomputed_root(&self) -> Result<Hash, CodecError> {
+        let rebuilt = State::from_parts(
+            Arc::clone(&self.params),
+            self.accounts.clone(),
+            self.registry.clone(),
+            self.apps.clone(),
+            self.placement.clone(),
+            self.gov.clone(),
+            self.work.clone(),
+            self.ledger,
+            self.tip,
+            self.recent.clone(),
+        )?
+        .with_parallel(self.parallel.clone())?;
+        Ok(rebuilt.state_root())
+    }
+
     /// Whether trie changes of deferred-root blocks wait for [`State::flush_root`].
     pub fn root_pending(&self) -> bool {
         !self.pending.is_empty()

@@ -18,6 +18,20 @@
 /// or iterations is 0 or above 65536.
 pub const MANDELBROT_WAT: &str = include_str!("../../jobs/mandelbrot.wat");
 
+/// The smallest useful job (source in `flux-nodes/jobs/echo.wat`): copies its input (at most
+/// one 64 KiB page) to its output; the fuel it uses grows with the input's length. Tests and
+/// the simulator submit it.
+///
+/// ```
+/// use flux_nodes::work::jobs::ECHO_WAT;
+/// use flux_nodes::work::{compile_wat, execute, validate};
+///
+/// let module = validate(&compile_wat(ECHO_WAT)?)?;
+/// assert_eq!(execute(&module, b"flux", 1_000_000)?.output, b"flux");
+/// # Ok::<(), flux_nodes::work::WorkError>(())
+/// ```
+pub const ECHO_WAT: &str = include_str!("../../jobs/echo.wat");
+
 /// Integer neural-network inference (source in `flux-nodes/jobs/nn.wat`).
 ///
 /// For each input vector `x` (64 × i8): `h = min(relu(W1·x + b1) >> 7, 127)` (64 hidden
