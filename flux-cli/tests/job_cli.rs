@@ -23,11 +23,7 @@ fn start_node(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Node, Str
 
 #[test]
 fn the_mandelbrot_example_is_run_by_the_node_and_fetched_as_ppm_and_png() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = net_support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let (node, url) = start_node(&rt, &dir.path().join("node"));
     let key = key_file(dir.path(), 5);

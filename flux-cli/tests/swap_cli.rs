@@ -21,11 +21,7 @@ fn start_node(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (Node, Str
 
 #[test]
 fn swaps_out_and_in_through_the_cli() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = net_support::runtime();
     let dir = tempfile::tempdir().unwrap();
     let node_dir = dir.path().join("node");
     let (node, url) = start_node(&rt, &node_dir);

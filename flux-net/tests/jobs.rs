@@ -5,13 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use flux_chain::testkit::GenesisBuilder;
 use flux_chain::testkit::keys::key;
 use flux_chain::tx::{JobSubmit, TxKind};
 use flux_chain::work::Phase;
 use flux_core::Amount;
-use flux_net::api::client::Client;
-use flux_net::node::{Node, NodeConfig};
+use flux_net::testkit::node::start_validator;
 use flux_nodes::work::jobs::{MANDELBROT_WAT, Ppm, mandelbrot_input};
 use flux_nodes::work::{compile_wat, execute, validate};
 
@@ -19,20 +17,14 @@ use flux_nodes::work::{compile_wat, execute, validate};
 async fn a_node_runs_its_assigned_job_and_the_chain_accepts_the_result() {
     let dir = tempfile::tempdir().unwrap();
     let client_key = key(42);
-    let builder = GenesisBuilder::new()
-        .validators(1, 21)
-        .unwrap()
-        .account(&client_key, Amount::from_flux(1_000).unwrap());
-    let keys = builder.node_keys();
-    let genesis = builder.build().unwrap();
-    let node = Node::start(NodeConfig::local(
+    let (node, client) = start_validator(
         dir.path(),
-        genesis,
-        Some(keys[0].operator.clone()),
-    ))
+        21,
+        &client_key,
+        Amount::from_flux(1_000).unwrap(),
+    )
     .await
     .unwrap();
-    let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();
 
     let module = compile_wat(MANDELBROT_WAT).unwrap();
     let input = mandelbrot_input(64, 48, 200);

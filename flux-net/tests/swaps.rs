@@ -17,6 +17,7 @@ use flux_core::parallel::{EvmSignature, ExternalChain, eth_address, recover_evm}
 use flux_core::{Amount, ChainId, Network};
 use flux_net::api::client::Client;
 use flux_net::node::{Node, NodeConfig, OBSERVED_BURNS, SWAP_KEY_FILE};
+use flux_net::testkit::node::start_validator;
 
 async fn until<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -43,15 +44,9 @@ async fn swaps_are_attested_after_finality_and_released_once() {
     let dir = tempfile::tempdir().unwrap();
     let user = key(43);
     let user_address = address(&user);
-    let (genesis, keys) = genesis(1, 31, &user);
-    let node = Node::start(NodeConfig::local(
-        dir.path(),
-        genesis,
-        Some(keys[0].operator.clone()),
-    ))
-    .await
-    .unwrap();
-    let client = Client::new(&format!("http://{}", node.api_addr().unwrap())).unwrap();
+    let (node, client) = start_validator(dir.path(), 31, &user, Amount::from_flux(1_000).unwrap())
+        .await
+        .unwrap();
     let node_id = node.node_id().unwrap();
 
     // The swap key the node made on first start, registered on chain by its worker.

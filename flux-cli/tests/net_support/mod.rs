@@ -147,13 +147,24 @@ pub fn start_validator(
     seed: u64,
     funded: u8,
 ) -> (flux_net::node::Node, String) {
-    let builder = flux_chain::testkit::GenesisBuilder::new()
-        .validators(1, seed)
-        .unwrap()
-        .account(&key(funded), flux_core::Amount::from_flux(1_000).unwrap());
-    let (genesis, keys) = (builder.build().unwrap(), builder.node_keys());
-    let config = flux_net::node::NodeConfig::local(dir, genesis, Some(keys[0].operator.clone()));
-    let node = rt.block_on(flux_net::node::Node::start(config)).unwrap();
-    let url = format!("http://{}", node.api_addr().unwrap());
+    let (node, client) = rt
+        .block_on(flux_net::testkit::node::start_validator(
+            dir,
+            seed,
+            &key(funded),
+            flux_core::Amount::from_flux(1_000).unwrap(),
+        ))
+        .unwrap();
+    let url = client.base_url().to_owned();
     (node, url)
+}
+
+/// A two-thread runtime for the tests that start a real node.
+#[allow(dead_code)] // not every test binary starts a real node
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }

@@ -9,7 +9,8 @@
 //! [`crate::message::Decided`]), so `arb::<Message>()` draws what a byzantine peer could send.
 //!
 //! It lives here rather than in flux-chain because the simulator is flux-net's: it runs the
-//! real consensus host ([`crate::host::Host`]) over a simulated network.
+//! real consensus host ([`crate::host::Host`]) over a simulated network. [`node::start_validator`]
+//! starts a real node (libp2p, redb, the API) validating alone, for end-to-end tests.
 //!
 //! ```
 //! use flux_net::testkit::NetworkFixture;
@@ -26,6 +27,7 @@
 mod arbitrary_impls;
 pub mod invariants;
 mod network;
+pub mod node;
 
 pub use flux_chain::testkit::*;
 pub use network::{Invariant, NetworkFixture, NetworkFixtureError, SEED_ENV};

@@ -1,0 +1,59 @@
+//! A real [`Node`] for tests: one validator on this machine, a funded account beside it.
+
+use flux_core::Amount;
+use flux_core::crypto::SecretKey;
+use thiserror::Error;
+
+use super::{FixtureError, GenesisBuilder};
+use crate::api::client::{Client, ClientError};
+use crate::node::{Node, NodeConfig, NodeError};
+
+/// Why [`start_validator`] failed.
+#[derive(Debug, Error)]
+pub enum LocalNodeError {
+    /// The genesis could not be built.
+    #[error(transparent)]
+    Genesis(#[from] FixtureError),
+    /// The node did not start.
+    #[error(transparent)]
+    Node(#[from] Box<NodeError>),
+    /// The API client could not be made.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Starts a node validating alone in `dir` ([`NodeConfig::local`]: 127.0.0.1, ports chosen by
+/// the OS): its keys derive from `seed` ([`GenesisBuilder::validators`]), and `funded` holds
+/// `amount` at genesis. Returns the node and a client of its API.
+///
+/// ```no_run
+/// use flux_net::testkit::keys::key;
+/// use flux_net::testkit::node::start_validator;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let (node, client) = start_validator(dir.path(), 7, &key(1), "1000".parse()?).await?;
+/// assert!(client.status().await?.height <= 1);
+/// node.shutdown().await?;
+/// # Ok(()) }
+/// ```
+pub async fn start_validator(
+    dir: &std::path::Path,
+    seed: u64,
+    funded: &SecretKey,
+    amount: Amount,
+) -> Result<(Node, Client), LocalNodeError> {
+    let builder = GenesisBuilder::new()
+        .validators(1, seed)?
+        .account(funded, amount);
+    let keys = builder.node_keys();
+    let operator = keys.first().map(|k| k.operator.clone());
+    let config = NodeConfig::local(dir, builder.build()?, operator);
+    let node = Node::start(config).await.map_err(Box::new)?;
+    let url = match node.api_addr() {
+        Some(addr) => format!("http://{addr}"),
+        None => String::new(),
+    };
+    let client = Client::new(&url)?;
+    Ok((node, client))
+}
