@@ -19,8 +19,14 @@ static BLOCK_ID: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/block-id/v1"));
 static TX_ROOT_NODE: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-root/node/v1"));
 static TX_ROOT: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-root/v1"));
 
-/// Most bytes of opaque consensus data a header may carry.
+/// Most bytes of opaque consensus data a header may carry (and of an encoded commit
+/// certificate).
 pub const MAX_CONSENSUS_DATA: usize = 64 * 1024;
+
+// A block-sync item is a block and its certificate: the certificate must fit the room kept
+// around a block in a gossip message (`limits.max_block_bytes` is at most the message less
+// that room), with space left for the item's framing.
+const _: () = assert!(MAX_CONSENSUS_DATA as u64 + 1024 <= flux_core::params::BLOCK_ENVELOPE_BYTES);
 
 /// A block id: the tagged BLAKE3 hash of the header's canonical bytes.
 #[derive(

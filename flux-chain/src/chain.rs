@@ -233,7 +233,7 @@ impl<S: Store> Chain<S> {
             return Ok(());
         }
         let size = params.consensus.committee_size as usize;
-        match Committee::draw(self.state.registry(), &tip.block_id.0, size, params) {
+        match Committee::draw(self.state.registry(), &self.state.seed(), size, params) {
             Ok(c) => Ok(self.store.put_committee(epoch, c.members())?),
             Err(ConsensusError::EmptyCommittee) => Ok(()),
             Err(e) => Err(e.into()),

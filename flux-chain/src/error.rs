@@ -187,6 +187,22 @@ pub enum BlockError {
         /// The header's timestamp.
         found: u64,
     },
+    /// The timestamp is more than `max_block_drift_ms` after the parent's.
+    #[error("block timestamp {found} ms is past {latest} ms, the parent's {parent} ms plus the drift window")]
+    TimestampTooFar {
+        /// The parent's timestamp.
+        parent: u64,
+        /// The latest time allowed: the parent's plus `max_block_drift_ms`.
+        latest: u64,
+        /// The header's timestamp.
+        found: u64,
+    },
+    /// The parent's timestamp plus the drift window overflows: no block can follow it.
+    #[error("the parent's timestamp {parent} ms leaves no room for a block")]
+    TimestampOverflow {
+        /// The parent's timestamp.
+        parent: u64,
+    },
     /// More transactions than `max_block_txs`.
     #[error("block has {count} transactions, the limit is {max}")]
     TooManyTxs {

@@ -11,8 +11,10 @@ use flux_nodes::attestation::Attestation;
 use flux_nodes::bench::CpuProof;
 use serde::{Deserialize, Serialize};
 
-/// Largest message a node decodes, bytes; anything longer is rejected unread.
-pub const MAX_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest message a node decodes, bytes; anything longer is rejected unread. The chain's one
+/// figure ([`flux_core::params::MAX_GOSSIP_MESSAGE_BYTES`]), against which the block byte cap
+/// is checked, so a block at the cap always fits.
+pub const MAX_MESSAGE_BYTES: u64 = flux_core::params::MAX_GOSSIP_MESSAGE_BYTES;
 
 /// One gossiped message.
 #[allow(clippy::large_enum_variant)] // decoded once and consumed at once; boxing buys nothing

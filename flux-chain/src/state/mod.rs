@@ -439,6 +439,12 @@ impl State {
         self.tip
     }
 
+    /// The committee seed after the last applied block: the committee of an epoch is drawn
+    /// from the seed after the previous epoch's last block.
+    pub fn seed(&self) -> Hash {
+        self.tip.block_id.0
+    }
+
     /// The state root (the root of the state trie). After blocks built with a deferred root
     /// it is the root before them until [`State::flush_root`] (see [`State::root_pending`]).
     pub fn state_root(&self) -> Hash {

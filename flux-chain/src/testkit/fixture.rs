@@ -14,7 +14,7 @@ use crate::chain::Chain;
 use crate::genesis::Genesis;
 use crate::state::State;
 use crate::store::Store;
-use crate::transition::{Receipts, build_block, build_block_from};
+use crate::transition::{Receipts, build_block, build_block_from, next_block_time};
 use crate::tx::{AppRegister, Transaction, TxKind};
 
 /// A chain with its genesis, its funded keys and its nodes' keys.
@@ -142,7 +142,10 @@ impl<S: Store> ChainFixture<S> {
     /// The next block with `txs` in order, proposed by the first funded key one second after
     /// the tip (not applied).
     pub fn build(&self, txs: Vec<Transaction>) -> Result<Block, FixtureError> {
-        let time = self.state().tip().timestamp_ms + 1_000;
+        let time = next_block_time(
+            self.state(),
+            self.state().tip().timestamp_ms.saturating_add(1_000),
+        )?;
         Ok(build_block(
             self.state(),
             self.proposer.public_key(),
@@ -183,7 +186,13 @@ impl<S: Store> ChainFixture<S> {
                 }
             }
             let state = self.chain.state();
-            let time = state.tip().timestamp_ms + state.params().block_time_ms.max(1);
+            let time = next_block_time(
+                state,
+                state
+                    .tip()
+                    .timestamp_ms
+                    .saturating_add(state.params().block_time_ms),
+            )?;
             // A confirm the registry refuses (e.g. a verifier set the fixture cannot attest
             // for) is dropped rather than stopping the run.
             let (block, _dropped) =

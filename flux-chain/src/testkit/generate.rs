@@ -16,7 +16,7 @@ use super::error::FixtureError;
 use super::ops::transfer;
 use crate::block::Block;
 use crate::state::State;
-use crate::transition::build_block;
+use crate::transition::{build_block, next_block_time};
 use crate::tx::Transaction;
 
 /// Valid transfers drawn on one state: it tracks the nonces and balances the earlier ones
@@ -144,7 +144,10 @@ pub fn valid_block_on(
             None => break,
         }
     }
-    let time = state.tip().timestamp_ms + state.params().block_time_ms.max(1);
+    let time = next_block_time(
+        state,
+        state.tip().timestamp_ms.saturating_add(state.params().block_time_ms),
+    )?;
     Ok(build_block(
         state,
         proposer.public_key(),

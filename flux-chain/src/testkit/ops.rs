@@ -12,7 +12,7 @@ use super::error::FixtureError;
 use crate::chain::Chain;
 use crate::state::State;
 use crate::store::Store;
-use crate::transition::{Receipts, build_block};
+use crate::transition::{Receipts, build_block, next_block_time};
 use crate::tx::{NodeConfirm, NodeStart, Transaction, Transfer, TxKind};
 
 /// A signed transfer of `amount` base units from `key` to `to` with `nonce` and `fee` (base
@@ -112,7 +112,10 @@ pub fn next_block<S: Store>(
     proposer: &SecretKey,
     txs: Vec<Transaction>,
 ) -> Result<Receipts, FixtureError> {
-    let time = chain.state().tip().timestamp_ms + 1_000;
+    let time = next_block_time(
+        chain.state(),
+        chain.state().tip().timestamp_ms.saturating_add(1_000),
+    )?;
     let block = build_block(chain.state(), proposer.public_key(), time, vec![], txs)?;
     let receipts = chain.apply(&block)?;
     check_conservation(chain.state())?;

@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod gov;
+pub mod header;
 mod hosting;
 mod node;
 mod overlay;
@@ -30,11 +31,13 @@ use flux_nodes::node::NodeId;
 use flux_nodes::registry::{Registry, RegistryEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::block::{Block, Header, MAX_CONSENSUS_DATA, tx_root};
+use crate::block::{Block, Header, tx_root};
 use crate::error::{BlockError, TxError};
 use crate::state::{RECENT_BLOCKS, State, StateDiff, StateKey, Tip, value_hash};
 use crate::tx::{Transaction, TxId, TxKind};
 
+use header::check_header;
+pub use header::next_block_time;
 use overlay::Overlay;
 pub use reward::{Payee, Reward, RewardShare};
 
@@ -232,7 +235,7 @@ fn next_header(
 ) -> Header {
     Header {
         chain_id: state.params().chain_id,
-        height: state.tip().height + 1,
+        height: state.tip().height.saturating_add(1),
         parent: state.tip().block_id,
         timestamp_ms,
         proposer,
@@ -338,48 +341,6 @@ pub fn build_block_with(
             Err(other) => return Err(other),
         }
     }
-}
-
-fn check_header(state: &State, header: &Header, tx_count: usize) -> Result<(), BlockError> {
-    let params = state.params();
-    let tip = state.tip();
-    if header.chain_id != params.chain_id {
-        return Err(BlockError::WrongChain {
-            expected: params.chain_id,
-            found: header.chain_id,
-        });
-    }
-    if header.height != tip.height + 1 {
-        return Err(BlockError::WrongHeight {
-            expected: tip.height + 1,
-            found: header.height,
-        });
-    }
-    if header.parent != tip.block_id {
-        return Err(BlockError::WrongParent {
-            expected: tip.block_id,
-            found: header.parent,
-        });
-    }
-    if header.timestamp_ms <= tip.timestamp_ms {
-        return Err(BlockError::TimestampNotIncreasing {
-            parent: tip.timestamp_ms,
-            found: header.timestamp_ms,
-        });
-    }
-    if header.consensus.len() > MAX_CONSENSUS_DATA {
-        return Err(BlockError::ConsensusDataTooLarge {
-            size: header.consensus.len(),
-            max: MAX_CONSENSUS_DATA,
-        });
-    }
-    if tx_count > params.limits.max_block_txs as usize {
-        return Err(BlockError::TooManyTxs {
-            count: tx_count,
-            max: params.limits.max_block_txs,
-        });
-    }
-    Ok(())
 }
 
 /// One transaction, encoded once: its id, size and signed payload.

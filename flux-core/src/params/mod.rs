@@ -235,6 +235,22 @@ pub struct ConsensusParams {
     pub timeout_precommit_ms: u64,
     /// Added to each timeout per round, ms.
     pub timeout_delta_ms: u64,
+    /// Latest a block's time may be after its parent's, ms (300,000: five minutes). A block's
+    /// time is after its parent's and at most this much later, so no proposer can push the
+    /// chain's clock to the end of time; at least `block_time_ms`, so a chain that stalled
+    /// catches up with the wall clock. Fixed by the preset, not governable. Defaults to the
+    /// mainnet value when absent.
+    #[serde(default = "ConsensusParams::default_max_block_drift_ms")]
+    pub max_block_drift_ms: u64,
+}
+
+impl ConsensusParams {
+    /// Longest `max_block_drift_ms` [`ChainParams::validate`] accepts: a day.
+    pub const MAX_BLOCK_DRIFT_LIMIT_MS: u64 = 24 * 60 * 60 * 1_000;
+
+    fn default_max_block_drift_ms() -> u64 {
+        300_000
+    }
 }
 
 /// A closed range of TCP/UDP ports.
@@ -425,10 +441,26 @@ pub struct ParallelParams {
     pub attestation_threshold: Ratio,
 }
 
+/// Largest gossip message, and largest block-sync item, a node sends or decodes: 4 MiB. The
+/// network layer's limits are this number (flux-net's `message::MAX_MESSAGE_BYTES` and its
+/// peer-to-peer default), so a block and what travels with it are sized against one figure.
+pub const MAX_GOSSIP_MESSAGE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Room kept in one gossip message for what travels with a block: a signed proposal with the
+/// message's framing (under 200 bytes), or a block-sync item's commit certificate (at most
+/// flux-chain's `MAX_CONSENSUS_DATA`, 64 KiB, which flux-chain checks against this at compile
+/// time). 128 KiB bounds both with room to spare; flux-net's tests encode the largest of each
+/// around a block at the cap.
+pub const BLOCK_ENVELOPE_BYTES: u64 = 128 * 1024;
+
+/// The largest `limits.max_block_bytes` [`ChainParams::validate`] accepts: a gossip message
+/// less the envelope, so a block at the cap always reaches every peer.
+pub const MAX_BLOCK_BYTES_LIMIT: u64 = MAX_GOSSIP_MESSAGE_BYTES - BLOCK_ENVELOPE_BYTES;
+
 /// Size limits of blocks and transactions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockLimits {
-    /// Largest encoded block, bytes.
+    /// Largest encoded block, bytes (at most [`MAX_BLOCK_BYTES_LIMIT`]).
     pub max_block_bytes: u64,
     /// Most transactions in a block.
     pub max_block_txs: u32,

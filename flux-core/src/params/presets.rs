@@ -105,6 +105,7 @@ impl ChainParams {
                 timeout_prevote_ms: 1_000,
                 timeout_precommit_ms: 1_000,
                 timeout_delta_ms: 500,
+                max_block_drift_ms: ConsensusParams::default_max_block_drift_ms(),
             },
             apps: AppParams {
                 name_min_len: 3,
@@ -148,7 +149,7 @@ impl ChainParams {
                 attestation_threshold: Ratio::new(2, 3),
             },
             limits: BlockLimits {
-                max_block_bytes: 8 * 1024 * 1024,
+                max_block_bytes: MAX_BLOCK_BYTES_LIMIT,
                 max_block_txs: 20_000,
                 max_tx_bytes: 128 * 1024,
             },
@@ -268,6 +269,13 @@ impl ChainParams {
         if self.block_time_ms == 0 {
             return bad("block_time_ms", "must be positive");
         }
+        let drift = self.consensus.max_block_drift_ms;
+        if drift < self.block_time_ms || drift > ConsensusParams::MAX_BLOCK_DRIFT_LIMIT_MS {
+            return bad(
+                "consensus.max_block_drift_ms",
+                "must be at least block_time_ms and at most a day",
+            );
+        }
         let a = &self.apps;
         if a.name_min_len > a.name_max_len || a.min_instances > a.max_instances {
             return bad("apps", "a minimum exceeds its maximum");
@@ -311,6 +319,12 @@ impl ChainParams {
             return bad(
                 "work.max_output_bytes",
                 "a reveal with the output exceeds max_tx_bytes",
+            );
+        }
+        if self.limits.max_block_bytes > MAX_BLOCK_BYTES_LIMIT {
+            return bad(
+                "limits.max_block_bytes",
+                "a block and its proposal must fit one gossip message (MAX_BLOCK_BYTES_LIMIT)",
             );
         }
         if self.limits.max_tx_bytes > self.limits.max_block_bytes {
@@ -379,6 +393,32 @@ mod tests {
         let mut p = ChainParams::mainnet();
         p.tiers.nimbus.collateral = p.tiers.stratus.collateral;
         assert!(p.validate().is_err());
+    }
+
+    /// Replays issue 19 point 3: blocks of up to 8 MiB while gossip carries 4 MiB, so a
+    /// proposer fed large transactions built blocks nobody could receive. Every preset's block
+    /// cap leaves room for the proposal around it in one gossip message, and `validate` (which
+    /// every governance change goes through) refuses a cap above that.
+    #[test]
+    fn the_block_cap_fits_a_gossip_message() {
+        const GOSSIP: u64 = 4 * 1024 * 1024;
+        for n in [Network::Mainnet, Network::Testnet, Network::Devnet] {
+            let p = ChainParams::for_network(n);
+            assert!(p.limits.max_block_bytes < GOSSIP, "{n}");
+            let mut over = p.clone();
+            over.limits.max_block_bytes = GOSSIP;
+            assert!(
+                matches!(
+                    over.validate(),
+                    Err(ParamsError::Invalid {
+                        name: "limits.max_block_bytes",
+                        ..
+                    })
+                ),
+                "{n}: {:?}",
+                over.validate()
+            );
+        }
     }
 
     #[test]

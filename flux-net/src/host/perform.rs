@@ -252,7 +252,13 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 .filter(|t| Some(t.sender_address()) != evidence_sender),
         );
         drop(pool);
-        let ts = (state.tip().timestamp_ms + 1).max(now_ms);
+        // The clock, clamped into the window the header rules accept (never wraps).
+        let ts = flux_chain::transition::next_block_time(state, now_ms).map_err(|e| {
+            HostError::InvalidDecision {
+                height: state.tip().height.saturating_add(1),
+                reason: e.to_string(),
+            }
+        })?;
         let block = match build_block_from(state, proposer, ts, vec![], txs) {
             Ok((block, refused)) => {
                 // Refused now is refused in every later block on this state: out of the pool,

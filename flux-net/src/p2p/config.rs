@@ -8,8 +8,10 @@ use libp2p::identity::Keypair;
 
 use super::error::P2pError;
 
-/// Default bound of one gossip payload and of one sync frame: 4 MiB.
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Default bound of one gossip payload and of one sync frame: the chain's one figure,
+/// [`flux_core::params::MAX_GOSSIP_MESSAGE_BYTES`] (4 MiB), which the block byte cap is checked
+/// against.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = flux_core::params::MAX_GOSSIP_MESSAGE_BYTES as usize;
 
 /// The smallest accepted `max_message_bytes`: room for a vote and a sync frame header.
 pub const MIN_MAX_MESSAGE_BYTES: usize = 1024;

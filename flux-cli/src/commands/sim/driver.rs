@@ -297,12 +297,16 @@ impl Simulation {
         let seed = self.net.seed;
         let (txs, confirmed) = self.activity()?;
         let proposer = self.net.treasury.public_key();
-        let time = GENESIS_MS + h * BLOCK_MS;
         let block_err = |source| SimError::Block {
             height: h,
             seed,
             source: Box::new(source),
         };
+        let time = flux_chain::transition::next_block_time(
+            &self.state,
+            GENESIS_MS.saturating_add(h.saturating_mul(BLOCK_MS)),
+        )
+        .map_err(block_err)?;
         // The simulation holds every key: with `Signing::Assumed` the block is built under
         // `Verification::AssumeValid` (every rule but the signatures), and the builder's diff
         // is committed (no second execution).
