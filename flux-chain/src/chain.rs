@@ -178,6 +178,19 @@ impl<S: Store> Chain<S> {
         Ok(self.store.resume_point()?)
     }
 
+    /// Records the block of the resume point's valid value (see [`Store::put_resume_block`]).
+    pub fn put_resume_block(&mut self, block: &Block) -> Result<(), ChainError> {
+        Ok(self.store.put_resume_block(block)?)
+    }
+
+    /// The last recorded resume block, if its id is `id` (the resume point's valid value).
+    pub fn resume_block(&self, id: &BlockId) -> Result<Option<Block>, ChainError> {
+        Ok(self
+            .store
+            .resume_block()?
+            .filter(|b| b.id().ok().as_ref() == Some(id)))
+    }
+
     /// The commit certificate of the block at `height`, if it was decided by consensus.
     pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, ChainError> {
         Ok(self.store.certificate(height)?)

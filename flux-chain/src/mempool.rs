@@ -18,7 +18,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use flux_core::{Address, Amount, codec};
+use flux_core::{Address, Amount, ChainParams, codec};
 
 use crate::error::{MempoolError, TxError};
 use crate::state::{Account, State};
@@ -72,6 +72,37 @@ impl PartialEq for Rate {
 }
 
 impl Eq for Rate {}
+
+/// A transaction whose signature (and stateless rules) [`Transaction::check`] accepted: the
+/// pool admits it without checking the signature again ([`Mempool::insert_checked`]), so a
+/// node can check gossiped signatures away from the thread that holds the pool.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureChecked {
+    tx: Transaction,
+    id: TxId,
+}
+
+impl SignatureChecked {
+    /// Checks `tx` against `params` ([`Transaction::check`]).
+    ///
+    /// # Errors
+    /// Why `tx` is invalid on its own.
+    pub fn check(tx: Transaction, params: &ChainParams) -> Result<SignatureChecked, TxError> {
+        tx.check(params)?;
+        let id = tx.id()?;
+        Ok(SignatureChecked { tx, id })
+    }
+
+    /// The transaction.
+    pub fn tx(&self) -> &Transaction {
+        &self.tx
+    }
+
+    /// Its id.
+    pub fn id(&self) -> TxId {
+        self.id
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Entry {
@@ -189,13 +220,37 @@ impl Mempool {
 
     /// Admits `tx` if it is valid against `state` (the chain's current state). Returns its id.
     pub fn insert(&mut self, tx: Transaction, state: &State) -> Result<TxId, MempoolError> {
+        self.admit(tx, state, true)
+    }
+
+    /// [`Mempool::insert`] of a transaction whose signature is checked already: the stateless
+    /// rules are checked again (cheap, and the parameters may have changed), the signature
+    /// is not.
+    pub fn insert_checked(
+        &mut self,
+        tx: SignatureChecked,
+        state: &State,
+    ) -> Result<TxId, MempoolError> {
+        self.admit(tx.tx, state, false)
+    }
+
+    fn admit(
+        &mut self,
+        tx: Transaction,
+        state: &State,
+        verify: bool,
+    ) -> Result<TxId, MempoolError> {
         let bytes = codec::encode(&tx).map_err(TxError::from)?;
         let id = Transaction::id_of_bytes(&bytes);
         if self.entries.contains_key(&id) {
             return Err(MempoolError::Duplicate(id));
         }
         let size = bytes.len() as u64;
-        tx.check(state.params())?;
+        if verify {
+            tx.check(state.params())?;
+        } else {
+            tx.check_stateless(state.params(), size)?;
+        }
         let sender = tx.sender_address();
         let account = state.account(&sender);
         if tx.nonce < account.nonce {

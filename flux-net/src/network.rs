@@ -25,6 +25,9 @@ pub enum Offence {
     /// A message that decodes but breaks a rule (bad signature, a block that is not the
     /// proposal's, a certificate that does not verify).
     Invalid,
+    /// Gossip this node refused by its state's rules, or repeated after a refusal (e.g.
+    /// transactions the mempool refused): cheap for the sender to make, so it costs a little.
+    Refused,
 }
 
 /// The world of a [`Host`](crate::host::Host): the network and the clock's timers.

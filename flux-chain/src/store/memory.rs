@@ -35,6 +35,7 @@ pub struct MemStore {
     certificates: BTreeMap<u64, CommitCertificate>,
     committees: BTreeMap<u64, Vec<Member>>,
     resume_point: Option<ResumePoint>,
+    resume_block: Option<Block>,
 }
 
 impl MemStore {
@@ -167,5 +168,14 @@ impl Store for MemStore {
 
     fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError> {
         Ok(self.resume_point)
+    }
+
+    fn put_resume_block(&mut self, block: &Block) -> Result<(), StoreError> {
+        self.resume_block = Some(block.clone());
+        Ok(())
+    }
+
+    fn resume_block(&self) -> Result<Option<Block>, StoreError> {
+        Ok(self.resume_block.clone())
     }
 }

@@ -82,6 +82,11 @@ pub trait Store {
     /// The last recorded resume point, if this validator ever voted.
     fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError>;
 }
+    /// Records the block of the resume point's valid value (written before the resume point
+    /// that names it), so a restarted proposer can re-propose it; durable when it returns.
+    fn put_resume_block(&mut self, block: &Block) -> Result<(), StoreError>;
+    /// The last recorded resume block (check its id against the resume point's valid value).
+    fn resume_block(&self) -> Result<Option<Block>, StoreError>;
 
 /// What a store keeps of the state (everything else is derived).
 pub(crate) struct StoredState {

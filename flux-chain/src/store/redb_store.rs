@@ -41,6 +41,7 @@ const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certific
 const COMMITTEES: TableDefinition<u64, &[u8]> = TableDefinition::new("committees");
 
 const KEY_RESUME: &str = "resume_point";
+const KEY_RESUME_BLOCK: &str = "resume_block";
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip";
@@ -446,6 +447,22 @@ impl Store for RedbStore {
     fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError> {
         self.meta(KEY_RESUME)?
             .map(|bytes| decode("resume point", &bytes))
+            .transpose()
+    }
+
+    fn put_resume_block(&mut self, block: &Block) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            meta.insert(KEY_RESUME_BLOCK, codec::encode(block)?.as_slice())
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)
+    }
+
+    fn resume_block(&self) -> Result<Option<Block>, StoreError> {
+        self.meta(KEY_RESUME_BLOCK)?
+            .map(|bytes| decode("resume block", &bytes))
             .transpose()
     }
 }

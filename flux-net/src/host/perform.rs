@@ -26,7 +26,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             Message::Vote(v) => v.vote.round,
             Message::Txs(_) | Message::Attest(_) | Message::Swap(_) => 0,
         };
-        self.held.insert((round, bytes.clone()));
+        self.held.insert(round, bytes.clone());
         net.publish(Topic::Consensus, bytes);
         Ok(())
     }
@@ -46,11 +46,24 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 }
             }
             Output::BroadcastVote(vote) => {
-                // Persist where the machine stands before the vote leaves (see Input::Resume).
+                // Persist where the machine stands before the vote leaves (see Input::Resume),
+                // with the block of its valid value first: restarted, a proposer re-proposes
+                // that block, so it must have it.
                 if let Some(point) = self.machine.as_ref().map(|m| m.resume_point())
                     && self.last_resume != Some(point)
                 {
-                    self.write()?.put_resume_point(&point)?;
+                    let valid = point.valid.map(|(_, id)| id);
+                    let block = valid
+                        .filter(|id| {
+                            self.last_resume.and_then(|r| r.valid).map(|(_, v)| v) != Some(*id)
+                        })
+                        .and_then(|id| self.blocks.get(&id));
+                    let mut chain = self.write()?;
+                    if let Some(block) = block {
+                        chain.put_resume_block(block)?;
+                    }
+                    chain.put_resume_point(&point)?;
+                    drop(chain);
                     self.last_resume = Some(point);
                 }
                 self.broadcast(&Message::Vote(vote), net)?;
@@ -68,7 +81,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 let block = self.build(now_ms)?;
                 if block.header.height == height {
                     let value = block.id()?;
-                    self.blocks.insert(value, block);
+                    let size = flux_chain::codec::encoded_len(&block)? as usize;
+                    let keep = self.pinned_blocks();
+                    self.blocks
+                        .insert((height, round), value, block, size, &keep);
                     work.push_back(Input::ProposeValue {
                         height,
                         round,
@@ -178,8 +194,9 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             timestamp_ms,
             synced,
         });
-        self.blocks.retain(|_, b| b.header.height > height);
+        self.blocks.forget_through(height);
         self.checked.clear();
+        self.txs_on_commit();
         {
             let shared = self.chain.clone();
             let chain = shared.read().map_err(|_| HostError::Poisoned)?;
@@ -286,6 +303,6 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// The ids of the blocks held for the current heights (for tests).
     #[doc(hidden)]
     pub fn held_blocks(&self) -> Vec<BlockId> {
-        self.blocks.keys().copied().collect()
+        self.blocks.ids().copied().collect()
     }
 }

@@ -1,31 +1,70 @@
 //! Block sync: a lagging or restarted node asks a peer for the decided blocks it lacks and
 //! commits each one whose commit certificate verifies against its committee, in height order.
 
+use std::sync::RwLock;
+
 use flux_chain::chain::Chain;
 use flux_chain::consensus::Height;
 use flux_chain::store::Store;
 
 use super::{Host, HostError};
-use crate::message::Decided;
+use crate::message::{Decided, MAX_MESSAGE_BYTES};
 use crate::network::{Network, Offence};
 
-/// The decided blocks from `from` on (at most `max`), encoded, for a sync answer. Stops at the
-/// first height without a certificate (a block not decided by consensus here can not be
-/// proven to a peer).
+/// The decided blocks from `from` on (at most `max`, and no more bytes than a message may
+/// hold), encoded, for a sync answer. Stops at the first height without a certificate (a
+/// block not decided by consensus here can not be proven to a peer).
 pub fn serve_sync<S: Store>(chain: &Chain<S>, from: Height, max: u64) -> Vec<Vec<u8>> {
-    let last = chain
-        .height()
-        .min(from.saturating_add(max.saturating_sub(1)));
+    let budget = usize::try_from(MAX_MESSAGE_BYTES).unwrap_or(usize::MAX);
+    serve(from, max, budget, |h| decided_at(chain, h))
+}
+
+/// [`serve_sync`] for a node answering peers: `max` is clamped to `batch` (the node's own
+/// bound, whatever the peer asked for), encoding stops once `max_bytes` of items are reached,
+/// and the chain is read-locked only to read each block and certificate, never while
+/// encoding.
+pub fn serve_sync_shared<S: Store>(
+    chain: &RwLock<Chain<S>>,
+    from: Height,
+    max: u64,
+    batch: u64,
+    max_bytes: usize,
+) -> Vec<Vec<u8>> {
+    serve(from, max.min(batch), max_bytes, |h| {
+        chain.read().ok().and_then(|c| decided_at(&c, h))
+    })
+}
+
+fn decided_at<S: Store>(chain: &Chain<S>, h: Height) -> Option<Decided> {
+    if h > chain.height() {
+        return None;
+    }
+    match (chain.block_by_height(h), chain.certificate(h)) {
+        (Ok(Some(block)), Ok(Some(commit))) => Some(Decided { block, commit }),
+        _ => None,
+    }
+}
+
+/// Encodes the decided blocks `read` gives from `from` on, at most `max` of them, stopping
+/// before the item that would take the total over `max_bytes`.
+fn serve(
+    from: Height,
+    max: u64,
+    max_bytes: usize,
+    mut read: impl FnMut(Height) -> Option<Decided>,
+) -> Vec<Vec<u8>> {
     let mut items = Vec::new();
-    for h in from.max(1)..=last {
-        let (Ok(Some(block)), Ok(Some(commit))) = (chain.block_by_height(h), chain.certificate(h))
-        else {
+    let mut total = 0usize;
+    let first = from.max(1);
+    for h in first..first.saturating_add(max) {
+        let Some(bytes) = read(h).and_then(|d| d.to_bytes().ok()) else {
             break;
         };
-        match (Decided { block, commit }).to_bytes() {
-            Ok(bytes) => items.push(bytes),
-            Err(_) => break,
+        total = total.saturating_add(bytes.len());
+        if total > max_bytes {
+            break;
         }
+        items.push(bytes);
     }
     items
 }
@@ -41,8 +80,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     }
 
     /// `peer`'s answer to a sync request: commits each block that extends the chain and whose
-    /// certificate verifies; then (re)starts consensus at the next height. Items out of order
-    /// are kept a little; undecodable or invalid items cost the peer.
+    /// certificate verifies; then (re)starts consensus at the next height. Items for later
+    /// heights are kept a little (the first copy of each height), with the peer that sent
+    /// them: when a kept item's turn comes and it is invalid, that peer is charged, not the
+    /// one being served. Undecodable or invalid items cost the peer.
     pub fn on_sync_response<N: Network<Peer = P>>(
         &mut self,
         peer: P,
@@ -63,8 +104,15 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 continue;
             }
             if h > next {
-                if h <= next + 2 * self.config.sync_batch {
-                    self.synced_ahead.insert(h, (block, commit));
+                if h <= next + 2 * self.config.sync_batch && !self.synced_ahead.contains_key(&h) {
+                    // The certificate is checked when its turn comes (its height's committee
+                    // may differ from today's); that it names this block, at once.
+                    if block.id().ok() != Some(commit.value) {
+                        self.refusals.rejected += 1;
+                        net.penalize(peer, Offence::Invalid);
+                        return Ok(());
+                    }
+                    self.synced_ahead.insert(h, (block, commit, peer));
                 }
                 continue;
             }
@@ -72,15 +120,15 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 return Ok(());
             }
             advanced = true;
-            // Anything kept that now follows on.
+            // Anything kept that now follows on; a bad one costs the peer that sent it.
             loop {
                 let next = self.read()?.height() + 1;
                 self.synced_ahead.retain(|k, _| *k >= next);
-                let Some((block, commit)) = self.synced_ahead.remove(&next) else {
+                let Some((block, commit, from)) = self.synced_ahead.remove(&next) else {
                     break;
                 };
-                if !self.commit_synced(peer, block, commit, net)? {
-                    return Ok(());
+                if !self.commit_synced(from, block, commit, net)? {
+                    break;
                 }
             }
         }

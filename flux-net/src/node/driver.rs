@@ -1,5 +1,8 @@
 //! The host's thread: one loop that takes network events, API transactions and timers in
 //! order and feeds them to the [`Host`], and the [`Network`] it acts on (libp2p + timers).
+//! Each gossip message's verdict goes back to the network, which relays only what the host
+//! accepted. The forwarding task in front of it sends transaction batches to the verifier
+//! thread first ([`super::verifier`]) and answers sync requests off both.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -14,17 +17,21 @@ use libp2p::PeerId;
 use tokio::sync::mpsc;
 
 use super::NodeError;
-use crate::host::{Host, HostConfig, SharedChain, SharedMempool, serve_sync_from};
+use super::verifier::TxVerifier;
+use crate::host::txs::{SharedRefusedTxs, VerifiedTxs};
+use crate::host::{Host, HostConfig, SharedChain, SharedMempool, Verdict, serve_sync_shared};
 use crate::metrics::Metrics;
 use crate::network::{Committed, Network, Offence, Topic};
-use crate::p2p::{NetEvent, P2pHandle};
+use crate::p2p::{GossipId, NetEvent, P2pHandle, SyncReply, Validation};
 
 /// What the host thread receives.
 #[allow(clippy::large_enum_variant)] // one at a time through a channel
 #[derive(Debug)]
 pub(crate) enum Event {
     /// Gossip from a peer.
-    Gossip(PeerId, Vec<u8>),
+    Gossip(PeerId, Vec<u8>, GossipId),
+    /// A transaction batch from a peer, its signatures checked.
+    Txs(PeerId, VerifiedTxs, GossipId),
     /// A peer's answer to a sync request.
     Synced(PeerId, Vec<Vec<u8>>),
     /// A transaction the API accepted.
@@ -100,6 +107,20 @@ impl Driver {
         self.host.swaps()
     }
 
+    /// The host's refused transaction ids (shared with the verifier thread).
+    pub(crate) fn refused_txs(&self) -> SharedRefusedTxs {
+        self.host.refused_txs()
+    }
+
+    fn judged(&self, id: GossipId, verdict: Verdict) {
+        let validation = match verdict {
+            Verdict::Accept => Validation::Accept,
+            Verdict::Reject => Validation::Reject,
+            Verdict::Ignore => Validation::Ignore,
+        };
+        self.p2p.validate(id, validation);
+    }
+
     pub(crate) fn new(
         config: HostConfig,
         chain: SharedChain<RedbStore>,
@@ -148,8 +169,15 @@ impl Driver {
             }
             let wait = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(wait) {
-                Ok(Event::Gossip(peer, bytes)) => {
-                    self.host.on_gossip(peer, &bytes, now_ms(), &mut net!())?
+                Ok(Event::Gossip(peer, bytes, id)) => {
+                    let verdict =
+                        self.host
+                            .on_gossip_judged(peer, &bytes, now_ms(), &mut net!())?;
+                    self.judged(id, verdict);
+                }
+                Ok(Event::Txs(peer, batch, id)) => {
+                    let verdict = self.host.on_verified_txs(peer, batch, &mut net!())?;
+                    self.judged(id, verdict);
                 }
                 Ok(Event::Synced(peer, items)) => {
                     self.host
@@ -202,24 +230,37 @@ impl Driver {
     }
 }
 
-/// Moves network events to the host thread; answers sync requests from the chain directly.
+/// Moves network events on: consensus gossip to the host thread, transaction batches to the
+/// verifier thread (which passes them on checked). Answers sync requests from the chain
+/// directly, on the blocking pool: at most `sync_batch` blocks (whatever the peer asked for),
+/// within the frame's bytes, the chain locked per block read only.
 pub(crate) async fn forward(
     mut events: mpsc::Receiver<NetEvent>,
     to_host: Sender<Event>,
     chain: SharedChain<RedbStore>,
+    verifier: TxVerifier,
+    sync_batch: u64,
 ) {
     while let Some(event) = events.recv().await {
         let sent = match event {
-            NetEvent::Gossip { peer, data, .. } => to_host.send(Event::Gossip(peer, data)),
+            NetEvent::Gossip {
+                peer,
+                topic: crate::p2p::Topic::Txs,
+                data,
+                id,
+            } => {
+                verifier.submit(peer, data, id);
+                Ok(())
+            }
+            NetEvent::Gossip { peer, data, id, .. } => to_host.send(Event::Gossip(peer, data, id)),
             NetEvent::SyncResponse { peer, items, .. } => to_host.send(Event::Synced(peer, items)),
             NetEvent::SyncRequest {
                 from_height, reply, ..
             } => {
-                let items = match chain.read() {
-                    Ok(c) => serve_sync_from(&c, from_height, u64::from(reply.max_items())),
-                    Err(_) => Vec::new(),
-                };
-                reply.send(items);
+                let chain = chain.clone();
+                tokio::task::spawn_blocking(move || {
+                    answer_sync(&chain, from_height, reply, sync_batch)
+                });
                 Ok(())
             }
             other => {
@@ -230,5 +271,81 @@ pub(crate) async fn forward(
         if sent.is_err() {
             return;
         }
+    }
+}
+
+/// Answers a peer's sync request from `from_height`: at most `sync_batch` blocks whatever it
+/// asked for, within the frame's bytes (see [`serve_sync_shared`]). Blocking (reads the store).
+pub(crate) fn answer_sync(
+    chain: &SharedChain<RedbStore>,
+    from_height: Height,
+    reply: SyncReply,
+    sync_batch: u64,
+) {
+    let max = u64::from(reply.max_items());
+    let items = serve_sync_shared(chain, from_height, max, sync_batch, reply.max_bytes());
+    reply.send(items);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::{Mutex, RwLock};
+
+    use flux_chain::chain::Chain;
+    use flux_chain::genesis::Genesis;
+    use flux_chain::mempool::{Mempool, MempoolConfig};
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::host::Recorder;
+
+    /// A chain of `n` blocks decided by a lone validator, in redb under `dir`.
+    fn decided_chain(dir: &std::path::Path, n: u64) -> SharedChain<RedbStore> {
+        let (genesis, keys) = Genesis::devnet_with_nodes(1, 3).unwrap();
+        let store = RedbStore::open(dir.join("chain.redb")).unwrap();
+        let chain = Arc::new(RwLock::new(Chain::open_or_create(store, &genesis).unwrap()));
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        let config = HostConfig::new(Some(keys[0].operator.clone()));
+        let mut host: Host<RedbStore, u8> = Host::new(config, chain.clone(), pool).unwrap();
+        let mut net = Recorder::default();
+        let mut now = genesis.timestamp_ms + 1_000;
+        host.start(now, &mut net).unwrap();
+        while chain.read().unwrap().height() < n {
+            for (after, input) in std::mem::take(&mut net.timers) {
+                now += after;
+                host.on_timer(input, now, &mut net).unwrap();
+            }
+        }
+        chain
+    }
+
+    /// Replays issue 19 point 7 (sync amplification): a peer asks for far more blocks than
+    /// the node serves in one answer. The node answers at most its own batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sync_request_for_everything_gets_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = HostConfig::new(None).sync_batch;
+        let chain = decided_chain(dir.path(), batch + 8);
+        let (tx, answer) = oneshot::channel();
+        let reply = SyncReply {
+            tx,
+            max_items: u32::MAX,
+            max_bytes: crate::p2p::DEFAULT_MAX_MESSAGE_BYTES,
+        };
+        let shared = chain.clone();
+        tokio::task::spawn_blocking(move || answer_sync(&shared, 1, reply, batch));
+        let items = answer.await.unwrap();
+        assert!(!items.is_empty());
+        assert!(
+            items.len() as u64 <= batch,
+            "{} blocks served for one request (batch {batch})",
+            items.len()
+        );
+        // Encoding stops at the byte budget, not after everything was encoded.
+        let budget: usize = items[..3].iter().map(Vec::len).sum();
+        let served = serve_sync_shared(&chain, 1, 1_000, 1_000, budget);
+        assert_eq!(served, items[..3].to_vec());
     }
 }

@@ -40,6 +40,7 @@ use tokio::sync::oneshot;
 
 mod config;
 mod driver;
+mod verifier;
 pub mod worker;
 
 pub use config::{ConfigFile, NodeConfig};
@@ -169,6 +170,7 @@ pub struct Node {
     host_thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
     api_task: Option<ApiTask>,
     forward_task: tokio::task::JoinHandle<()>,
+    verifier_thread: Option<std::thread::JoinHandle<()>>,
     node_id: Option<NodeId>,
     stop_worker: Arc<std::sync::atomic::AtomicBool>,
     worker_thread: Option<std::thread::JoinHandle<()>>,
@@ -210,6 +212,7 @@ impl Node {
             .as_ref()
             .map(|k| NodeId::of(&k.public_key()));
         let mut host_config = HostConfig::new(config.validator_key.clone());
+        let sync_batch = host_config.sync_batch;
         if config.validator_key.is_some() {
             host_config.swap_key = Some(swap_key(&config.data_dir)?);
             host_config.witness = Some(Arc::new(FileWitness::new(
@@ -227,11 +230,28 @@ impl Node {
             params.consensus.timeout_propose_ms,
         )?;
         let swaps = driver.swaps();
+        let (tx_verifier, verifier) = verifier::verifier(
+            chain.clone(),
+            mempool.clone(),
+            driver.refused_txs(),
+            events.clone(),
+            p2p.clone(),
+        );
         let host_thread = std::thread::Builder::new()
             .name("flux-host".into())
             .spawn(move || driver.run())
             .map_err(io_err(Path::new("flux-host thread")))?;
-        let forward_task = tokio::spawn(driver::forward(net_events, events.clone(), chain.clone()));
+        let verifier_thread = std::thread::Builder::new()
+            .name("flux-tx-verifier".into())
+            .spawn(move || verifier.run())
+            .map_err(io_err(Path::new("flux-tx-verifier thread")))?;
+        let forward_task = tokio::spawn(driver::forward(
+            net_events,
+            events.clone(),
+            chain.clone(),
+            tx_verifier,
+            sync_batch,
+        ));
         let stop_worker = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let worker_thread = match &config.validator_key {
             Some(key) => {
@@ -293,6 +313,7 @@ impl Node {
             host_thread: Some(host_thread),
             api_task,
             forward_task,
+            verifier_thread: Some(verifier_thread),
             node_id,
             stop_worker,
             worker_thread,
@@ -365,6 +386,12 @@ impl Node {
             let _ = tokio::task::spawn_blocking(move || t.join()).await;
         }
         self.forward_task.abort();
+        // The forwarding task holds the verifier's queue: once it is gone, the verifier
+        // (which holds the chain) stops.
+        let _ = (&mut self.forward_task).await;
+        if let Some(t) = self.verifier_thread.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
         self.p2p.clone().shutdown().await;
         result
     }

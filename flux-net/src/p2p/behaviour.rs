@@ -103,6 +103,10 @@ fn build_gossipsub(config: &P2pConfig) -> Result<gossipsub::Behaviour, P2pError>
         // altered message is dropped at the first hop, penalties go to the author rather than
         // an honest relay, and a banned author's messages are refused even when relayed.
         .validation_mode(ValidationMode::Strict)
+        // A message is forwarded only once the host accepted it (see `validation`): a relay
+        // never passes on what it would refuse, and a rejection costs the peers that
+        // delivered it.
+        .validate_messages()
         // Id = hash of author, topic and data (the data begins with the envelope's sequence
         // number): copies of one publish are filtered, a re-publish is new.
         .message_id_fn(move |message: &gossipsub::Message| {

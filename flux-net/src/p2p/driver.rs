@@ -152,6 +152,7 @@ impl Driver {
             Command::Penalize { peer, offence } => {
                 self.penalize(peer, offence.weight(), offence_name(offence))
             }
+            Command::Validate { id, verdict } => self.validated(&id, verdict),
         }
     }
 

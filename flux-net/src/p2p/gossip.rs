@@ -10,7 +10,8 @@ use super::config::P2pConfig;
 use super::driver::Driver;
 use super::envelope;
 use super::handle::Counters;
-use super::{NetEvent, Offence, Topic};
+use super::{GossipId, NetEvent, Offence, Topic, Validation};
+use tokio::sync::mpsc;
 
 impl Driver {
     pub(crate) fn topic_hashes(config: &P2pConfig) -> [(Topic, TopicHash); 2] {
@@ -21,11 +22,35 @@ impl Driver {
     /// re-publishes what matters, and a slow host must not stall the swarm).
     pub(crate) fn emit_gossip(&mut self, event: NetEvent) {
         let counters = &self.shared.counters;
-        if self.backlog.is_empty() && self.events.try_send(event).is_ok() {
-            Counters::bump(&counters.gossip_received);
-        } else {
+        if !self.backlog.is_empty() {
             Counters::bump(&counters.dropped_gossip_events);
+            if let NetEvent::Gossip { id, .. } = &event {
+                self.validated(id, Validation::Ignore);
+            }
+            return;
         }
+        match self.events.try_send(event) {
+            Ok(()) => Counters::bump(&counters.gossip_received),
+            Err(
+                mpsc::error::TrySendError::Full(event) | mpsc::error::TrySendError::Closed(event),
+            ) => {
+                Counters::bump(&counters.dropped_gossip_events);
+                // Not judged, so not forwarded (and no charge).
+                if let NetEvent::Gossip { id, .. } = &event {
+                    self.validated(id, Validation::Ignore);
+                }
+            }
+        }
+    }
+
+    /// Tells gossipsub what the host found a message to be (see [`super::validation`]).
+    pub(crate) fn validated(&mut self, id: &GossipId, verdict: Validation) {
+        // `false`: no longer in the cache (already judged, or expired); nothing to do.
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(&id.message, &id.source, verdict.into());
     }
 
     pub(crate) fn publish(&mut self, topic: Topic, data: &[u8]) {
@@ -46,16 +71,22 @@ impl Driver {
         match event {
             gossipsub::Event::Message {
                 propagation_source,
+                message_id,
                 message,
-                ..
             } => {
+                let id = GossipId {
+                    message: message_id,
+                    source: propagation_source,
+                };
                 let Some(topic) = self.topic_of(&message.topic) else {
+                    self.validated(&id, Validation::Ignore);
                     return;
                 };
                 // Signed mode: `source` is the verified author, who answers for the content.
                 let author = message.source.unwrap_or(propagation_source);
                 match envelope::open(&message.data) {
                     Some(payload) if payload.len() > self.max_message_bytes => {
+                        self.validated(&id, Validation::Reject);
                         self.penalize(
                             author,
                             Offence::Oversized.weight(),
@@ -68,9 +99,13 @@ impl Driver {
                             peer: author,
                             topic,
                             data,
+                            id,
                         });
                     }
-                    None => self.penalize(author, Offence::Undecodable.weight(), "gossip envelope"),
+                    None => {
+                        self.validated(&id, Validation::Reject);
+                        self.penalize(author, Offence::Undecodable.weight(), "gossip envelope")
+                    }
                 }
             }
             gossipsub::Event::Subscribed { peer_id, topic }

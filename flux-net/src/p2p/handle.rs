@@ -7,7 +7,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::codec::fit_response;
-use super::{Offence, Topic};
+use super::{GossipId, Offence, Topic, Validation};
 
 /// What a handle asks of the swarm task.
 #[derive(Debug)]
@@ -23,6 +23,10 @@ pub(crate) enum Command {
     Penalize {
         peer: PeerId,
         offence: Offence,
+    },
+    Validate {
+        id: GossipId,
+        verdict: Validation,
     },
 }
 
@@ -142,6 +146,16 @@ impl P2pHandle {
     /// weights). At `ban_score` the peer is disconnected and refused for `ban_duration`.
     pub fn penalize(&self, peer: PeerId, offence: Offence) {
         if !self.send(Command::Penalize { peer, offence }) {
+            Counters::bump(&self.shared.counters.dropped_commands);
+        }
+    }
+
+    /// Reports what the host found a received gossip message to be: accepted messages are
+    /// forwarded to other peers, rejected ones cost the peers that delivered them (in
+    /// gossipsub's score, charged as penalties), ignored ones are dropped. A message never
+    /// reported is not forwarded and leaves gossipsub's cache after a few seconds.
+    pub fn validate(&self, id: GossipId, verdict: Validation) {
+        if !self.send(Command::Validate { id, verdict }) {
             Counters::bump(&self.shared.counters.dropped_commands);
         }
     }

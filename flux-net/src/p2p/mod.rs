@@ -15,7 +15,11 @@
 //!   refused even through relays. Consensus payloads carry their own signatures too; this
 //!   signature is about who to blame. Message id = hash of author, topic and data; publishes
 //!   are flooded to every subscribed peer and the heartbeat is 250 ms, so with a
-//!   committee-sized network (2 to 100 peers) every publish reaches every peer in one hop;
+//!   committee-sized network (2 to 100 peers) every publish reaches every peer in one hop.
+//!   A received message is forwarded only after the host judged it
+//!   ([`P2pHandle::validate`] with the [`GossipId`] of its [`NetEvent::Gossip`]): accepted
+//!   ones are forwarded, rejected ones are dropped and cost the peers that delivered them,
+//!   ignored ones are dropped; one never judged is dropped from the cache after a few seconds;
 //! - **request-response** for block sync on `/flux/<chain_id>/sync/1` (see [`codec`]);
 //! - **identify**, whose protocol version `/flux/<chain_id>/<PROTOCOL_VERSION>` lets a node
 //!   drop peers of another chain at once. Topic and protocol names include the chain id, so
@@ -104,6 +108,7 @@ mod scoring;
 mod sync;
 #[cfg(test)]
 mod tests;
+mod validation;
 
 pub use codec::{SyncRequest, SyncResponse, decode_sync_frame};
 pub use config::{DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, P2pConfig};
@@ -111,6 +116,7 @@ pub use envelope::ENVELOPE_OVERHEAD;
 pub use error::{CodecError, P2pError};
 pub use handle::{P2pHandle, P2pStats, SyncReply};
 pub use scoring::Offence;
+pub use validation::{GossipId, Validation};
 
 use driver::Driver;
 use handle::{Counters, Shared};
@@ -154,6 +160,7 @@ impl From<crate::network::Offence> for Offence {
         match offence {
             crate::network::Offence::Undecodable => Offence::Undecodable,
             crate::network::Offence::Invalid => Offence::Invalid,
+            crate::network::Offence::Refused => Offence::Spam,
         }
     }
 }
@@ -170,6 +177,9 @@ pub enum NetEvent {
         topic: Topic,
         /// The payload.
         data: Vec<u8>,
+        /// Names the message for [`P2pHandle::validate`]: it is forwarded to other peers only
+        /// once accepted.
+        id: GossipId,
     },
     /// A peer asks for decided blocks from `from_height` on; answer with `reply.send(items)`.
     SyncRequest {

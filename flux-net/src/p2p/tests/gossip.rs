@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use super::support::{TestNode, bytes, mesh};
-use crate::p2p::{NetEvent, Topic};
+use libp2p::identity::Keypair;
+
+use super::support::{TestNode, bytes, config, mesh};
+use crate::p2p::{NetEvent, Topic, Validation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_receive_exact_bytes_on_both_topics() {
@@ -104,4 +106,45 @@ async fn four_nodes_every_publish_reaches_every_peer_fast() {
             "publish from {from} took {took:?}"
         );
     }
+}
+
+/// Replays issue 19 point 6 (gossip forwarded unvalidated): in a line `a - b - c`, `a`
+/// publishes junk and then a valid message. The relay `b` forwards only what its host
+/// accepted: `c` hears the valid message and never the junk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_forwards_only_what_its_host_accepted() {
+    let mut b = TestNode::start(config(Keypair::generate_ed25519())).await;
+    let mut line = Vec::new();
+    for _ in 0..2 {
+        let mut c = config(Keypair::generate_ed25519());
+        c.bootstrap = vec![b.addr()];
+        line.push(TestNode::start(c).await);
+    }
+    let (a, mut c) = (line.remove(0), line.remove(0));
+    b.wait_peers(2).await;
+    a.wait_peers(1).await;
+    c.wait_peers(1).await;
+    // Give the meshes a heartbeat to form.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (junk, valid) = (bytes(300, 7), bytes(300, 8));
+    a.handle.publish(Topic::Txs, junk.clone());
+    a.handle.publish(Topic::Txs, valid.clone());
+    for _ in 0..2 {
+        let (data, id) = b
+            .next("gossip at the relay", |e| match e {
+                NetEvent::Gossip { data, id, .. } => Some((data, id)),
+                _ => None,
+            })
+            .await;
+        assert_eq!(id.source(), a.id());
+        let verdict = if data == junk {
+            Validation::Reject
+        } else {
+            Validation::Accept
+        };
+        b.handle.validate(id, verdict);
+    }
+    let (peer, _, data) = c.next_gossip().await;
+    assert_eq!(peer, a.id());
+    assert!(data == valid, "the relay forwarded the junk");
 }

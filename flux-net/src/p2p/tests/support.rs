@@ -72,7 +72,9 @@ impl TestNode {
     /// The next gossip payload received (with its author and topic).
     pub async fn next_gossip(&mut self) -> (PeerId, p2p::Topic, Vec<u8>) {
         self.next("gossip", |e| match e {
-            NetEvent::Gossip { peer, topic, data } => Some((peer, topic, data)),
+            NetEvent::Gossip {
+                peer, topic, data, ..
+            } => Some((peer, topic, data)),
             _ => None,
         })
         .await

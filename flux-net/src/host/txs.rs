@@ -1,0 +1,272 @@
+//! Transaction gossip: batches from peers into the mempool, this node's own transactions out.
+//!
+//! A peer chooses how many transactions it sends, and checking a signature is the costly part.
+//! So:
+//! - signatures are checked apart from the state rules: [`verify_batch`] takes no chain lock
+//!   and runs on the node's verifier thread (the simulator calls it inline through
+//!   [`Host::on_gossip`]); the consensus thread then only applies the state rules
+//!   ([`Host::on_verified_txs`]);
+//! - a refused transaction is remembered by id ([`RefusedTxs`], bounded; an id is the hash of
+//!   the whole signed transaction), so a replay costs a lookup, never a second check. Ids
+//!   refused as invalid stay until newer refusals push them out; ids refused by the state are
+//!   forgotten at each commit (the state changed, they may be valid now);
+//! - refusals cost the sender: a transaction invalid on its own is [`Offence::Invalid`] (and
+//!   the batch is rejected: not relayed, its deliverers charged by gossipsub); a batch with
+//!   transactions the state refuses, or that repeats refused ones, is [`Offence::Refused`]
+//!   (and not relayed). An honest node gossips only what its own mempool took.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use flux_chain::error::MempoolError;
+use flux_chain::mempool::SignatureChecked;
+use flux_chain::store::Store;
+use flux_chain::tx::{Transaction, TxId};
+use flux_core::ChainParams;
+
+use super::{Host, HostError, SharedMempool, Verdict};
+use crate::message::Message;
+use crate::network::{Network, Offence, Topic};
+
+/// Most ids remembered per kind of refusal (invalid; refused by the state).
+pub const MAX_REFUSED_TXS: usize = 16_384;
+
+/// Counters of the work transaction gossip caused (for tests and metrics).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxGossipStats {
+    /// Signatures checked.
+    pub signatures_checked: u64,
+    /// Transactions found invalid on their own.
+    pub invalid: u64,
+    /// Transactions the state refused.
+    pub refused: u64,
+    /// Transactions skipped unchecked because they were refused before.
+    pub replayed: u64,
+    /// Transactions the mempool took.
+    pub admitted: u64,
+}
+
+/// Ids in arrival order, at most `MAX_REFUSED_TXS`; the oldest leave first.
+#[derive(Debug, Default)]
+struct RecentIds {
+    ids: BTreeSet<TxId>,
+    order: VecDeque<TxId>,
+}
+
+impl RecentIds {
+    fn insert(&mut self, id: TxId) {
+        if !self.ids.insert(id) {
+            return;
+        }
+        self.order.push_back(id);
+        while self.order.len() > MAX_REFUSED_TXS {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, id: &TxId) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.order.clear();
+    }
+}
+
+/// The transactions refused lately, by id, and the work counters. See the module docs.
+#[derive(Debug, Default)]
+pub struct RefusedTxs {
+    invalid: RecentIds,
+    by_state: RecentIds,
+    stats: TxGossipStats,
+}
+
+impl RefusedTxs {
+    /// Whether `id` was refused lately.
+    pub fn contains(&self, id: &TxId) -> bool {
+        self.invalid.contains(id) || self.by_state.contains(id)
+    }
+
+    /// The work counters.
+    pub fn stats(&self) -> TxGossipStats {
+        self.stats
+    }
+}
+
+/// The refused ids, shared by the host and the node's verifier thread.
+pub type SharedRefusedTxs = Arc<Mutex<RefusedTxs>>;
+
+/// A gossiped batch after [`verify_batch`]: what is left for the state rules.
+#[derive(Clone, Debug, Default)]
+pub struct VerifiedTxs {
+    checked: Vec<SignatureChecked>,
+    invalid: usize,
+    replayed: usize,
+}
+
+impl VerifiedTxs {
+    /// Transactions whose signatures verified (and not pooled or refused already).
+    pub fn checked(&self) -> usize {
+        self.checked.len()
+    }
+
+    /// Transactions invalid on their own.
+    pub fn invalid(&self) -> usize {
+        self.invalid
+    }
+}
+
+/// Checks the signatures of a gossiped batch, skipping (unchecked) the transactions `pool`
+/// holds and those `refused` remembers; the invalid ones are remembered. Takes no chain lock
+/// (the caller passes a copy of the parameters), and the pool's and the cache's locks only
+/// briefly.
+pub fn verify_batch(
+    txs: Vec<Transaction>,
+    params: &ChainParams,
+    refused: &SharedRefusedTxs,
+    pool: &SharedMempool,
+) -> VerifiedTxs {
+    let mut out = VerifiedTxs::default();
+    let ids: Vec<Option<TxId>> = txs.iter().map(|tx| tx.id().ok()).collect();
+    let (known, replayed): (Vec<bool>, Vec<bool>) = {
+        let pool = pool.lock().ok();
+        let cache = refused.lock().ok();
+        ids.iter()
+            .map(|id| match id {
+                Some(id) => (
+                    pool.as_ref().is_some_and(|p| p.contains(id)),
+                    cache.as_ref().is_some_and(|c| c.contains(id)),
+                ),
+                None => (false, false),
+            })
+            .unzip()
+    };
+    let mut invalid = Vec::new();
+    let mut checked = 0u64;
+    for (((tx, id), known), replayed) in txs.into_iter().zip(ids).zip(known).zip(replayed) {
+        if replayed {
+            out.replayed += 1;
+            continue;
+        }
+        if known {
+            continue;
+        }
+        checked += 1;
+        match SignatureChecked::check(tx, params) {
+            Ok(tx) => out.checked.push(tx),
+            Err(_) => {
+                out.invalid += 1;
+                invalid.extend(id);
+            }
+        }
+    }
+    if let Ok(mut cache) = refused.lock() {
+        for id in invalid {
+            cache.invalid.insert(id);
+        }
+        let s = &mut cache.stats;
+        s.signatures_checked = s.signatures_checked.saturating_add(checked);
+        s.invalid = s.invalid.saturating_add(out.invalid as u64);
+        s.replayed = s.replayed.saturating_add(out.replayed as u64);
+    }
+    out
+}
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+    /// The refused transaction ids and work counters (shared with the node's verifier).
+    pub fn refused_txs(&self) -> SharedRefusedTxs {
+        self.refused_txs.clone()
+    }
+
+    /// What transaction gossip cost so far.
+    pub fn tx_gossip_stats(&self) -> TxGossipStats {
+        self.refused_txs
+            .lock()
+            .map(|c| c.stats())
+            .unwrap_or_default()
+    }
+
+    /// Transactions gossiped by `peer`, checked here (the simulator's path; a node checks
+    /// signatures on its verifier thread and calls [`Host::on_verified_txs`]).
+    pub(super) fn receive_txs<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        txs: Vec<Transaction>,
+        net: &mut N,
+    ) -> Result<Verdict, HostError> {
+        let params = self.read()?.state().params().clone();
+        let batch = verify_batch(txs, &params, &self.refused_txs, &self.mempool);
+        self.on_verified_txs(peer, batch, net)
+    }
+
+    /// A batch from `peer` whose signatures [`verify_batch`] checked: the state rules decide
+    /// what the mempool takes; refusals are remembered and cost the peer (see the module
+    /// docs). Returns whether the batch should be relayed.
+    pub fn on_verified_txs<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        batch: VerifiedTxs,
+        net: &mut N,
+    ) -> Result<Verdict, HostError> {
+        let mut refused = Vec::new();
+        let mut admitted = 0u64;
+        {
+            let chain = self.read()?;
+            let mut pool = self.pool()?;
+            for tx in batch.checked {
+                let id = tx.id();
+                match pool.insert_checked(tx, chain.state()) {
+                    Ok(_) => admitted += 1,
+                    // Another peer's copy, or its own one again: nothing new, no fault.
+                    Err(MempoolError::Duplicate(_)) => {}
+                    Err(_) => refused.push(id),
+                }
+            }
+        }
+        if let Ok(mut cache) = self.refused_txs.lock() {
+            cache.stats.refused = cache.stats.refused.saturating_add(refused.len() as u64);
+            cache.stats.admitted = cache.stats.admitted.saturating_add(admitted);
+            for id in &refused {
+                cache.by_state.insert(*id);
+            }
+        }
+        Ok(if batch.invalid > 0 {
+            self.refusals.rejected += 1;
+            net.penalize(peer, Offence::Invalid);
+            Verdict::Reject
+        } else if !refused.is_empty() || batch.replayed > 0 {
+            self.refusals.rejected += 1;
+            net.penalize(peer, Offence::Refused);
+            Verdict::Ignore
+        } else if admitted > 0 {
+            Verdict::Accept
+        } else {
+            Verdict::Ignore
+        })
+    }
+
+    /// A block was committed: transactions the state refused may be valid now.
+    pub(super) fn txs_on_commit(&mut self) {
+        if let Ok(mut cache) = self.refused_txs.lock() {
+            cache.by_state.clear();
+        }
+    }
+
+    /// Queues a transaction the node accepted (from its API) for gossip; see [`Host::flush`].
+    pub fn gossip_tx(&mut self, tx: Transaction) {
+        self.pending_txs.push(tx);
+    }
+
+    /// Gossips the queued transactions in batches.
+    pub fn flush<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        while !self.pending_txs.is_empty() {
+            let n = self.pending_txs.len().min(self.config.tx_batch.max(1));
+            let batch: Vec<Transaction> = self.pending_txs.drain(..n).collect();
+            net.publish(Topic::Txs, Message::Txs(batch).to_bytes()?);
+        }
+        Ok(())
+    }
+}
