@@ -199,9 +199,10 @@ impl<S: Store> Chain<S> {
     /// The committee that decides `height` (the tip's height plus one, or any earlier height
     /// of the current or a stored epoch): the members drawn for its epoch
     /// ([`Committee::draw`] over the registry after the previous epoch's last block, seeded by
-    /// that block's id) without those this chain has slashed for equivocation since (an
-    /// equivocator leaves at once). An epoch whose draw found no confirmed node keeps the
-    /// committee of the epoch before it.
+    /// that block's id) that still sit ([`committee::sits`](crate::consensus::committee::sits):
+    /// not slashed for equivocation, not exiting, still registered; a member that leaves or
+    /// equivocates is out from the next height). An epoch whose draw found no confirmed node
+    /// keeps the committee of the epoch before it.
     ///
     /// ```
     /// # use flux_chain::chain::Chain;
@@ -226,7 +227,7 @@ impl<S: Store> Chain<S> {
         let registry = self.state.registry();
         let members = members
             .into_iter()
-            .filter(|m| registry.get(&m.id).is_none_or(|e| e.slashed.is_empty()))
+            .filter(|m| registry.get(&m.id).is_some_and(crate::consensus::committee::sits))
             .collect();
         Ok(Committee::new(members, params.consensus.commit_threshold)?)
     }

@@ -4,8 +4,9 @@
 //! members of equal weight (so any three decide and one can equivocate): proposals
 //! and votes really signed by members (or by a stranger, or with a wrong signature), batches of
 //! votes, timeouts, validity answers, block answers, new heights, and raw decoded messages. The
-//! machine must never panic, every decision must carry a certificate that verifies, and it must
-//! never decide two values at one height.
+//! machine must never panic, every decision must carry a certificate that verifies, every piece
+//! of evidence (conflicting votes or proposals) must verify against its member's key, and it
+//! must never decide two values at one height.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -183,6 +184,15 @@ pub fn consensus_inputs(data: &[u8]) {
             continue;
         };
         for o in outputs {
+            if let Output::Evidence(e) = &o {
+                let key = f
+                    .committee
+                    .get(&e.validator())
+                    .expect("evidence names a member")
+                    .key;
+                e.verify(&key, f.params.chain_id)
+                    .expect("the machine's evidence verifies");
+            }
             if let Output::Decide {
                 height,
                 value,

@@ -37,8 +37,10 @@
 //! grow. After `T` steps a validator picked `c` times has priority `T * (weight - c) > -T`, so
 //! `c <= weight` for everyone, and since the picks sum to `T = Σ weight`, `c = weight` for
 //! everyone and every priority is 0 again: the state after `T` steps is the initial one.
-//! So [`Committee::proposer`] iterates `s mod T + 1` steps from the epoch start: `O(min(s, T) ·
-//! n)`, no replay from genesis, and no cost blow-up for huge rounds.
+//! So the rotation of a committee is one period of `T` steps, computed once per committee
+//! ([`super::rotation`], `O(T · k)` for `k` distinct weights) and read in `O(1)` per
+//! (height, round) by [`Committee::proposer`]: no replay from genesis, and no cost that grows
+//! with the round (issue 19 point 9: a member inventing rounds made each one cost `O(T · n)`).
 //!
 //! ```
 //! use flux_chain::consensus::committee::{Committee, Member};
@@ -62,7 +64,7 @@
 //! # Ok::<(), flux_chain::consensus::ConsensusError>(())
 //! ```
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use flux_core::crypto::{PublicKey, Scheme};
 use flux_core::hash::Tag;
@@ -102,10 +104,13 @@ pub fn epoch_of(height: Height, epoch_length: u64) -> u64 {
     height.saturating_sub(1) / epoch_length.max(1)
 }
 
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::NodeEntry;
 /// The first height of `height`'s epoch.
 pub fn epoch_start(height: Height, epoch_length: u64) -> Height {
     epoch_of(height, epoch_length)
         .saturating_mul(epoch_length.max(1))
+use super::rotation::Rotation;
         .saturating_add(1)
 }
 
@@ -128,6 +133,41 @@ impl Committee {
                 return Err(ConsensusError::MemberKeyMismatch { validator: m.id });
             }
             total = total
+    /// The proposer rotation, built on first use and shared by clones (not part of the value).
+    #[serde(skip)]
+    rotation: RotationCache,
+}
+
+/// A committee's lazily built [`Rotation`]: equal to any other (it is derived from the
+/// members), shared by clones.
+#[derive(Clone, Default)]
+struct RotationCache(Arc<OnceLock<Rotation>>);
+
+impl PartialEq for RotationCache {
+    fn eq(&self, _: &RotationCache) -> bool {
+        true
+    }
+}
+
+impl Eq for RotationCache {}
+
+impl std::fmt::Debug for RotationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "built"
+        } else {
+            "not built"
+        })
+    }
+}
+
+/// Whether a drawn member whose registry entry is `entry` still sits on its epoch's committee:
+/// not slashed for equivocation and still bonded for good (not exiting, not DoS-listed). A
+/// member whose entry is gone does not sit either. Issue 19 point 11: a member that starts its
+/// exit leaves the committee from the next height, so it can not vote while its collateral is
+/// on its way out.
+pub fn sits(entry: &NodeEntry) -> bool {
+    entry.slashed.is_empty() && !matches!(entry.status, NodeStatus::Exiting | NodeStatus::DoS)
                 .checked_add(m.weight)
                 .ok_or(ConsensusError::WeightOverflow)?;
         }
@@ -168,6 +208,7 @@ impl Committee {
             .filter_map(|i| candidates.get(i).copied())
             .filter(|m| m.weight > 0)
             .collect();
+            rotation: RotationCache::default(),
         members.sort_by_key(|m| m.id);
         Committee::new(members, params.consensus.commit_threshold)
     }
@@ -240,27 +281,17 @@ impl Committee {
     }
 
     /// The pick of step `step` (0-based) of the weighted round robin from all-zero priorities.
-    /// `O(min(step, T) · n)`.
+    /// `O(1)`: the first call builds the committee's whole period once, in `O(T · k)` for `k`
+    /// distinct weights ([`super::rotation`]), and clones share it.
     pub fn proposer_at(&self, step: u64) -> NodeId {
-        let total = i128::from(self.total.max(1));
-        let steps = step % self.total.max(1);
-        let mut priority = vec![0i128; self.members.len()];
-        let mut chosen = 0usize;
-        for _ in 0..=steps {
-            let mut best = i128::MIN;
-            for (i, (p, m)) in priority.iter_mut().zip(&self.members).enumerate() {
-                *p += i128::from(m.weight);
-                // Strictly greater: ties go to the lowest index, i.e. the lowest id.
-                if *p > best {
-                    best = *p;
-                    chosen = i;
-                }
-            }
-            if let Some(p) = priority.get_mut(chosen) {
-                *p -= total;
-            }
-        }
-        self.members.get(chosen).map(|m| m.id).unwrap_or_default()
+        let rotation = self
+            .rotation
+            .0
+            .get_or_init(|| Rotation::new(&self.members, self.total));
+        self.members
+            .get(rotation.pick(step))
+            .map(|m| m.id)
+            .unwrap_or_default()
     }
 }
 

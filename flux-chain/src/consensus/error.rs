@@ -52,6 +52,15 @@ pub enum ConsensusError {
         /// The proposal's signer.
         found: NodeId,
     },
+    /// A proposal for a round beyond the window above the validator's round
+    /// ([`ROUND_WINDOW`](super::rounds::ROUND_WINDOW)); not stored.
+    #[error("proposal of round {round} is beyond the window of round {current}")]
+    RoundBeyondWindow {
+        /// The proposal's round.
+        round: Round,
+        /// The validator's round.
+        current: Round,
+    },
     /// A proposal whose proof-of-lock round is not below its round.
     #[error("proposal of round {round} claims valid round {pol_round}")]
     BadPolRound {
@@ -60,9 +69,31 @@ pub enum ConsensusError {
         /// Its claimed valid round.
         pol_round: Round,
     },
-    /// Two votes that are not a conflicting pair of one validator's votes.
-    #[error("the votes are not two different votes of one validator for one (height, round, kind)")]
+    /// Two messages that are not a conflicting pair: two different votes of one validator for
+    /// one (height, round, kind), or two proposals of different values by one proposer for one
+    /// (height, round), in canonical order.
+    #[error("not two conflicting votes or proposals of one validator for one slot")]
     NotEvidence,
+    /// Evidence of an offence older than `consensus.evidence_max_age` blocks.
+    #[error(
+        "evidence of height {offence} is too old at height {height} (at most {max_age} blocks)"
+    )]
+    StaleEvidence {
+        /// The height of the offence.
+        offence: Height,
+        /// The height of the block carrying the evidence.
+        height: Height,
+        /// `consensus.evidence_max_age`.
+        max_age: u64,
+    },
+    /// Evidence of an offence at or above the height of the block carrying it.
+    #[error("evidence of height {offence} in the block of height {height}")]
+    FutureEvidence {
+        /// The height of the offence.
+        offence: Height,
+        /// The height of the block carrying the evidence.
+        height: Height,
+    },
     /// A commit certificate that does not commit the block it came with.
     #[error("the commit certificate does not commit this block at height {height}")]
     CertificateMismatch {

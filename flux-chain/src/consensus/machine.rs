@@ -35,6 +35,7 @@ use flux_nodes::NodeId;
 use super::certificate::CommitCertificate;
 use super::committee::Committee;
 use super::error::ConsensusError;
+use super::rounds::in_window;
 use super::types::{Evidence, Height, Proposal, Round, SignedProposal, SignedVote, Vote, VoteKind};
 use super::votes::{AddOutcome, VoteKeeper};
 use crate::block::BlockId;
@@ -197,7 +198,8 @@ pub enum Output {
         /// The precommits that committed it.
         commit: CommitCertificate,
     },
-    /// A validator equivocated; the host submits the evidence on chain.
+    /// A validator equivocated (two votes, or as proposer two proposals, for one slot); the
+    /// host submits the evidence on chain.
     Evidence(Evidence),
 }
 
@@ -288,7 +290,6 @@ pub struct Machine {
     decided: Option<BlockId>,
     votes: Option<VoteKeeper>,
     proposals: BTreeMap<(Round, BlockId), SignedProposal>,
-    proposers: BTreeMap<Round, NodeId>,
     validity: BTreeMap<BlockId, bool>,
     requested: BTreeSet<BlockId>,
     fired: BTreeSet<(Round, Once)>,
@@ -321,7 +322,6 @@ impl Machine {
             decided: None,
             votes: None,
             proposals: BTreeMap::new(),
-            proposers: BTreeMap::new(),
             validity: BTreeMap::new(),
             requested: BTreeSet::new(),
             fired: BTreeSet::new(),
@@ -384,18 +384,11 @@ impl Machine {
         }
     }
 
-    /// The proposer of `round` at the current height (cached per round).
-    fn proposer(&mut self, round: Round) -> Option<NodeId> {
-        if let Some(p) = self.proposers.get(&round) {
-            return Some(*p);
-        }
-        let p =
-            self.votes
-                .as_ref()?
-                .committee()
-                .proposer(self.height, round, self.params.epoch_length);
-        self.proposers.insert(round, p);
-        Some(p)
+    /// The proposer of `round` at the current height (`O(1)` once the committee's rotation is
+    /// built, see [`Committee::proposer_at`]).
+    fn proposer(&self, round: Round) -> Option<NodeId> {
+        let committee = self.votes.as_ref()?.committee();
+        Some(committee.proposer(self.height, round, self.params.epoch_length))
     }
 
     fn timeout(&self, kind: TimeoutKind) -> Output {
@@ -517,7 +510,6 @@ impl Machine {
         self.decided = None;
         self.votes = Some(VoteKeeper::new(height, committee, self.chain_id));
         self.proposals.clear();
-        self.proposers.clear();
         self.validity.clear();
         self.requested.clear();
         self.fired.clear();
@@ -541,6 +533,13 @@ impl Machine {
     fn record_proposal(&mut self, sp: SignedProposal) -> Result<Vec<Output>, ConsensusError> {
         let p = sp.proposal;
         self.check_height(p.height)?;
+        // Only rounds in the window are stored (rounds.rs); L55 needs votes, not proposals.
+        if !in_window(p.round, self.round) {
+            return Err(ConsensusError::RoundBeyondWindow {
+                round: p.round,
+                current: self.round,
+            });
+        }
         if let Some(vr) = p.pol_round
             && vr >= p.round
         {
@@ -571,8 +570,13 @@ impl Machine {
             return Ok(Vec::new());
         }
         sp.verify(&key, self.chain_id)?;
+        // A second value from the proposer for this round is a double proposal (evidence.rs).
+        let double = self
+            .round_proposals(p.round)
+            .next()
+            .and_then(|first| Evidence::from_proposals(*first, sp));
         self.proposals.insert((p.round, p.value), sp);
-        let mut out = Vec::new();
+        let mut out: Vec<Output> = double.map(Output::Evidence).into_iter().collect();
         if !self.validity.contains_key(&p.value) && self.requested.insert(p.value) {
             out.push(Output::ValidateBlock {
                 height: p.height,
@@ -726,6 +730,9 @@ impl Machine {
         // L12–L13.
         self.round = round;
         self.step = Step::Propose;
+        if let Some(keeper) = self.votes.as_mut() {
+            keeper.advance(round);
+        }
         let mut out = Vec::new();
         // L14.
         if self.id.is_some() && self.proposer(round) == self.id {

@@ -2,11 +2,13 @@
 //!
 //! - [`types`]: votes and proposals, signed with validators' Ed25519 operator keys in
 //!   [`Domain::VOTE`](flux_core::crypto::Domain::VOTE) /
-//!   [`Domain::PROPOSAL`](flux_core::crypto::Domain::PROPOSAL) over the chain id, and
-//!   equivocation [`Evidence`];
+//!   [`Domain::PROPOSAL`](flux_core::crypto::Domain::PROPOSAL) over the chain id;
+//! - [`evidence`]: equivocation [`Evidence`], conflicting votes or conflicting proposals;
 //! - [`committee`]: the epoch's committee, drawn by weighted sampling without replacement
-//!   from the confirmed nodes, and the weighted round-robin proposer rotation;
+//!   from the confirmed nodes, and the weighted round-robin proposer rotation ([`rotation`]:
+//!   built once per committee);
 //! - [`votes`]: the per-height vote keeper (weights, thresholds, equivocation);
+//! - [`rounds`]: the round window that bounds what a member can make a validator store;
 //! - [`machine`]: Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon,
 //!   Milosevic 2018) as one pure `apply(input) -> outputs`;
 //! - [`certificate`]: commit certificates anyone holding the committee can check;
@@ -49,13 +51,17 @@
 pub mod certificate;
 pub mod committee;
 pub mod error;
+pub mod evidence;
 pub mod machine;
+pub mod rotation;
+pub mod rounds;
 pub mod types;
 pub mod votes;
 
 pub use certificate::CommitCertificate;
 pub use committee::{Committee, Member};
 pub use error::ConsensusError;
+pub use evidence::Evidence;
 pub use machine::{Event, Input, Machine, Output, ResumePoint, Step, TimeoutKind};
-pub use types::{Evidence, Height, Proposal, Round, SignedProposal, SignedVote, Vote, VoteKind};
+pub use types::{Height, Proposal, Round, SignedProposal, SignedVote, Vote, VoteKind};
 pub use votes::{AddOutcome, VoteKeeper};

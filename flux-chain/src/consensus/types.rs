@@ -3,6 +3,7 @@
 //! A vote or proposal is signed by the validator's Ed25519 operator key over its canonical
 //! encoding ([`flux_core::codec`]) in [`Domain::VOTE`] or [`Domain::PROPOSAL`] with the chain
 //! id, so a signature can not be replayed as another kind of message or on another chain.
+//! Two conflicting signed messages of one validator are [`Evidence`] (its own module).
 
 use flux_core::ChainId;
 use flux_core::codec;
@@ -11,6 +12,7 @@ use flux_nodes::NodeId;
 use serde::{Deserialize, Serialize};
 
 use super::error::ConsensusError;
+pub use super::evidence::Evidence;
 use crate::block::BlockId;
 
 /// A block height.
@@ -162,49 +164,6 @@ impl SignedProposal {
     }
 }
 
-/// Proof that a validator signed two different votes for the same (height, round, kind).
-///
-/// `first < second` in the derived order of [`SignedVote`], so the same pair gives the same
-/// evidence whatever order the votes arrived in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Evidence {
-    /// The smaller of the two votes.
-    pub first: SignedVote,
-    /// The larger of the two votes.
-    pub second: SignedVote,
-}
-
-impl Evidence {
-    /// Evidence from two conflicting votes, in canonical order; `None` unless they are two
-    /// different votes of one validator for the same (height, round, kind).
-    pub fn new(a: SignedVote, b: SignedVote) -> Option<Evidence> {
-        let (x, y) = (&a.vote, &b.vote);
-        let conflicting = x.validator == y.validator
-            && x.height == y.height
-            && x.round == y.round
-            && x.kind == y.kind
-            && x.value != y.value;
-        conflicting.then(|| {
-            let (first, second) = if a <= b { (a, b) } else { (b, a) };
-            Evidence { first, second }
-        })
-    }
-
-    /// The offender.
-    pub fn validator(&self) -> NodeId {
-        self.first.vote.validator
-    }
-
-    /// Checks that the two votes conflict and both carry `key`'s valid signature.
-    pub fn verify(&self, key: &PublicKey, chain_id: ChainId) -> Result<(), ConsensusError> {
-        if Evidence::new(self.first, self.second) != Some(*self) {
-            return Err(ConsensusError::NotEvidence);
-        }
-        self.first.verify(key, chain_id)?;
-        self.second.verify(key, chain_id)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,16 +207,5 @@ mod tests {
             signature: v.signature,
         };
         assert!(forged.verify(&k.public_key(), ChainId::DEVNET).is_err());
-    }
-
-    #[test]
-    fn evidence_is_canonical() {
-        let k = key(1);
-        let a = vote(1).sign(&k, ChainId::DEVNET).unwrap();
-        let b = vote(0).sign(&k, ChainId::DEVNET).unwrap();
-        let e = Evidence::new(a, b).unwrap();
-        assert_eq!(Evidence::new(b, a), Some(e));
-        assert!(e.verify(&k.public_key(), ChainId::DEVNET).is_ok());
-        assert_eq!(Evidence::new(a, a), None);
     }
 }

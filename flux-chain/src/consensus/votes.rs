@@ -8,6 +8,10 @@
 //! correctly signed; a second copy of a vote is a no-op; a *different* vote of the same
 //! validator for the same (round, kind) yields [`Evidence`].
 //!
+//! Rounds: votes are stored in full only for rounds up to the owner's round plus
+//! [`ROUND_WINDOW`]; beyond it the keeper holds each member's highest round and latest vote
+//! per kind only, which is enough for round skipping (L55). See [`super::rounds`].
+//!
 //! An equivocating validator's votes count for each value it signed (up to
 //! [`MAX_VALUES_PER_VOTER`] values per round and kind; further ones only yield evidence), and
 //! once in the "any" weight. This is the paper's counting: a byzantine process may send
@@ -46,6 +50,7 @@ use flux_nodes::NodeId;
 
 use super::committee::Committee;
 use super::error::ConsensusError;
+use super::rounds::{Ahead, AheadCheck, Held, ROUND_WINDOW, in_window};
 use super::types::{Evidence, Height, Round, SignedVote, VoteKind};
 use crate::block::BlockId;
 
@@ -60,6 +65,13 @@ pub enum AddOutcome {
     /// The new vote counts for its value unless the validator already has
     /// [`MAX_VALUES_PER_VOTER`] values.
     Equivocation(Box<Evidence>),
+    /// A vote beyond the round window ([`ROUND_WINDOW`] above the owner's round): held as its
+    /// validator's latest vote of that kind, counted for round skipping now and in full once
+    /// the window reaches its round.
+    Ahead,
+    /// A vote beyond the round window older than the one held for its validator and kind:
+    /// nothing kept.
+    Ignored,
 }
 
 /// Most distinct values one validator's votes count for in one (round, kind).
@@ -85,13 +97,11 @@ impl VoteSet {
     }
 }
 
-/// Both kinds of one round, plus the distinct voters of the round.
+/// Both kinds of one round.
 #[derive(Clone, Debug, Default)]
 struct RoundVotes {
     prevotes: VoteSet,
     precommits: VoteSet,
-    voters: BTreeSet<NodeId>,
-    voters_weight: u64,
 }
 
 impl RoundVotes {
@@ -116,7 +126,10 @@ pub struct VoteKeeper {
     height: Height,
     committee: Committee,
     chain_id: ChainId,
+    /// The owner's round: votes are stored in full up to `round + ROUND_WINDOW`.
+    round: Round,
     rounds: BTreeMap<Round, RoundVotes>,
+    ahead: Ahead,
     evidence: BTreeSet<Evidence>,
 }
 
@@ -133,9 +146,29 @@ impl VoteKeeper {
             height,
             committee,
             chain_id,
+            round: 0,
             rounds: BTreeMap::new(),
+            ahead: Ahead::default(),
             evidence: BTreeSet::new(),
         }
+    }
+
+    /// The owner moved to `round` (only up: a lower round changes nothing). The votes held
+    /// beyond the window that it now covers are counted.
+    pub fn advance(&mut self, round: Round) {
+        if round <= self.round {
+            return;
+        }
+        self.round = round;
+        for sv in self.ahead.release(round.saturating_add(ROUND_WINDOW)) {
+            // Verified when held; the rounds they enter were beyond the window until now.
+            let _ = self.insert(sv);
+        }
+    }
+
+    /// The owner's round (the base of the window).
+    pub fn round(&self) -> Round {
+        self.round
     }
 
     /// The height.
@@ -153,6 +186,21 @@ impl VoteKeeper {
         &self.evidence
     }
 
+    /// How many rounds hold votes (a measure of the keeper's memory).
+    pub fn stored_rounds(&self) -> usize {
+        self.rounds.len()
+    }
+
+    /// How many votes are kept, all rounds and kinds, those held beyond the window included (a
+    /// measure of the keeper's memory).
+    pub fn stored_votes(&self) -> usize {
+        self.rounds
+            .values()
+            .map(|r| r.prevotes.votes.len() + r.precommits.votes.len())
+            .sum::<usize>()
+            + self.ahead.len()
+    }
+
     fn precheck(&self, sv: &SignedVote) -> Result<Precheck, ConsensusError> {
         let v = &sv.vote;
         if v.height != self.height {
@@ -164,6 +212,13 @@ impl VoteKeeper {
         if self.committee.get(&v.validator).is_none() {
             return Err(ConsensusError::NotMember {
                 validator: v.validator,
+            });
+        }
+        if !in_window(v.round, self.round) {
+            return Ok(match self.ahead.check(sv) {
+                AheadCheck::Stale => Precheck::Done(AddOutcome::Ignored),
+                AheadCheck::Duplicate => Precheck::Done(AddOutcome::Duplicate),
+                AheadCheck::New => Precheck::Verify,
             });
         }
         let known = self
@@ -181,6 +236,18 @@ impl VoteKeeper {
     /// Records a vote whose signature is verified.
     fn insert(&mut self, sv: SignedVote) -> AddOutcome {
         let v = sv.vote;
+        if !in_window(v.round, self.round) {
+            return match self.ahead.hold(sv) {
+                Held::Kept => AddOutcome::Ahead,
+                Held::Stale => AddOutcome::Ignored,
+                Held::Duplicate => AddOutcome::Duplicate,
+                Held::Conflict(e) => {
+                    self.evidence.insert(*e);
+                    AddOutcome::Equivocation(e)
+                }
+            };
+        }
+        self.ahead.note(v.validator, v.round);
         let weight = self
             .committee
             .get(&v.validator)
@@ -208,9 +275,6 @@ impl VoteKeeper {
         *t = t.saturating_add(weight);
         if set.voters.insert(v.validator) {
             set.weight = set.weight.saturating_add(weight);
-        }
-        if round.voters.insert(v.validator) {
-            round.voters_weight = round.voters_weight.saturating_add(weight);
         }
         match evidence {
             Some(e) => AddOutcome::Equivocation(Box::new(e)),
@@ -337,14 +401,12 @@ impl VoteKeeper {
             .map(|(v, _)| *v)
     }
 
-    /// The highest round above `round` in which validators of `f + 1` weight ("+1/3") voted
-    /// (either kind): the round to skip to.
+    /// The highest round above `round` that validators of `f + 1` weight ("+1/3") have
+    /// reached, by the highest round each signed a vote (either kind) in: the round to skip to
+    /// (L55; why "reached" rather than "voted in exactly that round" is sound, see
+    /// [`super::rounds`]).
     pub fn skip_round(&self, round: Round) -> Option<Round> {
-        self.rounds
-            .range(round.saturating_add(1)..)
-            .rev()
-            .find(|(r, votes)| **r > round && self.committee.is_one_honest(votes.voters_weight))
-            .map(|(r, _)| *r)
+        self.ahead.skip_round(&self.committee, round)
     }
 
     /// The signatures of the `kind` votes for `value` in `round`, by validator id.

@@ -46,11 +46,14 @@ pub enum GovernableParam {
     ProposalDeposit,
     /// Voting period, blocks.
     VotingPeriod,
+    /// How many blocks old equivocation evidence may be (at most `unbonding_period` less
+    /// `epoch_length`, which [`ChainParams::validate`] checks).
+    EvidenceMaxAge,
 }
 
 impl GovernableParam {
     /// Every governable parameter.
-    pub const ALL: [GovernableParam; 11] = [
+    pub const ALL: [GovernableParam; 12] = [
         GovernableParam::AppCpuPrice,
         GovernableParam::AppRamPrice,
         GovernableParam::AppHddPrice,
@@ -62,6 +65,7 @@ impl GovernableParam {
         GovernableParam::SlashPermille,
         GovernableParam::ProposalDeposit,
         GovernableParam::VotingPeriod,
+        GovernableParam::EvidenceMaxAge,
     ];
 
     /// The parameter's name, as used on the command line and in JSON.
@@ -78,6 +82,7 @@ impl GovernableParam {
             GovernableParam::SlashPermille => "consensus.slash_permille",
             GovernableParam::ProposalDeposit => "governance.proposal_deposit",
             GovernableParam::VotingPeriod => "governance.voting_period",
+            GovernableParam::EvidenceMaxAge => "consensus.evidence_max_age",
         }
     }
 
@@ -96,6 +101,7 @@ impl GovernableParam {
             GovernableParam::SlashPermille => (10, 1_000),
             GovernableParam::ProposalDeposit => (10 * COIN, 100_000 * COIN),
             GovernableParam::VotingPeriod => (100, 201_600),
+            GovernableParam::EvidenceMaxAge => (10, 100_000),
         }
     }
 
@@ -120,6 +126,7 @@ impl GovernableParam {
             }
             GovernableParam::ProposalDeposit => p.governance.proposal_deposit.base_units(),
             GovernableParam::VotingPeriod => p.governance.voting_period,
+            GovernableParam::EvidenceMaxAge => p.consensus.evidence_max_age,
         }
     }
 
@@ -156,6 +163,7 @@ impl GovernableParam {
             GovernableParam::SlashPermille => next.consensus.slash_fraction = reduced(value, 1_000),
             GovernableParam::ProposalDeposit => next.governance.proposal_deposit = amount,
             GovernableParam::VotingPeriod => next.governance.voting_period = value,
+            GovernableParam::EvidenceMaxAge => next.consensus.evidence_max_age = value,
         }
         next.validate()?;
         *p = next;
@@ -230,5 +238,26 @@ mod tests {
             "a refused change leaves the parameters as they were"
         );
         assert!("nope".parse::<GovernableParam>().is_err());
+    }
+
+    /// Issue 19 point 11: governance can not widen the evidence window past what the unbonding
+    /// period covers after an epoch (a member could leave with its collateral before evidence
+    /// against it is due), but can narrow it.
+    #[test]
+    fn a_vote_can_not_outgrow_the_unbonding_period_with_the_evidence_window() {
+        for mut p in [ChainParams::mainnet(), ChainParams::devnet()] {
+            let room = p.nodes.unbonding_period - p.consensus.epoch_length;
+            let before = p.clone();
+            assert!(matches!(
+                GovernableParam::EvidenceMaxAge.set(&mut p, room + 1),
+                Err(ParamsError::Invalid {
+                    name: "nodes.unbonding_period",
+                    ..
+                })
+            ));
+            assert_eq!(p, before);
+            GovernableParam::EvidenceMaxAge.set(&mut p, room).unwrap();
+            GovernableParam::EvidenceMaxAge.set(&mut p, 10).unwrap();
+        }
     }
 }

@@ -202,7 +202,8 @@ pub struct NodeParams {
     pub min_confirm_interval: u64,
     /// ...except after an endpoint change, which may confirm after this many (5).
     pub min_endpoint_confirm_interval: u64,
-    /// Exiting collateral returns after this many blocks, slashable meanwhile (2,880).
+    /// Exiting collateral returns after this many blocks, slashable meanwhile (4,320: at least
+    /// `consensus.epoch_length + consensus.evidence_max_age`).
     pub unbonding_period: u64,
     /// Peers that check a node's benchmark (5).
     pub bench_verifiers: u32,
@@ -242,6 +243,12 @@ pub struct ConsensusParams {
     /// mainnet value when absent.
     #[serde(default = "ConsensusParams::default_max_block_drift_ms")]
     pub max_block_drift_ms: u64,
+    /// Evidence of an equivocation at height `h` is accepted in blocks up to
+    /// `h + evidence_max_age` (1,440: half a day). `nodes.unbonding_period` must be at least
+    /// `epoch_length + evidence_max_age`, so a member that exits is slashable for every offence
+    /// it could commit on the committee. Governable. Defaults to the mainnet value when absent.
+    #[serde(default = "ConsensusParams::default_evidence_max_age")]
+    pub evidence_max_age: u64,
 }
 
 impl ConsensusParams {
@@ -250,6 +257,10 @@ impl ConsensusParams {
 
     fn default_max_block_drift_ms() -> u64 {
         300_000
+    }
+
+    fn default_evidence_max_age() -> u64 {
+        1_440
     }
 }
 

@@ -85,7 +85,7 @@ impl ChainParams {
                 expire_after: 640,
                 min_confirm_interval: 500,
                 min_endpoint_confirm_interval: 5,
-                unbonding_period: 2_880,
+                unbonding_period: 4_320,
                 bench_verifiers: 5,
                 bench_quorum: Ratio::new(2, 3),
                 bench_seed_max_age: 20,
@@ -106,6 +106,7 @@ impl ChainParams {
                 timeout_precommit_ms: 1_000,
                 timeout_delta_ms: 500,
                 max_block_drift_ms: ConsensusParams::default_max_block_drift_ms(),
+                evidence_max_age: ConsensusParams::default_evidence_max_age(),
             },
             apps: AppParams {
                 name_min_len: 3,
@@ -171,8 +172,9 @@ impl ChainParams {
         p.network = Network::Devnet;
         p.chain_id = ChainId::DEVNET;
         p.block_time_ms = 1_000;
-        p.nodes.unbonding_period = 60;
+        p.nodes.unbonding_period = 240;
         p.consensus.epoch_length = 120;
+        p.consensus.evidence_max_age = 120;
         p.consensus.timeout_propose_ms = 1_000;
         p.consensus.timeout_prevote_ms = 300;
         p.consensus.timeout_precommit_ms = 300;
@@ -274,6 +276,19 @@ impl ChainParams {
             return bad(
                 "consensus.max_block_drift_ms",
                 "must be at least block_time_ms and at most a day",
+            );
+        }
+        // Issue 19 point 11: a member leaves the committee at the height after its exit and
+        // its collateral stays bonded `unbonding_period` blocks; an offence at most one epoch
+        // before the exit must stay slashable for the whole evidence window.
+        let c = &self.consensus;
+        if c.evidence_max_age == 0 {
+            return bad("consensus.evidence_max_age", "must be positive");
+        }
+        if self.nodes.unbonding_period < c.epoch_length.saturating_add(c.evidence_max_age) {
+            return bad(
+                "nodes.unbonding_period",
+                "must be at least consensus.epoch_length plus consensus.evidence_max_age",
             );
         }
         let a = &self.apps;
@@ -417,6 +432,34 @@ mod tests {
                 ),
                 "{n}: {:?}",
                 over.validate()
+            );
+        }
+    }
+
+    /// Replays issue 19 point 11: an unbonding period shorter than an epoch lets a committee
+    /// member leave with its collateral while still voting, out of reach of evidence. It must
+    /// cover an epoch plus the evidence window.
+    #[test]
+    fn unbonding_must_outlast_an_epoch() {
+        for n in [Network::Mainnet, Network::Devnet] {
+            let mut p = ChainParams::for_network(n);
+            let c = &p.consensus;
+            assert!(p.nodes.unbonding_period >= c.epoch_length + c.evidence_max_age);
+            p.nodes.unbonding_period = c.epoch_length + c.evidence_max_age;
+            p.validate().unwrap();
+            p.nodes.unbonding_period -= 1;
+            assert!(p.validate().is_err());
+            p.nodes.unbonding_period = p.consensus.epoch_length - 1;
+            assert!(
+                matches!(
+                    p.validate(),
+                    Err(ParamsError::Invalid {
+                        name: "nodes.unbonding_period",
+                        ..
+                    })
+                ),
+                "{n:?}: {:?}",
+                p.validate()
             );
         }
     }

@@ -203,10 +203,12 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             let state = chain.state();
             self.pool()?.prune(state);
             let registry = state.registry();
+            let max_age = state.params().consensus.evidence_max_age;
             self.evidence.retain(|e| {
-                registry
-                    .get(&e.validator())
-                    .is_some_and(|n| !n.slashed.contains(&e.first.vote.height))
+                e.height().saturating_add(max_age) > height
+                    && registry
+                        .get(&e.validator())
+                        .is_some_and(|n| !n.slashed.contains(&e.height()))
             });
         }
         self.held.clear();
@@ -225,11 +227,16 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         };
         let chain = self.read()?;
         let state = chain.state();
+        let (next, max_age) = (
+            state.tip().height.saturating_add(1),
+            state.params().consensus.evidence_max_age,
+        );
         let Some(e) = self.evidence.iter().find(|e| {
-            state
-                .registry()
-                .get(&e.validator())
-                .is_some_and(|n| !n.slashed.contains(&e.first.vote.height))
+            e.check_age(next, max_age).is_ok()
+                && state
+                    .registry()
+                    .get(&e.validator())
+                    .is_some_and(|n| !n.slashed.contains(&e.height()))
         }) else {
             return Ok(None);
         };
