@@ -10,8 +10,9 @@ use std::time::Duration;
 use flux_chain::block::BlockId;
 use flux_chain::consensus::{SignedVote, Vote, VoteKind};
 use flux_chain::genesis::Genesis;
+use flux_chain::tx::{Transaction, Transfer, TxKind};
 use flux_core::crypto::{Scheme, SecretKey, Signature};
-use flux_core::{ChainId, Hash};
+use flux_core::{Address, Amount, ChainId, Hash};
 use flux_net::api::client::Client;
 use flux_net::message::Message;
 use flux_net::node::{Node, NodeConfig};
@@ -91,6 +92,20 @@ impl Peer {
         node: &P2pHandle,
         every: Duration,
         max: u32,
+        payload: impl FnMut(u32) -> Vec<u8>,
+    ) {
+        self.attack_on(Topic::Consensus, what, node, every, max, payload)
+            .await
+    }
+
+    /// [`Peer::attack`] on `topic`.
+    async fn attack_on(
+        &self,
+        topic: Topic,
+        what: &str,
+        node: &P2pHandle,
+        every: Duration,
+        max: u32,
         mut payload: impl FnMut(u32) -> Vec<u8>,
     ) {
         wait_for(&format!("{what}: connected"), || self.connected_to(node)).await;
@@ -105,7 +120,7 @@ impl Peer {
                 node.stats()
             );
             if sent < max {
-                self.handle.publish(Topic::Consensus, payload(sent));
+                self.handle.publish(topic, payload(sent));
                 sent += 1;
             }
             tokio::time::sleep(every).await;
@@ -355,5 +370,90 @@ async fn a_lone_validator_bans_bad_peers_and_keeps_finalising() {
         attacker.handle.shutdown().await;
     }
     honest.shutdown().await;
+    node.shutdown().await.unwrap();
+}
+
+/// Transfers from `key`'s account (`fee` each, nonces from 0).
+fn transfers(key: &SecretKey, chain_id: ChainId, n: u64) -> Vec<Transaction> {
+    (0..n)
+        .map(|nonce| {
+            Transaction::sign(
+                key,
+                chain_id,
+                nonce,
+                Amount::from_base_units(1_000),
+                TxKind::Transfer(Transfer {
+                    to: Address::from_bytes([9; 20]),
+                    amount: Amount::ONE_FLUX,
+                }),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// Replays issue 19 point 6 (transaction gossip flood) against a real node: one peer replays
+/// a batch the state refuses (an account with nothing), another sends batches with forged
+/// signatures. Both are cut off (refusals cost the sender; forgeries cost more and are not
+/// relayed), and the node keeps finalising: its consensus thread never checks a signature
+/// of gossiped transactions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_floods_get_their_senders_banned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (genesis, keys) = Genesis::devnet_with_nodes(1, 7).unwrap();
+    let chain_id = genesis.chain_id;
+    let node = Node::start(NodeConfig::local(
+        dir.path(),
+        genesis,
+        Some(keys[0].operator.clone()),
+    ))
+    .await
+    .unwrap();
+    let net = node.p2p().clone();
+    let addr = net.listen_addrs()[0]
+        .clone()
+        .with_p2p(net.local_peer_id())
+        .unwrap();
+    wait_for("the first blocks", || height(&node) >= 2).await;
+    let before = height(&node);
+
+    let pauper = SecretKey::from_bytes(Scheme::Ed25519, &[55; 32]).unwrap();
+    let refused = Message::Txs(transfers(&pauper, chain_id, 256))
+        .to_bytes()
+        .unwrap();
+    let replayer = Peer::start(chain_id, &addr, |_| {}).await;
+    let replay = replayer.attack_on(
+        Topic::Txs,
+        "replayed refused batch",
+        &net,
+        Duration::from_millis(100),
+        200,
+        |_| refused.clone(),
+    );
+
+    let mut forged = transfers(&keys[0].owner, chain_id, 64);
+    for tx in &mut forged {
+        let mut bytes = *tx.signature.as_bytes();
+        bytes[7] ^= 0x01;
+        tx.signature = Signature::Ed25519(bytes);
+    }
+    let forged = Message::Txs(forged).to_bytes().unwrap();
+    let forger = Peer::start(chain_id, &addr, |_| {}).await;
+    let forge = forger.attack_on(
+        Topic::Txs,
+        "forged signatures",
+        &net,
+        Duration::from_millis(100),
+        200,
+        |_| forged.clone(),
+    );
+
+    tokio::join!(replay, forge);
+    assert!(node.is_running());
+    wait_for("two more blocks", || height(&node) >= before + 2).await;
+    assert_eq!(net.stats().bans, 2, "{:?}", net.stats());
+    for attacker in [replayer, forger] {
+        attacker.handle.shutdown().await;
+    }
     node.shutdown().await.unwrap();
 }
