@@ -37,10 +37,11 @@
 //! grow. After `T` steps a validator picked `c` times has priority `T * (weight - c) > -T`, so
 //! `c <= weight` for everyone, and since the picks sum to `T = Σ weight`, `c = weight` for
 //! everyone and every priority is 0 again: the state after `T` steps is the initial one.
-//! So the rotation of a committee is one period of `T` steps, computed once per committee
-//! ([`super::rotation`], `O(T · k)` for `k` distinct weights) and read in `O(1)` per
-//! (height, round) by [`Committee::proposer`]: no replay from genesis, and no cost that grows
-//! with the round (issue 19 point 9: a member inventing rounds made each one cost `O(T · n)`).
+//! So the rotation of a committee is one period of `T` steps, computed once per committee as
+//! far as it is asked for ([`super::rotation`], `O(k)` per step for `k` distinct weights) and
+//! read in `O(1)` per (height, round) by [`Committee::proposer`]: no replay from genesis, and no
+//! cost that grows with the round (issue 19 point 9: a member inventing rounds made each one
+//! cost `O(min(s, T) · n)`).
 //!
 //! ```
 //! use flux_chain::consensus::committee::{Committee, Member};
@@ -64,17 +65,20 @@
 //! # Ok::<(), flux_chain::consensus::ConsensusError>(())
 //! ```
 
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use flux_core::crypto::{PublicKey, Scheme};
 use flux_core::hash::Tag;
 use flux_core::params::Ratio;
 use flux_core::{ChainParams, Hash};
 use flux_nodes::NodeId;
+use flux_nodes::lifecycle::NodeStatus;
+use flux_nodes::node::NodeEntry;
 use flux_nodes::registry::Registry;
 use serde::{Deserialize, Serialize};
 
 use super::error::ConsensusError;
+use super::rotation::Rotation;
 use super::types::{Height, Round};
 
 static DRAW: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/committee/v1"));
@@ -97,6 +101,38 @@ pub struct Committee {
     members: Vec<Member>,
     total: u64,
     threshold: Ratio,
+    /// The proposer rotation, built on first use and shared by clones (not part of the value).
+    #[serde(skip)]
+    rotation: RotationCache,
+}
+
+/// A committee's [`Rotation`], computed on demand: equal to any other (it is derived from the
+/// members), shared by clones.
+#[derive(Clone, Default)]
+struct RotationCache(Arc<Mutex<Option<Rotation>>>);
+
+impl PartialEq for RotationCache {
+    fn eq(&self, _: &RotationCache) -> bool {
+        true
+    }
+}
+
+impl Eq for RotationCache {}
+
+impl std::fmt::Debug for RotationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let built = self.0.lock().map(|r| r.is_some()).unwrap_or(false);
+        f.write_str(if built { "built" } else { "not built" })
+    }
+}
+
+/// Whether a drawn member whose registry entry is `entry` still sits on its epoch's committee:
+/// not slashed for equivocation and still bonded for good (not exiting, not DoS-listed). A
+/// member whose entry is gone does not sit either. Issue 19 point 11: a member that starts its
+/// exit leaves the committee from the next height, so it can not vote while its collateral is
+/// on its way out.
+pub fn sits(entry: &NodeEntry) -> bool {
+    entry.slashed.is_empty() && !matches!(entry.status, NodeStatus::Exiting | NodeStatus::DoS)
 }
 
 /// The epoch of `height` (heights start at 1): `(height - 1) / epoch_length`.
@@ -104,13 +140,10 @@ pub fn epoch_of(height: Height, epoch_length: u64) -> u64 {
     height.saturating_sub(1) / epoch_length.max(1)
 }
 
-use flux_nodes::lifecycle::NodeStatus;
-use flux_nodes::node::NodeEntry;
 /// The first height of `height`'s epoch.
 pub fn epoch_start(height: Height, epoch_length: u64) -> Height {
     epoch_of(height, epoch_length)
         .saturating_mul(epoch_length.max(1))
-use super::rotation::Rotation;
         .saturating_add(1)
 }
 
@@ -133,41 +166,6 @@ impl Committee {
                 return Err(ConsensusError::MemberKeyMismatch { validator: m.id });
             }
             total = total
-    /// The proposer rotation, built on first use and shared by clones (not part of the value).
-    #[serde(skip)]
-    rotation: RotationCache,
-}
-
-/// A committee's lazily built [`Rotation`]: equal to any other (it is derived from the
-/// members), shared by clones.
-#[derive(Clone, Default)]
-struct RotationCache(Arc<OnceLock<Rotation>>);
-
-impl PartialEq for RotationCache {
-    fn eq(&self, _: &RotationCache) -> bool {
-        true
-    }
-}
-
-impl Eq for RotationCache {}
-
-impl std::fmt::Debug for RotationCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "built"
-        } else {
-            "not built"
-        })
-    }
-}
-
-/// Whether a drawn member whose registry entry is `entry` still sits on its epoch's committee:
-/// not slashed for equivocation and still bonded for good (not exiting, not DoS-listed). A
-/// member whose entry is gone does not sit either. Issue 19 point 11: a member that starts its
-/// exit leaves the committee from the next height, so it can not vote while its collateral is
-/// on its way out.
-pub fn sits(entry: &NodeEntry) -> bool {
-    entry.slashed.is_empty() && !matches!(entry.status, NodeStatus::Exiting | NodeStatus::DoS)
                 .checked_add(m.weight)
                 .ok_or(ConsensusError::WeightOverflow)?;
         }
@@ -175,6 +173,7 @@ pub fn sits(entry: &NodeEntry) -> bool {
             members,
             total,
             threshold,
+            rotation: RotationCache::default(),
         })
     }
 
@@ -208,7 +207,6 @@ pub fn sits(entry: &NodeEntry) -> bool {
             .filter_map(|i| candidates.get(i).copied())
             .filter(|m| m.weight > 0)
             .collect();
-            rotation: RotationCache::default(),
         members.sort_by_key(|m| m.id);
         Committee::new(members, params.consensus.commit_threshold)
     }
@@ -281,17 +279,19 @@ pub fn sits(entry: &NodeEntry) -> bool {
     }
 
     /// The pick of step `step` (0-based) of the weighted round robin from all-zero priorities.
-    /// `O(1)`: the first call builds the committee's whole period once, in `O(T · k)` for `k`
-    /// distinct weights ([`super::rotation`]), and clones share it.
+    /// `O(1)` for a step asked before (by this committee or a clone): the steps up to
+    /// `step mod T` are computed once, in `O(k)` each for `k` distinct weights
+    /// ([`super::rotation`]), and kept.
     pub fn proposer_at(&self, step: u64) -> NodeId {
-        let rotation = self
+        let mut rotation = self
             .rotation
             .0
-            .get_or_init(|| Rotation::new(&self.members, self.total));
-        self.members
-            .get(rotation.pick(step))
-            .map(|m| m.id)
-            .unwrap_or_default()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let index = rotation
+            .get_or_insert_with(|| Rotation::new(&self.members, self.total))
+            .pick(step);
+        self.members.get(index).map(|m| m.id).unwrap_or_default()
     }
 }
 
