@@ -214,13 +214,15 @@ impl Genesis {
                 last_paid: None,
                 endpoint_changed_at: None,
                 status_since: 0,
+                deadline: Some(params.nodes.expire_after.saturating_add(1)),
+                keepalive_from: Some(params.nodes.min_confirm_interval),
                 slashed: Vec::new(),
             };
             if entries.insert(id, entry).is_some() {
                 return Err(bad("operator key listed twice".into()));
             }
         }
-        Registry::from_entries(entries.into_values(), params).map_err(|e| GenesisError::Node {
+        Registry::from_entries(entries.into_values()).map_err(|e| GenesisError::Node {
             index: 0,
             reason: e.to_string(),
         })

@@ -63,6 +63,8 @@ fn confirmed(operator: &SecretKey, tier: Tier, params: &ChainParams) -> NodeEntr
         last_paid: None,
         endpoint_changed_at: None,
         status_since: 1,
+        deadline: Some(2 + params.nodes.expire_after),
+        keepalive_from: Some(1 + params.nodes.min_confirm_interval),
         slashed: Vec::new(),
     }
 }
@@ -73,7 +75,7 @@ fn registry(tiers: &[Tier], params: &ChainParams) -> Registry {
         .iter()
         .enumerate()
         .map(|(i, t)| confirmed(&key(i as u64), *t, params));
-    Registry::from_entries(entries, params).unwrap()
+    Registry::from_entries(entries).unwrap()
 }
 
 fn tier_of(i: u8) -> Tier {

@@ -148,6 +148,16 @@ pub enum NodeError {
         /// First height a keep-alive is accepted.
         allowed: u64,
     },
+    /// A stored entry whose deadline does not fit its status (only an expired node has none).
+    #[error("node {id} is {status} with deadline {deadline:?}")]
+    Deadline {
+        /// The node.
+        id: NodeId,
+        /// Its status.
+        status: NodeStatus,
+        /// Its deadline.
+        deadline: Option<u64>,
+    },
     /// The declared hardware is below the tier's minimum.
     #[error("declared hardware is below the {tier} minimum")]
     DeclaredBelowTier {

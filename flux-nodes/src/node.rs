@@ -179,8 +179,30 @@ pub struct NodeEntry {
     pub endpoint_changed_at: Option<u64>,
     /// Height at which the current status began.
     pub status_since: u64,
+    /// Height at which the current status's deadline fires: `Started`, the DoS listing;
+    /// `Confirmed`, the expiry; `DoS` and `Exiting`, the release; `Expired`, none. Fixed when
+    /// it is set (from the parameters in force then), so a governance change of the parameter
+    /// that timed it applies to deadlines set after the change, and the registry's deadline
+    /// indexes are a function of the entries alone.
+    pub deadline: Option<u64>,
+    /// First height at which a keep-alive confirm is accepted (confirmed nodes only), fixed by
+    /// the last confirm or a later endpoint change, like [`deadline`](Self::deadline).
+    pub keepalive_from: Option<u64>,
     /// Consensus heights at which this node was slashed for equivocation (one slash each).
     pub slashed: Vec<u64>,
+}
+
+impl NodeEntry {
+    /// The heights, inclusive, at which a keep-alive confirm of this node is accepted: `None`
+    /// unless it is confirmed. The window was fixed by its last confirm (or endpoint change),
+    /// whatever governance changed since.
+    pub fn keepalive_window(&self) -> Option<(u64, u64)> {
+        if self.status != NodeStatus::Confirmed {
+            return None;
+        }
+        let last = self.deadline?.checked_sub(1)?;
+        Some((self.keepalive_from.unwrap_or(0), last))
+    }
 }
 
 /// An app's geolocation rule: `ac<CONTINENT>[_<COUNTRY>[_<REGION>]]` allows nodes there,

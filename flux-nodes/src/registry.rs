@@ -13,6 +13,12 @@
 //! min_confirm_interval` (or `e + min_endpoint_confirm_interval` after an endpoint change at
 //! `e`) up to `c + expire_after`; at `c + expire_after + 1` it expires. An exit at `x` releases
 //! the collateral at `x + unbonding_period`.
+//!
+//! Each deadline is computed once, when it is set, and kept in the entry
+//! ([`NodeEntry::deadline`], [`NodeEntry::keepalive_from`]); the indexes are keyed by the stored
+//! heights. So a governance change of `expire_after` or `min_confirm_interval` applies to the
+//! windows of confirms made after it (a node confirmed before keeps the window it was given),
+//! and a registry rebuilt from its entries after a change is the registry that ran through it.
 
 use flux_core::crypto::{PublicKey, Scheme};
 use flux_core::tier::Hardware;
@@ -140,64 +146,61 @@ impl Registry {
         Registry::default()
     }
 
-    /// Rebuilds a registry (queues, deadlines, bonded total) from its entries.
+    /// Rebuilds a registry (queues, deadlines, bonded total) from its entries. The deadlines
+    /// are the entries' own, whatever the parameters are now; an entry without one (other
+    /// than an expired node's) is refused, as it would never leave its status.
     pub fn from_entries(
         entries: impl IntoIterator<Item = NodeEntry>,
-        params: &ChainParams,
     ) -> Result<Registry, NodeError> {
         let mut r = Registry::new();
         for e in entries {
+            if (e.status == NodeStatus::Expired) != e.deadline.is_none() {
+                return Err(NodeError::Deadline {
+                    id: e.id,
+                    status: e.status,
+                    deadline: e.deadline,
+                });
+            }
             r.bonded = r.bonded.checked_add(e.collateral)?;
-            r.index(&e, params);
+            r.index(&e);
             r.nodes.insert(e.id, e);
         }
         Ok(r)
     }
 
-    /// Puts `e` in the queue and deadline index its status calls for.
-    fn index(&mut self, e: &NodeEntry, params: &ChainParams) {
-        let n = &params.nodes;
-        match e.status {
-            NodeStatus::Started => {
-                self.confirm_deadline
-                    .insert((e.started_at + n.confirm_window + 1, e.id));
-            }
-            NodeStatus::Confirmed => {
-                let last = e.last_confirm.unwrap_or(e.started_at);
-                self.expiry.insert((last + n.expire_after + 1, e.id));
-                let since = e.last_paid.or(e.confirmed_at).unwrap_or(e.started_at);
-                self.payout.insert(e.id, e.tier, since);
-            }
-            NodeStatus::Expired => {}
-            NodeStatus::DoS => {
-                self.release.insert((e.status_since + n.dos_duration, e.id));
-            }
-            NodeStatus::Exiting => {
-                self.release
-                    .insert((e.status_since + n.unbonding_period, e.id));
-            }
+    /// The deadline index `status` is kept in, if any.
+    fn deadlines(&mut self, status: NodeStatus) -> Option<&mut OrdSet<(u64, NodeId)>> {
+        match status {
+            NodeStatus::Started => Some(&mut self.confirm_deadline),
+            NodeStatus::Confirmed => Some(&mut self.expiry),
+            NodeStatus::DoS | NodeStatus::Exiting => Some(&mut self.release),
+            NodeStatus::Expired => None,
         }
     }
 
-    /// Takes `e` out of every queue and deadline index.
-    fn unindex(&mut self, e: &NodeEntry, params: &ChainParams) {
-        let n = &params.nodes;
-        self.payout.remove(&e.id);
-        self.confirm_deadline
-            .remove(&(e.started_at + n.confirm_window + 1, e.id));
-        if let Some(last) = e.last_confirm {
-            self.expiry.remove(&(last + n.expire_after + 1, e.id));
+    /// Puts `e` in the queue and deadline index its status calls for, at its stored deadline.
+    fn index(&mut self, e: &NodeEntry) {
+        if e.status == NodeStatus::Confirmed {
+            let since = e.last_paid.or(e.confirmed_at).unwrap_or(e.started_at);
+            self.payout.insert(e.id, e.tier, since);
         }
-        self.release
-            .remove(&(e.status_since + n.dos_duration, e.id));
-        self.release
-            .remove(&(e.status_since + n.unbonding_period, e.id));
+        if let (Some(at), Some(set)) = (e.deadline, self.deadlines(e.status)) {
+            set.insert((at, e.id));
+        }
+    }
+
+    /// Takes `e` out of every queue and deadline index (keyed as [`Registry::index`] put it).
+    fn unindex(&mut self, e: &NodeEntry) {
+        self.payout.remove(&e.id);
+        if let (Some(at), Some(set)) = (e.deadline, self.deadlines(e.status)) {
+            set.remove(&(at, e.id));
+        }
     }
 
     /// Replaces an entry, keeping the indexes in step.
-    fn put(&mut self, old: &NodeEntry, new: NodeEntry, params: &ChainParams) {
-        self.unindex(old, params);
-        self.index(&new, params);
+    fn put(&mut self, old: &NodeEntry, new: NodeEntry) {
+        self.unindex(old);
+        self.index(&new);
         self.nodes.insert(new.id, new);
     }
 
@@ -260,7 +263,7 @@ impl Registry {
             return match old.status {
                 NodeStatus::DoS => Err(NodeError::DosListed {
                     id,
-                    until: old.status_since + params.nodes.dos_duration,
+                    until: old.deadline.unwrap_or(old.status_since),
                 }),
                 NodeStatus::Expired if old.owner == owner && old.tier == req.tier => {
                     old.status.apply(LifecycleEvent::Restart)?;
@@ -274,9 +277,11 @@ impl Registry {
                         last_confirm: None,
                         last_paid: None,
                         status_since: height,
+                        deadline: Some(confirm_deadline(height, params)),
+                        keepalive_from: None,
                         ..old.clone()
                     };
-                    self.put(&old, new, params);
+                    self.put(&old, new);
                     Ok(RegistryEvent::Restarted { id })
                 }
                 _ => Err(NodeError::AlreadyRegistered { id }),
@@ -299,10 +304,12 @@ impl Registry {
             last_paid: None,
             endpoint_changed_at: None,
             status_since: height,
+            deadline: Some(confirm_deadline(height, params)),
+            keepalive_from: None,
             slashed: Vec::new(),
         };
         self.bonded = self.bonded.checked_add(entry.collateral)?;
-        self.index(&entry, params);
+        self.index(&entry);
         self.nodes.insert(id, entry);
         Ok(RegistryEvent::Started {
             id,
@@ -344,18 +351,14 @@ impl Registry {
             _ => LifecycleEvent::Confirm,
         };
         old.status.apply(event)?;
-        if let (LifecycleEvent::KeepAlive, Some(last)) = (event, old.last_confirm) {
-            let allowed = match old.endpoint_changed_at {
-                Some(e) if e > last => e + n.min_endpoint_confirm_interval,
-                _ => last + n.min_confirm_interval,
-            };
-            if height < allowed {
-                return Err(NodeError::ConfirmTooEarly {
-                    id: *id,
-                    last,
-                    allowed,
-                });
-            }
+        if let (LifecycleEvent::KeepAlive, Some(allowed)) = (event, old.keepalive_from)
+            && height < allowed
+        {
+            return Err(NodeError::ConfirmTooEarly {
+                id: *id,
+                last: old.last_confirm.unwrap_or(old.started_at),
+                allowed,
+            });
         }
         let fresh =
             evidence.seed_height < height && height - evidence.seed_height <= n.bench_seed_max_age;
@@ -391,9 +394,11 @@ impl Registry {
             } else {
                 old.status_since
             },
+            deadline: Some(height.saturating_add(n.expire_after).saturating_add(1)),
+            keepalive_from: Some(height.saturating_add(n.min_confirm_interval)),
             ..old.clone()
         };
-        self.put(&old, new, params);
+        self.put(&old, new);
         Ok(match event {
             LifecycleEvent::Confirm => RegistryEvent::Confirmed { id: *id },
             _ => RegistryEvent::KeptAlive { id: *id },
@@ -420,12 +425,21 @@ impl Registry {
             });
         }
         check_endpoint(&endpoint)?;
+        // A confirmed node that moved may confirm again soon (from its new endpoint).
+        let moved_since_confirm = old.last_confirm.is_some_and(|last| height > last);
+        let keepalive_from = match old.status {
+            NodeStatus::Confirmed if moved_since_confirm => {
+                Some(height.saturating_add(params.nodes.min_endpoint_confirm_interval))
+            }
+            _ => old.keepalive_from,
+        };
         let new = NodeEntry {
             endpoint,
             endpoint_changed_at: Some(height),
+            keepalive_from,
             ..old.clone()
         };
-        self.put(&old, new, params);
+        self.put(&old, new);
         Ok(RegistryEvent::EndpointChanged { id: *id })
     }
 
@@ -441,16 +455,17 @@ impl Registry {
         if old.owner != *sender {
             return Err(NodeError::NotOwner { id: *id });
         }
+        let release_at = height.saturating_add(params.nodes.unbonding_period);
         self.set_status(
             id,
             LifecycleEvent::Exit,
             NodeStatus::Exiting,
             height,
-            params,
+            Some(release_at),
         )?;
         Ok(RegistryEvent::Exiting {
             id: *id,
-            release_at: height + params.nodes.unbonding_period,
+            release_at,
         })
     }
 
@@ -464,14 +479,14 @@ impl Registry {
     ) -> Result<Vec<RegistryEvent>, NodeError> {
         let mut events = Vec::new();
         while let Some(id) = due(&self.confirm_deadline, height) {
+            let until = height.saturating_add(params.nodes.dos_duration);
             self.set_status(
                 &id,
                 LifecycleEvent::ConfirmMissed,
                 NodeStatus::DoS,
                 height,
-                params,
+                Some(until),
             )?;
-            let until = height + params.nodes.dos_duration;
             events.push(RegistryEvent::DosListed { id, until });
         }
         while let Some(id) = due(&self.expiry, height) {
@@ -480,7 +495,7 @@ impl Registry {
                 LifecycleEvent::KeepAliveMissed,
                 NodeStatus::Expired,
                 height,
-                params,
+                None,
             )?;
             events.push(RegistryEvent::Expired { id });
         }
@@ -491,7 +506,7 @@ impl Registry {
                 _ => LifecycleEvent::Unbonded,
             };
             old.status.apply(event)?;
-            self.unindex(&old, params);
+            self.unindex(&old);
             self.nodes.remove(&id);
             self.bonded = self.bonded.checked_sub(old.collateral)?;
             events.push(RegistryEvent::Released {
@@ -503,23 +518,26 @@ impl Registry {
         Ok(events)
     }
 
-    /// Moves `id` to `status` through `event` at `height` (the table decides if it may).
+    /// Moves `id` to `status` (never `Confirmed`) through `event` at `height`, with the new
+    /// status's `deadline` (the table decides if it may).
     fn set_status(
         &mut self,
         id: &NodeId,
         event: LifecycleEvent,
         status: NodeStatus,
         height: u64,
-        params: &ChainParams,
+        deadline: Option<u64>,
     ) -> Result<(), NodeError> {
         let old = self.entry(id)?;
         old.status.apply(event)?;
         let new = NodeEntry {
             status,
             status_since: height,
+            deadline,
+            keepalive_from: None,
             ..old.clone()
         };
-        self.put(&old, new, params);
+        self.put(&old, new);
         Ok(())
     }
 
@@ -556,6 +574,13 @@ impl Registry {
         self.nodes.insert(id, entry);
         Some((id, owner))
     }
+}
+
+/// The height at which a node started at `height` goes on the DoS list if it has not confirmed.
+fn confirm_deadline(height: u64, params: &ChainParams) -> u64 {
+    height
+        .saturating_add(params.nodes.confirm_window)
+        .saturating_add(1)
 }
 
 /// The node of the earliest entry of `set` if it is due at `height`.

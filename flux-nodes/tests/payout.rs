@@ -196,7 +196,7 @@ proptest! {
             prop_assert_eq!(bonded, r.bonded());
         }
         // The indexes are exactly what the entries imply.
-        let rebuilt = Registry::from_entries(r.iter().cloned(), &p).unwrap();
+        let rebuilt = Registry::from_entries(r.iter().cloned()).unwrap();
         prop_assert_eq!(rebuilt, r);
     }
 

@@ -37,7 +37,7 @@ pub use error::SwapError;
 
 use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
 use flux_core::parallel::{AttestationScheme, EvmSignature, ExternalChain, evm_digest};
-use flux_core::params::Ratio;
+use flux_core::params::{GovernableParam, Ratio};
 use flux_core::{Address, Amount, ChainId, codec};
 use flux_nodes::node::NodeId;
 use imbl::OrdMap;
@@ -50,8 +50,10 @@ use crate::tx::TxId;
 /// Longest burn reference (an external transaction hash or id), bytes.
 pub const MAX_REFERENCE_LEN: usize = 128;
 
-/// Most signatures an attestation may carry (the committee size bound).
-pub const MAX_SIGNATURES: usize = 128;
+/// Most signatures an attestation may carry: the largest committee governance may vote
+/// (`consensus.committee_size`'s upper bound, [`GovernableParam::bounds`]), so every member of
+/// any committee may sign. One bound, defined once.
+pub const MAX_SIGNATURES: usize = GovernableParam::CommitteeSize.bounds().1 as usize;
 
 /// The books of one external chain. `issued == locked` always.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -121,18 +121,27 @@ fn restore_placement(
     Placement::restore(seed, nodes, records).map_err(StoreError::Placement)
 }
 
-/// The genesis parameters with every executed governance change applied, in height order.
+/// The genesis parameters with every executed governance change applied in the order the
+/// chain executed them: by height, then by proposal id. One block's changes may be consistent
+/// only in that order (`nodes.expire_after` raised, then `nodes.min_confirm_interval` above
+/// its old value), so the order of the parameters would not do.
 fn params_after(
     mut params: flux_core::ChainParams,
     gov: &crate::gov::Governance,
 ) -> Result<flux_core::ChainParams, StoreError> {
-    let mut changes: Vec<(u64, flux_core::params::GovernableParam, u64)> = gov
-        .param_changes
-        .iter()
-        .map(|((param, at), value)| (*at, *param, *value))
+    use crate::gov::{Action, ProposalStatus};
+    let mut executed: Vec<(u64, u64, flux_core::params::GovernableParam, u64)> = gov
+        .proposals
+        .values()
+        .filter_map(|p| match (&p.status, &p.action) {
+            (ProposalStatus::Passed, Action::ParamChange { param, value }) => {
+                Some((p.end, p.id, *param, *value))
+            }
+            _ => None,
+        })
         .collect();
-    changes.sort();
-    for (_, param, value) in changes {
+    executed.sort_unstable();
+    for (_, _, param, value) in executed {
         param.set(&mut params, value).map_err(StoreError::Params)?;
     }
     Ok(params)
@@ -157,7 +166,7 @@ fn rebuild(
         tip,
     } = stored;
     let params = params_after(genesis.params(), &gov)?;
-    let registry = Registry::from_entries(nodes, &params).map_err(StoreError::Registry)?;
+    let registry = Registry::from_entries(nodes).map_err(StoreError::Registry)?;
     let seed = genesis.id().map_err(Box::new)?.0;
     let placement = restore_placement(seed, &registry, &apps, &placement, &params)?;
     let apps: OrdMap<String, AppEntry> = apps.into_iter().map(|a| (a.name.clone(), a)).collect();

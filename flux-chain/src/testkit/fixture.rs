@@ -206,7 +206,6 @@ impl<S: Store> ChainFixture<S> {
     fn keep_alives(&self) -> Result<Vec<Transaction>, FixtureError> {
         let state = self.chain.state();
         let height = state.tip().height;
-        let p = state.params();
         let operators: Vec<SecretKey> = self.nodes.iter().map(|n| n.operator.clone()).collect();
         let mut out = Vec::new();
         for op in &operators {
@@ -214,9 +213,10 @@ impl<S: Store> ChainFixture<S> {
             let Some(entry) = state.registry().get(&id) else {
                 continue;
             };
-            let last = entry.last_confirm.unwrap_or(entry.started_at);
-            let due = entry.status == flux_nodes::lifecycle::NodeStatus::Confirmed
-                && height.saturating_sub(last) >= p.nodes.min_confirm_interval;
+            // The window the last confirm fixed (governance may have changed the parameters).
+            let due = entry
+                .keepalive_window()
+                .is_some_and(|(from, _)| height >= from);
             if due && let Ok(tx) = confirm(op, &operators, state) {
                 out.push(tx);
             }

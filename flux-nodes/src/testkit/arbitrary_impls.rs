@@ -61,6 +61,8 @@ impl<'a> Arbitrary<'a> for NodeEntry {
             last_paid: u.arbitrary()?,
             endpoint_changed_at: u.arbitrary()?,
             status_since: u.arbitrary()?,
+            deadline: u.arbitrary()?,
+            keepalive_from: u.arbitrary()?,
             slashed: u.arbitrary()?,
         })
     }
