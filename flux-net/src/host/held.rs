@@ -1,10 +1,10 @@
 //! What the host holds for the heights it is deciding, bounded so that no member (and no
 //! peer) can crowd out what the honest members need:
-//! - [`HeldBlocks`]: the blocks of proposals. A block is held only from the proposer of its
+//! - `HeldBlocks`: the blocks of proposals. A block is held only from the proposer of its
 //!   `(height, round)`, at most [`MAX_BLOCKS_PER_ROUND`] per round, in [`MAX_HELD_BLOCKS`] and
 //!   [`MAX_HELD_BLOCK_BYTES`]; when full, the blocks of the oldest rounds leave first (never
 //!   the one this host is locked on or would re-propose).
-//! - [`HeldMessages`]: the verified consensus messages of the current height, re-broadcast when
+//! - `HeldMessages`: the verified consensus messages of the current height, re-broadcast when
 //!   it stalls, in [`MAX_HELD_MESSAGES`] and [`MAX_HELD_MESSAGE_BYTES`]; the oldest rounds leave
 //!   first.
 
