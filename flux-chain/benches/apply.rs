@@ -75,7 +75,7 @@ fn fixture(n: usize) -> Fixture {
             Transaction::sign(k, ChainId::DEVNET, 0, Amount::from_base_units(500), kind).unwrap()
         })
         .collect();
-    let block = build_block(&state, keys[0].public_key(), 1_000, vec![], txs).unwrap();
+    let block = build_block(&state, &keys[0], 1_000, vec![], txs).unwrap();
     let block_bytes = codec::encode(&block).unwrap();
     Fixture {
         state,

@@ -128,7 +128,7 @@ fn fixture() -> (State, Block) {
     assert_eq!(reveals.len(), 3 * JOBS);
     let state = chain.state().clone();
     let time = state.tip().timestamp_ms + 1_000;
-    let block = build_block(&state, ks[0].public_key(), time, vec![], reveals).unwrap();
+    let block = build_block(&state, &ks[0], time, vec![], reveals).unwrap();
     (state, block)
 }
 

@@ -43,8 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time += chain.state().params().block_time_ms;
         let txs = pool.select(chain.state(), 1_000);
         // Transactions that a block refuses (e.g. a bad app spec) are left out, not fatal.
-        let (block, dropped) =
-            build_block_from(chain.state(), validator.public_key(), time, vec![], txs)?;
+        let (block, dropped) = build_block_from(chain.state(), &validator, time, vec![], txs)?;
         for (id, why) in dropped {
             println!("left out {id}: {why}");
         }

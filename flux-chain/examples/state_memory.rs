@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         height: 0,
         block_id: Default::default(),
         timestamp_ms: 0,
+        seed: Default::default(),
     };
     let mut state = State::from_parts(
         Arc::new(ChainParams::devnet()),
@@ -52,8 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tip,
         Default::default(),
     )?;
-    let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?.public_key();
-    let block = build_block(&state, proposer, 1_000, vec![], vec![])?;
+    let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+    let block = build_block(&state, &proposer, 1_000, vec![], vec![])?;
     let (diff, _) = apply_block(&state, &block)?;
     state.commit(diff);
     println!(

@@ -2,12 +2,13 @@
 //!
 //! The block id is the tagged hash of the header; the header commits to the body through the
 //! transaction root and to the state after the block through the state root. The consensus field
-//! is opaque bytes for the consensus layer (commit certificates of the parent, round data).
+//! is opaque bytes for the consensus layer (commit certificates of the parent, round data). The
+//! seed proof is the proposer's contribution to the committee seed.
 
 use core::fmt;
 use std::sync::LazyLock;
 
-use flux_core::crypto::PublicKey;
+use flux_core::crypto::{PublicKey, VrfProof};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
 use flux_core::{ChainId, Hash, codec};
@@ -52,8 +53,13 @@ pub struct Header {
     pub parent: BlockId,
     /// Proposer's time, ms since the Unix epoch; strictly increasing.
     pub timestamp_ms: u64,
-    /// The proposer's key; fees go to its address.
+    /// The proposer's key (Ed25519); fees go to its address.
     pub proposer: PublicKey,
+    /// The proposer's VRF proof over the parent's committee seed and this height
+    /// ([`crate::transition::header::seed_message`]): its output is mixed into the seed the
+    /// next committees are drawn from, which no proposer can choose (see
+    /// [`crate::consensus::committee`]).
+    pub seed_proof: VrfProof,
     /// Root of the body's transaction ids ([`tx_root`]).
     pub tx_root: Hash,
     /// Root of the state after this block.

@@ -45,8 +45,8 @@ impl CheckedBlock {
 ///
 /// let genesis = Genesis::devnet_example();
 /// let mut chain = Chain::open_or_create(MemStore::new(), &genesis)?;
-/// let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?.public_key();
-/// let block = build_block(chain.state(), proposer, genesis.timestamp_ms + 1_000, vec![], vec![])?;
+/// let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let block = build_block(chain.state(), &proposer, genesis.timestamp_ms + 1_000, vec![], vec![])?;
 /// chain.apply(&block)?;
 /// assert_eq!(chain.height(), 1);
 /// assert_eq!(chain.block_by_height(1)?, Some(block));
@@ -199,7 +199,7 @@ impl<S: Store> Chain<S> {
     /// The committee that decides `height` (the tip's height plus one, or any earlier height
     /// of the current or a stored epoch): the members drawn for its epoch
     /// ([`Committee::draw`] over the registry after the previous epoch's last block, seeded by
-    /// that block's id) that still sit ([`committee::sits`](crate::consensus::committee::sits):
+    /// the committee seed after it, [`State::seed`]) that still sit ([`committee::sits`](crate::consensus::committee::sits):
     /// not slashed for equivocation, not exiting, still registered; a member that leaves or
     /// equivocates is out from the next height). An epoch whose draw found no confirmed node
     /// keeps the committee of the epoch before it.
@@ -227,7 +227,11 @@ impl<S: Store> Chain<S> {
         let registry = self.state.registry();
         let members = members
             .into_iter()
-            .filter(|m| registry.get(&m.id).is_some_and(crate::consensus::committee::sits))
+            .filter(|m| {
+                registry
+                    .get(&m.id)
+                    .is_some_and(crate::consensus::committee::sits)
+            })
             .collect();
         Ok(Committee::new(members, params.consensus.commit_threshold)?)
     }

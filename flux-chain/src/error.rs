@@ -188,7 +188,9 @@ pub enum BlockError {
         found: u64,
     },
     /// The timestamp is more than `max_block_drift_ms` after the parent's.
-    #[error("block timestamp {found} ms is past {latest} ms, the parent's {parent} ms plus the drift window")]
+    #[error(
+        "block timestamp {found} ms is past {latest} ms, the parent's {parent} ms plus the drift window"
+    )]
     TimestampTooFar {
         /// The parent's timestamp.
         parent: u64,
@@ -203,6 +205,10 @@ pub enum BlockError {
         /// The parent's timestamp.
         parent: u64,
     },
+    /// The seed proof is not the proposer's VRF proof over the parent's seed and this height
+    /// (or the proposer's key is not an Ed25519 key).
+    #[error("seed proof refused: {0}")]
+    BadSeedProof(SignatureError),
     /// More transactions than `max_block_txs`.
     #[error("block has {count} transactions, the limit is {max}")]
     TooManyTxs {

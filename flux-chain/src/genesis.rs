@@ -237,10 +237,13 @@ impl Genesis {
             supply: self.supply()?,
             work_pool: Amount::ZERO,
         };
+        // The first committee seed is the genesis id (the genesis is trusted as a whole).
+        let id = self.id()?;
         let tip = Tip {
             height: 0,
-            block_id: self.id()?,
+            block_id: id,
             timestamp_ms: self.timestamp_ms,
+            seed: id.0,
         };
         let recent = imbl::OrdMap::unit(0, tip.block_id);
         let mut placement = flux_nodes::placement::Placement::new(tip.block_id.0);

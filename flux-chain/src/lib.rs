@@ -20,7 +20,7 @@
 //! let pay = TxKind::Transfer(Transfer { to: bob, amount: "2.5".parse()? });
 //! let tx = Transaction::sign(&alice, state.params().chain_id, 0, Amount::from_base_units(500), pay)?;
 //!
-//! let block = build_block(&state, alice.public_key(), genesis.timestamp_ms + 1_000, vec![], vec![tx])?;
+//! let block = build_block(&state, &alice, genesis.timestamp_ms + 1_000, vec![], vec![tx])?;
 //! let (diff, _receipts) = apply_block(&state, &block)?;
 //! state.commit(diff);
 //! assert_eq!(state.account(&bob).balance.to_string(), "2.5");

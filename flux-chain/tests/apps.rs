@@ -45,7 +45,7 @@ fn apps_are_placed_paid_healed_and_refunded() {
     );
     let time = chain.state().tip().timestamp_ms + 1_000;
     assert!(matches!(
-        build_block(chain.state(), ks[0].public_key(), time, vec![], vec![wrong]),
+        build_block(chain.state(), &ks[0], time, vec![], vec![wrong]),
         Err(BlockError::Tx {
             source: TxError::PriceMismatch { .. },
             ..
@@ -149,13 +149,7 @@ fn apps_are_placed_paid_healed_and_refunded() {
     );
     let time = chain.state().tip().timestamp_ms + 1_000;
     assert!(matches!(
-        build_block(
-            chain.state(),
-            ks[0].public_key(),
-            time,
-            vec![],
-            vec![not_owner]
-        ),
+        build_block(chain.state(), &ks[0], time, vec![], vec![not_owner]),
         Err(BlockError::Tx {
             source: TxError::NotAppOwner(_),
             ..

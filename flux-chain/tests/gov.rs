@@ -96,13 +96,7 @@ fn run_until(net: &mut Net, height: u64) {
 
 fn tx_error(net: &Net, tx: Transaction) -> TxError {
     let time = net.chain.state().tip().timestamp_ms + 1_000;
-    match build_block(
-        net.chain.state(),
-        net.owners[0].public_key(),
-        time,
-        vec![],
-        vec![tx],
-    ) {
+    match build_block(net.chain.state(), &net.owners[0], time, vec![], vec![tx]) {
         Err(BlockError::Tx { source, .. }) => source,
         other => panic!("expected a transaction error, got {other:?}"),
     }
@@ -340,7 +334,7 @@ proptest! {
                 title: "p".into(), text_hash: Hash::ZERO, action: action.clone(),
             }));
             let time = net.chain.state().tip().timestamp_ms + 1_000;
-            match build_block(net.chain.state(), net.owners[0].public_key(), time, vec![], vec![tx.clone()]) {
+            match build_block(net.chain.state(), &net.owners[0], time, vec![], vec![tx.clone()]) {
                 Ok(_) => {
                     let id = propose(&mut net, action);
                     let txs: Vec<Transaction> = votes.iter().enumerate().filter_map(|(i, v)| match v {

@@ -104,7 +104,7 @@ impl Net {
 
     fn refused(&self, tx: Transaction) -> JobError {
         let time = self.chain.state().tip().timestamp_ms + 1_000;
-        let proposer = self.operators[0].public_key();
+        let proposer = &self.operators[0];
         match build_block(self.chain.state(), proposer, time, vec![], vec![tx]) {
             Err(BlockError::Tx {
                 source: TxError::Job(e),

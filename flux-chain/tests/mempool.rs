@@ -30,7 +30,7 @@ proptest! {
             if step % 7 == 6 {
                 let txs = pool.select(&state, 1_000);
                 time += 1_000;
-                let block = build_block(&state, ks[0].public_key(), time, vec![], txs);
+                let block = build_block(&state, &ks[0], time, vec![], txs);
                 prop_assert!(block.is_ok(), "selection was not a valid block: {:?}", block.err());
                 let block = block.unwrap();
                 let (diff, _) = apply_block(&state, &block).unwrap();
@@ -154,8 +154,7 @@ fn a_bad_app_spec_is_refused_at_admission_and_never_stops_block_building() {
     let mut candidates = vec![bad];
     candidates.extend(pool.select(&state, 100));
     let time = state.tip().timestamp_ms + 1_000;
-    let (block, dropped) =
-        build_block_from(&state, ks[0].public_key(), time, vec![], candidates).unwrap();
+    let (block, dropped) = build_block_from(&state, &ks[0], time, vec![], candidates).unwrap();
     assert_eq!(block.txs.len(), 1);
     assert_eq!(block.txs[0].id().unwrap(), good);
     assert!(matches!(

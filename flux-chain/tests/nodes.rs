@@ -52,7 +52,7 @@ fn nodes_bond_confirm_get_paid_and_unbond() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
     let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
-    let proposer = ks[0].public_key();
+    let proposer = &ks[0];
     let next = |chain: &mut Chain<RedbStore>, txs: Vec<Transaction>| {
         let time = chain.state().tip().timestamp_ms + 1_000;
         let block = build_block(chain.state(), proposer, time, vec![], txs).unwrap();

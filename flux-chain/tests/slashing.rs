@@ -31,13 +31,7 @@ fn vote(key: &SecretKey, height: u64, value: &[u8]) -> flux_chain::consensus::Si
 
 fn refused(chain: &Chain<MemStore>, tx: Transaction) -> TxError {
     let time = chain.state().tip().timestamp_ms + 1_000;
-    match build_block(
-        chain.state(),
-        keys(1)[0].public_key(),
-        time,
-        vec![],
-        vec![tx],
-    ) {
+    match build_block(chain.state(), &keys(1)[0], time, vec![], vec![tx]) {
         Err(BlockError::Tx { source, .. }) => source,
         other => panic!("expected a refusal, got {other:?}"),
     }

@@ -105,7 +105,7 @@ fn unknown_schema_and_foreign_chain_are_refused() {
             err,
             StoreError::SchemaVersion {
                 found: 99,
-                supported: 1
+                supported: flux_chain::store::SCHEMA_VERSION
             }
         ),
         "{err}"
@@ -203,7 +203,7 @@ fn certificates_committees_and_voted_height_persist() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
     let (genesis, validators) = Genesis::devnet_with_nodes(4, 3).unwrap();
-    let proposer = validators[0].operator.public_key();
+    let proposer = &validators[0].operator;
     let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &genesis).unwrap();
     let first = chain.committee(1).unwrap();
     assert_eq!(first.len(), 4);

@@ -73,7 +73,8 @@ fn check_books<S: Store>(chain: &Chain<S>) {
 }
 
 fn try_next<S: Store>(chain: &mut Chain<S>, txs: Vec<Transaction>) -> Result<Receipts, TxError> {
-    let proposer = keys(1)[0].public_key();
+    let proposer_keys = keys(1);
+    let proposer = &proposer_keys[0];
     let time = chain.state().tip().timestamp_ms + 1_000;
     match build_block(chain.state(), proposer, time, vec![], txs) {
         Ok(block) => {
@@ -512,7 +513,8 @@ fn swaps_survive_a_reopen_of_the_redb_store() {
     let mut disk = Chain::open_or_create(RedbStore::open(&path).unwrap(), &genesis).unwrap();
     let mut memory = Chain::open_or_create(MemStore::new(), &genesis).unwrap();
     let mut blocks = Vec::new();
-    let proposer = keys(1)[0].public_key();
+    let proposer_keys = keys(1);
+    let proposer = &proposer_keys[0];
     for i in 0..3u8 {
         let state = memory.state();
         let txs = if i == 0 {

@@ -33,7 +33,7 @@ proptest! {
         let ks = keys(6);
         let g = genesis(&ks, 1_000);
         let mut state = g.state().unwrap();
-        let proposer = ks[0].public_key();
+        let proposer = &ks[0];
         let outsiders = [Address::from_bytes([0xee; 20]), Address::from_bytes([0xef; 20])];
         let mut time = g.timestamp_ms;
         let mut used: std::collections::BTreeSet<(Address, u64)> = Default::default();
@@ -92,7 +92,7 @@ proptest! {
         let start = params.supply.max_supply.checked_sub(Amount::from_base_units(headroom)).unwrap();
         let mut accounts = std::collections::BTreeMap::new();
         accounts.insert(holder, Account { balance: start, nonce: 0 });
-        let tip = Tip { height: 0, block_id: Default::default(), timestamp_ms: 0 };
+        let tip = Tip { height: 0, block_id: Default::default(), timestamp_ms: 0, seed: Default::default() };
         let ledger = Ledger { supply: start, work_pool: Amount::ZERO };
         let mut state = State::from_parts(
             Arc::new(params),
@@ -106,7 +106,8 @@ proptest! {
             tip,
             Default::default(),
         ).unwrap();
-        let proposer = keys(1)[0].public_key();
+        let proposer_keys = keys(1);
+        let proposer = &proposer_keys[0];
         for i in 0..blocks {
             let block = build_block(&state, proposer, 1_000 * (i as u64 + 1), vec![], vec![]).unwrap();
             let (diff, _) = apply_block(&state, &block).unwrap();
@@ -124,14 +125,7 @@ fn proofs_verify_for_present_accounts_and_fail_for_altered_values() {
     let mut state = g.state().unwrap();
     let bob = Address::from_bytes([9; 20]);
     let tx = transfer(&ks[1], 0, 10, bob, 123);
-    let block = build_block(
-        &state,
-        ks[0].public_key(),
-        g.timestamp_ms + 1,
-        vec![],
-        vec![tx],
-    )
-    .unwrap();
+    let block = build_block(&state, &ks[0], g.timestamp_ms + 1, vec![], vec![tx]).unwrap();
     let (diff, _) = apply_block(&state, &block).unwrap();
     state.commit(diff);
     for addr in [address(&ks[1]), bob, address(&ks[0])] {
@@ -171,7 +165,7 @@ fn every_rejection_names_its_rule() {
     let ks = keys(2);
     let g = genesis(&ks, 10);
     let state = g.state().unwrap();
-    let p = ks[0].public_key();
+    let p = &ks[0];
     let t = g.timestamp_ms + 1;
     let to = address(&ks[1]);
     let tx_err = |txs: Vec<Transaction>| match build_block(&state, p, t, vec![], txs) {
@@ -265,14 +259,7 @@ fn reward_follows_the_spec_before_nodes_exist() {
     let ks = keys(1);
     let g = genesis(&ks, 10);
     let state = g.state().unwrap();
-    let block = build_block(
-        &state,
-        ks[0].public_key(),
-        g.timestamp_ms + 1,
-        vec![],
-        vec![],
-    )
-    .unwrap();
+    let block = build_block(&state, &ks[0], g.timestamp_ms + 1, vec![], vec![]).unwrap();
     let (diff, receipts) = apply_block(&state, &block).unwrap();
     // 14 FLUX: tiers 1.05/1.75/4.2 not minted (no nodes), dev fund 0.5, work pool 6.5.
     let shown: Vec<(String, String)> = receipts
@@ -323,7 +310,7 @@ proptest! {
         let state = genesis(&ks, 10).state().unwrap();
         let root = state.state_root();
         prop_assert!(apply_block(&state, &block).is_err());
-        let next = build_block(&state, ks[0].public_key(), state.tip().timestamp_ms + 1, vec![], vec![tx]);
+        let next = build_block(&state, &ks[0], state.tip().timestamp_ms + 1, vec![], vec![tx]);
         prop_assert!(next.is_err());
         prop_assert_eq!(state.state_root(), root);
     }

@@ -108,7 +108,7 @@ impl Net {
 
     fn tx_error(&self, tx: Transaction) -> TxError {
         let time = self.chain.state().tip().timestamp_ms + 1_000;
-        let proposer = self.owners[0].public_key();
+        let proposer = &self.owners[0];
         match build_block(self.chain.state(), proposer, time, vec![], vec![tx]) {
             Err(BlockError::Tx { source, .. }) => source,
             other => panic!("expected a transaction error, got {other:?}"),
@@ -229,14 +229,7 @@ fn assignment_is_deterministic_weighted_and_skips_the_submitters_nodes() {
         let id = tx.id().unwrap();
         // The same block applied twice assigns the same nodes.
         let time = n.chain.state().tip().timestamp_ms + 1_000;
-        let block = build_block(
-            n.chain.state(),
-            n.owners[1].public_key(),
-            time,
-            vec![],
-            vec![tx],
-        )
-        .unwrap();
+        let block = build_block(n.chain.state(), &n.owners[1], time, vec![], vec![tx]).unwrap();
         let (a, _) = flux_chain::transition::apply_block(n.chain.state(), &block).unwrap();
         let (b, _) = flux_chain::transition::apply_block(n.chain.state(), &block).unwrap();
         assert_eq!(a.work.jobs[&id].assigned, b.work.jobs[&id].assigned);
@@ -807,7 +800,7 @@ proptest! {
             let time = n.chain.state().tip().timestamp_ms + 1_000;
             let (block, _) = build_block_from(
                 n.chain.state(),
-                n.owners[0].public_key(),
+                &n.owners[0],
                 time,
                 vec![],
                 tx.into_iter().collect(),

@@ -41,7 +41,7 @@ fn lists_and_shows_proposals() {
     .unwrap();
     let block = build_block(
         chain.state(),
-        key.public_key(),
+        &key,
         genesis.timestamp_ms + 1,
         vec![],
         vec![tx],

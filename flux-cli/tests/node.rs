@@ -34,7 +34,7 @@ fn lists_the_nodes_of_a_data_directory() {
     let tx = Transaction::sign(&owner, p.chain_id, 0, Amount::ZERO, start).unwrap();
     let block = build_block(
         chain.state(),
-        owner.public_key(),
+        &owner,
         genesis.timestamp_ms + 1,
         vec![],
         vec![tx],

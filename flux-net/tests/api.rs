@@ -140,7 +140,7 @@ fn blocks_show_their_commit_certificate() {
     let block = {
         let chain = env.chain.read().unwrap();
         let time = chain.state().tip().timestamp_ms + 1_000;
-        build_block(chain.state(), key(1).public_key(), time, vec![], vec![]).unwrap()
+        build_block(chain.state(), &key(1), time, vec![], vec![]).unwrap()
     };
     let certificate = CommitCertificate {
         height: 1,

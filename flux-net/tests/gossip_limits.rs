@@ -18,7 +18,7 @@ fn block_of(size: u64) -> Block {
     let state = Genesis::devnet_example().state().unwrap();
     let key = SecretKey::from_bytes(Scheme::Ed25519, &[3; 32]).unwrap();
     let time = state.tip().timestamp_ms + 1_000;
-    let mut block = build_block(&state, key.public_key(), time, vec![], vec![]).unwrap();
+    let mut block = build_block(&state, &key, time, vec![], vec![]).unwrap();
     let tx = |module: usize| Transaction {
         chain_id: ChainId::DEVNET,
         sender: key.public_key(),

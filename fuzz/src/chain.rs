@@ -97,7 +97,7 @@ pub fn apply_random_block(data: &[u8]) {
         };
         txs.push(tx);
     }
-    let proposer = world.keys[0].public_key();
+    let proposer = &world.keys[0];
     let state = &world.state;
     match build_block(state, proposer, 2_000, vec![], txs.clone()) {
         Ok(block) => {

@@ -4,8 +4,8 @@
 //!
 //! Each epoch (`epoch_length` blocks; the epoch of height `h` is `(h - 1) / epoch_length`) the
 //! committee is `min(committee_size, n)` distinct confirmed nodes, drawn by weighted sampling
-//! **without replacement** (weight = the tier's vote weight), seeded by the id of the last block
-//! of the previous epoch (the caller passes it).
+//! **without replacement** (weight = the tier's vote weight), seeded by the chain's committee
+//! seed after the last block of the previous epoch (the caller passes it; see "The seed" below).
 //!
 //! Method: *successive sampling* with exact integers. The candidates are the confirmed nodes in
 //! id order (the registry's `OrdMap` order) with an Ed25519 operator key, their weights kept in a
@@ -23,6 +23,39 @@
 //! and `i`, and the rest is integer arithmetic (additions and one `u128` remainder) with no
 //! floating point and no iteration over unordered maps. Cost: `O(n)` to build the tree and
 //! `O(k log n)` for `k` draws; 13,500 candidates take well under a millisecond.
+//!
+//! # The seed
+//!
+//! The seed is a RANDAO-style running value, kept in the state ([`crate::state::Tip::seed`],
+//! in the state root) and changed by every block: it starts at the genesis id, and each block
+//! carries its proposer's VRF proof ([`flux_core::crypto::vrf`], RFC 9381 on the proposer's
+//! Ed25519 key) over (height, parent's seed), and the seed after the block is
+//! `BLAKE3_tagged("flux/seed/mix/v1", parent's seed ‖ VRF output)`
+//! ([`crate::transition::header`]). The rules check the proof against the proposer's key, so:
+//!
+//! - nothing the proposer chooses in its block moves the seed: not the time, not the
+//!   transactions nor their order (the block id, which seeded the draw before, moves with all
+//!   of them, so a proposer could grind it to pick the next committee);
+//! - the proposer cannot make a second valid output either: a VRF output is unique for a key
+//!   and a message (an Ed25519 *signature* is not: its signer picks the nonce, which is why the
+//!   reveal is a VRF proof and not a signature);
+//! - nobody can predict a seed before the block that makes it: the output is pseudorandom
+//!   without the proposer's secret key.
+//!
+//! **The bias that is left: withholding.** A proposer that sees its own output before it
+//! proposes can choose between two outcomes: propose (the seed mixes its output) or withhold
+//! (the round times out and the next round's proposer's output is mixed in instead; it is
+//! unknown to the withholder unless it holds that key too). Only the proposal slots (heights
+//! and rounds) at the very end of an epoch give such a choice: a withholder earlier in the
+//! epoch cannot tell which outcome it prefers, because later blocks mix in outputs it cannot
+//! predict. An attacker holding the last `k` slots in a row before the epoch's last block is
+//! decided chooses among at most `2^k` seeds (`k + 1` when they are rounds of the last
+//! height), each withheld slot costing it the block and a round of delay; one slot is the
+//! classic last-revealer one-bit bias. With a fraction `f` of the weight it holds the last
+//! slot with probability about `f` and `k` in a row about `f^k`, so its expected committee
+//! share grows by a bounded factor over the fair one, instead of the free choice of committee
+//! that grinding the block id gave. Removing this bias too would need a delay function or a
+//! threshold (BLS) beacon, which this chain does not have.
 //!
 //! # Proposer rotation
 //!
@@ -178,8 +211,9 @@ impl Committee {
     }
 
     /// Draws the committee of an epoch from the confirmed nodes of `registry`: at most `size`
-    /// distinct nodes, by weighted sampling without replacement seeded by `seed` (the id of the
-    /// last block of the previous epoch). See the module docs for the method.
+    /// distinct nodes, by weighted sampling without replacement seeded by `seed` (the committee
+    /// seed after the last block of the previous epoch, [`crate::state::State::seed`]). See the
+    /// module docs for the method.
     pub fn draw(
         registry: &Registry,
         seed: &Hash,

@@ -71,6 +71,9 @@ pub struct Tip {
     pub block_id: BlockId,
     /// Its timestamp, ms.
     pub timestamp_ms: u64,
+    /// The committee seed after it (the genesis id at height 0): the parent's seed mixed with
+    /// the output of the block's seed proof (see [`crate::transition::header`]).
+    pub seed: Hash,
 }
 
 /// The name of a state entry. Later features add variants (node entries, apps...).
@@ -112,6 +115,8 @@ pub enum StateKey {
     SwapKey(NodeId),
     /// The current epoch's attesting committee.
     Attesters,
+    /// The committee seed after the last block ([`Tip::seed`]).
+    Seed,
 }
 
 /// How many recent block ids the state keeps (seeds of benchmark attestations).
@@ -256,8 +261,9 @@ impl State {
         tip: Tip,
         recent: OrdMap<u64, BlockId>,
     ) -> Result<State, CodecError> {
-        let mut changes = Vec::with_capacity(accounts.len() + registry.len() + 1);
+        let mut changes = Vec::with_capacity(accounts.len() + registry.len() + 2);
         changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
+        changes.push((StateKey::Seed.trie_key()?, Some(value_hash(&tip.seed)?)));
         for (addr, acc) in &accounts {
             changes.push((account_key(addr), Some(account_value_hash(acc))));
         }
@@ -440,9 +446,10 @@ impl State {
     }
 
     /// The committee seed after the last applied block: the committee of an epoch is drawn
-    /// from the seed after the previous epoch's last block.
+    /// from the seed after the previous epoch's last block. A function of the chain's seed
+    /// proofs only, so no proposer chooses it (see [`crate::consensus::committee`]).
     pub fn seed(&self) -> Hash {
-        self.tip.block_id.0
+        self.tip.seed
     }
 
     /// The state root (the root of the state trie). After blocks built with a deferred root

@@ -33,8 +33,9 @@ use crate::tx::TxId;
 pub use memory::MemStore;
 pub use redb_store::RedbStore;
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this build writes and reads (2: headers carry a seed proof and the tip
+/// the committee seed).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Where a transaction is: block height and position in the block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,12 +82,12 @@ pub trait Store {
     fn put_resume_point(&mut self, point: &ResumePoint) -> Result<(), StoreError>;
     /// The last recorded resume point, if this validator ever voted.
     fn resume_point(&self) -> Result<Option<ResumePoint>, StoreError>;
-}
     /// Records the block of the resume point's valid value (written before the resume point
     /// that names it), so a restarted proposer can re-propose it; durable when it returns.
     fn put_resume_block(&mut self, block: &Block) -> Result<(), StoreError>;
     /// The last recorded resume block (check its id against the resume point's valid value).
     fn resume_block(&self) -> Result<Option<Block>, StoreError>;
+}
 
 /// What a store keeps of the state (everything else is derived).
 pub(crate) struct StoredState {

@@ -148,7 +148,7 @@ impl<S: Store> ChainFixture<S> {
         )?;
         Ok(build_block(
             self.state(),
-            self.proposer.public_key(),
+            &self.proposer,
             time,
             vec![],
             txs,
@@ -195,8 +195,7 @@ impl<S: Store> ChainFixture<S> {
             )?;
             // A confirm the registry refuses (e.g. a verifier set the fixture cannot attest
             // for) is dropped rather than stopping the run.
-            let (block, _dropped) =
-                build_block_from(state, self.proposer.public_key(), time, vec![], body)?;
+            let (block, _dropped) = build_block_from(state, &self.proposer, time, vec![], body)?;
             self.apply(&block)?;
         }
         Ok(())

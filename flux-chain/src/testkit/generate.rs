@@ -146,15 +146,12 @@ pub fn valid_block_on(
     }
     let time = next_block_time(
         state,
-        state.tip().timestamp_ms.saturating_add(state.params().block_time_ms),
+        state
+            .tip()
+            .timestamp_ms
+            .saturating_add(state.params().block_time_ms),
     )?;
-    Ok(build_block(
-        state,
-        proposer.public_key(),
-        time,
-        vec![],
-        body,
-    )?)
+    Ok(build_block(state, proposer, time, vec![], body)?)
 }
 
 /// Valid blocks on `state` with `txs` transfers from `keys`: one per seed (see

@@ -79,9 +79,12 @@ pub fn check_tx_kind<'a>(
     )?;
     let time = next_block_time(
         state,
-        state.tip().timestamp_ms.saturating_add(state.params().block_time_ms),
+        state
+            .tip()
+            .timestamp_ms
+            .saturating_add(state.params().block_time_ms),
     )?;
-    match build_block(state, proposer.public_key(), time, vec![], vec![tx]) {
+    match build_block(state, proposer, time, vec![], vec![tx]) {
         Ok(block) => {
             let (diff, _) = apply_block(state, &block)?;
             let mut next = state.clone();

@@ -116,7 +116,7 @@ pub fn next_block<S: Store>(
         chain.state(),
         chain.state().tip().timestamp_ms.saturating_add(1_000),
     )?;
-    let block = build_block(chain.state(), proposer.public_key(), time, vec![], txs)?;
+    let block = build_block(chain.state(), proposer, time, vec![], txs)?;
     let receipts = chain.apply(&block)?;
     check_conservation(chain.state())?;
     Ok(receipts)

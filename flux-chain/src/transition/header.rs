@@ -7,10 +7,78 @@
 //! proposer derives its block's time with [`next_block_time`], its clock clamped into that
 //! window, so an honest proposer's block always passes and a far-future parent cannot make it
 //! wrap.
+//!
+//! Committee seed: the header's `seed_proof` is the proposer's VRF proof
+//! ([`flux_core::crypto::vrf`]) of [`seed_message`] (this height and the parent's seed) in
+//! [`SEED_DOMAIN`] for the chain id; the seed after the block is [`mix_seed`] of the parent's
+//! seed and the proof's output. The output is unique for the proposer's key and the message,
+//! so nothing else in the block (time, transactions, their order) moves the seed, and the
+//! proposer cannot make a second valid output either. Why this bounds committee grinding, and
+//! what bias is left: [`crate::consensus::committee`].
 
+use std::sync::LazyLock;
+
+use flux_core::Hash;
+use flux_core::crypto::Domain;
+use flux_core::crypto::{SecretKey, VrfOutput, VrfProof, vrf};
+use flux_core::hash::Tag;
+
+use super::Verification;
 use crate::block::{Header, MAX_CONSENSUS_DATA};
 use crate::error::BlockError;
 use crate::state::State;
+
+/// The domain of seed proofs.
+pub const SEED_DOMAIN: Domain = Domain::new("flux/seed/v1");
+
+static SEED_MIX: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/seed/mix/v1"));
+
+/// What the proposer of the block at `height` proves: `height` (u64 LE) ‖ the parent's seed.
+pub fn seed_message(height: u64, parent_seed: &Hash) -> [u8; 40] {
+    let mut m = [0u8; 40];
+    m[..8].copy_from_slice(&height.to_le_bytes());
+    m[8..].copy_from_slice(parent_seed.as_bytes());
+    m
+}
+
+/// The seed after a block: `BLAKE3_tagged("flux/seed/mix/v1", parent seed ‖ VRF output)`.
+pub fn mix_seed(parent_seed: &Hash, output: &VrfOutput) -> Hash {
+    let mut h = SEED_MIX.hasher();
+    h.update(parent_seed.as_bytes()).update(&output.0);
+    h.finalize()
+}
+
+/// The seed proof `proposer` puts in the next block on `state`. Errors for a key that is not
+/// Ed25519 ([`BlockError::BadSeedProof`]).
+pub fn seed_proof(state: &State, proposer: &SecretKey) -> Result<VrfProof, BlockError> {
+    let height = state.tip().height.saturating_add(1);
+    let message = seed_message(height, &state.seed());
+    vrf::prove(proposer, SEED_DOMAIN, state.params().chain_id, &message)
+        .map_err(BlockError::BadSeedProof)
+}
+
+/// Checks `header`'s seed proof against its proposer's key and the seed of `state`, and
+/// returns the seed after the block. Under [`Verification::AssumeValid`] the proof is not
+/// verified (like a signature), only its output read.
+pub(crate) fn next_seed(
+    state: &State,
+    header: &Header,
+    verification: Verification,
+) -> Result<Hash, BlockError> {
+    let parent = state.seed();
+    let output = match verification {
+        Verification::Full => vrf::verify(
+            &header.proposer,
+            SEED_DOMAIN,
+            header.chain_id,
+            &seed_message(header.height, &parent),
+            &header.seed_proof,
+        ),
+        Verification::AssumeValid => header.seed_proof.output(),
+    }
+    .map_err(BlockError::BadSeedProof)?;
+    Ok(mix_seed(&parent, &output))
+}
 
 /// Checks `header` against the tip of `state` (see the module docs).
 pub(crate) fn check_header(

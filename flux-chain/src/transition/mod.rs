@@ -22,7 +22,7 @@ mod slash;
 pub mod transfer;
 pub mod work;
 
-use flux_core::crypto::{BatchItem, Domain, PublicKey, verify_batch_committed};
+use flux_core::crypto::{BatchItem, Domain, SecretKey, verify_batch_committed};
 use flux_core::error::SignatureError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,8 +36,8 @@ use crate::error::{BlockError, TxError};
 use crate::state::{RECENT_BLOCKS, State, StateDiff, StateKey, Tip, value_hash};
 use crate::tx::{Transaction, TxId, TxKind};
 
-use header::check_header;
 pub use header::next_block_time;
+use header::{check_header, next_seed};
 use overlay::Overlay;
 pub use reward::{Payee, Reward, RewardShare};
 
@@ -192,8 +192,8 @@ pub fn apply_block_with(
 /// use flux_core::crypto::{Scheme, SecretKey};
 ///
 /// let mut state = Genesis::devnet_example().state()?;
-/// let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[9; 32])?.public_key();
-/// let block = build_block(&state, proposer, state.tip().timestamp_ms + 1_000, vec![], vec![])?;
+/// let proposer = SecretKey::from_bytes(Scheme::Ed25519, &[9; 32])?;
+/// let block = build_block(&state, &proposer, state.tip().timestamp_ms + 1_000, vec![], vec![])?;
 /// let (diff, receipts) = apply_block(&state, &block)?;
 /// state.commit(diff);
 /// assert_eq!(state.tip().height, 1);
@@ -205,16 +205,17 @@ pub fn apply_block(state: &State, block: &Block) -> Result<(StateDiff, Receipts)
     apply_block_with(state, block, Verification::Full)
 }
 
-/// Builds the next block on `state` from `txs` (in order): computes the transaction and state
+/// Builds the next block on `state` from `txs` (in order), proposed by `proposer` (an Ed25519
+/// key: it makes the block's seed proof): computes the seed proof and the transaction and state
 /// roots. Fails with the same errors `apply_block` would give.
 pub fn build_block(
     state: &State,
-    proposer: PublicKey,
+    proposer: &SecretKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
     txs: Vec<Transaction>,
 ) -> Result<Block, BlockError> {
-    let header = next_header(state, proposer, timestamp_ms, consensus);
+    let header = next_header(state, proposer, timestamp_ms, consensus)?;
     let (header, _, _) = build_once(
         state,
         header,
@@ -225,24 +226,25 @@ pub fn build_block(
     Ok(Block { header, txs })
 }
 
-/// The next header on `state`, with zero transaction and state roots (filled in by
-/// [`build_once`]).
+/// The next header on `state` by `proposer`, with its seed proof and zero transaction and
+/// state roots (filled in by [`build_once`]).
 fn next_header(
     state: &State,
-    proposer: PublicKey,
+    proposer: &SecretKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
-) -> Header {
-    Header {
+) -> Result<Header, BlockError> {
+    Ok(Header {
         chain_id: state.params().chain_id,
         height: state.tip().height.saturating_add(1),
         parent: state.tip().block_id,
         timestamp_ms,
-        proposer,
+        proposer: proposer.public_key(),
+        seed_proof: header::seed_proof(state, proposer)?,
         tx_root: flux_core::Hash::ZERO,
         state_root: flux_core::Hash::ZERO,
         consensus,
-    }
+    })
 }
 
 /// Executes `txs` under `header` and fills in its roots; the diff's tip then carries the
@@ -285,13 +287,13 @@ fn build_once(
 /// let good = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ONE_FLUX))?;
 /// let bad = Transaction::sign(&alice, state.params().chain_id, 1, Amount::ZERO, pay(Amount::ZERO))?;
 /// let time = state.tip().timestamp_ms + 1_000;
-/// let (block, dropped) = build_block_from(&state, alice.public_key(), time, vec![], vec![good, bad])?;
+/// let (block, dropped) = build_block_from(&state, &alice, time, vec![], vec![good, bad])?;
 /// assert_eq!((block.txs.len(), dropped.len()), (1, 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn build_block_from(
     state: &State,
-    proposer: PublicKey,
+    proposer: &SecretKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
     txs: Vec<Transaction>,
@@ -315,7 +317,7 @@ pub fn build_block_from(
 /// give it only transactions whose signatures are known good).
 pub fn build_block_with(
     state: &State,
-    proposer: PublicKey,
+    proposer: &SecretKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
     mut txs: Vec<Transaction>,
@@ -323,9 +325,9 @@ pub fn build_block_with(
     root: RootMode,
 ) -> Result<BuiltBlock, BlockError> {
     let mut dropped = Vec::new();
+    let header = next_header(state, proposer, timestamp_ms, consensus)?;
     loop {
-        let header = next_header(state, proposer, timestamp_ms, consensus.clone());
-        match build_once(state, header, &txs, verification, root) {
+        match build_once(state, header.clone(), &txs, verification, root) {
             Ok((header, diff, receipts)) => {
                 return Ok(BuiltBlock {
                     block: Block { header, txs },
@@ -439,6 +441,7 @@ fn execute(
 ) -> Result<(StateDiff, Receipts, flux_core::Hash), BlockError> {
     let params = state.params();
     check_header(state, header, txs.len())?;
+    let seed = next_seed(state, header, verification)?;
 
     // Encode each transaction once: size, id, signed payload.
     let mut prepared = Vec::with_capacity(txs.len());
@@ -481,7 +484,8 @@ fn execute(
     if verification == Verification::Full {
         verify_signatures(txs, &prepared, &ids, &computed)?;
     }
-    let (diff, receipts) = execute_checked(state, header, txs, &prepared, verification, root)?;
+    let (diff, receipts) =
+        execute_checked(state, header, txs, &prepared, verification, root, seed)?;
     Ok((diff, receipts, computed))
 }
 
@@ -520,6 +524,7 @@ fn execute_checked(
     prepared: &[Prepared],
     verification: Verification,
     root: RootMode,
+    seed: flux_core::Hash,
 ) -> Result<(StateDiff, Receipts), BlockError> {
     let params = state.params();
 
@@ -594,8 +599,9 @@ fn execute_checked(
         .into_iter()
         .map(|id| (id, registry.get(&id).cloned()))
         .collect();
-    let mut changes = Vec::with_capacity(accounts.len() + nodes.len() + 1);
+    let mut changes = Vec::with_capacity(accounts.len() + nodes.len() + 2);
     changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
+    changes.push((StateKey::Seed.trie_key()?, Some(value_hash(&seed)?)));
     for (addr, acc) in &accounts {
         let key = StateKey::Account(*addr).trie_key()?;
         changes.push((key, Some(crate::state::account_value_hash(acc))));
@@ -676,6 +682,7 @@ fn execute_checked(
         height: header.height,
         block_id: header.id()?,
         timestamp_ms: header.timestamp_ms,
+        seed,
     };
     let mut recent = state.recent_blocks().clone();
     recent.insert(tip.height, tip.block_id);
@@ -828,7 +835,7 @@ mod tests {
         for verification in [Verification::Full, Verification::AssumeValid] {
             let built = build_block_with(
                 &state,
-                alice.public_key(),
+                &alice,
                 time,
                 vec![],
                 vec![tx.clone()],
@@ -847,7 +854,7 @@ mod tests {
         unsigned.signature = Signature::Ed25519([0; 64]);
         let built = build_block_with(
             &state,
-            alice.public_key(),
+            &alice,
             time,
             vec![],
             vec![unsigned.clone()],
@@ -857,8 +864,7 @@ mod tests {
         .unwrap();
         assert_eq!(built.block.txs.len(), 1);
         assert!(apply_block(&state, &built.block).is_err());
-        let (_, dropped) =
-            build_block_from(&state, alice.public_key(), time, vec![], vec![unsigned]).unwrap();
+        let (_, dropped) = build_block_from(&state, &alice, time, vec![], vec![unsigned]).unwrap();
         assert_eq!(dropped.len(), 1);
     }
 
@@ -880,7 +886,7 @@ mod tests {
                 let time = state.tip().timestamp_ms + 1_000;
                 let built = build_block_with(
                     &state,
-                    alice.public_key(),
+                    &alice,
                     time,
                     vec![],
                     vec![tx],

@@ -55,8 +55,8 @@ pub enum SwapEvent {
 }
 
 /// Draws the attesting committee at the first block of an epoch, exactly as
-/// `Chain::committee` does (the registry after the previous epoch's last block, seeded by its
-/// id); an epoch without confirmed nodes keeps the committee before it.
+/// `Chain::committee` does (the registry after the previous epoch's last block, seeded by the
+/// committee seed after it); an epoch without confirmed nodes keeps the committee before it.
 pub(crate) fn draw_attesters(ctx: &mut Ctx<'_>) -> Result<(), ConsensusError> {
     let params = ctx.state.params();
     let length = params.consensus.epoch_length.max(1);
@@ -65,7 +65,7 @@ pub(crate) fn draw_attesters(ctx: &mut Ctx<'_>) -> Result<(), ConsensusError> {
         return Ok(());
     }
     let size = params.consensus.committee_size as usize;
-    match Committee::draw(ctx.state.registry(), &tip.block_id.0, size, params) {
+    match Committee::draw(ctx.state.registry(), &ctx.state.seed(), size, params) {
         Ok(c) => {
             ctx.parallel.attesters = Some(Attesters {
                 epoch: epoch_of(ctx.height, length),

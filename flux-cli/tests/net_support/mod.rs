@@ -60,7 +60,7 @@ impl Node {
         let dropped = Arc::new(Mutex::new(BTreeMap::new()));
         let refused = dropped.clone();
         let producer = std::thread::spawn(move || {
-            let proposer = key(1).public_key();
+            let proposer = key(1);
             while !running.load(Ordering::Relaxed) {
                 std::thread::sleep(interval);
                 let mut chain = chain.write().unwrap();
@@ -68,7 +68,7 @@ impl Node {
                 let txs = pool.select(chain.state(), 5_000);
                 let time = chain.state().tip().timestamp_ms + 1_000;
                 let (block, left_out) =
-                    build_block_from(chain.state(), proposer, time, vec![], txs).unwrap();
+                    build_block_from(chain.state(), &proposer, time, vec![], txs).unwrap();
                 refused
                     .lock()
                     .unwrap()

@@ -28,7 +28,9 @@
 mod batch;
 mod keys;
 mod signature;
+pub mod vrf;
 
 pub use batch::{BatchItem, verify_batch, verify_batch_committed};
 pub use keys::{PublicKey, Scheme, SecretKey};
 pub use signature::{Domain, Signature, signing_bytes};
+pub use vrf::{VrfOutput, VrfProof};

@@ -263,7 +263,8 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 reason: "asked to propose without a key".into(),
             });
         };
-        let proposer = key.public_key();
+        // The key makes the block's seed proof (a clone: the borrow of the config ends here).
+        let proposer = key.clone();
         let evidence = self.evidence_tx()?;
         let chain = self.read()?;
         let state = chain.state();
@@ -283,7 +284,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 reason: e.to_string(),
             }
         })?;
-        let block = match build_block_from(state, proposer, ts, vec![], txs) {
+        let block = match build_block_from(state, &proposer, ts, vec![], txs) {
             Ok((block, refused)) => {
                 // Refused now is refused in every later block on this state: out of the pool,
                 // with its sender's later transactions (they wait on its nonce).
@@ -297,7 +298,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 block
             }
             // Whatever went wrong with the transactions, an empty block keeps the chain going.
-            Err(_) => build_block_from(state, proposer, ts, vec![], vec![])
+            Err(_) => build_block_from(state, &proposer, ts, vec![], vec![])
                 .map(|(b, _)| b)
                 .map_err(|e| HostError::InvalidDecision {
                     height: state.tip().height + 1,

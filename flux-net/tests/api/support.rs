@@ -95,7 +95,7 @@ impl Env {
         let candidates = pool.select(chain.state(), 10_000);
         let time = chain.state().tip().timestamp_ms + 1_000;
         let (block, dropped) =
-            build_block_from(chain.state(), key(1).public_key(), time, vec![], candidates).unwrap();
+            build_block_from(chain.state(), &key(1), time, vec![], candidates).unwrap();
         assert!(dropped.is_empty(), "{dropped:?}");
         chain.apply(&block).unwrap();
         pool.prune(chain.state());

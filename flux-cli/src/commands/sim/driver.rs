@@ -296,7 +296,7 @@ impl Simulation {
         let h = self.state.tip().height + 1;
         let seed = self.net.seed;
         let (txs, confirmed) = self.activity()?;
-        let proposer = self.net.treasury.public_key();
+        let proposer = &self.net.treasury;
         let block_err = |source| SimError::Block {
             height: h,
             seed,
