@@ -1,4 +1,5 @@
-//! Key files: a secret key as JSON on disk, written with mode 0600 and checked on load.
+//! Key files: a secret key as JSON on disk, created with mode 0600
+//! ([`flux_net::node::write_secret_file`]) and checked on load.
 //!
 //! ```json
 //! { "version": 1, "scheme": "ed25519", "secret_key": "<64 hex>", "public_key": "ed25519:<hex>" }
@@ -8,7 +9,6 @@
 //! secret) instead of silently yielding another key.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use flux_core::crypto::{PublicKey, Scheme, SecretKey};
@@ -41,12 +41,13 @@ pub fn write(path: &Path, key: &SecretKey, force: bool) -> Result<(), KeyFileErr
         secret_key: flux_core::hex::encode(key.to_bytes().as_slice()),
         public_key: key.public_key().to_string(),
     };
-    let text = Zeroizing::new(serde_json::to_string_pretty(&body).map_err(|source| {
+    let mut text = Zeroizing::new(serde_json::to_string_pretty(&body).map_err(|source| {
         KeyFileError::Format {
             path: path.to_owned(),
             source,
         }
     })?);
+    text.push('\n');
     drop(Zeroizing::new(body.secret_key));
     if force {
         match fs::remove_file(path) {
@@ -54,14 +55,7 @@ pub fn write(path: &Path, key: &SecretKey, force: bool) -> Result<(), KeyFileErr
             _ => {}
         }
     }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
+    flux_net::node::write_secret_file(path, text.as_bytes()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             KeyFileError::Exists {
                 path: path.to_owned(),
@@ -69,10 +63,7 @@ pub fn write(path: &Path, key: &SecretKey, force: bool) -> Result<(), KeyFileErr
         } else {
             io(e)
         }
-    })?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    file.write_all(b"\n").map_err(io)?;
-    file.sync_all().map_err(io)
+    })
 }
 
 /// Reads and checks the key file at `path`.

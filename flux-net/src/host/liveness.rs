@@ -32,7 +32,7 @@ use flux_chain::tx::{HostingReport, NodeConfirm, Transaction, TxKind};
 use flux_chain::work::HostingStatement;
 use flux_core::crypto::{Domain, SecretKey};
 use flux_core::hash::Hasher;
-use flux_core::{Address, Amount, ChainParams, Hash};
+use flux_core::{Address, Amount, Hash};
 use flux_nodes::NodeId;
 use flux_nodes::attestation::{Attestation, BenchmarkEvidence, BenchmarkStatement, quorum};
 use flux_nodes::bench::{CpuChallenge, cpu};
@@ -79,9 +79,10 @@ pub(crate) struct Pending {
     submitted: bool,
 }
 
-/// The height from which `entry` sends its keep-alive: `min_confirm_interval` after its last
-/// confirm, plus a spread of up to half the remaining window drawn from its id (so a network
-/// confirmed at once does not benchmark at once). `None` if it is not confirmed.
+/// The height from which `entry` sends its keep-alive: the start of the window its last confirm
+/// fixed ([`NodeEntry::keepalive_window`]: `min_confirm_interval` after it, as the parameters
+/// were then), plus a spread of up to half the window drawn from its id (so a network confirmed
+/// at once does not benchmark at once). `None` if it is not confirmed.
 ///
 /// ```
 /// use flux_chain::genesis::Genesis;
@@ -90,19 +91,15 @@ pub(crate) struct Pending {
 /// let (genesis, _) = Genesis::devnet_with_nodes(1, 1)?;
 /// let (state, params) = (genesis.state()?, genesis.params());
 /// let entry = state.registry().iter().next().unwrap();
-/// let due = due_at(entry, &params).unwrap();
+/// let due = due_at(entry).unwrap();
 /// assert!(due >= params.nodes.min_confirm_interval && due < params.nodes.expire_after);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn due_at(entry: &NodeEntry, params: &ChainParams) -> Option<Height> {
-    if entry.status != NodeStatus::Confirmed {
-        return None;
-    }
-    let last = entry.last_confirm?;
-    let n = &params.nodes;
-    let window = n.expire_after.saturating_sub(n.min_confirm_interval) / 2;
+pub fn due_at(entry: &NodeEntry) -> Option<Height> {
+    let (from, last) = entry.keepalive_window()?;
+    let window = last.saturating_sub(from) / 2;
     let spread = u64::from(entry.id.0.as_bytes()[0]) % window.max(1);
-    Some(last + n.min_confirm_interval + spread)
+    Some(from.saturating_add(spread))
 }
 
 /// The challenge the seed block `seed` sets `subject`, answering with `threads` threads.
@@ -123,13 +120,8 @@ pub fn challenge_for(
 
 /// The keep-alive `entry` sends for the seed block `seed` at `height`, if it is due: its claim
 /// and the request carrying its answer to the challenge.
-fn keepalive_claim(
-    state: &flux_chain::state::State,
-    entry: &NodeEntry,
-    seed: Hash,
-    height: Height,
-) -> Option<(Claim, Attest)> {
-    if due_at(entry, state.params()).is_none_or(|at| height < at) {
+fn keepalive_claim(entry: &NodeEntry, seed: Hash, height: Height) -> Option<(Claim, Attest)> {
+    if due_at(entry).is_none_or(|at| height < at) {
         return None;
     }
     let hardware = entry.attested.unwrap_or(entry.declared);
@@ -252,7 +244,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 return Ok(());
             };
             let due = match kind {
-                AttestKind::KeepAlive => keepalive_claim(state, entry, seed, height),
+                AttestKind::KeepAlive => keepalive_claim(entry, seed, height),
                 AttestKind::Hosting => hosting_claim(state, entry, seed, height),
             };
             due.map(|(claim, request)| {
@@ -644,7 +636,7 @@ mod tests {
         let n = &params.nodes;
         let mut dues = Vec::new();
         for entry in state.registry().iter() {
-            let at = due_at(entry, &params).unwrap();
+            let at = due_at(entry).unwrap();
             assert!(at >= n.min_confirm_interval);
             assert!(at < n.expire_after - 10, "due at {at}: too close to expiry");
             dues.push(at);

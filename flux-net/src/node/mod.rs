@@ -40,10 +40,12 @@ use tokio::sync::oneshot;
 
 mod config;
 mod driver;
+mod secret_file;
 mod verifier;
 pub mod worker;
 
 pub use config::{ConfigFile, NodeConfig};
+pub use secret_file::write_secret_file;
 
 use crate::api::{self, ChainBackend};
 use crate::host::swaps::{FileWitness, SharedSwaps};
@@ -108,9 +110,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
     }
 }
 
-/// The network identity in `data_dir/network.key`, created on first start.
+/// The file in a node's data directory that holds its libp2p identity (protobuf-encoded
+/// keypair), made on first start with mode 0600 ([`write_secret_file`]).
+pub const NETWORK_KEY_FILE: &str = "network.key";
+
 /// The file in a validator's data directory that holds its secp256k1 swap key (32 bytes),
-/// made on first start like `network.key`.
+/// made on first start like [`NETWORK_KEY_FILE`].
 pub const SWAP_KEY_FILE: &str = "swap.key";
 
 /// The file in a validator's data directory its [`FileWitness`] reads: the burns on other
@@ -119,30 +124,18 @@ pub const OBSERVED_BURNS: &str = "observed-burns.json";
 
 fn swap_key(data_dir: &Path) -> Result<SecretKey, NodeError> {
     let path = data_dir.join(SWAP_KEY_FILE);
-    if let Ok(bytes) = std::fs::read(&path) {
+    if let Some(bytes) = read_secret(&path)? {
         return SecretKey::from_bytes(Scheme::Secp256k1, &bytes)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
     }
     let key = SecretKey::generate(Scheme::Secp256k1, &mut rand_core::OsRng);
-    write_private(&path, key.to_bytes().as_slice())?;
+    write_secret_file(&path, key.to_bytes().as_slice()).map_err(io_err(&path))?;
     Ok(key)
 }
 
-/// Writes a secret, readable by its owner only where the platform allows it.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    std::fs::write(path, bytes).map_err(io_err(path))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(io_err(path))?;
-    }
-    Ok(())
-}
-
 fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
-    let path = data_dir.join("network.key");
-    if let Ok(bytes) = std::fs::read(&path) {
+    let path = data_dir.join(NETWORK_KEY_FILE);
+    if let Some(bytes) = read_secret(&path)? {
         return Keypair::from_protobuf_encoding(&bytes)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
     }
@@ -150,8 +143,22 @@ fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
     let bytes = keypair
         .to_protobuf_encoding()
         .map_err(|e| NodeError::Config(e.to_string()))?;
-    std::fs::write(&path, bytes).map_err(io_err(&path))?;
+    write_secret_file(&path, &bytes).map_err(io_err(&path))?;
     Ok(keypair)
+}
+
+/// The secret in `path`, `None` if there is no such file (any other read error is an error:
+/// a key that cannot be read is never replaced by a new one). A file an older version left
+/// readable by others is restricted to its owner.
+fn read_secret(path: &Path) -> Result<Option<Vec<u8>>, NodeError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            secret_file::restrict(path).map_err(io_err(path))?;
+            Ok(Some(bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(path)(e)),
+    }
 }
 
 /// The API task and the sender that stops it.
