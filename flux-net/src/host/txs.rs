@@ -8,12 +8,16 @@
 //!   ([`Host::on_verified_txs`]);
 //! - a refused transaction is remembered by id ([`RefusedTxs`], bounded; an id is the hash of
 //!   the whole signed transaction), so a replay costs a lookup, never a second check. Ids
-//!   refused as invalid stay until newer refusals push them out; ids refused by the state are
-//!   forgotten at each commit (the state changed, they may be valid now);
+//!   refused as invalid or for a nonce gap stay until newer refusals push them out; ids
+//!   refused by other state rules are forgotten at each commit (the state changed, they may be
+//!   valid now);
 //! - refusals cost the sender: a transaction invalid on its own is [`Offence::Invalid`] (and
 //!   the batch is rejected: not relayed, its deliverers charged by gossipsub); a batch with
-//!   transactions the state refuses, or that repeats refused ones, is [`Offence::Refused`]
-//!   (and not relayed). An honest node gossips only what its own mempool took.
+//!   transactions the state refuses, or that repeats such refused ones, is
+//!   [`Offence::Refused`] (and not relayed). An honest node gossips only what its own mempool
+//!   took, once. Two refusals cost nothing, as an honest peer's batch may meet them: a full
+//!   mempool, and a nonce gap (its batch may arrive before the one it follows, or after one
+//!   this node dropped); a gap is remembered, so its replays cost a lookup.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -40,7 +44,7 @@ pub struct TxGossipStats {
     pub invalid: u64,
     /// Transactions the state refused.
     pub refused: u64,
-    /// Transactions skipped unchecked because they were refused before.
+    /// Transactions skipped unchecked because they were refused before (nonce gaps included).
     pub replayed: u64,
     /// Transactions the mempool took.
     pub admitted: u64,
@@ -81,12 +85,19 @@ impl RecentIds {
 pub struct RefusedTxs {
     invalid: RecentIds,
     by_state: RecentIds,
+    /// Refused for a nonce gap: no fault of the sender's (not charged when repeated).
+    gaps: RecentIds,
     stats: TxGossipStats,
 }
 
 impl RefusedTxs {
     /// Whether `id` was refused lately.
     pub fn contains(&self, id: &TxId) -> bool {
+        self.invalid.contains(id) || self.by_state.contains(id) || self.gaps.contains(id)
+    }
+
+    /// Whether `id` was refused lately for a reason its sender answers for.
+    fn charged(&self, id: &TxId) -> bool {
         self.invalid.contains(id) || self.by_state.contains(id)
     }
 
@@ -104,6 +115,7 @@ pub type SharedRefusedTxs = Arc<Mutex<RefusedTxs>>;
 pub struct VerifiedTxs {
     checked: Vec<SignatureChecked>,
     invalid: usize,
+    /// Skipped as refused before, for a reason the sender answers for.
     replayed: usize,
 }
 
@@ -131,7 +143,8 @@ pub fn verify_batch(
 ) -> VerifiedTxs {
     let mut out = VerifiedTxs::default();
     let ids: Vec<Option<TxId>> = txs.iter().map(|tx| tx.id().ok()).collect();
-    let (known, replayed): (Vec<bool>, Vec<bool>) = {
+    // Per transaction: in the pool, refused before, and whether that refusal is charged.
+    let seen: Vec<(bool, bool, bool)> = {
         let pool = pool.lock().ok();
         let cache = refused.lock().ok();
         ids.iter()
@@ -139,16 +152,18 @@ pub fn verify_batch(
                 Some(id) => (
                     pool.as_ref().is_some_and(|p| p.contains(id)),
                     cache.as_ref().is_some_and(|c| c.contains(id)),
+                    cache.as_ref().is_some_and(|c| c.charged(id)),
                 ),
-                None => (false, false),
+                None => (false, false, false),
             })
-            .unzip()
+            .collect()
     };
     let mut invalid = Vec::new();
-    let mut checked = 0u64;
-    for (((tx, id), known), replayed) in txs.into_iter().zip(ids).zip(known).zip(replayed) {
-        if replayed {
-            out.replayed += 1;
+    let (mut checked, mut skipped) = (0u64, 0u64);
+    for ((tx, id), (known, refused_before, charged)) in txs.into_iter().zip(ids).zip(seen) {
+        if refused_before {
+            skipped += 1;
+            out.replayed += usize::from(charged);
             continue;
         }
         if known {
@@ -170,7 +185,7 @@ pub fn verify_batch(
         let s = &mut cache.stats;
         s.signatures_checked = s.signatures_checked.saturating_add(checked);
         s.invalid = s.invalid.saturating_add(out.invalid as u64);
-        s.replayed = s.replayed.saturating_add(out.replayed as u64);
+        s.replayed = s.replayed.saturating_add(skipped);
     }
     out
 }
@@ -211,7 +226,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         batch: VerifiedTxs,
         net: &mut N,
     ) -> Result<Verdict, HostError> {
-        let mut refused = Vec::new();
+        let (mut refused, mut gaps) = (Vec::new(), Vec::new());
         let mut admitted = 0u64;
         {
             let chain = self.read()?;
@@ -220,17 +235,22 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 let id = tx.id();
                 match pool.insert_checked(tx, chain.state()) {
                     Ok(_) => admitted += 1,
-                    // Another peer's copy, or its own one again: nothing new, no fault.
-                    Err(MempoolError::Duplicate(_)) => {}
+                    // Another peer's copy: nothing new. A full pool: no fault of the sender's.
+                    Err(MempoolError::Duplicate(_) | MempoolError::Full) => {}
+                    Err(MempoolError::NonceGap { .. }) => gaps.push(id),
                     Err(_) => refused.push(id),
                 }
             }
         }
         if let Ok(mut cache) = self.refused_txs.lock() {
-            cache.stats.refused = cache.stats.refused.saturating_add(refused.len() as u64);
+            let n = (refused.len() + gaps.len()) as u64;
+            cache.stats.refused = cache.stats.refused.saturating_add(n);
             cache.stats.admitted = cache.stats.admitted.saturating_add(admitted);
             for id in &refused {
                 cache.by_state.insert(*id);
+            }
+            for id in gaps {
+                cache.gaps.insert(id);
             }
         }
         Ok(if batch.invalid > 0 {

@@ -273,6 +273,46 @@ fn a_replayed_refused_batch_is_charged_and_checked_once() {
     assert_eq!(host.tx_gossip_stats().signatures_checked, 10);
 }
 
+/// The other side of issue 19 point 6: an honest peer's batch that arrives before the one it
+/// follows (a nonce gap here) costs it nothing, and the batch it follows is taken and relayed.
+#[test]
+fn an_honest_batch_out_of_order_costs_nothing() {
+    let (mut host, keys, t0) = host_of(0);
+    let mut net = Recorder::default();
+    host.start(t0 + 1, &mut net).unwrap();
+    let owner = &keys[1].owner;
+    let pay = |nonce| {
+        Transaction::sign(
+            owner,
+            CHAIN,
+            nonce,
+            Amount::from_base_units(1_000),
+            TxKind::Transfer(flux_chain::tx::Transfer {
+                to: Address::from_bytes([9; 20]),
+                amount: Amount::ONE_FLUX,
+            }),
+        )
+        .unwrap()
+    };
+    let later = Message::Txs(vec![pay(1), pay(2)]).to_bytes().unwrap();
+    let first = Message::Txs(vec![pay(0)]).to_bytes().unwrap();
+    let verdict = host.on_gossip_judged(3, &later, t0 + 2, &mut net);
+    // (The node path leaves transactions to its verifier: judged as not for it.)
+    assert_eq!(verdict.unwrap(), Verdict::Ignore);
+    host.on_gossip(3, &later, t0 + 2, &mut net).unwrap();
+    let params = host.read().unwrap().state().params().clone();
+    let Message::Txs(txs) = Message::from_bytes(&first).unwrap() else {
+        unreachable!()
+    };
+    let batch = txs::verify_batch(txs, &params, &host.refused_txs(), &host.mempool);
+    assert_eq!(
+        host.on_verified_txs(3, batch, &mut net).unwrap(),
+        Verdict::Accept
+    );
+    assert!(net.penalties.is_empty(), "{:?}", net.penalties);
+    assert_eq!(host.pool().unwrap().len(), 1);
+}
+
 /// A producer chain of `n` decided blocks (one validator deciding alone), served as sync
 /// items, and a fresh follower host of the same genesis.
 fn synced_pair(n: u64) -> (Vec<Vec<u8>>, Host<MemStore, u8>, u64) {
