@@ -5,12 +5,12 @@
 //! (per round and kind, [`MAX_VALUES_PER_VOTER`](super::votes::MAX_VALUES_PER_VOTER) values
 //! per member) only for rounds up to `round_p + ROUND_WINDOW`, where `round_p` is the
 //! validator's own round; the machine likewise drops proposals beyond it. Beyond the window it
-//! keeps, per member, only [`Ahead`]: the highest round the member has signed a vote in, and
+//! keeps, per member, only `Ahead`: the highest round the member has signed a vote in, and
 //! that member's latest vote of each kind there (to count it once the window reaches it).
 //!
 //! Round skipping still works. L55 of the paper ("upon f + 1 ⟨∗, h_p, round, ∗, ∗⟩ with
 //! round > round_p: StartRound(round)") needs to know that validators of weight `f + 1`
-//! (hence at least one honest one) have reached a round. [`Ahead::skip_round`] answers it from
+//! (hence at least one honest one) have reached a round. `Ahead::skip_round` answers it from
 //! the per-member highest rounds: the highest `R > round_p` such that the members whose highest
 //! round is at least `R` weigh `f + 1`. At least one of them is honest, and an honest member's
 //! rounds only grow, so some honest member has reached `R`, which is what justifies L55 (a
