@@ -214,8 +214,11 @@ fn endpoint_change_allows_confirm_after_5() {
 }
 
 #[test]
-fn exit_unbonds_after_2880() {
+/// Mainnet's unbonding period (4,320 blocks: an epoch plus the evidence window, issue 19
+/// point 11).
+fn exit_unbonds_after_4320() {
     let p = ChainParams::mainnet();
+    assert_eq!(p.nodes.unbonding_period, 4_320);
     let mut r = Registry::new();
     let id = start(&mut r, 1, Tier::Nimbus, 10, &p);
     confirm(&mut r, 1, 20, &p).unwrap();
@@ -227,13 +230,13 @@ fn exit_unbonds_after_2880() {
         r.exit(&id, &owner(1), 30, &p),
         Ok(RegistryEvent::Exiting {
             id,
-            release_at: 30 + 2_880
+            release_at: 30 + 4_320
         })
     );
     assert!(r.payout().head(Tier::Nimbus).is_none());
-    assert!(run(&mut r, 31, 30 + 2_879, &p).is_empty());
+    assert!(run(&mut r, 31, 30 + 4_319, &p).is_empty());
     assert_eq!(
-        run(&mut r, 30 + 2_880, 30 + 2_880, &p),
+        run(&mut r, 30 + 4_320, 30 + 4_320, &p),
         vec![RegistryEvent::Released {
             id,
             owner: owner(1),
