@@ -282,7 +282,7 @@ fn reward_follows_the_spec_before_nodes_exist() {
     )
     .unwrap();
     assert_eq!(minted.to_string(), "7");
-    assert_eq!(diff.ledger.work_pool.to_string(), "6.5");
+    assert_eq!(diff.ledger().work_pool.to_string(), "6.5");
     let mut next = state.clone();
     next.commit(diff);
     assert_eq!(

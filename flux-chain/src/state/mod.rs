@@ -6,6 +6,7 @@
 //! builds a new trie next to the old one and a rejected block leaves the state as it was. The
 //! state root in every header is the trie's root; [`AccountProof`] proves an account against it.
 
+pub mod areas;
 mod proof;
 
 use std::collections::BTreeMap;
@@ -14,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
 use flux_core::{Address, Amount, ChainParams, Hash, codec};
-use flux_nodes::node::{NodeEntry, NodeId};
+use flux_nodes::node::NodeId;
 use flux_nodes::placement::Placement;
 use flux_nodes::registry::Registry;
 use imbl::{OrdMap, OrdSet};
@@ -22,15 +23,16 @@ use imbl::{OrdMap, OrdSet};
 use crate::apps::AppEntry;
 use crate::gov::Governance;
 use crate::parallel::Parallel;
-use crate::transition::gov::GovChanges;
-use crate::transition::work::WorkChanges;
 use crate::work::Work;
 use serde::{Deserialize, Serialize};
 
 use crate::block::BlockId;
 use crate::trie::Trie;
 
+pub use areas::{AreaDiffs, Areas, StateArea};
 pub use proof::{AccountProof, StateProofError};
+
+use areas::{AppsState, Head, ParallelArea};
 
 static STATE_KEY: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/state/key/v1"));
 static STATE_VALUE: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/state/value/v1"));
@@ -134,7 +136,7 @@ impl StateKey {
 
 /// `StateKey::Account(address).trie_key()` without an allocation: the canonical encoding is the
 /// variant index (u32 LE, 1) and the 20 address bytes (a test checks they agree).
-fn account_key(address: &Address) -> Hash {
+pub(crate) fn account_key(address: &Address) -> Hash {
     let mut bytes = [0u8; 24];
     bytes[0] = 1;
     bytes[4..].copy_from_slice(address.as_bytes());
@@ -172,19 +174,8 @@ pub fn value_hash<T: Serialize>(value: &T) -> Result<Hash, CodecError> {
 #[derive(Clone, Debug)]
 pub struct State {
     params: Arc<ChainParams>,
-    accounts: BTreeMap<Address, Account>,
-    registry: Registry,
-    apps: OrdMap<String, AppEntry>,
-    /// The apps by expiry height (derived from `apps`, not in the trie): what ends at a height
-    /// without a scan of every app.
-    expiries: OrdSet<(u64, String)>,
-    placement: Placement,
-    gov: Governance,
-    work: Work,
-    parallel: Parallel,
+    areas: Areas,
     recent: OrdMap<u64, BlockId>,
-    ledger: Ledger,
-    tip: Tip,
     trie: Trie,
     /// Trie changes of blocks built with a deferred root, not yet in `trie`.
     pending: Vec<(Hash, Option<Hash>)>,
@@ -193,42 +184,12 @@ pub struct State {
 /// The changes one block makes, computed without touching the state; see [`State::commit`].
 #[derive(Clone, Debug)]
 pub struct StateDiff {
-    /// New values of the accounts the block touched.
-    pub accounts: BTreeMap<Address, Account>,
-    /// The node registry after the block.
-    pub registry: Registry,
-    /// New values of the node entries the block touched (`None`: the node left).
-    pub nodes: BTreeMap<NodeId, Option<NodeEntry>>,
-    /// Apps after the block.
-    pub apps: OrdMap<String, AppEntry>,
-    /// New values of the apps the block touched (`None`: the app ended).
-    pub apps_changed: BTreeMap<String, Option<AppEntry>>,
-    /// Apps by expiry height after the block.
-    pub expiries: OrdSet<(u64, String)>,
-    /// Placement after the block.
-    pub placement: Placement,
-    /// New assignments of the apps whose instances moved (empty: none placed).
-    pub placement_changed: BTreeMap<String, Vec<(u32, NodeId)>>,
-    /// Governance after the block.
-    pub gov: Governance,
-    /// What changed in governance.
-    pub gov_changes: GovChanges,
-    /// Useful work after the block.
-    pub work: Work,
-    /// What changed in useful work.
-    pub work_changes: WorkChanges,
-    /// Parallel assets after the block.
-    pub parallel: Parallel,
-    /// The parallel-asset entries the block touched.
-    pub parallel_changes: std::collections::BTreeSet<StateKey>,
+    /// What the block changes in each area of the state.
+    pub areas: AreaDiffs,
     /// The parameters from the next block on, if a proposal changed them.
     pub params: Option<Arc<ChainParams>>,
     /// Recent block ids after the block.
     pub recent: OrdMap<u64, BlockId>,
-    /// Totals after the block.
-    pub ledger: Ledger,
-    /// The block as the new tip.
-    pub tip: Tip,
     /// The state trie after the block (shares all untouched nodes with the old one); with a
     /// deferred root, the trie before it (the changes are in `pending`).
     pub trie: Trie,
@@ -243,11 +204,22 @@ impl StateDiff {
     pub fn state_root(&self) -> Hash {
         self.trie.root()
     }
+
+    /// The block as the new tip.
+    pub fn tip(&self) -> Tip {
+        self.areas.head.tip
+    }
+
+    /// Totals after the block.
+    pub fn ledger(&self) -> Ledger {
+        self.areas.head.ledger
+    }
 }
 
 impl State {
-    /// A state from its parts; computes the trie. Used by genesis and by storage on reopen.
-    /// `recent` holds the ids of the last [`RECENT_BLOCKS`] blocks by height (0: genesis).
+    /// A state from its parts; computes the trie. Used by genesis and by tests; parallel
+    /// assets are added by [`State::with_parallel`]. `recent` holds the ids of the last
+    /// [`RECENT_BLOCKS`] blocks by height (0: genesis).
     #[allow(clippy::too_many_arguments)] // the parts of the state, each named
     pub fn from_parts(
         params: Arc<ChainParams>,
@@ -261,87 +233,32 @@ impl State {
         tip: Tip,
         recent: OrdMap<u64, BlockId>,
     ) -> Result<State, CodecError> {
-        let mut changes = Vec::with_capacity(accounts.len() + registry.len() + 2);
-        changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
-        changes.push((StateKey::Seed.trie_key()?, Some(value_hash(&tip.seed)?)));
-        for (addr, acc) in &accounts {
-            changes.push((account_key(addr), Some(account_value_hash(acc))));
-        }
-        for entry in registry.iter() {
-            changes.push((
-                StateKey::Node(entry.id).trie_key()?,
-                Some(value_hash(entry)?),
-            ));
-        }
-        for (name, app) in apps.iter() {
-            changes.push((
-                StateKey::App(name.clone()).trie_key()?,
-                Some(value_hash(app)?),
-            ));
-            let placed = placement.instances_of(name);
-            if !placed.is_empty() {
-                let key = StateKey::Placement(name.clone()).trie_key()?;
-                changes.push((key, Some(value_hash(&placed)?)));
-            }
-        }
-        for (id, p) in gov.proposals.iter() {
-            changes.push((StateKey::Proposal(*id).trie_key()?, Some(value_hash(p)?)));
-        }
-        for ((id, node), choice) in gov.votes.iter() {
-            changes.push((
-                StateKey::GovVote(*id, *node).trie_key()?,
-                Some(value_hash(choice)?),
-            ));
-        }
-        for ((param, at), value) in gov.param_changes.iter() {
-            changes.push((
-                StateKey::ParamChange(*param, *at).trie_key()?,
-                Some(value_hash(value)?),
-            ));
-        }
-        for (name, at) in gov.upgrades.iter() {
-            changes.push((
-                StateKey::Upgrade(name.clone()).trie_key()?,
-                Some(value_hash(at)?),
-            ));
-        }
-        for (id, job) in work.jobs.iter() {
-            changes.push((StateKey::Job(*id).trie_key()?, Some(value_hash(job)?)));
-        }
-        for ((epoch, node), units) in work.units.iter() {
-            changes.push((
-                StateKey::WorkUnits(*epoch, *node).trie_key()?,
-                Some(value_hash(units)?),
-            ));
-        }
-        for (node, strikes) in work.strikes.iter() {
-            changes.push((
-                StateKey::Strikes(*node).trie_key()?,
-                Some(value_hash(strikes)?),
-            ));
-        }
-        for (node, at) in work.hosted.iter() {
-            changes.push((StateKey::Hosted(*node).trie_key()?, Some(value_hash(at)?)));
-        }
-        let trie = Trie::new().update(changes);
-        let expiries = apps
-            .values()
-            .map(|a| (a.expires_at, a.name.clone()))
-            .collect();
-        Ok(State {
-            params,
+        let areas = Areas {
+            head: Head { ledger, tip },
             accounts,
-            registry,
-            apps,
-            expiries,
-            placement,
+            nodes: registry,
             gov,
             work,
             parallel: Parallel::default(),
+            apps: AppsState::new(apps, placement),
+        };
+        State::from_areas(params, areas, recent)
+    }
+
+    /// A state from its areas; computes the trie from every area's entries. Used by storage
+    /// on reopen. `recent` holds the ids of the last [`RECENT_BLOCKS`] blocks by height.
+    pub fn from_areas(
+        params: Arc<ChainParams>,
+        areas: Areas,
+        recent: OrdMap<u64, BlockId>,
+    ) -> Result<State, CodecError> {
+        let mut changes = Vec::with_capacity(areas.accounts.len() + areas.nodes.len() + 2);
+        areas.trie_entries(&mut changes)?;
+        Ok(State {
+            params,
+            trie: Trie::new().update(changes),
+            areas,
             recent,
-            ledger,
-            tip,
-            trie,
             pending: Vec::new(),
         })
     }
@@ -350,47 +267,50 @@ impl State {
     /// storage kept); the ledger's supply must already count their locked FLUX.
     pub fn with_parallel(mut self, parallel: Parallel) -> Result<State, CodecError> {
         let mut changes = Vec::new();
-        for (key, bytes) in parallel.entries()? {
-            changes.push((key.trie_key()?, Some(STATE_VALUE.hash(&bytes))));
-        }
+        ParallelArea::entries(&parallel, &mut changes)?;
         self.trie = self.trie.update(changes);
-        self.parallel = parallel;
+        self.areas.parallel = parallel;
         Ok(self)
+    }
+
+    /// The state's areas.
+    pub fn areas(&self) -> &Areas {
+        &self.areas
     }
 
     /// Parallel assets: books, swaps out, used burn references, swap keys, attesters.
     pub fn parallel(&self) -> &Parallel {
-        &self.parallel
+        &self.areas.parallel
     }
 
     /// The node registry.
     pub fn registry(&self) -> &Registry {
-        &self.registry
+        &self.areas.nodes
     }
 
     /// Registered apps by name.
     pub fn apps(&self) -> &OrdMap<String, AppEntry> {
-        &self.apps
+        &self.areas.apps.apps
     }
 
     /// Registered apps by expiry height, then name.
     pub fn expiries(&self) -> &OrdSet<(u64, String)> {
-        &self.expiries
+        &self.areas.apps.expiries
     }
 
     /// Where apps run.
     pub fn placement(&self) -> &Placement {
-        &self.placement
+        &self.areas.apps.placement
     }
 
     /// xDAO governance: proposals, votes, parameter history, upgrades.
     pub fn gov(&self) -> &Governance {
-        &self.gov
+        &self.areas.gov
     }
 
     /// Useful work: jobs, unpaid work units, strikes.
     pub fn work(&self) -> &Work {
-        &self.work
+        &self.areas.work
     }
 
     /// The id of the block at `height`, if it is among the recent ones.
@@ -406,13 +326,15 @@ impl State {
     /// Total value held: balances, the work pool, bonded collateral, app escrows, proposal
     /// deposits, job fees in escrow and FLUX locked for parallel assets. Equals the supply.
     pub fn total_held(&self) -> Result<Amount, flux_core::error::AmountError> {
-        Amount::checked_sum(self.accounts.values().map(|a| a.balance))?
-            .checked_add(self.ledger.work_pool)?
-            .checked_add(self.registry.bonded())?
-            .checked_add(Amount::checked_sum(self.apps.values().map(|a| a.escrow))?)?
-            .checked_add(self.gov.deposits()?)?
-            .checked_add(self.work.escrow()?)?
-            .checked_add(self.parallel.locked()?)
+        Amount::checked_sum(self.areas.accounts.values().map(|a| a.balance))?
+            .checked_add(self.areas.head.ledger.work_pool)?
+            .checked_add(self.areas.nodes.bonded())?
+            .checked_add(Amount::checked_sum(
+                self.areas.apps.apps.values().map(|a| a.escrow),
+            )?)?
+            .checked_add(self.areas.gov.deposits()?)?
+            .checked_add(self.areas.work.escrow()?)?
+            .checked_add(self.areas.parallel.locked()?)
     }
 
     /// The chain parameters.
@@ -427,29 +349,33 @@ impl State {
 
     /// The account at `address` (the default, empty account if it never received anything).
     pub fn account(&self, address: &Address) -> Account {
-        self.accounts.get(address).copied().unwrap_or_default()
+        self.areas
+            .accounts
+            .get(address)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// All accounts that exist, in address order.
     pub fn accounts(&self) -> &BTreeMap<Address, Account> {
-        &self.accounts
+        &self.areas.accounts
     }
 
     /// Chain-wide totals.
     pub fn ledger(&self) -> Ledger {
-        self.ledger
+        self.areas.head.ledger
     }
 
     /// The last applied block.
     pub fn tip(&self) -> Tip {
-        self.tip
+        self.areas.head.tip
     }
 
     /// The committee seed after the last applied block: the committee of an epoch is drawn
     /// from the seed after the previous epoch's last block. A function of the chain's seed
     /// proofs only, so no proposer chooses it (see [`crate::consensus::committee`]).
     pub fn seed(&self) -> Hash {
-        self.tip.seed
+        self.areas.head.tip.seed
     }
 
     /// The state root (the root of the state trie). After blocks built with a deferred root
@@ -470,19 +396,11 @@ impl State {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recomputed_root(&self) -> Result<Hash, CodecError> {
-        let rebuilt = State::from_parts(
+        let rebuilt = State::from_areas(
             Arc::clone(&self.params),
-            self.accounts.clone(),
-            self.registry.clone(),
-            self.apps.clone(),
-            self.placement.clone(),
-            self.gov.clone(),
-            self.work.clone(),
-            self.ledger,
-            self.tip,
+            self.areas.clone(),
             self.recent.clone(),
-        )?
-        .with_parallel(self.parallel.clone())?;
+        )?;
         Ok(rebuilt.state_root())
     }
 
@@ -515,27 +433,18 @@ impl State {
         let key = StateKey::Account(*address).trie_key()?;
         Ok(AccountProof {
             address: *address,
-            account: self.accounts.get(address).copied(),
+            account: self.areas.accounts.get(address).copied(),
             proof: self.trie.prove(&key),
         })
     }
 
     /// Applies a diff computed by [`crate::transition::apply_block`] on this state.
     pub fn commit(&mut self, diff: StateDiff) {
-        self.accounts.extend(diff.accounts);
-        self.registry = diff.registry;
-        self.apps = diff.apps;
-        self.expiries = diff.expiries;
-        self.placement = diff.placement;
-        self.gov = diff.gov;
-        self.work = diff.work;
-        self.parallel = diff.parallel;
+        self.areas.apply(diff.areas);
         if let Some(params) = diff.params {
             self.params = params;
         }
         self.recent = diff.recent;
-        self.ledger = diff.ledger;
-        self.tip = diff.tip;
         self.trie = diff.trie;
         if diff.pending.is_empty() {
             // A block with a root: its trie already holds every earlier pending change.

@@ -2,16 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use flux_core::Address;
-use flux_nodes::node::{NodeEntry, NodeId};
-
-use super::{Store, StoredState, TxLocation, rebuild};
-use crate::apps::AppEntry;
+use super::{Store, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
 use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
-use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::state::areas::{AreaReader, RowKey, Table, WriteBatch};
+use crate::state::{State, StateDiff};
 use crate::transition::Receipts;
 use crate::tx::TxId;
 
@@ -19,15 +16,8 @@ use crate::tx::TxId;
 #[derive(Clone, Debug, Default)]
 pub struct MemStore {
     genesis: Option<Genesis>,
-    accounts: BTreeMap<Address, Account>,
-    nodes: BTreeMap<NodeId, NodeEntry>,
-    apps: BTreeMap<String, AppEntry>,
-    placement: BTreeMap<String, Vec<(u32, NodeId)>>,
-    gov: crate::gov::Governance,
-    work: crate::work::Work,
-    parallel: crate::parallel::Parallel,
-    ledger: Ledger,
-    tip: Tip,
+    /// The state areas' rows, as a [`super::RedbStore`] keeps them.
+    tables: BTreeMap<&'static str, BTreeMap<RowKey, Vec<u8>>>,
     blocks: Vec<Block>,
     receipts: Vec<Receipts>,
     block_ids: BTreeMap<BlockId, u64>,
@@ -43,6 +33,29 @@ impl MemStore {
     pub fn new() -> MemStore {
         MemStore::default()
     }
+
+    fn write(&mut self, batch: WriteBatch) {
+        for table in batch.tables {
+            self.tables.entry(table.name).or_default();
+        }
+        for (table, key, value) in batch.rows {
+            let rows = self.tables.entry(table.name).or_default();
+            match value {
+                Some(v) => rows.insert(key, v),
+                None => rows.remove(&key),
+            };
+        }
+    }
+}
+
+impl AreaReader for MemStore {
+    fn rows(&self, table: Table) -> Result<Vec<(RowKey, Vec<u8>)>, StoreError> {
+        Ok(self
+            .tables
+            .get(table.name)
+            .map(|rows| rows.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
 }
 
 impl Store for MemStore {
@@ -50,31 +63,18 @@ impl Store for MemStore {
         let Some(genesis) = &self.genesis else {
             return Ok(None);
         };
-        let stored = StoredState {
-            accounts: self.accounts.clone(),
-            nodes: self.nodes.values().cloned().collect(),
-            apps: self.apps.values().cloned().collect(),
-            placement: self.placement.clone(),
-            gov: self.gov.clone(),
-            work: self.work.clone(),
-            parallel: self.parallel.clone(),
-            ledger: self.ledger,
-            tip: self.tip,
-        };
-        let state = rebuild(genesis, stored, |h| self.block(h))?;
+        let state = rebuild(genesis, self, |h| self.block(h))?;
         Ok(Some((genesis.clone(), state)))
     }
 
     fn init(&mut self, genesis: &Genesis, state: &State) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        state.areas().save_all(&mut batch)?;
         *self = MemStore {
             genesis: Some(genesis.clone()),
-            accounts: state.accounts().clone(),
-            nodes: state.registry().iter().map(|e| (e.id, e.clone())).collect(),
-            parallel: state.parallel().clone(),
-            ledger: state.ledger(),
-            tip: state.tip(),
             ..MemStore::default()
         };
+        self.write(batch);
         Ok(())
     }
 
@@ -84,43 +84,22 @@ impl Store for MemStore {
         receipts: &Receipts,
         diff: &StateDiff,
     ) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        diff.areas.save(&mut batch)?;
         let height = block.header.height;
+        let mut locations = Vec::with_capacity(block.txs.len());
         for (index, tx) in block.txs.iter().enumerate() {
             let location = TxLocation {
                 height,
                 index: index as u32,
             };
-            self.txs.insert(tx.id()?, location);
+            locations.push((tx.id()?, location));
         }
-        self.block_ids.insert(diff.tip.block_id, height);
+        self.txs.extend(locations);
+        self.block_ids.insert(diff.tip().block_id, height);
         self.blocks.push(block.clone());
         self.receipts.push(receipts.clone());
-        self.accounts
-            .extend(diff.accounts.iter().map(|(a, acc)| (*a, *acc)));
-        for (id, entry) in &diff.nodes {
-            match entry {
-                Some(e) => self.nodes.insert(*id, e.clone()),
-                None => self.nodes.remove(id),
-            };
-        }
-        for (name, entry) in &diff.apps_changed {
-            match entry {
-                Some(a) => self.apps.insert(name.clone(), a.clone()),
-                None => self.apps.remove(name),
-            };
-        }
-        for (name, placed) in &diff.placement_changed {
-            if placed.is_empty() {
-                self.placement.remove(name);
-            } else {
-                self.placement.insert(name.clone(), placed.clone());
-            }
-        }
-        self.gov = diff.gov.clone();
-        self.work = diff.work.clone();
-        self.parallel = diff.parallel.clone();
-        self.ledger = diff.ledger;
-        self.tip = diff.tip;
+        self.write(batch);
         Ok(())
     }
 

@@ -6,27 +6,19 @@
 //! database file.
 
 mod memory;
-mod redb_parallel;
 mod redb_store;
-mod redb_work;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use flux_core::Address;
-use flux_nodes::lifecycle::NodeStatus;
-use flux_nodes::node::{NodeEntry, NodeId};
-use flux_nodes::placement::{Placement, PlacementNode};
-use flux_nodes::registry::Registry;
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
-use crate::apps::AppEntry;
 use crate::block::{Block, BlockId};
 use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
-use crate::state::{Account, Ledger, RECENT_BLOCKS, State, StateDiff, Tip};
+use crate::state::areas::{AreaReader, Areas, LoadContext};
+use crate::state::{RECENT_BLOCKS, State, StateDiff};
 use crate::transition::Receipts;
 use crate::tx::TxId;
 
@@ -89,93 +81,26 @@ pub trait Store {
     fn resume_block(&self) -> Result<Option<Block>, StoreError>;
 }
 
-/// What a store keeps of the state (everything else is derived).
-pub(crate) struct StoredState {
-    pub(crate) accounts: BTreeMap<Address, Account>,
-    pub(crate) nodes: Vec<NodeEntry>,
-    pub(crate) apps: Vec<AppEntry>,
-    pub(crate) placement: BTreeMap<String, Vec<(u32, NodeId)>>,
-    pub(crate) gov: crate::gov::Governance,
-    pub(crate) work: crate::work::Work,
-    pub(crate) parallel: crate::parallel::Parallel,
-    pub(crate) ledger: Ledger,
-    pub(crate) tip: Tip,
-}
-
-/// The placement of the stored apps on the stored nodes, from the stored assignments
-/// (placement is a function of its history, so it is restored, never placed anew).
-fn restore_placement(
-    seed: flux_core::Hash,
-    registry: &Registry,
-    apps: &[AppEntry],
-    stored: &BTreeMap<String, Vec<(u32, NodeId)>>,
-    params: &flux_core::ChainParams,
-) -> Result<Placement, StoreError> {
-    let nodes = registry
-        .iter()
-        .filter(|e| e.status == NodeStatus::Confirmed)
-        .map(|e| PlacementNode::from_entry(e, params));
-    let records = apps.iter().map(|a| {
-        let placed = stored.get(&a.name).cloned().unwrap_or_default();
-        (a.workload(params), placed)
-    });
-    Placement::restore(seed, nodes, records).map_err(StoreError::Placement)
-}
-
-/// The genesis parameters with every executed governance change applied in the order the
-/// chain executed them: by height, then by proposal id. One block's changes may be consistent
-/// only in that order (`nodes.expire_after` raised, then `nodes.min_confirm_interval` above
-/// its old value), so the order of the parameters would not do.
-fn params_after(
-    mut params: flux_core::ChainParams,
-    gov: &crate::gov::Governance,
-) -> Result<flux_core::ChainParams, StoreError> {
-    use crate::gov::{Action, ProposalStatus};
-    let mut executed: Vec<(u64, u64, flux_core::params::GovernableParam, u64)> = gov
-        .proposals
-        .values()
-        .filter_map(|p| match (&p.status, &p.action) {
-            (ProposalStatus::Passed, Action::ParamChange { param, value }) => {
-                Some((p.end, p.id, *param, *value))
-            }
-            _ => None,
-        })
-        .collect();
-    executed.sort_unstable();
-    for (_, _, param, value) in executed {
-        param.set(&mut params, value).map_err(StoreError::Params)?;
-    }
-    Ok(params)
-}
-
-/// Rebuilds the state from stored parts and checks it against the tip's header. `block_at`
-/// reads stored blocks (for the recent block ids and the tip header).
+/// Rebuilds the state from the areas' stored rows and checks it against the tip's header.
+/// `block_at` reads stored blocks (for the recent block ids and the tip header).
 fn rebuild(
     genesis: &Genesis,
-    stored: StoredState,
+    rows: &dyn AreaReader,
     block_at: impl Fn(u64) -> Result<Option<Block>, StoreError>,
 ) -> Result<State, StoreError> {
-    let StoredState {
-        accounts,
-        nodes,
-        apps,
-        placement,
-        gov,
-        work,
-        parallel,
-        ledger,
-        tip,
-    } = stored;
-    let params = params_after(genesis.params(), &gov)?;
-    let registry = Registry::from_entries(nodes).map_err(StoreError::Registry)?;
-    let seed = genesis.id().map_err(Box::new)?.0;
-    let placement = restore_placement(seed, &registry, &apps, &placement, &params)?;
-    let apps: OrdMap<String, AppEntry> = apps.into_iter().map(|a| (a.name.clone(), a)).collect();
+    let genesis_id = genesis.id().map_err(Box::new)?;
+    let mut ctx = LoadContext {
+        genesis_seed: genesis_id.0,
+        params: genesis.params(),
+        registry: None,
+    };
+    let areas = Areas::load(rows, &mut ctx)?;
+    let tip = areas.head.tip;
     let mut recent = OrdMap::new();
     let mut tip_block = None;
     for height in tip.height.saturating_sub(RECENT_BLOCKS - 1)..=tip.height {
         if height == 0 {
-            recent.insert(0, genesis.id().map_err(Box::new)?);
+            recent.insert(0, genesis_id);
             continue;
         }
         let block = block_at(height)?.ok_or(StoreError::MissingBlock { height })?;
@@ -184,19 +109,7 @@ fn rebuild(
             tip_block = Some(block);
         }
     }
-    let state = State::from_parts(
-        Arc::new(params),
-        accounts,
-        registry,
-        apps,
-        placement,
-        gov,
-        work,
-        ledger,
-        tip,
-        recent,
-    )?
-    .with_parallel(parallel)?;
+    let state = State::from_areas(Arc::new(ctx.params), areas, recent)?;
     let expected = match tip_block {
         Some(b) => b.header.state_root,
         None => genesis.state().map_err(Box::new)?.state_root(),

@@ -7,19 +7,21 @@
 //! with immediate durability: when it returns, the block is on disk; if the process dies before,
 //! the database reopens at the previous block.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use flux_core::{Address, codec};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use flux_core::codec;
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
 use serde::de::DeserializeOwned;
 
-use super::{SCHEMA_VERSION, Store, StoredState, TxLocation, rebuild};
+use super::{SCHEMA_VERSION, Store, TxLocation, rebuild};
 use crate::block::{Block, BlockId};
 use crate::consensus::{CommitCertificate, Member, ResumePoint};
 use crate::error::StoreError;
 use crate::genesis::Genesis;
-use crate::state::{Account, Ledger, State, StateDiff, Tip};
+use crate::state::areas::{AreaReader, KeyKind, RowKey, Table, WriteBatch};
+use crate::state::{State, StateDiff};
 use crate::transition::Receipts;
 use crate::tx::TxId;
 
@@ -28,14 +30,6 @@ const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const RECEIPTS: TableDefinition<u64, &[u8]> = TableDefinition::new("receipts");
 const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids");
 const TXS: TableDefinition<&[u8], (u64, u32)> = TableDefinition::new("txs");
-const ACCOUNTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("accounts");
-const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("nodes");
-const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
-const PLACEMENT: TableDefinition<&str, &[u8]> = TableDefinition::new("placement");
-/// Governance entries by their encoded `StateKey` (proposals, votes, parameter changes,
-/// upgrades); snapshots apart, written once per proposal.
-const GOV: TableDefinition<&[u8], &[u8]> = TableDefinition::new("gov");
-const GOV_SNAPSHOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gov_snapshots");
 
 const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
 const COMMITTEES: TableDefinition<u64, &[u8]> = TableDefinition::new("committees");
@@ -44,17 +38,12 @@ const KEY_RESUME: &str = "resume_point";
 const KEY_RESUME_BLOCK: &str = "resume_block";
 const KEY_VERSION: &str = "schema_version";
 const KEY_GENESIS: &str = "genesis";
-const KEY_TIP: &str = "tip";
-const KEY_LEDGER: &str = "ledger";
 
-pub(super) fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
+fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
     StoreError::Redb(e.into())
 }
 
-pub(super) fn decode<T: DeserializeOwned>(
-    what: &'static str,
-    bytes: &[u8],
-) -> Result<T, StoreError> {
+fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     codec::decode(bytes).map_err(|source| StoreError::Corrupt { what, source })
 }
 
@@ -129,46 +118,6 @@ impl RedbStore {
             .map(|v| v.value().to_vec()))
     }
 
-    fn load_gov(&self) -> Result<crate::gov::Governance, StoreError> {
-        use crate::state::StateKey;
-        let mut gov = crate::gov::Governance::default();
-        let txn = self.db.begin_read().map_err(db_err)?;
-        let table = txn.open_table(GOV).map_err(db_err)?;
-        for row in table.iter().map_err(db_err)? {
-            let (k, v) = row.map_err(db_err)?;
-            match decode::<StateKey>("governance key", k.value())? {
-                StateKey::Proposal(id) => {
-                    gov.proposals.insert(id, decode("proposal", v.value())?);
-                }
-                StateKey::GovVote(id, node) => {
-                    gov.votes.insert((id, node), decode("vote", v.value())?);
-                }
-                StateKey::ParamChange(param, at) => {
-                    gov.param_changes
-                        .insert((param, at), decode("parameter change", v.value())?);
-                }
-                StateKey::Upgrade(name) => {
-                    gov.upgrades.insert(name, decode("upgrade", v.value())?);
-                }
-                _ => {
-                    return Err(StoreError::Corrupt {
-                        what: "governance key",
-                        source: flux_core::error::CodecError::InvalidTag { found: 0 },
-                    });
-                }
-            }
-        }
-        let table = txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
-        for row in table.iter().map_err(db_err)? {
-            let (k, v) = row.map_err(db_err)?;
-            let rows: Vec<(flux_nodes::node::NodeId, Address, u64)> =
-                decode("snapshot", v.value())?;
-            let snapshot = rows.into_iter().map(|(n, o, w)| (n, (o, w))).collect();
-            gov.snapshots.insert(k.value(), snapshot);
-        }
-        Ok(gov)
-    }
-
     /// Writes one row of a table keyed by height, durably.
     fn put(
         &self,
@@ -204,61 +153,8 @@ impl Store for RedbStore {
         };
         let text = String::from_utf8_lossy(&genesis_json);
         let genesis = Genesis::from_json(&text).map_err(Box::new)?;
-        let tip: Tip = decode("tip", &self.meta(KEY_TIP)?.unwrap_or_default())?;
-        let ledger: Ledger = decode("ledger", &self.meta(KEY_LEDGER)?.unwrap_or_default())?;
-        let mut accounts = BTreeMap::new();
-        {
-            let txn = self.db.begin_read().map_err(db_err)?;
-            let table = txn.open_table(ACCOUNTS).map_err(db_err)?;
-            for row in table.iter().map_err(db_err)? {
-                let (k, v) = row.map_err(db_err)?;
-                let addr: [u8; 20] = k.value().try_into().map_err(|_| StoreError::Corrupt {
-                    what: "account key",
-                    source: flux_core::error::CodecError::Truncated,
-                })?;
-                let account: Account = decode("account", v.value())?;
-                accounts.insert(Address::from_bytes(addr), account);
-            }
-        }
-        let mut nodes = Vec::new();
-        {
-            let txn = self.db.begin_read().map_err(db_err)?;
-            let table = txn.open_table(NODES).map_err(db_err)?;
-            for row in table.iter().map_err(db_err)? {
-                let (_, v) = row.map_err(db_err)?;
-                nodes.push(decode("node entry", v.value())?);
-            }
-        }
-        let mut apps = Vec::new();
-        let mut placement = BTreeMap::new();
-        {
-            let txn = self.db.begin_read().map_err(db_err)?;
-            let table = txn.open_table(APPS).map_err(db_err)?;
-            for row in table.iter().map_err(db_err)? {
-                let (_, v) = row.map_err(db_err)?;
-                apps.push(decode("app entry", v.value())?);
-            }
-            let table = txn.open_table(PLACEMENT).map_err(db_err)?;
-            for row in table.iter().map_err(db_err)? {
-                let (k, v) = row.map_err(db_err)?;
-                placement.insert(k.value().to_owned(), decode("placement", v.value())?);
-            }
-        }
-        let gov = self.load_gov()?;
-        let work = super::redb_work::load_work(&self.db.begin_read().map_err(db_err)?)?;
-        let parallel = super::redb_parallel::load_parallel(&self.db.begin_read().map_err(db_err)?)?;
-        let stored = StoredState {
-            accounts,
-            nodes,
-            apps,
-            placement,
-            gov,
-            work,
-            parallel,
-            ledger,
-            tip,
-        };
-        let state = rebuild(&genesis, stored, |h| self.block(h))?;
+        let rows = RedbRows(self.db.begin_read().map_err(db_err)?);
+        let state = rebuild(&genesis, &rows, |h| self.block(h))?;
         Ok(Some((genesis, state)))
     }
 
@@ -270,34 +166,11 @@ impl Store for RedbStore {
                 .map_err(db_err)?;
             let json = genesis.to_json().map_err(Box::new)?;
             meta.insert(KEY_GENESIS, json.as_bytes()).map_err(db_err)?;
-            meta.insert(KEY_TIP, codec::encode(&state.tip())?.as_slice())
-                .map_err(db_err)?;
-            meta.insert(KEY_LEDGER, codec::encode(&state.ledger())?.as_slice())
-                .map_err(db_err)?;
-            let mut accounts = txn.open_table(ACCOUNTS).map_err(db_err)?;
-            for (addr, acc) in state.accounts() {
-                accounts
-                    .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
-                    .map_err(db_err)?;
-            }
-            let mut nodes = txn.open_table(NODES).map_err(db_err)?;
-            for entry in state.registry().iter() {
-                nodes
-                    .insert(
-                        entry.id.0.as_bytes().as_slice(),
-                        codec::encode(entry)?.as_slice(),
-                    )
-                    .map_err(db_err)?;
-            }
-            // Create the other tables so readers find them.
-            txn.open_table(APPS).map_err(db_err)?;
-            txn.open_table(PLACEMENT).map_err(db_err)?;
-            txn.open_table(GOV).map_err(db_err)?;
-            txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
-            txn.open_table(super::redb_work::WORK).map_err(db_err)?;
-            let entries = state.parallel().entries()?;
-            let keys: Vec<_> = entries.into_iter().map(|(k, _)| k).collect();
-            super::redb_parallel::write_parallel(&txn, state.parallel(), &keys)?;
+        }
+        let mut batch = WriteBatch::default();
+        state.areas().save_all(&mut batch)?;
+        write_batch(&txn, &batch)?;
+        {
             txn.open_table(BLOCKS).map_err(db_err)?;
             txn.open_table(RECEIPTS).map_err(db_err)?;
             txn.open_table(BLOCK_IDS).map_err(db_err)?;
@@ -323,57 +196,17 @@ impl Store for RedbStore {
             rec.insert(height, codec::encode(receipts)?.as_slice())
                 .map_err(db_err)?;
             let mut ids = txn.open_table(BLOCK_IDS).map_err(db_err)?;
-            ids.insert(diff.tip.block_id.0.as_bytes().as_slice(), height)
+            ids.insert(diff.tip().block_id.0.as_bytes().as_slice(), height)
                 .map_err(db_err)?;
             let mut txs = txn.open_table(TXS).map_err(db_err)?;
             for (index, r) in receipts.txs.iter().enumerate() {
                 txs.insert(r.id.0.as_bytes().as_slice(), (height, index as u32))
                     .map_err(db_err)?;
             }
-            let mut accounts = txn.open_table(ACCOUNTS).map_err(db_err)?;
-            for (addr, acc) in &diff.accounts {
-                accounts
-                    .insert(addr.as_bytes().as_slice(), codec::encode(acc)?.as_slice())
-                    .map_err(db_err)?;
-            }
-            let mut nodes = txn.open_table(NODES).map_err(db_err)?;
-            for (id, entry) in &diff.nodes {
-                let key = id.0.as_bytes().as_slice();
-                match entry {
-                    Some(e) => nodes.insert(key, codec::encode(e)?.as_slice()).map(drop),
-                    None => nodes.remove(key).map(drop),
-                }
-                .map_err(db_err)?;
-            }
-            let mut apps = txn.open_table(APPS).map_err(db_err)?;
-            for (name, entry) in &diff.apps_changed {
-                match entry {
-                    Some(a) => apps
-                        .insert(name.as_str(), codec::encode(a)?.as_slice())
-                        .map(drop),
-                    None => apps.remove(name.as_str()).map(drop),
-                }
-                .map_err(db_err)?;
-            }
-            let mut placement = txn.open_table(PLACEMENT).map_err(db_err)?;
-            for (name, placed) in &diff.placement_changed {
-                if placed.is_empty() {
-                    placement.remove(name.as_str()).map_err(db_err)?;
-                } else {
-                    placement
-                        .insert(name.as_str(), codec::encode(placed)?.as_slice())
-                        .map_err(db_err)?;
-                }
-            }
-            write_gov(&txn, diff)?;
-            super::redb_work::write_work(&txn, diff)?;
-            super::redb_parallel::write_parallel(&txn, &diff.parallel, &diff.parallel_changes)?;
-            let mut meta = txn.open_table(META).map_err(db_err)?;
-            meta.insert(KEY_TIP, codec::encode(&diff.tip)?.as_slice())
-                .map_err(db_err)?;
-            meta.insert(KEY_LEDGER, codec::encode(&diff.ledger)?.as_slice())
-                .map_err(db_err)?;
         }
+        let mut batch = WriteBatch::default();
+        diff.areas.save(&mut batch)?;
+        write_batch(&txn, &batch)?;
         txn.commit().map_err(db_err)
     }
 
@@ -467,42 +300,77 @@ impl Store for RedbStore {
     }
 }
 
-/// Writes what governance changed in a block.
-fn write_gov(txn: &redb::WriteTransaction, diff: &StateDiff) -> Result<(), StoreError> {
-    use crate::state::StateKey;
-    let changes = &diff.gov_changes;
-    let mut table = txn.open_table(GOV).map_err(db_err)?;
-    let mut put = |key: StateKey, value: Vec<u8>| -> Result<(), StoreError> {
-        table
-            .insert(codec::encode(&key)?.as_slice(), value.as_slice())
-            .map(drop)
-            .map_err(db_err)
-    };
-    for id in &changes.proposals {
-        if let Some(p) = diff.gov.proposals.get(id) {
-            put(StateKey::Proposal(*id), codec::encode(p)?)?;
+/// The state areas' rows, read in one read transaction.
+struct RedbRows(ReadTransaction);
+
+impl AreaReader for RedbRows {
+    fn rows(&self, table: Table) -> Result<Vec<(RowKey, Vec<u8>)>, StoreError> {
+        macro_rules! all {
+            ($key:ty, $row:expr) => {{
+                let def: TableDefinition<$key, &[u8]> = TableDefinition::new(table.name);
+                let t = match self.0.open_table(def) {
+                    Ok(t) => t,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(e) => return Err(db_err(e)),
+                };
+                let mut out = Vec::new();
+                for row in t.iter().map_err(db_err)? {
+                    let (k, v) = row.map_err(db_err)?;
+                    out.push(($row(k.value()), v.value().to_vec()));
+                }
+                Ok(out)
+            }};
+        }
+        match table.kind {
+            KeyKind::Bytes => all!(&[u8], |k: &[u8]| RowKey::Bytes(k.to_vec())),
+            KeyKind::Name => all!(&str, |k: &str| RowKey::Name(k.to_owned())),
+            KeyKind::Number => all!(u64, RowKey::Number),
         }
     }
-    for ((id, node), choice) in &changes.votes {
-        put(StateKey::GovVote(*id, *node), codec::encode(choice)?)?;
-    }
-    for ((param, at), value) in &changes.params {
-        put(StateKey::ParamChange(*param, *at), codec::encode(value)?)?;
-    }
-    for (name, at) in &changes.upgrades {
-        put(StateKey::Upgrade(name.clone()), codec::encode(at)?)?;
-    }
-    let mut snapshots = txn.open_table(GOV_SNAPSHOTS).map_err(db_err)?;
-    for id in &changes.snapshots_added {
-        if let Some(s) = diff.gov.snapshots.get(id) {
-            let rows: Vec<_> = s.iter().map(|(n, (o, w))| (*n, *o, *w)).collect();
-            snapshots
-                .insert(*id, codec::encode(&rows)?.as_slice())
-                .map_err(db_err)?;
+}
+
+/// Writes the state areas' rows in `txn`, table by table.
+fn write_batch(txn: &WriteTransaction, batch: &WriteBatch) -> Result<(), StoreError> {
+    for table in &batch.tables {
+        let rows = batch.rows.iter().filter(|(t, _, _)| t == table);
+        match table.kind {
+            KeyKind::Bytes => {
+                let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(table.name);
+                let mut t = txn.open_table(def).map_err(db_err)?;
+                for (_, key, value) in rows {
+                    let RowKey::Bytes(k) = key else { continue };
+                    match value {
+                        Some(v) => t.insert(k.as_slice(), v.as_slice()).map(drop),
+                        None => t.remove(k.as_slice()).map(drop),
+                    }
+                    .map_err(db_err)?;
+                }
+            }
+            KeyKind::Name => {
+                let def: TableDefinition<&str, &[u8]> = TableDefinition::new(table.name);
+                let mut t = txn.open_table(def).map_err(db_err)?;
+                for (_, key, value) in rows {
+                    let RowKey::Name(k) = key else { continue };
+                    match value {
+                        Some(v) => t.insert(k.as_str(), v.as_slice()).map(drop),
+                        None => t.remove(k.as_str()).map(drop),
+                    }
+                    .map_err(db_err)?;
+                }
+            }
+            KeyKind::Number => {
+                let def: TableDefinition<u64, &[u8]> = TableDefinition::new(table.name);
+                let mut t = txn.open_table(def).map_err(db_err)?;
+                for (_, key, value) in rows {
+                    let RowKey::Number(k) = key else { continue };
+                    match value {
+                        Some(v) => t.insert(*k, v.as_slice()).map(drop),
+                        None => t.remove(*k).map(drop),
+                    }
+                    .map_err(db_err)?;
+                }
+            }
         }
-    }
-    for id in &changes.snapshots_removed {
-        snapshots.remove(*id).map_err(db_err)?;
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use flux_core::{Address, ChainParams};
 use flux_nodes::lifecycle::NodeStatus;
-use flux_nodes::node::NodeId;
 
 use super::{Ctx, Event};
 use crate::error::{BlockError, TxError};
@@ -10,22 +9,7 @@ use crate::gov::{Action, Choice, Proposal, ProposalStatus, Snapshot, snapshot_ro
 use crate::state::dev_fund_address;
 use crate::tx::{GovPropose, GovVote};
 
-/// What changed in governance this block (for the state root and storage).
-#[derive(Clone, Debug, Default)]
-pub struct GovChanges {
-    /// Proposals created or updated.
-    pub proposals: std::collections::BTreeSet<u64>,
-    /// Votes cast.
-    pub votes: Vec<((u64, NodeId), Choice)>,
-    /// Parameter changes executed.
-    pub params: Vec<((flux_core::params::GovernableParam, u64), u64)>,
-    /// Upgrades signalled.
-    pub upgrades: Vec<(String, u64)>,
-    /// Snapshots taken (proposals made) this block.
-    pub snapshots_added: Vec<u64>,
-    /// Snapshots dropped (proposals tallied) this block.
-    pub snapshots_removed: Vec<u64>,
-}
+pub use crate::state::areas::GovChanges;
 
 fn check_action(action: &Action, height: u64, params: &ChainParams) -> Result<(), TxError> {
     match action {

@@ -33,7 +33,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, Header, tx_root};
 use crate::error::{BlockError, TxError};
-use crate::state::{RECENT_BLOCKS, State, StateDiff, StateKey, Tip, value_hash};
+use crate::state::areas::{AppsDiff, AppsState, GovDiff, Head, NodesDiff, ParallelDiff, WorkDiff};
+use crate::state::{AreaDiffs, RECENT_BLOCKS, State, StateDiff, StateKey, Tip};
 use crate::tx::{Transaction, TxId, TxKind};
 
 pub use header::next_block_time;
@@ -264,7 +265,7 @@ fn build_once(
         RootMode::Deferred => flux_core::Hash::ZERO,
     };
     let id = header.id()?;
-    diff.tip.block_id = id;
+    diff.areas.head.tip.block_id = id;
     diff.recent.insert(header.height, id);
     Ok((header, diff, receipts))
 }
@@ -594,78 +595,47 @@ fn execute_checked(
             (name, placed)
         })
         .collect();
-    let accounts = overlay.into_changes();
     let nodes: BTreeMap<NodeId, _> = touched
         .into_iter()
         .map(|id| (id, registry.get(&id).cloned()))
         .collect();
-    let mut changes = Vec::with_capacity(accounts.len() + nodes.len() + 2);
-    changes.push((StateKey::Ledger.trie_key()?, Some(value_hash(&ledger)?)));
-    changes.push((StateKey::Seed.trie_key()?, Some(value_hash(&seed)?)));
-    for (addr, acc) in &accounts {
-        let key = StateKey::Account(*addr).trie_key()?;
-        changes.push((key, Some(crate::state::account_value_hash(acc))));
-    }
-    for (id, entry) in &nodes {
-        let value = entry.as_ref().map(value_hash).transpose()?;
-        changes.push((StateKey::Node(*id).trie_key()?, value));
-    }
-    for (name, entry) in &apps_changed {
-        let value = entry.as_ref().map(value_hash).transpose()?;
-        changes.push((StateKey::App(name.clone()).trie_key()?, value));
-    }
-    for (name, placed) in &placement_changed {
-        let value = if placed.is_empty() {
-            None
-        } else {
-            Some(value_hash(placed)?)
-        };
-        changes.push((StateKey::Placement(name.clone()).trie_key()?, value));
-    }
-    for id in &gov_changes.proposals {
-        let value = gov.proposals.get(id).map(value_hash).transpose()?;
-        changes.push((StateKey::Proposal(*id).trie_key()?, value));
-    }
-    for ((id, node), choice) in &gov_changes.votes {
-        changes.push((
-            StateKey::GovVote(*id, *node).trie_key()?,
-            Some(value_hash(choice)?),
-        ));
-    }
-    for ((param, at), value) in &gov_changes.params {
-        changes.push((
-            StateKey::ParamChange(*param, *at).trie_key()?,
-            Some(value_hash(value)?),
-        ));
-    }
-    for (name, at) in &gov_changes.upgrades {
-        changes.push((
-            StateKey::Upgrade(name.clone()).trie_key()?,
-            Some(value_hash(at)?),
-        ));
-    }
-    for id in &work_changes.jobs {
-        let value = work.jobs.get(id).map(value_hash).transpose()?;
-        changes.push((StateKey::Job(*id).trie_key()?, value));
-    }
-    for key in &work_changes.units {
-        let value = work.units.get(key).map(value_hash).transpose()?;
-        changes.push((StateKey::WorkUnits(key.0, key.1).trie_key()?, value));
-    }
-    for node in &work_changes.strikes {
-        let value = work.strikes.get(node).map(value_hash).transpose()?;
-        changes.push((StateKey::Strikes(*node).trie_key()?, value));
-    }
-    for node in &work_changes.hosted {
-        let value = work.hosted.get(node).map(value_hash).transpose()?;
-        changes.push((StateKey::Hosted(*node).trie_key()?, value));
-    }
-    for key in &parallel_changes {
-        let value = parallel
-            .value(key)?
-            .map(|b| crate::state::value_of_bytes(&b));
-        changes.push((key.trie_key()?, value));
-    }
+    let tip = Tip {
+        height: header.height,
+        block_id: header.id()?,
+        timestamp_ms: header.timestamp_ms,
+        seed,
+    };
+    let areas = AreaDiffs {
+        head: Head { ledger, tip },
+        accounts: overlay.into_changes(),
+        nodes: NodesDiff {
+            registry,
+            changed: nodes,
+        },
+        gov: GovDiff {
+            gov,
+            changes: gov_changes,
+        },
+        work: WorkDiff {
+            work,
+            changes: work_changes,
+        },
+        parallel: ParallelDiff {
+            parallel,
+            changes: parallel_changes,
+        },
+        apps: AppsDiff {
+            after: AppsState {
+                apps,
+                expiries,
+                placement,
+            },
+            changed: apps_changed,
+            placement_changed,
+        },
+    };
+    let mut changes = Vec::with_capacity(areas.accounts.len() + areas.nodes.changed.len() + 2);
+    areas.trie_changes(&mut changes)?;
     let (trie, pending) = match root {
         // Earlier deferred blocks' changes first, then this block's (the last change of a key
         // wins).
@@ -678,12 +648,7 @@ fn execute_checked(
         // Never empty (the ledger changes every block), which tells `State::commit` to queue.
         RootMode::Deferred => (state.trie().clone(), changes),
     };
-    let tip = Tip {
-        height: header.height,
-        block_id: header.id()?,
-        timestamp_ms: header.timestamp_ms,
-        seed,
-    };
+    let tip = areas.head.tip;
     let mut recent = state.recent_blocks().clone();
     recent.insert(tip.height, tip.block_id);
     if let Some(old) = tip.height.checked_sub(RECENT_BLOCKS) {
@@ -691,24 +656,9 @@ fn execute_checked(
     }
     Ok((
         StateDiff {
-            accounts,
-            registry,
-            nodes,
-            apps,
-            apps_changed,
-            expiries,
-            placement,
-            placement_changed,
-            gov,
-            gov_changes,
-            work,
-            work_changes,
-            parallel,
-            parallel_changes,
+            areas,
             params: next_params.map(std::sync::Arc::new),
             recent,
-            ledger,
-            tip,
             trie,
             pending,
         },
@@ -844,7 +794,7 @@ mod tests {
             )
             .unwrap();
             let (diff, receipts) = apply_block(&state, &built.block).unwrap();
-            assert_eq!(built.diff.tip, diff.tip);
+            assert_eq!(built.diff.tip(), diff.tip());
             assert_eq!(built.diff.state_root(), diff.state_root());
             assert_eq!(built.diff.recent, diff.recent);
             assert_eq!(built.receipts, receipts);

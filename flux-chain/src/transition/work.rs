@@ -16,7 +16,7 @@
 //! parent block id: splitting collateral into many small nodes buys no more draws, and taking a
 //! majority of a job's nodes costs a majority of the drawn stake.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use flux_core::crypto::PublicKey;
 use flux_core::{Address, Amount, Hash};
@@ -31,18 +31,7 @@ use crate::state::Ledger;
 use crate::tx::{JobSubmit, TxId, WorkCommit, WorkReveal};
 use crate::work::{Accepted, JobEntry, JobError, JobId, Phase, Reveal, commitment, engine};
 
-/// What changed in useful work this block (for the state root and storage).
-#[derive(Clone, Debug, Default)]
-pub struct WorkChanges {
-    /// Jobs created or updated.
-    pub jobs: BTreeSet<JobId>,
-    /// Work-unit entries credited or paid (removed).
-    pub units: BTreeSet<(u64, NodeId)>,
-    /// Nodes whose strikes changed.
-    pub strikes: BTreeSet<NodeId>,
-    /// Nodes whose last hosting report changed.
-    pub hosted: BTreeSet<NodeId>,
-}
+pub use crate::state::areas::WorkChanges;
 
 /// What happened to a job or to the pool.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -62,7 +62,7 @@ fn displaced(before: &State, diff: &flux_chain::state::StateDiff) -> (u64, u64) 
     let placement = before.placement();
     let mut nodes = 0;
     let mut instances = 0;
-    for (id, entry) in &diff.nodes {
+    for (id, entry) in &diff.areas.nodes.changed {
         let confirmed = entry
             .as_ref()
             .is_some_and(|e| e.status == flux_nodes::lifecycle::NodeStatus::Confirmed);

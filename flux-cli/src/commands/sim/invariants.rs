@@ -58,17 +58,18 @@ impl Held {
     /// The total after `diff` is committed on `before` (O(what the diff changed)).
     pub fn after(self, before: &State, diff: &StateDiff) -> Result<Held, Violation> {
         let mut held = self.0;
-        for (address, account) in &diff.accounts {
+        for (address, account) in &diff.areas.accounts {
             held += base(account.balance) - base(before.account(address).balance);
         }
-        for (name, app) in &diff.apps_changed {
+        for (name, app) in &diff.areas.apps.changed {
             let old = before.apps().get(name).map_or(0, |a| base(a.escrow));
             held += app.as_ref().map_or(0, |a| base(a.escrow)) - old;
         }
-        let (old, new) = (before.ledger(), diff.ledger);
+        let (old, new) = (before.ledger(), diff.ledger());
         held += base(new.work_pool) - base(old.work_pool);
-        held += base(diff.registry.bonded()) - base(before.registry().bonded());
-        held += pools(&diff.gov, &diff.work, &diff.parallel)?;
+        held += base(diff.areas.nodes.registry.bonded()) - base(before.registry().bonded());
+        let areas = &diff.areas;
+        held += pools(&areas.gov.gov, &areas.work.work, &areas.parallel.parallel)?;
         held -= pools(before.gov(), before.work(), before.parallel())?;
         Ok(Held(held))
     }
@@ -129,9 +130,11 @@ impl Changes {
     /// What `diff` changes.
     pub fn of(diff: &StateDiff) -> Changes {
         Changes {
-            apps: diff.placement_changed.keys().cloned().collect(),
+            apps: diff.areas.apps.placement_changed.keys().cloned().collect(),
             nodes: diff
+                .areas
                 .nodes
+                .changed
                 .iter()
                 .map(|(id, e)| {
                     let confirmed = e
