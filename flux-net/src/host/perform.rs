@@ -31,6 +31,30 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(())
     }
 
+    /// Persists where the machine stands before a proposal or vote leaves (see
+    /// [`Input::Resume`]), with the block of its valid value first: restarted, a proposer
+    /// re-proposes that block, so it must have it.
+    fn persist_resume_point(&mut self) -> Result<(), HostError> {
+        let Some(point) = self.machine.as_ref().map(|m| m.resume_point()) else {
+            return Ok(());
+        };
+        if self.last_resume == Some(point) {
+            return Ok(());
+        }
+        let valid = point.valid.map(|(_, id)| id);
+        let block = valid
+            .filter(|id| self.last_resume.and_then(|r| r.valid).map(|(_, v)| v) != Some(*id))
+            .and_then(|id| self.blocks.get(&id));
+        let mut chain = self.write()?;
+        if let Some(block) = block {
+            chain.put_resume_block(block)?;
+        }
+        chain.put_resume_point(&point)?;
+        drop(chain);
+        self.last_resume = Some(point);
+        Ok(())
+    }
+
     pub(super) fn perform<N: Network<Peer = P>>(
         &mut self,
         output: Output,
@@ -42,30 +66,14 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         match output {
             Output::BroadcastProposal(proposal) => {
                 if let Some(block) = self.blocks.get(&proposal.proposal.value).cloned() {
+                    // Stored first: restarted after its proposal left, the proposer starts the
+                    // next round and never signs a second proposal for this one (evidence).
+                    self.persist_resume_point()?;
                     self.broadcast(&Message::Proposal { proposal, block }, net)?;
                 }
             }
             Output::BroadcastVote(vote) => {
-                // Persist where the machine stands before the vote leaves (see Input::Resume),
-                // with the block of its valid value first: restarted, a proposer re-proposes
-                // that block, so it must have it.
-                if let Some(point) = self.machine.as_ref().map(|m| m.resume_point())
-                    && self.last_resume != Some(point)
-                {
-                    let valid = point.valid.map(|(_, id)| id);
-                    let block = valid
-                        .filter(|id| {
-                            self.last_resume.and_then(|r| r.valid).map(|(_, v)| v) != Some(*id)
-                        })
-                        .and_then(|id| self.blocks.get(&id));
-                    let mut chain = self.write()?;
-                    if let Some(block) = block {
-                        chain.put_resume_block(block)?;
-                    }
-                    chain.put_resume_point(&point)?;
-                    drop(chain);
-                    self.last_resume = Some(point);
-                }
+                self.persist_resume_point()?;
                 self.broadcast(&Message::Vote(vote), net)?;
             }
             Output::ScheduleTimeout {

@@ -414,3 +414,50 @@ fn a_restarted_proposer_reproposes_its_valid_block_with_the_block() {
     });
     assert!(reproposed, "the valid block was not re-proposed");
 }
+
+/// A network that, whenever a proposal leaves, records the resume point stored at that moment.
+struct ResumeWatch {
+    chain: SharedChain<MemStore>,
+    at_proposals: Vec<Option<flux_chain::consensus::ResumePoint>>,
+}
+
+impl Network for ResumeWatch {
+    type Peer = u8;
+
+    fn publish(&mut self, _topic: Topic, bytes: Vec<u8>) {
+        if let Ok(Message::Proposal { .. }) = Message::from_bytes(&bytes) {
+            let stored = self.chain.read().unwrap().resume_point().unwrap();
+            self.at_proposals.push(stored);
+        }
+    }
+
+    fn request_sync(&mut self, _peer: Option<u8>, _from_height: Height) {}
+
+    fn penalize(&mut self, _peer: u8, _offence: Offence) {}
+
+    fn set_timer(&mut self, _after_ms: u64, _input: Input) {}
+}
+
+/// Replays the crash window left by issue 19 points 12 and 13: a proposer that crashes after
+/// its proposal left but before its first vote was stored would restart in the same round and
+/// sign a second, different proposal for it (slashable evidence against an honest node). The
+/// resume point must already cover the round when the proposal leaves, so a restart starts
+/// the next round.
+#[test]
+fn a_proposal_leaves_only_after_its_round_is_stored() {
+    let (probe, keys, _) = host_of(0);
+    let me = proposer_index(&probe, &keys, 1, 0);
+    let (mut host, _keys, t0) = host_of(me);
+    let mut net = ResumeWatch {
+        chain: host.chain().clone(),
+        at_proposals: Vec::new(),
+    };
+    host.start(t0 + 1, &mut net).unwrap();
+    assert_eq!(
+        net.at_proposals.len(),
+        1,
+        "the proposer of (1, 0) proposed once"
+    );
+    let stored = net.at_proposals[0].expect("no resume point stored when the proposal left");
+    assert_eq!((stored.height, stored.round), (1, 0));
+}
