@@ -23,6 +23,16 @@ pub struct CheckedBlock {
 }
 
 impl CheckedBlock {
+    /// A block with the diff and receipts the full transition gave on the current tip (the
+    /// caller vouches for it: [`Chain::check`], or the builder's [`crate::transition::BuiltBlock::into_checked`]).
+    pub(crate) fn new(block: Block, diff: StateDiff, receipts: Receipts) -> CheckedBlock {
+        CheckedBlock {
+            block,
+            diff,
+            receipts,
+        }
+    }
+
     /// The block.
     pub fn block(&self) -> &Block {
         &self.block

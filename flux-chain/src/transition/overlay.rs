@@ -11,6 +11,8 @@ use crate::state::{Account, State};
 pub(crate) struct Overlay<'s> {
     base: &'s State,
     changed: BTreeMap<Address, Account>,
+    /// While a savepoint is open: each write's previous overlay value, oldest first.
+    undo: Option<Vec<(Address, Option<Account>)>>,
 }
 
 impl<'s> Overlay<'s> {
@@ -18,6 +20,7 @@ impl<'s> Overlay<'s> {
         Overlay {
             base,
             changed: BTreeMap::new(),
+            undo: None,
         }
     }
 
@@ -29,7 +32,32 @@ impl<'s> Overlay<'s> {
     }
 
     pub(crate) fn set(&mut self, address: Address, account: Account) {
-        self.changed.insert(address, account);
+        let previous = self.changed.insert(address, account);
+        if let Some(undo) = &mut self.undo {
+            undo.push((address, previous));
+        }
+    }
+
+    /// Starts recording writes from here (the block builder's per-transaction rollback; only
+    /// the latest savepoint can be rolled back to); returns the position to
+    /// [`Overlay::rollback`] to.
+    pub(crate) fn savepoint(&mut self) -> usize {
+        self.undo.get_or_insert_with(Vec::new).clear();
+        0
+    }
+
+    /// Undoes every write since `point` (from [`Overlay::savepoint`]).
+    pub(crate) fn rollback(&mut self, point: usize) {
+        let Some(undo) = &mut self.undo else { return };
+        while undo.len() > point {
+            let Some((address, previous)) = undo.pop() else {
+                break;
+            };
+            match previous {
+                Some(account) => self.changed.insert(address, account),
+                None => self.changed.remove(&address),
+            };
+        }
     }
 
     /// Adds `amount` to `address`'s balance (creating the account). Zero is a no-op.

@@ -21,7 +21,7 @@ const GOV_SNAPSHOTS: Table = Table::numbers("gov_snapshots");
 #[derive(Clone, Debug, Default)]
 pub struct GovChanges {
     /// Proposals created or updated.
-    pub proposals: std::collections::BTreeSet<u64>,
+    pub proposals: imbl::OrdSet<u64>,
     /// Votes cast.
     pub votes: Vec<((u64, NodeId), Choice)>,
     /// Parameter changes executed.

@@ -1,10 +1,8 @@
 //! Useful work: jobs, unpaid work units, strikes and hosting reports.
 
-use std::collections::BTreeSet;
-
 use flux_core::error::CodecError;
 use flux_nodes::node::NodeId;
-use imbl::OrdMap;
+use imbl::{OrdMap, OrdSet};
 
 use super::rows::{AreaReader, RowKey, Table, WriteBatch, decode, decode_state_key, wrong_key};
 use super::{LoadContext, StateArea, TrieChanges};
@@ -15,17 +13,18 @@ use crate::work::{JobId, Work};
 /// Useful-work entries by their encoded `StateKey` (`Job`, `WorkUnits`, `Strikes`, `Hosted`).
 const WORK: Table = Table::bytes("work");
 
-/// What changed in useful work this block (for the state root and storage).
+/// What changed in useful work this block (for the state root and storage). Persistent sets:
+/// the block builder saves them before each transaction.
 #[derive(Clone, Debug, Default)]
 pub struct WorkChanges {
     /// Jobs created or updated.
-    pub jobs: BTreeSet<JobId>,
+    pub jobs: OrdSet<JobId>,
     /// Work-unit entries credited or paid (removed).
-    pub units: BTreeSet<(u64, NodeId)>,
+    pub units: OrdSet<(u64, NodeId)>,
     /// Nodes whose strikes changed.
-    pub strikes: BTreeSet<NodeId>,
+    pub strikes: OrdSet<NodeId>,
     /// Nodes whose last hosting report changed.
-    pub hosted: BTreeSet<NodeId>,
+    pub hosted: OrdSet<NodeId>,
 }
 
 /// What a block did to useful work.

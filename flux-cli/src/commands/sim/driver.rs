@@ -315,6 +315,7 @@ impl Simulation {
             diff,
             receipts,
             dropped,
+            ..
         } = build_block_with(
             &self.state,
             proposer,

@@ -1,0 +1,239 @@
+//! Building a block: the proposer's side of the transition. The candidate transactions run
+//! once: each refused one is rolled back and left out, and the result is the block with its
+//! diff and receipts, ready to commit without running it again.
+
+use flux_core::crypto::SecretKey;
+
+use super::execute::{Execution, Prepared, check_size, verify_signatures};
+use super::header::{self, check_header, next_seed};
+use super::{Receipts, RootMode, Verification};
+use crate::block::{Block, Header, tx_root};
+use crate::chain::CheckedBlock;
+use crate::error::{BlockError, TxError};
+use crate::state::{State, StateDiff};
+use crate::tx::{Transaction, TxId};
+
+/// A block [`build_block_with`] built, with what applying it does (so the builder need not
+/// apply it a second time).
+#[derive(Clone, Debug)]
+pub struct BuiltBlock {
+    /// The block.
+    pub block: Block,
+    /// Its changes to the state ([`State::commit`] them).
+    pub diff: StateDiff,
+    /// What it did.
+    pub receipts: Receipts,
+    /// The candidate transactions left out, with the rule each broke.
+    pub dropped: Vec<(TxId, TxError)>,
+    /// Whether every rule ran: full verification and the state root in the header.
+    checked: bool,
+}
+
+impl BuiltBlock {
+    /// The block as a [`CheckedBlock`] for [`crate::chain::Chain::commit_checked`]: the
+    /// proposer commits what it built without executing it again. `None` if it was built
+    /// under [`Verification::AssumeValid`] or [`RootMode::Deferred`] (not every rule ran).
+    pub fn into_checked(self) -> Option<CheckedBlock> {
+        self.checked
+            .then(|| CheckedBlock::new(self.block, self.diff, self.receipts))
+    }
+}
+
+/// Builds the next block on `state` from `txs` (in order), proposed by `proposer` (an Ed25519
+/// key: it makes the block's seed proof): computes the seed proof and the transaction and state
+/// roots. Fails with the same errors `apply_block` would give.
+pub fn build_block(
+    state: &State,
+    proposer: &SecretKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    txs: Vec<Transaction>,
+) -> Result<Block, BlockError> {
+    let header = next_header(state, proposer, timestamp_ms, consensus)?;
+    let built = build(
+        state,
+        header,
+        txs,
+        Verification::Full,
+        RootMode::EveryBlock,
+        Refusals::RejectBlock,
+    )?;
+    Ok(built.block)
+}
+
+/// The next header on `state` by `proposer`, with its seed proof and zero transaction and
+/// state roots (filled in by [`build`]).
+fn next_header(
+    state: &State,
+    proposer: &SecretKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+) -> Result<Header, BlockError> {
+    Ok(Header {
+        chain_id: state.params().chain_id,
+        height: state.tip().height.saturating_add(1),
+        parent: state.tip().block_id,
+        timestamp_ms,
+        proposer: proposer.public_key(),
+        seed_proof: header::seed_proof(state, proposer)?,
+        tx_root: flux_core::Hash::ZERO,
+        state_root: flux_core::Hash::ZERO,
+        consensus,
+    })
+}
+
+/// Builds the next block from candidate transactions (e.g. [`crate::mempool::Mempool::select`]),
+/// leaving out each one that breaks a rule (its kind's, a nonce after an earlier drop, ...):
+/// returns the block and what was left out, with why. Fails only for errors of the block itself
+/// (a header rule, the supply cap), never because of one bad transaction.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::transition::build_block_from;
+/// use flux_chain::tx::{Transaction, TxKind, Transfer};
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{Address, Amount};
+///
+/// let state = Genesis::devnet_example().state()?;
+/// let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32])?;
+/// let pay = |amount| TxKind::Transfer(Transfer { to: Address::from_bytes([5; 20]), amount });
+/// let good = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ONE_FLUX))?;
+/// let bad = Transaction::sign(&alice, state.params().chain_id, 1, Amount::ZERO, pay(Amount::ZERO))?;
+/// let time = state.tip().timestamp_ms + 1_000;
+/// let (block, dropped) = build_block_from(&state, &alice, time, vec![], vec![good, bad])?;
+/// assert_eq!((block.txs.len(), dropped.len()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn build_block_from(
+    state: &State,
+    proposer: &SecretKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    txs: Vec<Transaction>,
+) -> Result<(Block, Vec<(TxId, TxError)>), BlockError> {
+    let built = build_block_with(
+        state,
+        proposer,
+        timestamp_ms,
+        consensus,
+        txs,
+        Verification::Full,
+        RootMode::EveryBlock,
+    )?;
+    Ok((built.block, built.dropped))
+}
+
+/// [`build_block_from`] with a choice of [`Verification`] and [`RootMode`], returning the
+/// block's diff and receipts too: the builder commits the diff (or [`BuiltBlock::into_checked`])
+/// instead of applying its own block again. With `Full` and `EveryBlock` the block is the one
+/// `build_block_from` builds (with [`Verification::AssumeValid`] a transaction with a bad
+/// signature is not left out, so give it only transactions whose signatures are known good).
+///
+/// The block is executed once: a refused transaction is rolled back and left out, and the
+/// ones after it run on the state without it (the block is the one that restarting without
+/// it would build).
+pub fn build_block_with(
+    state: &State,
+    proposer: &SecretKey,
+    timestamp_ms: u64,
+    consensus: Vec<u8>,
+    txs: Vec<Transaction>,
+    verification: Verification,
+    root: RootMode,
+) -> Result<BuiltBlock, BlockError> {
+    let header = next_header(state, proposer, timestamp_ms, consensus)?;
+    build(state, header, txs, verification, root, Refusals::LeaveOut)
+}
+
+/// What the builder does with a refused transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refusals {
+    /// Fail with the error [`super::apply_block`] would give.
+    RejectBlock,
+    /// Leave it out (rolled back) and go on.
+    LeaveOut,
+}
+
+/// Executes `txs` under `header` once and fills in its roots; the diff's tip then carries the
+/// finished header's id (execution saw the header without its roots).
+fn build(
+    state: &State,
+    mut header: Header,
+    txs: Vec<Transaction>,
+    verification: Verification,
+    root: RootMode,
+    refusals: Refusals,
+) -> Result<BuiltBlock, BlockError> {
+    let params = state.params();
+    check_header(state, &header, txs.len())?;
+    let seed = next_seed(state, &header, verification)?;
+    let mut dropped = Vec::new();
+    let mut refuse = |index: usize, id: TxId, source: TxError| match refusals {
+        Refusals::RejectBlock => Err(BlockError::Tx { index, id, source }),
+        Refusals::LeaveOut => {
+            dropped.push((id, source));
+            Ok(())
+        }
+    };
+
+    // Stateless rules, each transaction encoded once.
+    let mut kept = Vec::with_capacity(txs.len());
+    let mut prepared = Vec::with_capacity(txs.len());
+    for (index, tx) in txs.into_iter().enumerate() {
+        match Prepared::of(&tx, params) {
+            Ok(p) => {
+                kept.push(tx);
+                prepared.push(p);
+            }
+            Err((id, source)) => refuse(index, id, source)?,
+        }
+    }
+    check_size(&header, &prepared, params)?;
+
+    // Signatures in one batch; a bad one is left out and the batch checked again without it
+    // (a batch fails only on a bad signature, which the mempool never admits).
+    if verification == Verification::Full {
+        loop {
+            let ids: Vec<TxId> = prepared.iter().map(|p| p.id).collect();
+            match verify_signatures(&kept, &prepared, &ids, &tx_root(&ids)) {
+                Ok(()) => break,
+                Err(BlockError::Tx { index, id, source }) if index < kept.len() => {
+                    refuse(index, id, source)?;
+                    kept.remove(index);
+                    prepared.remove(index);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    // The state part, once: a refused transaction is rolled back.
+    let mut run = Execution::begin(state, &header, verification)?;
+    let mut txs = Vec::with_capacity(kept.len());
+    let mut ids = Vec::with_capacity(kept.len());
+    for (index, (tx, p)) in kept.into_iter().zip(&prepared).enumerate() {
+        match run.try_apply(&tx, p) {
+            Ok(()) => {
+                txs.push(tx);
+                ids.push(p.id);
+            }
+            Err(source) => refuse(index, p.id, source)?,
+        }
+    }
+    let (mut diff, receipts) = run.finish(&header, root, seed)?;
+    header.tx_root = tx_root(&ids);
+    header.state_root = match root {
+        RootMode::EveryBlock => diff.state_root(),
+        RootMode::Deferred => flux_core::Hash::ZERO,
+    };
+    let id = header.id()?;
+    diff.areas.head.tip.block_id = id;
+    diff.recent.insert(header.height, id);
+    Ok(BuiltBlock {
+        block: Block { header, txs },
+        diff,
+        receipts,
+        dropped,
+        checked: verification == Verification::Full && root == RootMode::EveryBlock,
+    })
+}

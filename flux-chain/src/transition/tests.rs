@@ -1,0 +1,169 @@
+//! Tests of the transition's build and apply paths.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+use super::*;
+use crate::genesis::Genesis;
+use crate::tx::{Transfer, TxKind};
+use flux_core::crypto::{Scheme, SecretKey, Signature};
+
+/// The builder's diff is the one applying its block gives, under either verification.
+#[test]
+fn built_diff_equals_applied_diff() {
+    let state = Genesis::devnet_example().state().unwrap();
+    let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+    let pay = TxKind::Transfer(Transfer {
+        to: Address::from_bytes([5; 20]),
+        amount: Amount::ONE_FLUX,
+    });
+    let chain_id = state.params().chain_id;
+    let tx = Transaction::sign(&alice, chain_id, 0, Amount::ZERO, pay.clone()).unwrap();
+    let time = state.tip().timestamp_ms + 1_000;
+    for verification in [Verification::Full, Verification::AssumeValid] {
+        let built = build_block_with(
+            &state,
+            &alice,
+            time,
+            vec![],
+            vec![tx.clone()],
+            verification,
+            RootMode::EveryBlock,
+        )
+        .unwrap();
+        let (diff, receipts) = apply_block(&state, &built.block).unwrap();
+        assert_eq!(built.diff.tip(), diff.tip());
+        assert_eq!(built.diff.state_root(), diff.state_root());
+        assert_eq!(built.diff.recent, diff.recent);
+        assert_eq!(built.receipts, receipts);
+    }
+    // A placeholder signature passes only when signatures are assumed valid.
+    let mut unsigned = tx;
+    unsigned.signature = Signature::Ed25519([0; 64]);
+    let built = build_block_with(
+        &state,
+        &alice,
+        time,
+        vec![],
+        vec![unsigned.clone()],
+        Verification::AssumeValid,
+        RootMode::EveryBlock,
+    )
+    .unwrap();
+    assert_eq!(built.block.txs.len(), 1);
+    assert!(apply_block(&state, &built.block).is_err());
+    let (_, dropped) = build_block_from(&state, &alice, time, vec![], vec![unsigned]).unwrap();
+    assert_eq!(dropped.len(), 1);
+}
+
+/// Deferred roots: blocks with a zero root, then a block with a root, end at the root the
+/// same blocks built every-block give (block ids differ: the headers do).
+#[test]
+fn a_deferred_root_catches_up() {
+    let genesis = Genesis::devnet_example();
+    let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+    let chain_id = genesis.state().unwrap().params().chain_id;
+    let run = |modes: &[RootMode]| {
+        let mut state = genesis.state().unwrap();
+        for (i, mode) in modes.iter().enumerate() {
+            let pay = TxKind::Transfer(Transfer {
+                to: Address::from_bytes([5 + i as u8; 20]),
+                amount: Amount::ONE_FLUX,
+            });
+            let tx = Transaction::sign(&alice, chain_id, i as u64, Amount::ZERO, pay).unwrap();
+            let time = state.tip().timestamp_ms + 1_000;
+            let built = build_block_with(
+                &state,
+                &alice,
+                time,
+                vec![],
+                vec![tx],
+                Verification::Full,
+                *mode,
+            )
+            .unwrap();
+            if *mode == RootMode::Deferred {
+                assert_eq!(built.block.header.state_root, flux_core::Hash::ZERO);
+            }
+            state.commit(built.diff);
+        }
+        state
+    };
+    use RootMode::{Deferred, EveryBlock};
+    let every = run(&[EveryBlock, EveryBlock, EveryBlock]);
+    let caught_up = run(&[Deferred, Deferred, EveryBlock]);
+    assert!(!caught_up.root_pending());
+    assert_eq!(caught_up.state_root(), every.state_root());
+    let mut flushed = run(&[EveryBlock, Deferred, Deferred]);
+    assert!(flushed.root_pending());
+    assert_eq!(flushed.flush_root(), every.state_root());
+    // The root is a function of the state: recomputed from its parts, the same.
+    assert_eq!(flushed.recomputed_root().unwrap(), every.state_root());
+}
+
+/// Issue 20 point 2: a block whose candidates include refused transactions (a bad nonce, a
+/// transfer of nothing, a transfer beyond the balance, a nonce gap after a refusal) runs its
+/// state part once, and is the block built from the accepted transactions alone.
+#[test]
+fn a_block_with_refused_transactions_is_executed_once() {
+    use super::execute::EXECUTIONS;
+    let state = Genesis::devnet_example().state().unwrap();
+    let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+    let bob = SecretKey::from_bytes(Scheme::Ed25519, &[2; 32]).unwrap();
+    let chain_id = state.params().chain_id;
+    let pay = |amount| {
+        TxKind::Transfer(Transfer {
+            to: Address::from_bytes([5; 20]),
+            amount,
+        })
+    };
+    let sign = |key: &SecretKey, nonce, amount| {
+        Transaction::sign(key, chain_id, nonce, Amount::ZERO, pay(amount)).unwrap()
+    };
+    let too_much = state
+        .account(&Address::from_public_key(&bob.public_key()))
+        .balance
+        .checked_add(Amount::ONE_FLUX)
+        .unwrap();
+    let candidates = vec![
+        sign(&alice, 0, Amount::ONE_FLUX),
+        sign(&alice, 5, Amount::ONE_FLUX), // bad nonce
+        sign(&bob, 0, Amount::ZERO),       // nothing
+        sign(&bob, 0, too_much),           // beyond the balance
+        sign(&alice, 1, Amount::ONE_FLUX),
+        sign(&bob, 0, Amount::ONE_FLUX),
+        sign(&alice, 3, Amount::ONE_FLUX), // gap
+        sign(&alice, 2, Amount::ONE_FLUX),
+    ];
+    let time = state.tip().timestamp_ms + 1_000;
+    let before = EXECUTIONS.with(|c| c.get());
+    let built = build_block_with(
+        &state,
+        &alice,
+        time,
+        vec![],
+        candidates.clone(),
+        Verification::Full,
+        RootMode::EveryBlock,
+    )
+    .unwrap();
+    assert_eq!(EXECUTIONS.with(|c| c.get()) - before, 1, "executed once");
+    assert_eq!(built.dropped.len(), 4);
+    assert_eq!(built.block.txs.len(), 4);
+    // The same block as building from the accepted transactions alone, and valid.
+    let accepted = [0, 4, 5, 7].map(|i| candidates[i].clone()).to_vec();
+    let alone = build_block(&state, &alice, time, vec![], accepted).unwrap();
+    assert_eq!(alone, built.block);
+    let (diff, receipts) = apply_block(&state, &built.block).unwrap();
+    assert_eq!(diff.state_root(), built.diff.state_root());
+    assert_eq!(receipts, built.receipts);
+    // The proposer commits what it built: no second execution.
+    let checked = built.into_checked().unwrap();
+    let mut chain = crate::chain::Chain::open_or_create(
+        crate::store::MemStore::new(),
+        &Genesis::devnet_example(),
+    )
+    .unwrap();
+    let before = EXECUTIONS.with(|c| c.get());
+    chain.commit_checked(checked, None).unwrap();
+    assert_eq!(EXECUTIONS.with(|c| c.get()), before);
+    assert_eq!(chain.state().state_root(), alone.header.state_root);
+}
