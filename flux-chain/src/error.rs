@@ -338,6 +338,48 @@ pub enum GenesisError {
     Codec(#[from] CodecError),
 }
 
+/// Whose fault a refused transaction is: what a node needs to know to decide whether the peer
+/// that relayed it is to blame, without running the checks again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The transaction is bad on its own (a bad signature, another chain, malformed): refused
+    /// on every state, so an honest peer never relays it.
+    Permanent,
+    /// The transaction is refused on this state (a nonce, a balance, a node's or an app's
+    /// lifecycle, a governable limit): another node's state may accept it, so relaying it is
+    /// no fault.
+    StateDependent,
+}
+
+impl TxError {
+    /// Whether this refusal holds on every state ([`Refusal::Permanent`]) or may depend on the
+    /// state it met. A rule whose variant mixes stateless and stateful cases (a node's, a
+    /// job's or a swap's rules), or whose bound is governable (the size limit), counts as
+    /// state-dependent: a peer is never blamed for a refusal its own state might not give.
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            TxError::WrongChain { .. }
+            | TxError::Signature(_)
+            | TxError::ZeroAmount
+            | TxError::TooManyAttestations { .. }
+            | TxError::BadTitle { .. }
+            | TxError::Codec(_) => Refusal::Permanent,
+            _ => Refusal::StateDependent,
+        }
+    }
+}
+
+impl MempoolError {
+    /// See [`TxError::refusal`]: the pool's own refusals (a duplicate, a stale nonce, a gap, a
+    /// replacement too cheap, a balance, a full pool) depend on the pool and the state.
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            MempoolError::Invalid(e) => e.refusal(),
+            _ => Refusal::StateDependent,
+        }
+    }
+}
+
 /// Why the mempool refused a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MempoolError {

@@ -22,6 +22,7 @@ use flux_core::{Address, Amount, ChainParams, codec};
 
 use crate::error::{MempoolError, TxError};
 use crate::state::{Account, State};
+use crate::transition::payment::fee_nonce_balance;
 use crate::tx::{Transaction, TxId};
 
 /// Limits of a mempool.
@@ -276,24 +277,36 @@ impl Mempool {
                 offered: tx.fee,
             });
         }
-        let cost = tx.max_cost(state.params())?;
-        // The sender must afford every pending transaction up to and including this one.
-        let mut needed = cost;
+        // The sender must afford every pending transaction up to and including this one: the
+        // transition's rule, on the balance the earlier pending ones leave.
+        let mut earlier = Amount::ZERO;
         for (_, other) in pending
             .into_iter()
             .flatten()
             .filter(|(n, _)| **n < tx.nonce)
         {
             if let Some(e) = self.entries.get(other) {
-                needed = needed.checked_add(e.cost).map_err(TxError::from)?;
+                earlier = earlier.checked_add(e.cost).map_err(TxError::from)?;
             }
         }
-        if needed > account.balance {
-            return Err(MempoolError::InsufficientBalance {
-                needed,
+        let short = |needed: Amount| -> Result<MempoolError, TxError> {
+            Ok(MempoolError::InsufficientBalance {
+                needed: needed.checked_add(earlier)?,
                 available: account.balance,
-            });
-        }
+            })
+        };
+        let Ok(left) = account.balance.checked_sub(earlier) else {
+            return Err(short(tx.max_cost(state.params())?)?);
+        };
+        let payer = Account {
+            nonce: tx.nonce,
+            balance: left,
+        };
+        let cost = match fee_nonce_balance(&tx, sender, payer, state.params()) {
+            Ok(cost) => cost,
+            Err(TxError::InsufficientBalance { needed, .. }) => return Err(short(needed)?),
+            Err(e) => return Err(e.into()),
+        };
         // A kind whose rule reads the state (an app's price, a vote's snapshot, a job's phase)
         // is tried against it now, so a submitter hears why at once. Transfers (the bulk) need
         // nothing beyond the balance and nonce checks above.

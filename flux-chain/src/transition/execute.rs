@@ -346,23 +346,14 @@ impl<'s> Execution<'s> {
 }
 
 /// The rules every transaction follows (nonce, fee), then its kind's own rule.
-pub(super) fn apply_tx(ctx: &mut Ctx<'_>, tx: &Transaction, p: &Prepared) -> Result<TxReceipt, TxError> {
+pub(super) fn apply_tx(
+    ctx: &mut Ctx<'_>,
+    tx: &Transaction,
+    p: &Prepared,
+) -> Result<TxReceipt, TxError> {
     let overlay = &mut ctx.overlay;
     let mut account = overlay.get(&p.sender);
-    if tx.nonce != account.nonce {
-        return Err(TxError::BadNonce {
-            expected: account.nonce,
-            found: tx.nonce,
-        });
-    }
-    let needed = tx.max_cost(ctx.state.params())?;
-    if account.balance < needed {
-        return Err(TxError::InsufficientBalance {
-            sender: p.sender,
-            needed,
-            available: account.balance,
-        });
-    }
+    super::payment::fee_nonce_balance(tx, p.sender, account, ctx.state.params())?;
     account.balance = account.balance.checked_sub(tx.fee)?;
     account.nonce = account.nonce.checked_add(1).ok_or(TxError::BadNonce {
         expected: account.nonce,

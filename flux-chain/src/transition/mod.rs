@@ -20,6 +20,7 @@ mod hosting;
 mod node;
 mod overlay;
 pub mod parallel;
+pub mod payment;
 pub mod reward;
 mod slash;
 pub mod transfer;

@@ -167,3 +167,69 @@ fn a_block_with_refused_transactions_is_executed_once() {
     assert_eq!(EXECUTIONS.with(|c| c.get()), before);
     assert_eq!(chain.state().state_root(), alone.header.state_root);
 }
+
+/// Issue 20 point 2: the nonce/balance/fee rule is one function; the mempool and the
+/// transition refuse with it, and refusals say whose fault they are.
+#[test]
+fn one_payment_rule_and_classified_refusals() {
+    use crate::error::{MempoolError, Refusal};
+    use crate::mempool::{Mempool, MempoolConfig};
+    let state = Genesis::devnet_example().state().unwrap();
+    let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+    let chain_id = state.params().chain_id;
+    let sender = Address::from_public_key(&alice.public_key());
+    let account = state.account(&sender);
+    let pay = |nonce, amount| {
+        let kind = TxKind::Transfer(Transfer {
+            to: Address::from_bytes([5; 20]),
+            amount,
+        });
+        Transaction::sign(&alice, chain_id, nonce, Amount::ZERO, kind).unwrap()
+    };
+    let rule =
+        |tx: &Transaction| super::payment::fee_nonce_balance(tx, sender, account, state.params());
+    assert_eq!(rule(&pay(0, Amount::ONE_FLUX)), Ok(Amount::ONE_FLUX));
+    let gap = rule(&pay(1, Amount::ONE_FLUX)).unwrap_err();
+    assert!(matches!(
+        gap,
+        TxError::BadNonce {
+            expected: 0,
+            found: 1
+        }
+    ));
+    let over = account.balance.checked_add(Amount::ONE_FLUX).unwrap();
+    let broke = rule(&pay(0, over)).unwrap_err();
+    assert!(matches!(broke, TxError::InsufficientBalance { .. }));
+    assert_eq!(gap.refusal(), Refusal::StateDependent);
+    assert_eq!(broke.refusal(), Refusal::StateDependent);
+    // The mempool gives the same rule's answer (with what the sender's pending ones need).
+    let mut pool = Mempool::new(MempoolConfig::default());
+    let refused = pool.insert(pay(0, over), &state).unwrap_err();
+    assert!(matches!(refused, MempoolError::InsufficientBalance { .. }));
+    assert_eq!(refused.refusal(), Refusal::StateDependent);
+    pool.insert(pay(0, Amount::ONE_FLUX), &state).unwrap();
+    let rest = account.balance.checked_sub(Amount::ONE_FLUX).unwrap();
+    let second = pool
+        .insert(
+            pay(1, rest.checked_add(Amount::from_base_units(1)).unwrap()),
+            &state,
+        )
+        .unwrap_err();
+    assert_eq!(
+        second,
+        MempoolError::InsufficientBalance {
+            needed: account
+                .balance
+                .checked_add(Amount::from_base_units(1))
+                .unwrap(),
+            available: account.balance,
+        }
+    );
+    pool.insert(pay(1, rest), &state).unwrap();
+    // Bad on its own: permanent.
+    let mut forged = pay(2, Amount::ONE_FLUX);
+    forged.signature = flux_core::crypto::Signature::Ed25519([0; 64]);
+    let bad = pool.insert(forged, &state).unwrap_err();
+    assert_eq!(bad.refusal(), Refusal::Permanent);
+    assert_eq!(TxError::ZeroAmount.refusal(), Refusal::Permanent);
+}
