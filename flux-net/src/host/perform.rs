@@ -4,9 +4,10 @@
 use std::collections::VecDeque;
 
 use flux_chain::block::{Block, BlockId};
+use flux_chain::chain::CheckedBlock;
 use flux_chain::consensus::{CommitCertificate, Height, Input, Output};
 use flux_chain::store::Store;
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{RootMode, Verification, build_block_with};
 use flux_chain::tx::{Transaction, TxKind};
 use flux_core::{Address, Amount};
 
@@ -86,9 +87,13 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 net.set_timer(duration_ms, input);
             }
             Output::RequestBlock { height, round } => {
-                let block = self.build(now_ms)?;
+                let (block, checked) = self.build(now_ms)?;
                 if block.header.height == height {
                     let value = block.id()?;
+                    // The proposer built (executed) it: checked, it commits without a second run.
+                    if let Some(c) = checked {
+                        self.checked.insert(value, c);
+                    }
                     let size = flux_chain::codec::encoded_len(&block)? as usize;
                     let keep = self.pinned_blocks();
                     self.blocks
@@ -101,7 +106,13 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 }
             }
             Output::ValidateBlock { height, value, .. } => {
+                // This node's own proposal was checked when it was built.
+                let built_here = self
+                    .checked
+                    .get(&value)
+                    .is_some_and(|c| c.block().header.height == height);
                 let checked = match self.blocks.get(&value) {
+                    _ if built_here => None,
                     Some(b) if b.header.height == height => match self.read()?.check(b) {
                         Ok(c) => Some(c),
                         Err(e) => {
@@ -114,7 +125,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                         None
                     }
                 };
-                let valid = checked.is_some();
+                let valid = built_here || checked.is_some();
                 if let Some(c) = checked {
                     self.checked.insert(value, c);
                 }
@@ -264,7 +275,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// Builds the next block on this host's chain: pending evidence first, then the mempool's
     /// best transactions; a transaction the block refuses is left out (and dropped from the
     /// pool).
-    fn build(&mut self, now_ms: u64) -> Result<Block, HostError> {
+    fn build(&mut self, now_ms: u64) -> Result<(Block, Option<CheckedBlock>), HostError> {
         let Some(key) = &self.config.key else {
             return Err(HostError::InvalidDecision {
                 height: 0,
@@ -292,28 +303,46 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 reason: e.to_string(),
             }
         })?;
-        let block = match build_block_from(state, &proposer, ts, vec![], txs) {
-            Ok((block, refused)) => {
+        let built = build_block_with(
+            state,
+            &proposer,
+            ts,
+            vec![],
+            txs,
+            Verification::Full,
+            RootMode::EveryBlock,
+        );
+        let block = match built {
+            Ok(built) => {
+                let refused = &built.dropped;
                 // Refused now is refused in every later block on this state: out of the pool,
                 // with its sender's later transactions (they wait on its nonce).
                 if !refused.is_empty() {
                     let mut pool = self.pool()?;
-                    for (id, reason) in &refused {
+                    for (id, reason) in refused {
                         tracing::debug!(tx = %id, %reason, "left out of the block and the mempool");
                         pool.remove(id);
                     }
                 }
-                block
+                built
             }
             // Whatever went wrong with the transactions, an empty block keeps the chain going.
-            Err(_) => build_block_from(state, &proposer, ts, vec![], vec![])
-                .map(|(b, _)| b)
-                .map_err(|e| HostError::InvalidDecision {
-                    height: state.tip().height + 1,
-                    reason: e.to_string(),
-                })?,
+            Err(_) => build_block_with(
+                state,
+                &proposer,
+                ts,
+                vec![],
+                vec![],
+                Verification::Full,
+                RootMode::EveryBlock,
+            )
+            .map_err(|e| HostError::InvalidDecision {
+                height: state.tip().height + 1,
+                reason: e.to_string(),
+            })?,
         };
-        Ok(block)
+        let out = block.block.clone();
+        Ok((out, block.into_checked()))
     }
 
     /// The ids of the blocks held for the current heights (for tests).
