@@ -2,6 +2,8 @@
 
 use flux_chain::consensus::Height;
 
+use super::strategy::Strategies;
+
 /// Every link's behaviour (the same for all pairs of validators).
 ///
 /// Probabilities are in parts per million so the simulator uses integers only.
@@ -92,6 +94,9 @@ pub enum Fault {
     },
     /// Sends random bytes to every peer on every tick, and nothing else.
     Garbage,
+    /// Runs the honest host and, around it, every attack of the set (see
+    /// [`Strategy`](super::Strategy)).
+    Byzantine(Strategies),
 }
 
 /// A simulation's configuration.

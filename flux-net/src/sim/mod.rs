@@ -18,8 +18,14 @@
 //!   disk) and restart it with a new host, which resumes from the chain's resume point and
 //!   syncs what it missed.
 //! - **Byzantine validators** ([`Fault`]), as wrappers outside the host: silent (no host),
-//!   sending random bytes (no host), or equivocating (a host whose network adds a second
-//!   signed vote for another value).
+//!   sending random bytes (no host), equivocating (a host whose network adds a second signed
+//!   vote for another value), or running [`Strategies`] of attacks (a host with an attacker
+//!   around it that rewrites, splits or withholds what it publishes and makes junk, forged,
+//!   replayed and flooding messages and poisoned sync answers with its key).
+//! - **The node's limits and scoring**: gossip larger than the p2p layer's frame is not sent;
+//!   a sync request carries its `max_items` and is served like the node serves it; a host's
+//!   penalties add the p2p layer's points and ban a peer at the node's ban score (no message
+//!   between the two while it lasts): [`Sim::penalties`], [`Sim::banned`], [`Report::bans`].
 //! - **Invariants on every commit**: every committed block's certificate verifies against the
 //!   committee of its height; no two honest validators hold different blocks or state roots at
 //!   one height. A violation stops the run with a [`SimError`] naming the seed.
@@ -39,12 +45,16 @@
 //! # Ok::<(), flux_net::sim::SimError>(())
 //! ```
 
+mod byzantine;
 mod config;
+mod delivery;
 mod error;
 mod invariants;
 mod network;
 mod report;
+mod scores;
 mod setup;
+mod strategy;
 mod validator;
 
 use std::collections::BTreeMap;
@@ -62,9 +72,11 @@ pub use config::{Config, Crash, Fault, Link, Partition};
 pub use error::SimError;
 pub use report::Report;
 pub use setup::Setup;
+pub use strategy::{Strategies, Strategy};
 
-use crate::host::{Host, HostConfig, HostError, serve_sync_from};
-use network::{Effect, SimNetwork};
+use crate::host::{Host, HostConfig, HostError};
+use network::SimNetwork;
+use scores::Scores;
 use validator::Validator;
 
 /// What travels between two validators.
@@ -72,8 +84,13 @@ use validator::Validator;
 enum Payload {
     /// Gossip: an encoded [`Message`](crate::message::Message) (or garbage).
     Gossip(Vec<u8>),
-    /// "Send me the decided blocks from this height on."
-    SyncRequest(Height),
+    /// "Send me at most `max_items` decided blocks from `from` on."
+    SyncRequest {
+        /// The first height.
+        from: Height,
+        /// Most blocks asked for.
+        max_items: u64,
+    },
     /// The answer: encoded [`Decided`](crate::message::Decided) items.
     SyncResponse(Vec<Vec<u8>>),
 }
@@ -107,8 +124,18 @@ pub struct Sim {
     /// Virtual time 0 on the hosts' clock: the genesis timestamp, ms.
     epoch_ms: u64,
     chain_id: ChainId,
-    /// Most decided blocks in one sync answer.
+    /// Most decided blocks in one sync answer (the host's `sync_batch`).
     sync_batch: u64,
+    /// Most decided blocks an honest host asks for (the node's p2p `sync_batch`).
+    sync_items: u64,
+    /// Largest gossip payload and sync frame (the node's p2p default), bytes.
+    frame_bytes: usize,
+    /// Penalties and bans.
+    scores: Scores,
+    /// The most decided blocks each validator served in one sync answer.
+    largest_answer: Vec<u64>,
+    /// Gossip not sent: larger than a frame.
+    oversized: u64,
     validators: Vec<Validator>,
     queue: BTreeMap<(u64, u64), Event>,
     seq: u64,
@@ -133,6 +160,7 @@ impl Sim {
         if config.tick_ms == 0 {
             return Err(SimError::Config("tick_ms must be positive"));
         }
+        let p2p = scores::node_p2p().ok_or(SimError::Config("the node's p2p defaults"))?;
         let mut validators = Vec::with_capacity(n);
         for (i, keys) in setup.keys.iter().enumerate() {
             let chain = Chain::open_or_create(setup.store.clone(), &setup.genesis)?;
@@ -140,6 +168,7 @@ impl Sim {
                 config.fault(i),
                 keys.operator.clone(),
                 chain,
+                (i, n, config.seed),
             ));
         }
         let mut sim = Sim {
@@ -148,6 +177,11 @@ impl Sim {
             epoch_ms: setup.genesis.timestamp_ms,
             chain_id: setup.genesis.chain_id,
             sync_batch: HostConfig::new(None).sync_batch,
+            sync_items: u64::from(p2p.sync_batch),
+            frame_bytes: p2p.max_message_bytes,
+            scores: Scores::new(&p2p),
+            largest_answer: vec![0; n],
+            oversized: 0,
             validators,
             queue: BTreeMap::new(),
             seq: 0,
@@ -199,7 +233,7 @@ impl Sim {
     {
         let now_ms = self.epoch_ms.saturating_add(self.now);
         let effects = self.validators[i]
-            .drive(|host, net| call(host, now_ms, net))
+            .drive(self.sync_items, |host, net| call(host, now_ms, net))
             .map_err(|e| self.host_error(i, e))?;
         self.perform(i, effects)
     }
@@ -215,125 +249,6 @@ impl Sim {
 
     fn honest(&self, i: usize) -> bool {
         self.validators[i].fault.is_none()
-    }
-
-    /// Sends `payload` from `from` to `to` over the link: loss, partition, duplication, delay.
-    fn send(&mut self, from: usize, to: usize, payload: Payload) {
-        let link = self.config.link;
-        let copies = if (self.rng.next_u32() % 1_000_000) < link.duplicate_ppm {
-            2
-        } else {
-            1
-        };
-        for _ in 0..copies {
-            let lost = (self.rng.next_u32() % 1_000_000) < link.loss_ppm;
-            let cut = self
-                .config
-                .partitions
-                .iter()
-                .any(|p| p.separates(from, to, self.now));
-            if lost || cut {
-                self.dropped += 1;
-                continue;
-            }
-            let delay = link.latency_ms + self.rng.next_u64() % (link.jitter_ms + 1);
-            let event = Event::Deliver {
-                from,
-                to,
-                payload: payload.clone(),
-            };
-            self.schedule(self.now + delay.max(1), event);
-        }
-    }
-
-    /// Sends `payload` from `from` to every other validator.
-    fn broadcast(&mut self, from: usize, payload: Payload) {
-        for to in 0..self.validators.len() {
-            if to != from {
-                self.send(from, to, payload.clone());
-            }
-        }
-    }
-
-    /// Performs what validator `i`'s host asked for and checks the invariants on its commits.
-    fn perform(&mut self, i: usize, effects: Vec<Effect>) -> Result<(), SimError> {
-        for effect in effects {
-            match effect {
-                Effect::Publish(bytes) => self.broadcast(i, Payload::Gossip(bytes)),
-                Effect::RequestSync(peer, from_height) => {
-                    let n = self.validators.len() as u64;
-                    let peer = match peer {
-                        Some(p) => Some(p),
-                        None if n > 1 => {
-                            let p = (self.rng.next_u64() % (n - 1)) as usize;
-                            Some(if p >= i { p + 1 } else { p })
-                        }
-                        None => None,
-                    };
-                    if let Some(p) = peer {
-                        self.send(i, p, Payload::SyncRequest(from_height));
-                    }
-                }
-                Effect::Timer(after_ms, input) => {
-                    let event = Event::Timer {
-                        to: i,
-                        incarnation: self.validators[i].incarnation,
-                        input,
-                    };
-                    self.schedule(self.now + after_ms, event);
-                }
-                Effect::Committed {
-                    commit,
-                    certificate,
-                    committee,
-                } => self.check_commit(i, commit, certificate, committee)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// Delivers `payload` from `from` to the running validator `to`.
-    fn deliver(&mut self, from: usize, to: usize, payload: Payload) -> Result<(), SimError> {
-        match payload {
-            Payload::Gossip(bytes) => self.drive(to, |host, now_ms, net| {
-                host.on_gossip(from, &bytes, now_ms, net)
-            }),
-            Payload::SyncRequest(from_height) => {
-                // Served from the chain, as a node's network layer does, by a validator that
-                // runs a host (silent and garbage validators answer nothing).
-                let v = &self.validators[to];
-                if v.host.is_none() {
-                    return Ok(());
-                }
-                let items = v
-                    .chain()
-                    .map(|chain| serve_sync_from(&*chain, from_height, self.sync_batch))
-                    .unwrap_or_default();
-                if !items.is_empty() {
-                    self.send(to, from, Payload::SyncResponse(items));
-                }
-                Ok(())
-            }
-            Payload::SyncResponse(items) => self.drive(to, |host, now_ms, net| {
-                host.on_sync_response(from, items, now_ms, net)
-            }),
-        }
-    }
-
-    /// Validator `i`'s periodic tick: random bytes from a garbage sender, [`Host::on_tick`]
-    /// for a validator with a host.
-    fn tick(&mut self, i: usize) -> Result<(), SimError> {
-        match self.validators[i].fault {
-            Some(Fault::Silent) => Ok(()),
-            Some(Fault::Garbage) => {
-                let len = (self.rng.next_u32() % 256) as usize;
-                let mut bytes = vec![0u8; len];
-                self.rng.fill_bytes(&mut bytes);
-                self.broadcast(i, Payload::Gossip(bytes));
-                Ok(())
-            }
-            _ => self.drive(i, |host, _, net| host.on_tick(net)),
-        }
     }
 
     /// Processes the next event. `Ok(false)` when the run is over (time is up, the target
@@ -356,7 +271,6 @@ impl Sim {
                     self.dropped += 1;
                     return Ok(true);
                 }
-                self.delivered += 1;
                 self.deliver(from, to, payload)?;
             }
             Event::Timer {

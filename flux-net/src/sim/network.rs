@@ -1,7 +1,8 @@
 //! [`SimNetwork`]: the [`Network`] a simulated validator's [`Host`](crate::host::Host) acts on.
 //! It collects what one call of the host asked for; the simulator then performs it over its
-//! links and virtual clock. It is also where an equivocating validator's second vote is made:
-//! the host is the honest code, the fault sits outside it.
+//! links and virtual clock. It is also where an equivocating validator's second vote is made
+//! and where a byzantine validator's [`Attacker`] sees what its host publishes: the host is the
+//! honest code, the fault sits outside it.
 
 use flux_chain::block::BlockId;
 use flux_chain::consensus::{CommitCertificate, Committee, Height, Input};
@@ -9,6 +10,7 @@ use flux_chain::store::MemStore;
 use flux_core::crypto::SecretKey;
 use flux_core::{ChainId, Hash};
 
+use super::byzantine::Attacker;
 use crate::host::SharedChain;
 use crate::message::Message;
 use crate::network::{Committed, Network, Offence, Topic};
@@ -18,8 +20,19 @@ use crate::network::{Committed, Network, Offence, Topic};
 pub(crate) enum Effect {
     /// Gossip to every other validator.
     Publish(Vec<u8>),
-    /// Ask a peer (any, if `None`) for decided blocks from a height on.
-    RequestSync(Option<usize>, Height),
+    /// Gossip to one validator only (a byzantine validator telling peers different things).
+    SendTo(usize, Vec<u8>),
+    /// Ask a peer (any, if `None`) for at most `max_items` decided blocks from `from` on.
+    RequestSync {
+        /// The peer.
+        peer: Option<usize>,
+        /// The first height.
+        from: Height,
+        /// Most blocks asked for.
+        max_items: u64,
+    },
+    /// The host penalised a peer.
+    Penalize(usize, Offence),
     /// Deliver `input` to the host after a delay, ms.
     Timer(u64, Input),
     /// The host committed a block: what the chain stored for it, and the committee that
@@ -64,13 +77,15 @@ impl Equivocation {
 }
 
 /// The [`Network`] of one simulated validator during one host call (peers are validator
-/// indices). Penalties are not modelled: simulated links are never dropped, so a peer's score
-/// would change nothing.
+/// indices). Penalties go to the simulator's scores (see [`super::Sim::penalties`]).
 #[derive(Debug)]
 pub(crate) struct SimNetwork<'a> {
     chain: &'a SharedChain<MemStore>,
     committee: &'a mut Option<Committee>,
     equivocation: Option<&'a Equivocation>,
+    attacker: Option<&'a mut Attacker>,
+    /// What its sync requests ask for at most (the node's p2p `sync_batch`).
+    sync_items: u64,
     effects: Vec<Effect>,
 }
 
@@ -81,11 +96,15 @@ impl<'a> SimNetwork<'a> {
         chain: &'a SharedChain<MemStore>,
         committee: &'a mut Option<Committee>,
         equivocation: Option<&'a Equivocation>,
+        attacker: Option<&'a mut Attacker>,
+        sync_items: u64,
     ) -> SimNetwork<'a> {
         SimNetwork {
             chain,
             committee,
             equivocation,
+            attacker,
+            sync_items,
             effects: Vec::new(),
         }
     }
@@ -100,6 +119,11 @@ impl Network for SimNetwork<'_> {
     type Peer = usize;
 
     fn publish(&mut self, _topic: Topic, bytes: Vec<u8>) {
+        if let Some(attacker) = self.attacker.as_deref_mut() {
+            let effects = attacker.on_publish(bytes, self.chain);
+            self.effects.extend(effects);
+            return;
+        }
         let second = self.equivocation.and_then(|e| e.conflicting(&bytes));
         self.effects.push(Effect::Publish(bytes));
         if let Some(second) = second {
@@ -108,10 +132,16 @@ impl Network for SimNetwork<'_> {
     }
 
     fn request_sync(&mut self, peer: Option<usize>, from_height: Height) {
-        self.effects.push(Effect::RequestSync(peer, from_height));
+        self.effects.push(Effect::RequestSync {
+            peer,
+            from: from_height,
+            max_items: self.sync_items,
+        });
     }
 
-    fn penalize(&mut self, _peer: usize, _offence: Offence) {}
+    fn penalize(&mut self, peer: usize, offence: Offence) {
+        self.effects.push(Effect::Penalize(peer, offence));
+    }
 
     fn set_timer(&mut self, after_ms: u64, input: Input) {
         self.effects.push(Effect::Timer(after_ms, input));

@@ -27,6 +27,13 @@ pub struct Report {
     pub rejected: u64,
     /// BLAKE3 of every honest validator's `(index, height, state root)`.
     pub digest: Hash,
+    /// Every ban decided during the run, `(by, peer)`, in order (see [`Sim::banned`]).
+    pub bans: Vec<(usize, usize)>,
+    /// The most decided blocks an honest validator served in one sync answer.
+    pub largest_sync_answer: u64,
+    /// Gossip payloads not sent because they were larger than a frame (a block nobody
+    /// receives, for one).
+    pub oversized: u64,
 }
 
 impl Report {
@@ -99,6 +106,38 @@ impl Sim {
             undecodable: refusals.iter().map(|r| r.undecodable).sum(),
             rejected: refusals.iter().map(|r| r.rejected).sum(),
             digest: self.digest(),
+            bans: self.scores.history().to_vec(),
+            largest_sync_answer: (0..n)
+                .filter(|&i| self.honest(i))
+                .map(|i| self.largest_answer[i])
+                .max()
+                .unwrap_or(0),
+            oversized: self.oversized,
         }
+    }
+
+    /// Penalty points validator `by` ever gave validator `peer` (the p2p layer's weights).
+    pub fn penalties(&self, by: usize, peer: usize) -> u64 {
+        self.scores.points(by, peer)
+    }
+
+    /// Whether validator `by` bans validator `peer` now (no message between them).
+    pub fn banned(&self, by: usize, peer: usize) -> bool {
+        self.scores.banned(by, peer, self.now)
+    }
+
+    /// Every ban decided so far, `(by, peer)`, in order.
+    pub fn bans(&self) -> &[(usize, usize)] {
+        self.scores.history()
+    }
+
+    /// The most decided blocks validator `i` served in one sync answer so far.
+    pub fn largest_sync_answer(&self, i: usize) -> u64 {
+        self.largest_answer.get(i).copied().unwrap_or(0)
+    }
+
+    /// Whether validator `i` is honest (not byzantine in the configuration).
+    pub fn is_honest(&self, i: usize) -> bool {
+        i < self.validators.len() && self.honest(i)
     }
 }

@@ -1,6 +1,7 @@
 //! Invariants a [`NetworkFixture`](super::NetworkFixture) can check after every step of a
 //! simulation, each a function of the [`Sim`] returning why it broke. The fixture always runs
-//! [`conservation`] and [`supply_under_cap`]; add these or your own with
+//! [`conservation`], [`supply_under_cap`] and [`honest_never_banned`]; add these or your own
+//! with
 //! [`NetworkFixture::invariant`](super::NetworkFixture::invariant).
 
 use crate::sim::Sim;
@@ -58,4 +59,20 @@ pub fn heights_within(sim: &Sim, group: &[usize], lag: u64) -> Result<(), String
         ));
     }
     Ok(())
+}
+
+/// No honest validator bans another: a host penalises a peer only for data that is provably
+/// bad, which an honest peer never sends (not even when it relays what it received).
+pub fn honest_never_banned(sim: &Sim, _validators: usize) -> Result<(), String> {
+    match sim
+        .bans()
+        .iter()
+        .find(|(by, peer)| sim.is_honest(*by) && sim.is_honest(*peer))
+    {
+        Some((by, peer)) => Err(format!(
+            "honest validator {by} banned honest validator {peer} ({} penalty points)",
+            sim.penalties(*by, *peer)
+        )),
+        None => Ok(()),
+    }
 }

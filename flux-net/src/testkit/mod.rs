@@ -1,9 +1,10 @@
 //! The test kit (feature `testkit`, off by default): flux-chain's kit
 //! ([`flux_chain::testkit`]) plus [`NetworkFixture`], a harness that starts N validators on the
 //! deterministic simulated network ([`crate::sim`]) with fault injection (links, partitions,
-//! crashes and restarts, byzantine validators) and checks invariants as it runs: the
-//! simulator's own (agreement, state roots, certificates) and the kit's and yours
-//! ([`invariants`], [`NetworkFixture::invariant`]).
+//! crashes and restarts, byzantine validators running named attacks:
+//! [`NetworkFixture::attacker`]) and checks invariants as it runs: the simulator's own
+//! (agreement, state roots, certificates) and the kit's and yours ([`invariants`],
+//! [`NetworkFixture::invariant`]). [`schedule`] draws whole fault schedules from a seed.
 //!
 //! `arbitrary::Arbitrary` is implemented for the wire messages ([`crate::message::Message`],
 //! [`crate::message::Decided`]), so `arb::<Message>()` draws what a byzantine peer could send.
@@ -28,6 +29,7 @@ mod arbitrary_impls;
 pub mod invariants;
 mod network;
 pub mod node;
+pub mod schedule;
 
 pub use flux_chain::testkit::*;
 pub use network::{Invariant, NetworkFixture, NetworkFixtureError, SEED_ENV};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::sim::{Config, Crash, Fault, Link, Partition, Report, Setup, Sim, SimError};
+use crate::sim::{Config, Crash, Fault, Link, Partition, Report, Setup, Sim, SimError, Strategies};
 
 /// The environment variable that overrides a fixture's seed ([`NetworkFixture::seed_from_env`]):
 /// `FLUX_TESTKIT_SEED=1234 cargo test ...` replays the run a failure named.
@@ -43,8 +43,9 @@ pub enum NetworkFixtureError {
 /// [`Config`] (seed, links, faults, duration), both reachable for anything the builder methods
 /// do not cover. [`run`](NetworkFixture::run) steps the simulation and checks, after every
 /// step, [`invariants::conservation`](super::invariants::conservation),
-/// [`invariants::supply_under_cap`](super::invariants::supply_under_cap) and every invariant
-/// added with [`invariant`](NetworkFixture::invariant). The same seed and configuration give
+/// [`invariants::supply_under_cap`](super::invariants::supply_under_cap),
+/// [`invariants::honest_never_banned`](super::invariants::honest_never_banned) and every
+/// invariant added with [`invariant`](NetworkFixture::invariant). The same seed and configuration give
 /// the same run.
 pub struct NetworkFixture {
     setup: Setup,
@@ -90,6 +91,10 @@ impl NetworkFixture {
                 (
                     "supply under the cap".into(),
                     Box::new(super::invariants::supply_under_cap),
+                ),
+                (
+                    "honest validators never ban each other".into(),
+                    Box::new(super::invariants::honest_never_banned),
                 ),
             ],
         }
@@ -142,6 +147,25 @@ impl NetworkFixture {
     pub fn byzantine(mut self, validator: usize, fault: Fault) -> Self {
         self.config.faults.push((validator, fault));
         self
+    }
+
+    /// Makes `validator` a byzantine committee member that runs its honest host and every
+    /// attack in `strategies` around it (see [`Strategy`](crate::sim::Strategy)).
+    ///
+    /// ```
+    /// use flux_net::sim::Strategy;
+    /// use flux_net::testkit::NetworkFixture;
+    ///
+    /// let report = NetworkFixture::new(4)?
+    ///     .seed(2)
+    ///     .attacker(3, Strategy::Withholding.into())
+    ///     .until_heights(4)
+    ///     .run()?;
+    /// assert!(report.min_honest_heights >= 4);
+    /// # Ok::<(), flux_net::testkit::NetworkFixtureError>(())
+    /// ```
+    pub fn attacker(self, validator: usize, strategies: Strategies) -> Self {
+        self.byzantine(validator, Fault::Byzantine(strategies))
     }
 
     /// Stops once every honest, running validator has decided `heights` heights (or the
@@ -207,8 +231,17 @@ impl NetworkFixture {
     /// (collect what a test asserts on; `Err` stops the run as a broken invariant `inspect`).
     pub fn run_with(
         &self,
-        mut inspect: impl FnMut(&Sim) -> Result<(), String>,
+        inspect: impl FnMut(&Sim) -> Result<(), String>,
     ) -> Result<Report, NetworkFixtureError> {
+        self.run_sim_with(inspect).map(|(_, report)| report)
+    }
+
+    /// Like [`run_with`](Self::run_with), and hands back the finished simulation too (for
+    /// assertions on the validators' chains, bans and hosts at the end).
+    pub fn run_sim_with(
+        &self,
+        mut inspect: impl FnMut(&Sim) -> Result<(), String>,
+    ) -> Result<(Sim, Report), NetworkFixtureError> {
         let mut sim = self.sim()?;
         let n = self.setup.len();
         loop {
@@ -221,7 +254,8 @@ impl NetworkFixture {
                 break;
             }
         }
-        sim.run().map_err(|source| self.sim_error(source))
+        let report = sim.run().map_err(|source| self.sim_error(source))?;
+        Ok((sim, report))
     }
 
     fn sim_error(&self, source: SimError) -> NetworkFixtureError {
