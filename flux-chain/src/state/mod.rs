@@ -85,7 +85,7 @@ pub enum StateKey {
     Ledger,
     /// An [`Account`].
     Account(Address),
-    /// A node's [`NodeEntry`].
+    /// A node's [`flux_nodes::node::NodeEntry`].
     Node(NodeId),
     /// A registered app's [`AppEntry`].
     App(String),

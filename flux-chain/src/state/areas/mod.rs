@@ -4,7 +4,7 @@
 //! assets, the chain head) is a type implementing [`StateArea`]: it knows its trie entries, the
 //! diff a block makes to it, how that diff applies to the state, and how the area is saved to and
 //! loaded from a store's tables. [`Areas`] (the values) and [`AreaDiffs`] (one block's changes)
-//! are generated from the one list in [`state_areas!`]; the root computation, [`State`]'s
+//! are generated from the one list in `state_areas!`; the root computation, [`State`]'s
 //! constructors and commit, and both stores loop over that list. Adding an area is one file
 //! here plus one line in the list.
 //!
@@ -58,7 +58,7 @@ pub trait StateArea {
     fn load(rows: &dyn AreaReader, ctx: &mut LoadContext) -> Result<Self::Value, StoreError>;
 }
 
-/// What loading one area tells the areas loaded after it (see the order in [`state_areas!`]).
+/// What loading one area tells the areas loaded after it (see the order in `state_areas!`).
 #[derive(Clone, Debug)]
 pub struct LoadContext {
     /// The genesis id's hash: the placement's seed.
@@ -90,7 +90,7 @@ macro_rules! state_areas {
 
 macro_rules! define_areas {
     ($($field:ident : $area:ty),* $(,)?) => {
-        /// The state's areas, one field per area (see [`state_areas!`]).
+        /// The state's areas, one field per area (see `state_areas!`).
         #[derive(Clone, Debug)]
         pub struct Areas {
             $(
