@@ -17,6 +17,8 @@ use flux_nodes::node::NodeId;
 use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
+use crate::error::TxError;
+
 /// Longest proposal title, bytes.
 pub const MAX_TITLE_LEN: usize = 128;
 
@@ -113,6 +115,68 @@ pub fn snapshot_root(snapshot: &Snapshot) -> Result<Hash, flux_core::error::Code
     let rows: Vec<(NodeId, Address, u64)> =
         snapshot.iter().map(|(n, (o, w))| (*n, *o, *w)).collect();
     Ok(Hash::tagged("flux/gov/snapshot/v1", &codec::encode(&rows)?))
+}
+
+/// Whether a proposal with `status` that ends at `end` still takes votes in a block at
+/// `height` (votes count up to and including the block at `end`).
+///
+/// ```
+/// use flux_chain::gov::{ProposalStatus, voting_open};
+///
+/// assert!(voting_open(ProposalStatus::Voting, 10, 10));
+/// assert!(!voting_open(ProposalStatus::Voting, 10, 11));
+/// assert!(!voting_open(ProposalStatus::Passed, 10, 5));
+/// ```
+pub fn voting_open(status: ProposalStatus, end: u64, height: u64) -> bool {
+    status == ProposalStatus::Voting && height <= end
+}
+
+/// What the chain knows of one node when it judges a vote for it on an open proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VoteStanding {
+    /// The node's (owner, weight) in the proposal's snapshot; `None` if it is not in it.
+    pub entry: Option<(Address, u64)>,
+    /// Whether the node is confirmed now.
+    pub confirmed: bool,
+    /// Whether the node has already voted on the proposal.
+    pub voted: bool,
+}
+
+impl VoteStanding {
+    /// The rule for a vote by `sender` for `node` on the (open, see [`voting_open`]) proposal
+    /// `proposal`: the node is in the snapshot, `sender` was its owner there, it is still
+    /// confirmed and has not voted (votes are final). Returns the weight the vote adds, or
+    /// the first rule it breaks, in that order.
+    ///
+    /// ```
+    /// use flux_chain::error::TxError;
+    /// use flux_chain::gov::VoteStanding;
+    /// use flux_core::Address;
+    /// use flux_nodes::node::NodeId;
+    ///
+    /// let (owner, node) = (Address::from_bytes([1; 20]), NodeId::default());
+    /// let standing = VoteStanding { entry: Some((owner, 3)), confirmed: true, voted: false };
+    /// assert_eq!(standing.check(7, node, owner), Ok(3));
+    /// let voted = VoteStanding { voted: true, ..standing };
+    /// assert!(matches!(voted.check(7, node, owner), Err(TxError::AlreadyVoted { .. })));
+    /// let other = Address::from_bytes([2; 20]);
+    /// assert_eq!(standing.check(7, node, other), Err(TxError::NotNodeOwner(node)));
+    /// ```
+    pub fn check(&self, proposal: u64, node: NodeId, sender: Address) -> Result<u64, TxError> {
+        let (owner, weight) = self
+            .entry
+            .ok_or(TxError::NotInSnapshot { proposal, node })?;
+        if owner != sender {
+            return Err(TxError::NotNodeOwner(node));
+        }
+        if !self.confirmed {
+            return Err(TxError::NodeNotConfirmed(node));
+        }
+        if self.voted {
+            return Err(TxError::AlreadyVoted { proposal, node });
+        }
+        Ok(weight)
+    }
 }
 
 /// Everything governance keeps.

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
 use flux_core::error::CodecError;
 use flux_core::hash::Tag;
+use flux_core::params::WorkParams;
 use flux_core::{Address, Amount, ChainId, ChainParams, Hash, codec};
 use flux_nodes::attestation::BenchmarkEvidence;
 use flux_nodes::node::{NodeId, check_endpoint};
@@ -135,6 +136,46 @@ pub struct JobSubmit {
     pub fuel: u64,
     /// Fee for the agreeing nodes.
     pub fee: Amount,
+}
+
+impl JobSubmit {
+    /// The chain's submission limits ([`WorkParams`]) a job must meet, checked in the chain's
+    /// order: module size, input size, fuel (positive, at most the maximum), fee. This is the
+    /// cheap part of the rule [`Transaction::check_stateless`] applies to a job; the engine's
+    /// check of the module itself comes after it.
+    ///
+    /// ```
+    /// use flux_chain::tx::JobSubmit;
+    /// use flux_chain::work::JobError;
+    /// use flux_core::ChainParams;
+    ///
+    /// let work = ChainParams::devnet().work;
+    /// let job = JobSubmit { module: vec![], input: vec![], fuel: 0, fee: work.min_job_fee };
+    /// assert!(matches!(job.check_limits(&work), Err(JobError::BadFuel { fuel: 0, .. })));
+    /// let job = JobSubmit { fuel: 1, ..job };
+    /// assert_eq!(job.check_limits(&work), Ok(()));
+    /// ```
+    pub fn check_limits(&self, work: &WorkParams) -> Result<(), JobError> {
+        let size = self.module.len() as u64;
+        if size > work.max_module_bytes {
+            let max = work.max_module_bytes;
+            return Err(JobError::ModuleTooLarge { size, max });
+        }
+        let size = self.input.len() as u64;
+        if size > work.max_input_bytes {
+            let max = work.max_input_bytes;
+            return Err(JobError::InputTooLarge { size, max });
+        }
+        if self.fuel == 0 || self.fuel > work.max_job_fuel {
+            let (fuel, max) = (self.fuel, work.max_job_fuel);
+            return Err(JobError::BadFuel { fuel, max });
+        }
+        if self.fee < work.min_job_fee {
+            let (fee, min) = (self.fee, work.min_job_fee);
+            return Err(JobError::FeeTooLow { fee, min });
+        }
+        Ok(())
+    }
 }
 
 /// Commits an assigned node to a job's result, sent by the node's operator key. The commitment
@@ -491,28 +532,10 @@ fn check_swap_in(s: &SwapIn) -> Result<(), crate::parallel::SwapError> {
     Ok(())
 }
 
-/// A job's stateless rules: sizes, fuel and fee first (cheap), then the engine's check of the
-/// module (it parses the whole module).
+/// A job's stateless rules: sizes, fuel and fee first (cheap, [`JobSubmit::check_limits`]), then
+/// the engine's check of the module (it parses the whole module).
 fn check_job(j: &JobSubmit, params: &ChainParams) -> Result<(), TxError> {
-    let w = &params.work;
-    let size = j.module.len() as u64;
-    if size > w.max_module_bytes {
-        let max = w.max_module_bytes;
-        return Err(JobError::ModuleTooLarge { size, max }.into());
-    }
-    let size = j.input.len() as u64;
-    if size > w.max_input_bytes {
-        let max = w.max_input_bytes;
-        return Err(JobError::InputTooLarge { size, max }.into());
-    }
-    if j.fuel == 0 || j.fuel > w.max_job_fuel {
-        let (fuel, max) = (j.fuel, w.max_job_fuel);
-        return Err(JobError::BadFuel { fuel, max }.into());
-    }
-    if j.fee < w.min_job_fee {
-        let (fee, min) = (j.fee, w.min_job_fee);
-        return Err(JobError::FeeTooLow { fee, min }.into());
-    }
+    j.check_limits(&params.work)?;
     Ok(crate::work::engine::validate_module(&j.module)?)
 }
 

@@ -154,15 +154,8 @@ pub enum NodeCommand {
     Confirm(NodeConfirmArgs),
     /// Start a node's exit, signed by its owner (the collateral returns after unbonding).
     Exit(NodeExitArgs),
-    /// List the nodes of a chain's data directory, in payout order per tier.
-    List {
-        /// The node's data directory (holds `chain.redb`).
-        #[arg(long, value_name = "DIR")]
-        data_dir: std::path::PathBuf,
-        /// Only this tier.
-        #[arg(long, value_enum)]
-        tier: Option<TierArg>,
-    },
+    /// List the nodes registered on the chain a node follows, in payout order per tier.
+    List(NodeListArgs),
 }
 
 /// A node tier on the command line.
@@ -307,8 +300,8 @@ mod swap;
 
 pub use api::{
     AppDeployArgs, AppStatusArgs, BalanceArgs, BenchTxArgs, BlockArgs, DEFAULT_NODE_URL,
-    NodeConfirmArgs, NodeExitArgs, NodeStartArgs, NodeUrl, SendArgs, TxArgs, TxOptions,
-    parse_block_ref,
+    NodeConfirmArgs, NodeExitArgs, NodeListArgs, NodeStartArgs, NodeUrl, SendArgs, TxArgs,
+    TxOptions, parse_block_ref,
 };
 pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovSource, GovVoteArgs};
 pub use job::{

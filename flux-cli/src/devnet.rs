@@ -17,7 +17,7 @@ use flux_chain::devnet::ValidatorKeys;
 use flux_chain::genesis::Genesis;
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount, ChainId, Network};
-use flux_net::node::ConfigFile;
+use flux_net::node::{ConfigFile, DataDir, VALIDATOR_KEY_FILE};
 
 use crate::error::CliError;
 use crate::keyfile;
@@ -69,7 +69,10 @@ impl Layout {
     ) -> Result<Layout, CliError> {
         if Layout::exists(dir) {
             let mut n = 0;
-            while dir.join(format!("node{n}")).join("fluxd.toml").is_file() {
+            while DataDir::new(dir.join(format!("node{n}")))
+                .config_file()
+                .is_file()
+            {
                 n += 1;
             }
             let layout = Layout {
@@ -123,7 +126,7 @@ impl Layout {
             keyfile::write(&keys_dir.join(format!("owner-{i}.key")), &k.owner, true)?;
             let node = layout.node_dir(i);
             std::fs::create_dir_all(&node).map_err(io(&node))?;
-            keyfile::write(&node.join("validator.key"), &k.operator, true)?;
+            keyfile::write(&DataDir::new(&node).validator_key(), &k.operator, true)?;
             layout.write_config(i)?;
         }
         // The genesis last: its presence marks a complete devnet.
@@ -148,9 +151,9 @@ impl Layout {
             api: format!("127.0.0.1:{}", usize::from(self.api_port) + i)
                 .parse()
                 .ok(),
-            validator_key: Some(PathBuf::from("validator.key")),
+            validator_key: Some(PathBuf::from(VALIDATOR_KEY_FILE)),
         };
-        let path = self.node_dir(i).join("fluxd.toml");
+        let path = DataDir::new(self.node_dir(i)).config_file();
         let text = config
             .to_toml()
             .map_err(|e| CliError::Devnet(e.to_string()))?;

@@ -36,7 +36,7 @@ pub fn load_config(args: &FluxdArgs) -> Result<NodeConfig, NodeError> {
     let config_path = args
         .config
         .clone()
-        .unwrap_or_else(|| args.data_dir.join("fluxd.toml"));
+        .unwrap_or_else(|| flux_net::node::DataDir::new(&args.data_dir).config_file());
     let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
     let file = ConfigFile::from_toml(&text)?;
     let genesis_path = ConfigFile::resolve(&args.data_dir, &file.genesis);

@@ -113,9 +113,7 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Node(NodeCommand::Exit(args)) => commands::chain_tx::exit(out, &args),
         Command::App(AppCommand::Deploy(args)) => commands::chain_tx::deploy(out, &args),
         Command::App(AppCommand::Status(args)) => commands::query::app_status(out, &args),
-        Command::Node(NodeCommand::List { data_dir, tier }) => {
-            commands::node::list(out, &data_dir, tier.map(Into::into))
-        }
+        Command::Node(NodeCommand::List(args)) => commands::node::list(out, &args),
         Command::Swap(SwapCommand::Out(args)) => commands::swap::out(out, &args),
         Command::Swap(SwapCommand::In(args)) => commands::swap::swap_in(out, &args),
         Command::Swap(SwapCommand::Status(args)) => commands::swap::status(out, &args),

@@ -124,6 +124,29 @@ impl Address {
         Ok((prefix, Address(out)))
     }
 
+    /// Parses an address a user typed: 40 hex digits, or the bech32m form with `network`'s
+    /// prefix. This is what the CLI and the node's API accept wherever an address is asked
+    /// for.
+    ///
+    /// ```
+    /// use flux_core::Address;
+    /// use flux_core::params::Network;
+    ///
+    /// let a = Address::from_bytes([7; 20]);
+    /// let bech32 = a.to_bech32(Network::Testnet);
+    /// assert_eq!(Address::parse_user(&bech32, Network::Testnet), Ok(a));
+    /// assert_eq!(Address::parse_user(&"07".repeat(20), Network::Testnet), Ok(a));
+    /// assert!(Address::parse_user(&bech32, Network::Mainnet).is_err());
+    /// ```
+    pub fn parse_user(text: &str, network: Network) -> Result<Address, AddressError> {
+        if text.len() == 2 * Address::LEN
+            && let Ok(a) = Address::from_hex(text)
+        {
+            return Ok(a);
+        }
+        Address::parse(text, network)
+    }
+
     /// Parses 40 hex digits.
     pub fn from_hex(text: &str) -> Result<Address, AddressError> {
         Ok(Address(crate::hex::decode_array(text)?))

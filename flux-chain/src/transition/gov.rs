@@ -5,7 +5,9 @@ use flux_nodes::lifecycle::NodeStatus;
 
 use super::{Ctx, Event};
 use crate::error::{BlockError, TxError};
-use crate::gov::{Action, Choice, Proposal, ProposalStatus, Snapshot, snapshot_root};
+use crate::gov::{
+    Action, Choice, Proposal, ProposalStatus, Snapshot, VoteStanding, snapshot_root, voting_open,
+};
 use crate::state::dev_fund_address;
 use crate::tx::{GovPropose, GovVote};
 
@@ -88,35 +90,23 @@ pub(crate) fn vote(ctx: &mut Ctx<'_>, sender: Address, v: &GovVote) -> Result<Ve
         .get(&v.proposal)
         .cloned()
         .ok_or(TxError::UnknownProposal(v.proposal))?;
-    if proposal.status != ProposalStatus::Voting || ctx.height > proposal.end {
+    if !voting_open(proposal.status, proposal.end, ctx.height) {
         return Err(TxError::VotingClosed(v.proposal));
     }
-    let (owner, weight) = ctx
-        .gov
-        .snapshots
-        .get(&v.proposal)
-        .and_then(|s| s.get(&v.node))
-        .copied()
-        .ok_or(TxError::NotInSnapshot {
-            proposal: v.proposal,
-            node: v.node,
-        })?;
-    if owner != sender {
-        return Err(TxError::NotNodeOwner(v.node));
-    }
-    let confirmed = ctx
-        .registry
-        .get(&v.node)
-        .is_some_and(|e| e.status == NodeStatus::Confirmed);
-    if !confirmed {
-        return Err(TxError::NodeNotConfirmed(v.node));
-    }
-    if ctx.gov.votes.contains_key(&(v.proposal, v.node)) {
-        return Err(TxError::AlreadyVoted {
-            proposal: v.proposal,
-            node: v.node,
-        });
-    }
+    let standing = VoteStanding {
+        entry: ctx
+            .gov
+            .snapshots
+            .get(&v.proposal)
+            .and_then(|s| s.get(&v.node))
+            .copied(),
+        confirmed: ctx
+            .registry
+            .get(&v.node)
+            .is_some_and(|e| e.status == NodeStatus::Confirmed),
+        voted: ctx.gov.votes.contains_key(&(v.proposal, v.node)),
+    };
+    let weight = standing.check(v.proposal, v.node, sender)?;
     match v.choice {
         Choice::Yes => proposal.yes = proposal.yes.saturating_add(weight),
         Choice::No => proposal.no = proposal.no.saturating_add(weight),

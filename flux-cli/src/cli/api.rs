@@ -226,3 +226,14 @@ pub struct BenchTxArgs {
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub settle: u64,
 }
+
+/// `flux node list ...`
+#[derive(Debug, Args)]
+pub struct NodeListArgs {
+    /// Only this tier.
+    #[arg(long, value_enum)]
+    pub tier: Option<TierArg>,
+    /// The node.
+    #[command(flatten)]
+    pub node: NodeUrl,
+}

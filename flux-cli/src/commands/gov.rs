@@ -21,12 +21,11 @@ pub use vote::vote;
 
 use super::send::{block_on, client};
 use crate::cli::GovSource;
-use crate::commands::node::CHAIN_FILE;
 use crate::error::CliError;
 use crate::output::Output;
 
 fn open(data_dir: &Path) -> Result<Chain<RedbStore>, CliError> {
-    let path = data_dir.join(CHAIN_FILE);
+    let path = flux_net::node::DataDir::new(data_dir).chain_db();
     if !path.is_file() {
         return Err(CliError::NoChain(data_dir.to_owned()));
     }

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use flux_chain::tx::{JobSubmit, TxKind};
-use flux_chain::work::{JobError, JobId};
-use flux_core::params::WorkParams;
+use flux_chain::work::JobId;
 use flux_core::{Amount, Hash};
 use flux_net::api::client::Client;
 use flux_net::api::views::{JobView, JobsView};
@@ -73,30 +72,6 @@ pub fn load_module(path: &Path) -> Result<Vec<u8>, CliError> {
     Ok(module)
 }
 
-/// The chain's submission limits ([`WorkParams`]) a job must meet, checked in the chain's
-/// order: module size, input size, fuel, fee.
-pub fn check_limits(job: &JobSubmit, work: &WorkParams) -> Result<(), JobError> {
-    let size = job.module.len() as u64;
-    if size > work.max_module_bytes {
-        let max = work.max_module_bytes;
-        return Err(JobError::ModuleTooLarge { size, max });
-    }
-    let size = job.input.len() as u64;
-    if size > work.max_input_bytes {
-        let max = work.max_input_bytes;
-        return Err(JobError::InputTooLarge { size, max });
-    }
-    if job.fuel == 0 || job.fuel > work.max_job_fuel {
-        let (fuel, max) = (job.fuel, work.max_job_fuel);
-        return Err(JobError::BadFuel { fuel, max });
-    }
-    if job.fee < work.min_job_fee {
-        let (fee, min) = (job.fee, work.min_job_fee);
-        return Err(JobError::FeeTooLow { fee, min });
-    }
-    Ok(())
-}
-
 /// Polls the job until it is accepted or refunded; [`CliError::JobTimeout`] after `timeout`.
 async fn wait_done(client: &Client, id: &JobId, timeout: Duration) -> Result<JobView, CliError> {
     let deadline = Instant::now() + timeout;
@@ -139,7 +114,7 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
     let (module_bytes, input_bytes) = (job.module.len(), job.input.len());
     let (sent, done, finalized, waited) = block_on(async {
         let params = client.params().await?;
-        check_limits(&job, &params.work).map_err(CliError::JobRule)?;
+        job.check_limits(&params.work).map_err(CliError::JobRule)?;
         let sent = client
             .sign_and_submit(&key, args.tx_fee, TxKind::JobSubmit(job))
             .await?;

@@ -32,14 +32,9 @@ pub(crate) fn client(url: &str) -> Result<Client, CliError> {
     Ok(Client::new(url)?)
 }
 
-/// An address in bech32m with `network`'s prefix, or as 40 hex digits.
+/// An address in bech32m with `network`'s prefix, or as 40 hex digits ([`Address::parse_user`]).
 pub(crate) fn parse_address(text: &str, network: Network) -> Result<Address, CliError> {
-    if text.len() == 2 * Address::LEN
-        && let Ok(a) = Address::from_hex(text)
-    {
-        return Ok(a);
-    }
-    Address::parse(text, network).map_err(|source| CliError::Address {
+    Address::parse_user(text, network).map_err(|source| CliError::Address {
         text: text.to_owned(),
         source,
     })

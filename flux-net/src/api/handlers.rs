@@ -35,14 +35,9 @@ fn path_param(path: Result<Path<String>, PathRejection>) -> Result<String, ApiEr
         .map_err(|e| ApiError::bad_request("bad_path", e.body_text()))
 }
 
-/// An address in bech32m with the chain's prefix, or as 40 hex digits.
+/// An address in bech32m with the chain's prefix, or as 40 hex digits ([`Address::parse_user`]).
 fn parse_address<B: Backend>(backend: &B, text: &str) -> Result<Address, ApiError> {
-    if text.len() == 2 * Address::LEN
-        && let Ok(a) = Address::from_hex(text)
-    {
-        return Ok(a);
-    }
-    Address::parse(text, backend.network())
+    Address::parse_user(text, backend.network())
         .map_err(|e| ApiError::bad_request("bad_address", format!("address {text:?}: {e}")))
 }
 

@@ -10,12 +10,13 @@ use flux_core::crypto::SecretKey;
 use libp2p::Multiaddr;
 use serde::{Deserialize, Serialize};
 
-use super::NodeError;
+use super::{DataDir, NodeError};
 
 /// Everything a [`Node`](super::Node) needs.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
-    /// Where the chain database (`chain.redb`) and the network key (`network.key`) live.
+    /// Where the chain database (`chain.redb`) and the network key (`network.key`) live (see
+    /// [`DataDir`]).
     pub data_dir: PathBuf,
     /// The chain's genesis (checked against the stored chain, if any).
     pub genesis: Genesis,
@@ -115,13 +116,9 @@ impl ConfigFile {
         toml::to_string(self).map_err(|e| NodeError::Config(e.to_string()))
     }
 
-    /// A path of the file, resolved against `data_dir`.
+    /// A path of the file, resolved against `data_dir` ([`DataDir::resolve`]).
     pub fn resolve(data_dir: &Path, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            data_dir.join(path)
-        }
+        DataDir::new(data_dir).resolve(path)
     }
 
     /// The listen and bootstrap addresses, parsed.

@@ -304,7 +304,7 @@ mod tests {
     /// A chain of `n` blocks decided by a lone validator, in redb under `dir`.
     fn decided_chain(dir: &std::path::Path, n: u64) -> SharedChain<RedbStore> {
         let (genesis, keys) = Genesis::devnet_with_nodes(1, 3).unwrap();
-        let store = RedbStore::open(dir.join("chain.redb")).unwrap();
+        let store = RedbStore::open(crate::node::DataDir::new(dir).chain_db()).unwrap();
         let chain = Arc::new(RwLock::new(Chain::open_or_create(store, &genesis).unwrap()));
         let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
         let config = HostConfig::new(Some(keys[0].operator.clone()));

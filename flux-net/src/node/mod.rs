@@ -39,12 +39,17 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 
 mod config;
+mod data_dir;
 mod driver;
 mod secret_file;
 mod verifier;
 pub mod worker;
 
 pub use config::{ConfigFile, NodeConfig};
+pub use data_dir::{
+    CHAIN_DB_FILE, CONFIG_FILE, DataDir, NETWORK_KEY_FILE, OBSERVED_BURNS, SWAP_KEY_FILE,
+    VALIDATOR_KEY_FILE,
+};
 pub use secret_file::write_secret_file;
 
 use crate::api::{self, ChainBackend};
@@ -110,20 +115,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
     }
 }
 
-/// The file in a node's data directory that holds its libp2p identity (protobuf-encoded
-/// keypair), made on first start with mode 0600 ([`write_secret_file`]).
-pub const NETWORK_KEY_FILE: &str = "network.key";
-
-/// The file in a validator's data directory that holds its secp256k1 swap key (32 bytes),
-/// made on first start like [`NETWORK_KEY_FILE`].
-pub const SWAP_KEY_FILE: &str = "swap.key";
-
-/// The file in a validator's data directory its [`FileWitness`] reads: the burns on other
-/// chains the operator's watcher has seen final (a JSON array of burn statements).
-pub const OBSERVED_BURNS: &str = "observed-burns.json";
-
 fn swap_key(data_dir: &Path) -> Result<SecretKey, NodeError> {
-    let path = data_dir.join(SWAP_KEY_FILE);
+    let path = DataDir::new(data_dir).swap_key();
     if let Some(bytes) = read_secret(&path)? {
         return SecretKey::from_bytes(Scheme::Secp256k1, &bytes)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
@@ -134,7 +127,7 @@ fn swap_key(data_dir: &Path) -> Result<SecretKey, NodeError> {
 }
 
 fn network_keypair(data_dir: &Path) -> Result<Keypair, NodeError> {
-    let path = data_dir.join(NETWORK_KEY_FILE);
+    let path = DataDir::new(data_dir).network_key();
     if let Some(bytes) = read_secret(&path)? {
         return Keypair::from_protobuf_encoding(&bytes)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())));
@@ -198,8 +191,9 @@ impl Node {
     /// host and the API. Must run inside a multi-threaded tokio runtime.
     pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
         std::fs::create_dir_all(&config.data_dir).map_err(io_err(&config.data_dir))?;
-        let store = RedbStore::open(config.data_dir.join("chain.redb"))
-            .map_err(flux_chain::error::ChainError::from)?;
+        let data_dir = DataDir::new(&config.data_dir);
+        let store =
+            RedbStore::open(data_dir.chain_db()).map_err(flux_chain::error::ChainError::from)?;
         let chain = Chain::open_or_create(store, &config.genesis)?;
         let params = chain.state().params().clone();
         let metrics = Arc::new(Metrics::new());
@@ -208,7 +202,7 @@ impl Node {
         let chain: SharedChain<RedbStore> = Arc::new(RwLock::new(chain));
         let mempool = Arc::new(Mutex::new(Mempool::new(config.mempool)));
 
-        let mut p2p_config = P2pConfig::new(network_keypair(&config.data_dir)?, params.chain_id);
+        let mut p2p_config = P2pConfig::new(network_keypair(data_dir.root())?, params.chain_id);
         p2p_config.listen = config.listen.clone();
         p2p_config.bootstrap = config.bootstrap.clone();
         let (p2p, net_events) = p2p::spawn(p2p_config).await?;
@@ -221,10 +215,8 @@ impl Node {
         let mut host_config = HostConfig::new(config.validator_key.clone());
         let sync_batch = host_config.sync_batch;
         if config.validator_key.is_some() {
-            host_config.swap_key = Some(swap_key(&config.data_dir)?);
-            host_config.witness = Some(Arc::new(FileWitness::new(
-                config.data_dir.join(OBSERVED_BURNS),
-            )));
+            host_config.swap_key = Some(swap_key(data_dir.root())?);
+            host_config.witness = Some(Arc::new(FileWitness::new(data_dir.observed_burns())));
         }
         let swap_public = host_config.swap_key.as_ref().map(|k| k.public_key());
         let driver = Driver::new(

@@ -4,10 +4,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::Duration;
 
-use flux_chain::gov::{Choice, ProposalStatus};
+use flux_chain::error::TxError;
+use flux_chain::gov::{Choice, ProposalStatus, VoteStanding, voting_open};
 use flux_chain::tx::{GovVote, TxKind};
-use flux_core::Address;
 use flux_core::crypto::SecretKey;
+use flux_core::{Address, Network};
 use flux_net::api::client::Client;
 use flux_net::api::views::ProposalDetailView;
 use flux_nodes::NodeId;
@@ -34,7 +35,7 @@ struct VoteSent {
 #[derive(Serialize)]
 struct Skipped {
     node: NodeId,
-    reason: &'static str,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -48,29 +49,34 @@ struct VoteReport {
     skipped: Vec<Skipped>,
 }
 
-/// The key's nodes that may vote on `detail` now (in its snapshot, still confirmed, not voted),
-/// with their weights, and those that may not, with why.
+/// The key's nodes that may vote on `detail` in the next block, by the chain's rule
+/// ([`VoteStanding::check`]), with their weights, and those that may not, with why.
 fn eligible(
     detail: &ProposalDetailView,
-    owner: &str,
+    owner: Address,
+    network: Network,
     confirmed: &BTreeSet<NodeId>,
 ) -> (Vec<(NodeId, u64)>, Vec<Skipped>) {
     let voted: BTreeSet<NodeId> = detail.votes.iter().map(|v| v.node).collect();
+    let bech32 = owner.to_bech32(network);
     let mut ready = Vec::new();
     let mut skipped = Vec::new();
-    for v in detail.voters.iter().filter(|v| v.owner == owner) {
-        if voted.contains(&v.node) {
-            skipped.push(Skipped {
+    for v in detail.voters.iter().filter(|v| v.owner == bech32) {
+        let standing = VoteStanding {
+            entry: Some((owner, v.weight)),
+            confirmed: confirmed.contains(&v.node),
+            voted: voted.contains(&v.node),
+        };
+        match standing.check(detail.proposal.id, v.node, owner) {
+            Ok(weight) => ready.push((v.node, weight)),
+            Err(refused) => skipped.push(Skipped {
                 node: v.node,
-                reason: "already voted",
-            });
-        } else if !confirmed.contains(&v.node) {
-            skipped.push(Skipped {
-                node: v.node,
-                reason: "no longer confirmed",
-            });
-        } else {
-            ready.push((v.node, v.weight));
+                reason: match refused {
+                    TxError::AlreadyVoted { .. } => "already voted".to_owned(),
+                    TxError::NodeNotConfirmed(_) => "no longer confirmed".to_owned(),
+                    other => other.to_string(),
+                },
+            }),
         }
     }
     (ready, skipped)
@@ -137,14 +143,14 @@ pub fn vote<W: Write>(out: &mut Output<W>, args: &GovVoteArgs) -> Result<(), Cli
                 status: format!("{:?}", p.status),
             });
         }
-        // A vote counts in a block up to the proposal's end; the next block is height + 1.
-        if detail.height >= p.end {
+        // The vote goes into the next block at the earliest.
+        if !voting_open(p.status, p.end, detail.height.saturating_add(1)) {
             return Err(CliError::VotingClosed {
                 id: args.id,
                 status: format!("voting ended at block {}, being tallied", p.end),
             });
         }
-        let owner = Address::from_public_key(&key.public_key()).to_bech32(network);
+        let address = Address::from_public_key(&key.public_key());
         let confirmed: BTreeSet<NodeId> = client
             .nodes(None)
             .await?
@@ -153,7 +159,7 @@ pub fn vote<W: Write>(out: &mut Output<W>, args: &GovVoteArgs) -> Result<(), Cli
             .filter(|n| n.status == NodeStatus::Confirmed)
             .map(|n| n.id)
             .collect();
-        let (ready, skipped) = eligible(&detail, &owner, &confirmed);
+        let (ready, skipped) = eligible(&detail, address, network, &confirmed);
         if ready.is_empty() {
             let reason = if skipped.is_empty() {
                 "it owned no confirmed node when the proposal was made".to_owned()
@@ -166,7 +172,7 @@ pub fn vote<W: Write>(out: &mut Output<W>, args: &GovVoteArgs) -> Result<(), Cli
             };
             return Err(CliError::NoVote {
                 id: args.id,
-                owner,
+                owner: address.to_bech32(network),
                 reason,
             });
         }
