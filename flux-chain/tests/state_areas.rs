@@ -11,14 +11,15 @@ use flux_chain::state::State;
 use flux_chain::store::{RedbStore, Store};
 
 use flux_chain::testkit::keys::seeded_keys;
-use flux_chain::testkit::{GenesisBuilder, NodeKeys};
+use flux_chain::testkit::{GenesisBuilder, NodeKeys, ops};
 use flux_chain::transition::build_block_from;
 use flux_chain::tx::{
-    AppCancel, GovPropose, GovVote, JobSubmit, NodeExit, NodeUpdateEndpoint, SwapKeyRegister,
-    SwapOut, Transaction, Transfer, TxKind,
+    AppCancel, GovPropose, GovVote, JobSubmit, NodeExit, NodeStart, NodeUpdateEndpoint,
+    SwapKeyRegister, SwapOut, Transaction, Transfer, TxKind,
 };
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::parallel::ExternalChain;
+use flux_core::tier::Tier;
 use flux_core::{Address, Amount, Hash};
 use flux_nodes::node::NodeId;
 use flux_nodes::testkit::strategies::{AppShape, app_spec_json};
@@ -39,7 +40,36 @@ fn candidate(
     let node = &nodes[(pick / 16) as usize % nodes.len()];
     let node_id = NodeId::of(&node.operator.public_key());
     let height = state.tip().height;
-    let (signer, kind) = match pick % 11 {
+    let extra = extra_operators();
+    let op = &extra[(pick / 16) as usize % extra.len()];
+    if pick % 13 == 12 {
+        // A confirm of a started node, attested by the confirmed nodes' operators.
+        let mut operators: Vec<SecretKey> = nodes.iter().map(|n| n.operator.clone()).collect();
+        operators.extend(extra.iter().cloned());
+        if let Ok(tx) = ops::confirm(op, &operators, state) {
+            let sender = Address::from_public_key(&op.public_key());
+            if !nonces.contains_key(&sender) {
+                nonces.insert(sender, tx.nonce + 1);
+                return tx;
+            }
+        }
+    }
+    let (signer, kind) = match pick % 13 {
+        11 => {
+            let p = state.params();
+            let k = (pick / 16) % 4;
+            (
+                user,
+                TxKind::NodeStart(NodeStart {
+                    operator: op.public_key(),
+                    tier: Tier::Cumulus,
+                    collateral: Tier::Cumulus.collateral(p),
+                    endpoint: format!("10.{}.0.1:16127", 200 + k),
+                    geolocation: "EU_DE".parse().unwrap(),
+                    declared: Tier::Cumulus.minimum(p),
+                }),
+            )
+        }
         0 | 1 => (
             user,
             TxKind::Transfer(Transfer {
@@ -126,6 +156,13 @@ fn candidate(
     tx
 }
 
+/// Operators of nodes the blocks start (and confirm).
+fn extra_operators() -> Vec<SecretKey> {
+    (0..4u8)
+        .map(|i| SecretKey::from_bytes(Scheme::Ed25519, &[200 + i; 32]).unwrap())
+        .collect()
+}
+
 /// The areas' values that compare, and the root.
 fn same_state(a: &State, b: &State) {
     assert_eq!(a.state_root(), b.state_root());
@@ -209,6 +246,8 @@ fn kind_index(kind: &TxKind) -> u64 {
         TxKind::SwapKeyRegister(_) => 7,
         TxKind::AppCancel(_) => 8,
         TxKind::JobSubmit(_) => 9,
+        TxKind::NodeStart(_) => 11,
+        TxKind::NodeConfirm(_) => 12,
         _ => 100,
     }
 }
@@ -235,7 +274,7 @@ fn a_long_mixed_run_keeps_the_roots_equal() {
     let included = run(picks);
     assert_eq!(
         included,
-        [0, 2, 3, 4, 5, 6, 7, 8, 9].into_iter().collect(),
+        [0, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12].into_iter().collect(),
         "every kind the candidates make is included in some block"
     );
 }
