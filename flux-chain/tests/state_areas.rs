@@ -48,8 +48,8 @@ fn candidate(
         operators.extend(extra.iter().cloned());
         if let Ok(tx) = ops::confirm(op, &operators, state) {
             let sender = Address::from_public_key(&op.public_key());
-            if !nonces.contains_key(&sender) {
-                nonces.insert(sender, tx.nonce + 1);
+            if let std::collections::btree_map::Entry::Vacant(e) = nonces.entry(sender) {
+                e.insert(tx.nonce + 1);
                 return tx;
             }
         }
