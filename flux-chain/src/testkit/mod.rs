@@ -16,7 +16,7 @@
 //! - [`ops`]: the steps tests share (sign with the next nonce, attested confirms, next block
 //!   with a conservation check, bring nodes up);
 //! - flux-core's and flux-nodes' kits, re-exported: [`keys`], [`Gen`], [`codec_checks`],
-//!   [`arbitrary`], [`proptest`].
+//!   [`arbitrary`], [`proptest`], and [`wait`] (a condition with a deadline, not a sleep).
 //!
 //! The multi-validator harness, `NetworkFixture`, lives in `flux_net::testkit` (feature
 //! `testkit` of flux-net), next to the simulated network it drives. Recipes: `TESTING.md` at
@@ -50,6 +50,6 @@ pub mod strategies;
 
 pub use error::FixtureError;
 pub use fixture::ChainFixture;
-pub use flux_nodes::testkit::{Gen, arbitrary, codec_checks, keys, proptest, unstructured};
+pub use flux_nodes::testkit::{Gen, arbitrary, codec_checks, keys, proptest, unstructured, wait};
 pub use generate::{valid_block_on, valid_blocks_on, valid_transfer};
 pub use genesis::{GenesisBuilder, NodeKeys};

@@ -10,7 +10,9 @@
 //! - [`keys`]: deterministic keys ([`keys::key`], [`keys::seeded_keys`]);
 //! - [`Gen`]: the seeded generator the valid-value builders draw from (a failing case is its
 //!   seed);
-//! - [`codec_checks`]: round-trip and canonical-decoding assertions.
+//! - [`codec_checks`]: round-trip and canonical-decoding assertions;
+//! - [`wait`]: waiting for a condition with a deadline ([`wait::wait_until`]) instead of a
+//!   sleep.
 //!
 //! flux-nodes, flux-chain and flux-net extend the kit with their types (`testkit` modules and
 //! features of the same name); the kit is never part of a release build of `flux` or `fluxd`.
@@ -34,6 +36,7 @@ pub mod keys;
 mod seeded;
 pub mod strategies;
 pub mod unstructured;
+pub mod wait;
 
 pub use seeded::Gen;
 

@@ -30,6 +30,7 @@ pub mod invariants;
 mod network;
 pub mod node;
 pub mod schedule;
+pub mod wait;
 
 pub use flux_chain::testkit::*;
 pub use network::{Invariant, NetworkFixture, NetworkFixtureError, SEED_ENV};

@@ -21,4 +21,4 @@
 mod arbitrary_impls;
 pub mod strategies;
 
-pub use flux_core::testkit::{Gen, arbitrary, codec_checks, keys, proptest, unstructured};
+pub use flux_core::testkit::{Gen, arbitrary, codec_checks, keys, proptest, unstructured, wait};
