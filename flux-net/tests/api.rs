@@ -7,8 +7,6 @@
 mod bad_input;
 #[path = "api/support.rs"]
 mod support;
-#[path = "api/throughput.rs"]
-mod throughput;
 
 use std::sync::Arc;
 

@@ -153,6 +153,10 @@ impl Driver {
                 self.penalize(peer, offence.weight(), offence_name(offence))
             }
             Command::Validate { id, verdict } => self.validated(&id, verdict),
+            Command::View(reply) => {
+                // An error means the asker stopped waiting.
+                let _ = reply.send(self.view());
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use libp2p::gossipsub::{self, IdentTopic, TopicHash};
 use super::config::P2pConfig;
 use super::driver::Driver;
 use super::envelope;
-use super::handle::Counters;
+use super::handle::{Counters, P2pView, TopicPeers};
 use super::{GossipId, NetEvent, Offence, Topic, Validation};
 use tokio::sync::mpsc;
 
@@ -129,6 +129,28 @@ impl Driver {
         self.shared.peers.store(self.ready.len(), Ordering::Relaxed);
         self.connected_tx
             .send_replace(self.ready.iter().copied().collect());
+    }
+
+    /// The answer to [`super::P2pHandle::view`].
+    pub(crate) fn view(&self) -> P2pView {
+        let gossipsub = &self.swarm.behaviour().gossipsub;
+        let peers = |topic: Topic| {
+            let hash = self.topic_hash(topic);
+            let mut subscribed: Vec<PeerId> = gossipsub
+                .all_peers()
+                .filter(|(_, topics)| topics.contains(&&hash))
+                .map(|(peer, _)| *peer)
+                .collect();
+            subscribed.sort();
+            let mut mesh: Vec<PeerId> = gossipsub.mesh_peers(&hash).copied().collect();
+            mesh.sort();
+            TopicPeers { subscribed, mesh }
+        };
+        P2pView {
+            consensus: peers(Topic::Consensus),
+            txs: peers(Topic::Txs),
+            banned: self.scores.banned(),
+        }
     }
 
     fn topic_hash(&self, topic: Topic) -> TopicHash {

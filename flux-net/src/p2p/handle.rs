@@ -28,6 +28,39 @@ pub(crate) enum Command {
         id: GossipId,
         verdict: Validation,
     },
+    View(oneshot::Sender<P2pView>),
+}
+
+/// Who gossipsub sees on one topic ([`P2pView`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicPeers {
+    /// Connected peers subscribed to the topic, sorted: a publish floods to all of them.
+    pub subscribed: Vec<PeerId>,
+    /// The peers of this node's mesh for the topic, sorted: a received message this node
+    /// accepted is forwarded to them.
+    pub mesh: Vec<PeerId>,
+}
+
+/// What the swarm task knows now about its peers ([`P2pHandle::view`]): for diagnostics, and
+/// for tests that must wait until gossip can flow rather than sleep.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct P2pView {
+    /// The consensus topic.
+    pub consensus: TopicPeers,
+    /// The transactions topic.
+    pub txs: TopicPeers,
+    /// Peers banned now, sorted.
+    pub banned: Vec<PeerId>,
+}
+
+impl P2pView {
+    /// The peers of `topic`.
+    pub fn topic(&self, topic: Topic) -> &TopicPeers {
+        match topic {
+            Topic::Consensus => &self.consensus,
+            Topic::Txs => &self.txs,
+        }
+    }
 }
 
 /// Counters of the layer since it started (for metrics).
@@ -180,6 +213,17 @@ impl P2pHandle {
     /// [`super::spawn`] returns. Append `/p2p/<local_peer_id>` for a bootstrap address.
     pub fn listen_addrs(&self) -> Vec<Multiaddr> {
         self.shared.listen_addrs.borrow().clone()
+    }
+
+    /// What the swarm task knows now about its peers: who subscribed to each topic, this
+    /// node's mesh, the banned peers. Waits for room in the command queue and for the task's
+    /// answer (one turn of its loop); an empty view once the task has stopped.
+    pub async fn view(&self) -> P2pView {
+        let (reply, answer) = oneshot::channel();
+        if self.commands.send(Command::View(reply)).await.is_err() {
+            return P2pView::default();
+        }
+        answer.await.unwrap_or_default()
     }
 
     /// Counters since start.

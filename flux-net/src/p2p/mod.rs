@@ -64,15 +64,15 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut a = P2pConfig::new(Keypair::generate_ed25519(), ChainId::DEVNET);
 //! a.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
-//! let (node_a, _events_a) = p2p::spawn(a).await?;
+//! let (node_a, mut events_a) = p2p::spawn(a).await?;
 //!
 //! let mut b = P2pConfig::new(Keypair::generate_ed25519(), ChainId::DEVNET);
 //! b.bootstrap = node_a.listen_addrs();
 //! let (node_b, mut events_b) = p2p::spawn(b).await?;
 //!
-//! // Wait until b sees a, then a's publish reaches b as the same bytes.
-//! while !matches!(events_b.recv().await, Some(NetEvent::PeerConnected(_))) {}
-//! # tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+//! // Wait until a sees b connected (subscribed to the consensus topic), then a's publish
+//! // reaches b as the same bytes.
+//! while !matches!(events_a.recv().await, Some(NetEvent::PeerConnected(_))) {}
 //! node_a.publish(Topic::Consensus, b"vote".to_vec());
 //! loop {
 //!     if let Some(NetEvent::Gossip { data, .. }) = events_b.recv().await {
@@ -114,7 +114,7 @@ pub use codec::{SyncRequest, SyncResponse, decode_sync_frame};
 pub use config::{DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, P2pConfig};
 pub use envelope::ENVELOPE_OVERHEAD;
 pub use error::{CodecError, P2pError};
-pub use handle::{P2pHandle, P2pStats, SyncReply};
+pub use handle::{P2pHandle, P2pStats, P2pView, SyncReply, TopicPeers};
 pub use scoring::Offence;
 pub use validation::{GossipId, Validation};
 

@@ -97,6 +97,13 @@ impl Scoreboard {
         Verdict::Ban { total, until }
     }
 
+    /// The peers banned now, sorted.
+    pub(crate) fn banned(&self) -> Vec<PeerId> {
+        let mut peers: Vec<PeerId> = self.bans.keys().copied().collect();
+        peers.sort();
+        peers
+    }
+
     /// Whether `peer` is banned now.
     #[cfg(test)]
     pub(crate) fn is_banned(&self, peer: &PeerId) -> bool {

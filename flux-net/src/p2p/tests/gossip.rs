@@ -1,10 +1,8 @@
 //! Gossip between real nodes: exact delivery on both topics, re-publishes, shutdown.
 
-use std::time::Duration;
-
 use libp2p::identity::Keypair;
 
-use super::support::{TestNode, bytes, config, mesh};
+use super::support::{TestNode, WAIT, bytes, config, mesh};
 use crate::p2p::{NetEvent, Topic, Validation};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,9 +43,22 @@ async fn republishing_the_same_bytes_is_delivered_again() {
             assert_eq!(data, vote);
         }
     }
-    // Exactly three copies: relays did not duplicate any of them.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(nodes[0].events.try_recv().is_err());
+    // Exactly three copies: relays did not duplicate any of them. A copy sent again comes
+    // before a later publish on the same connection, so once node 0 has the next publishes of
+    // the author (node 1) and of the other relay (node 2), nothing else may have come.
+    let markers = [(1, bytes(10, 11)), (2, bytes(10, 12))];
+    for (from, marker) in &markers {
+        nodes[*from]
+            .handle
+            .publish(Topic::Consensus, marker.clone());
+    }
+    let mut got = vec![nodes[0].next_gossip().await, nodes[0].next_gossip().await];
+    got.sort_by_key(|(_, _, data)| data.clone());
+    let expected: Vec<_> = markers
+        .iter()
+        .map(|(from, marker)| (nodes[*from].id(), Topic::Consensus, marker.clone()))
+        .collect();
+    assert_eq!(got, expected, "a copy came twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +90,7 @@ async fn shutdown_disconnects_and_dropping_all_handles_stops_the_task() {
     let mut stopped = a.handle.shared.stopped.clone();
     let TestNode { handle, events } = a;
     drop(handle);
-    tokio::time::timeout(Duration::from_secs(5), stopped.wait_for(|s| *s))
+    tokio::time::timeout(WAIT, stopped.wait_for(|s| *s))
         .await
         .unwrap()
         .unwrap();
@@ -87,11 +98,12 @@ async fn shutdown_disconnects_and_dropping_all_handles_stops_the_task() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_nodes_every_publish_reaches_every_peer_fast() {
+async fn four_nodes_every_publish_reaches_every_peer() {
     let mut nodes = mesh(4, |_| {}).await;
+    // Flood publishing: one hop, no waiting for a heartbeat (its latency is the bench
+    // `p2p/flood_publish/4`).
     for from in 0..4 {
         let payload = bytes(500, from as u8);
-        let started = std::time::Instant::now();
         nodes[from]
             .handle
             .publish(Topic::Consensus, payload.clone());
@@ -99,12 +111,6 @@ async fn four_nodes_every_publish_reaches_every_peer_fast() {
             let (peer, _, data) = nodes[to].next_gossip().await;
             assert_eq!((peer, data), (nodes[from].id(), payload.clone()));
         }
-        // Flood publishing: one hop, no waiting for a heartbeat.
-        let took = started.elapsed();
-        assert!(
-            took < Duration::from_secs(2),
-            "publish from {from} took {took:?}"
-        );
     }
 }
 
@@ -124,8 +130,9 @@ async fn a_relay_forwards_only_what_its_host_accepted() {
     b.wait_peers(2).await;
     a.wait_peers(1).await;
     c.wait_peers(1).await;
-    // Give the meshes a heartbeat to form.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // a floods to b; b forwards to its mesh.
+    a.wait_subscribed(&[b.id()]).await;
+    b.wait_in_mesh(Topic::Txs, c.id()).await;
     let (junk, valid) = (bytes(300, 7), bytes(300, 8));
     a.handle.publish(Topic::Txs, junk.clone());
     a.handle.publish(Topic::Txs, valid.clone());

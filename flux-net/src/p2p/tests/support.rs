@@ -7,10 +7,11 @@ use libp2p::identity::Keypair;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::mpsc;
 
-use crate::p2p::{self, NetEvent, P2pConfig, P2pHandle};
+use crate::p2p::{self, NetEvent, P2pConfig, P2pHandle, Topic};
+use crate::testkit::wait::wait_until_async;
 
-/// Long enough for a loaded 2-core CI machine, short enough to fail fast.
-pub const WAIT: Duration = Duration::from_secs(20);
+/// How long an awaited event may take: the kit's failure bound, never a speed check.
+pub const WAIT: Duration = crate::testkit::wait::DEADLINE;
 
 /// A config listening on 127.0.0.1 (free port) with quick re-dials.
 pub fn config(keypair: Keypair) -> P2pConfig {
@@ -58,15 +59,32 @@ impl TestNode {
 
     /// Waits until the node counts `n` connected peers.
     pub async fn wait_peers(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while self.handle.peers() != n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {n} peers, have {}",
-                self.handle.peers()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_async(&format!("{n} peers"), async || self.handle.peers() == n)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: have {}", self.handle.peers()));
+    }
+
+    /// Waits until gossipsub sees each of `peers` subscribed to both topics, so a publish
+    /// from this node reaches them.
+    pub async fn wait_subscribed(&self, peers: &[PeerId]) {
+        wait_until_async("subscriptions to both topics", async || {
+            let view = self.handle.view().await;
+            [Topic::Consensus, Topic::Txs]
+                .iter()
+                .all(|t| peers.iter().all(|p| view.topic(*t).subscribed.contains(p)))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {:?}", self.id()));
+    }
+
+    /// Waits until `peer` is in this node's mesh for `topic`, so this node forwards what it
+    /// accepted on that topic to `peer`.
+    pub async fn wait_in_mesh(&self, topic: Topic, peer: PeerId) {
+        wait_until_async(&format!("{peer} in the {topic:?} mesh"), async || {
+            self.handle.view().await.topic(topic).mesh.contains(&peer)
+        })
+        .await
+        .unwrap();
     }
 
     /// The next gossip payload received (with its author and topic).
@@ -90,11 +108,12 @@ pub async fn mesh(n: usize, adjust: impl Fn(&mut P2pConfig)) -> Vec<TestNode> {
         adjust(&mut config);
         nodes.push(TestNode::start(config).await);
     }
+    let ids: Vec<PeerId> = nodes.iter().map(TestNode::id).collect();
     for node in &nodes {
         node.wait_peers(n - 1).await;
+        let others: Vec<PeerId> = ids.iter().copied().filter(|p| *p != node.id()).collect();
+        node.wait_subscribed(&others).await;
     }
-    // Subscriptions to the second topic travel with the first, but give a heartbeat of slack.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     nodes
 }
 

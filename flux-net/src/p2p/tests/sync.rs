@@ -4,6 +4,7 @@
 use super::support::{TestNode, bytes, config, mesh};
 use crate::p2p::codec::response_body_len;
 use crate::p2p::{NetEvent, SyncReply, Topic};
+use crate::testkit::wait::wait_until_async;
 use libp2p::PeerId;
 use libp2p::identity::Keypair;
 
@@ -102,23 +103,25 @@ async fn a_slow_host_loses_gossip_but_not_sync_responses() {
     for i in 0..40u8 {
         nodes[0].handle.publish(Topic::Txs, vec![i]);
     }
-    // Let the gossip arrive and overflow b's channel before b asks for blocks.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Every publish has reached b (delivered or dropped) and overflowed its channel before b
+    // asks for blocks.
+    let arrived = |node: &TestNode| {
+        let stats = node.handle.stats();
+        stats.gossip_received + stats.dropped_gossip_events
+    };
+    wait_until_async("the 40 publishes at b", async || arrived(&nodes[1]) >= 40)
+        .await
+        .unwrap();
     nodes[1].handle.request_sync(Some(a_id), 1);
     next_request(&mut nodes[0])
         .await
         .2
         .send(vec![b"block".to_vec()]);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let stats = nodes[1].handle.stats();
-    assert!(stats.dropped_gossip_events > 0, "{stats:?}");
-    assert_eq!(
-        stats.gossip_received + stats.dropped_gossip_events,
-        40,
-        "{stats:?}"
-    );
     assert_eq!(
         next_response(&mut nodes[1]).await,
         (a_id, 1, vec![b"block".to_vec()])
     );
+    let stats = nodes[1].handle.stats();
+    assert!(stats.dropped_gossip_events > 0, "{stats:?}");
+    assert_eq!(arrived(&nodes[1]), 40, "{stats:?}");
 }
