@@ -5,7 +5,7 @@
 //! second time; `GET /v1/supply` follows the books.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use flux_chain::genesis::Genesis;
 use flux_chain::parallel::{BurnStatement, Statement, verify_current};
@@ -18,16 +18,11 @@ use flux_core::{Amount, ChainId, Network};
 use flux_net::api::client::Client;
 use flux_net::node::{Node, NodeConfig, OBSERVED_BURNS, SWAP_KEY_FILE};
 use flux_net::testkit::node::start_validator;
+use flux_net::testkit::wait::{wait_for_async, wait_for_async_within, wait_until_async};
 
-async fn until<T>(what: &str, secs: u64, mut f: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+/// Waits for `f` to return a value: the kit's wait, whose deadline bounds a failure.
+async fn until<T>(what: &str, f: impl AsyncFnMut() -> Option<T>) -> T {
+    wait_for_async(what, f).await.unwrap()
 }
 
 /// `n` validators derived from `seed` and `user` holding 1,000 FLUX.
@@ -53,7 +48,7 @@ async fn swaps_are_attested_after_finality_and_released_once() {
     let swap_key = std::fs::read(dir.path().join(SWAP_KEY_FILE)).unwrap();
     let swap_key = SecretKey::from_bytes(Scheme::Secp256k1, &swap_key).unwrap();
     let swap_public = swap_key.public_key();
-    until("the swap key's registration", 30, async || {
+    until("the swap key's registration", async || {
         let chain = node.chain().read().unwrap();
         (chain.state().parallel().swap_keys.get(&node_id) == Some(&swap_public)).then_some(())
     })
@@ -79,7 +74,7 @@ async fn swaps_are_attested_after_finality_and_released_once() {
         .wait_finalized(&out.id, Duration::from_secs(30))
         .await
         .unwrap();
-    let view = until("the swap out's attestation", 30, async || {
+    let view = until("the swap out's attestation", async || {
         let v = client.swap(&out.id).await.unwrap().unwrap();
         v.attestation.is_some().then_some(v)
     })
@@ -136,7 +131,16 @@ async fn swaps_are_attested_after_finality_and_released_once() {
     };
     let asked = client.request_burn(&burn).await.unwrap();
     assert!(asked.attestation.is_none());
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // The host takes the requests up on its tick and answers them in the same turn: once it
+    // has taken a request made after this one was taken, it has answered this one.
+    let taken = || node.swaps().lock().unwrap().requests_waiting() == 0;
+    wait_until_async("the host to take the request", async || taken())
+        .await
+        .unwrap();
+    client.request_burn(&burn).await.unwrap();
+    wait_until_async("the host to take the second request", async || taken())
+        .await
+        .unwrap();
     assert!(
         client
             .burn(burn.chain, &burn.reference)
@@ -149,7 +153,7 @@ async fn swaps_are_attested_after_finality_and_released_once() {
         serde_json::to_vec(&[&burn]).unwrap(),
     )
     .unwrap();
-    let attested = until("the burn's attestation", 30, async || {
+    let attested = until("the burn's attestation", async || {
         let v = client.request_burn(&burn).await.unwrap();
         v.attestation.is_some().then_some(v)
     })
@@ -240,11 +244,17 @@ async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
         .iter()
         .map(|n| Client::new(&format!("http://{}", n.api_addr().unwrap())).unwrap())
         .collect();
-    until("every swap key registered", 90, async || {
-        let chain = nodes[0].chain().read().unwrap();
-        (chain.state().parallel().swap_keys.len() == 4).then_some(())
-    })
-    .await;
+    // Four debug-built validators starting together: longer than the kit's usual deadline.
+    wait_for_async_within(
+        "every swap key registered",
+        Duration::from_secs(90),
+        async || {
+            let chain = nodes[0].chain().read().unwrap();
+            (chain.state().parallel().swap_keys.len() == 4).then_some(())
+        },
+    )
+    .await
+    .unwrap();
 
     let fee: Amount = "0.001".parse().unwrap();
     let mut swaps = Vec::new();
@@ -266,7 +276,7 @@ async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
     }
     for id in &swaps {
         for (i, client) in clients.iter().enumerate() {
-            let view = until("an attestation on every node", 60, async || {
+            let view = until("an attestation on every node", async || {
                 let v = client.swap(id).await.unwrap().unwrap();
                 v.attestation.is_some().then_some(v)
             })

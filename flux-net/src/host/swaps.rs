@@ -243,6 +243,12 @@ impl SwapDesk {
         self.entries.is_empty()
     }
 
+    /// Statements asked of the committee that the host has not taken up yet (it takes them
+    /// all on its next tick, then answers and gossips them).
+    pub fn requests_waiting(&self) -> usize {
+        self.outbox.len()
+    }
+
     /// Queues `statement` to be asked of the committee (the host gossips it on its next tick).
     /// At most [`MAX_EARLY`] requests wait; more are dropped (the caller asks again).
     pub fn request(&mut self, statement: Statement) {
