@@ -80,7 +80,8 @@ pub struct DevnetArgs {
     /// Where the devnet lives.
     #[arg(long, default_value = "./devnet")]
     pub dir: PathBuf,
-    /// API port of node 0 (node i listens on api-port + i, p2p on api-port + 1000 + i).
+    /// API port of node 0 (node i listens on api-port + i, p2p on api-port + 1000 + i; 0: every
+    /// port chosen by the OS, written to the node's fluxd.addrs).
     #[arg(long, default_value_t = 18080)]
     pub api_port: u16,
 }

@@ -8,10 +8,17 @@
 //! DIR/node<i>/fluxd.toml      p2p on 127.0.0.1:(api_port + 1000 + i), API on api_port + i
 //! DIR/node<i>/validator.key   validator i's operator key
 //! DIR/node<i>/fluxd.log       its log
+//! DIR/node<i>/fluxd.addrs     the addresses it listens on, while it runs
 //! ```
+//!
+//! With `api_port` 0 the OS chooses every port (no collisions with anything else running,
+//! as tests need): [`Layout::spawn`] then points a validator's bootstrap list at the others
+//! that run, and returns once the new one wrote its addresses ([`crate::fluxd::Addresses`]),
+//! which [`Layout::api_url`] reads.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use flux_chain::devnet::ValidatorKeys;
 use flux_chain::genesis::Genesis;
@@ -20,10 +27,14 @@ use flux_core::{Address, Amount, ChainId, Network};
 use flux_net::node::{ConfigFile, DataDir, VALIDATOR_KEY_FILE};
 
 use crate::error::CliError;
+use crate::fluxd::Addresses;
 use crate::keyfile;
 
 /// FLUX in the faucet account.
 pub const FAUCET_FLUX: u64 = 10_000_000;
+
+/// How long [`Layout::spawn`] waits for a `fluxd` on OS-chosen ports to say where it listens.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A devnet on disk.
 #[derive(Clone, Debug)]
@@ -32,7 +43,7 @@ pub struct Layout {
     pub dir: PathBuf,
     /// Number of validators.
     pub validators: usize,
-    /// API port of validator 0.
+    /// API port of validator 0; 0: every port chosen by the OS.
     pub api_port: u16,
 }
 
@@ -46,8 +57,16 @@ impl Layout {
         self.dir.join(format!("node{i}"))
     }
 
-    /// Validator `i`'s API URL.
+    /// Validator `i`'s API URL. With OS-chosen ports, the one its running `fluxd` wrote
+    /// (port 0 if it does not run).
     pub fn api_url(&self, i: usize) -> String {
+        if self.api_port == 0 {
+            let api = Addresses::read(&self.node_dir(i)).and_then(|a| a.api);
+            return format!(
+                "http://{}",
+                api.unwrap_or_else(|| ([127, 0, 0, 1], 0).into())
+            );
+        }
         format!("http://127.0.0.1:{}", usize::from(self.api_port) + i)
     }
 
@@ -139,18 +158,30 @@ impl Layout {
         usize::from(self.api_port) + 1000 + i
     }
 
+    /// Writes validator `i`'s `fluxd.toml`. With OS-chosen ports it bootstraps from the
+    /// validators that run now (their addresses files).
     fn write_config(&self, i: usize) -> Result<(), CliError> {
+        let others = (0..self.validators).filter(|&j| j != i);
+        let (listen, bootstrap, api) = if self.api_port == 0 {
+            let bootstrap = others
+                .filter_map(|j| Addresses::read(&self.node_dir(j)))
+                .flat_map(|a| a.p2p)
+                .collect();
+            ("/ip4/127.0.0.1/tcp/0".to_owned(), bootstrap, 0)
+        } else {
+            let bootstrap = others
+                .map(|j| format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(j)))
+                .collect();
+            let api = usize::from(self.api_port) + i;
+            let listen = format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(i));
+            (listen, bootstrap, api)
+        };
         let config = ConfigFile {
             network: Network::Devnet,
             genesis: PathBuf::from("../genesis.json"),
-            listen: vec![format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(i))],
-            bootstrap: (0..self.validators)
-                .filter(|&j| j != i)
-                .map(|j| format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(j)))
-                .collect(),
-            api: format!("127.0.0.1:{}", usize::from(self.api_port) + i)
-                .parse()
-                .ok(),
+            listen: vec![listen],
+            bootstrap,
+            api: format!("127.0.0.1:{api}").parse().ok(),
             validator_key: Some(PathBuf::from(VALIDATOR_KEY_FILE)),
         };
         let path = DataDir::new(self.node_dir(i)).config_file();
@@ -161,8 +192,19 @@ impl Layout {
     }
 
     /// Starts validator `i`'s `fluxd` (the binary at `fluxd`), logging to its `fluxd.log`.
+    /// With OS-chosen ports, first points its bootstrap list at the validators that run, and
+    /// returns once it wrote the addresses it listens on.
     pub fn spawn(&self, i: usize, fluxd: &Path) -> Result<Child, CliError> {
         let dir = self.node_dir(i);
+        // Whatever a killed run left names ports that may be gone.
+        let addresses = DataDir::new(&dir).addresses();
+        match std::fs::remove_file(&addresses) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&addresses)(e)),
+            _ => {}
+        }
+        if self.api_port == 0 {
+            self.write_config(i)?;
+        }
         let log_path = dir.join("fluxd.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -170,14 +212,36 @@ impl Layout {
             .open(&log_path)
             .map_err(io(&log_path))?;
         let err = log.try_clone().map_err(io(&log_path))?;
-        Command::new(fluxd)
+        let mut child = Command::new(fluxd)
             .arg("--data-dir")
             .arg(&dir)
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
             .spawn()
-            .map_err(io(fluxd))
+            .map_err(io(fluxd))?;
+        if self.api_port == 0 {
+            let started = Instant::now();
+            while Addresses::read(&dir).is_none() {
+                let exited = child.try_wait().map_err(io(fluxd))?;
+                if let Some(status) = exited {
+                    return Err(CliError::Devnet(format!(
+                        "node{i}'s fluxd exited with {status} (see {})",
+                        log_path.display()
+                    )));
+                }
+                if started.elapsed() > START_TIMEOUT {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(CliError::Devnet(format!(
+                        "node{i}'s fluxd did not start listening in {START_TIMEOUT:?}"
+                    )));
+                }
+                // Another process's file: nothing to wait on but the file itself.
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Ok(child)
     }
 }
 

@@ -12,6 +12,7 @@ use flux_chain::parallel::BurnStatement;
 use flux_core::parallel::{ExternalChain, eth_address};
 use flux_core::{Address, Amount, Network};
 use flux_net::node::{Node, OBSERVED_BURNS, SWAP_KEY_FILE};
+use flux_net::testkit::wait::wait_until;
 use net_support::{bech32, flux, flux_bin, key_file};
 
 /// A node validating alone, its API on a free port; key 6 holds 1,000 FLUX.
@@ -28,23 +29,11 @@ fn swaps_out_and_in_through_the_cli() {
     let key = key_file(dir.path(), 6);
     let key = key.to_str().unwrap();
     let node_id = node.node_id().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while node
-        .chain()
-        .read()
-        .unwrap()
-        .state()
-        .parallel()
-        .swap_keys
-        .get(&node_id)
-        .is_none()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "swap key not registered"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    wait_until("the swap key's registration", || {
+        let chain = node.chain().read().unwrap();
+        chain.state().parallel().swap_keys.contains_key(&node_id)
+    })
+    .unwrap();
 
     // Refused before sending: a 19-byte EVM address, a zero amount, a bad reference.
     let (code, _, err) = flux_bin(&[

@@ -26,6 +26,9 @@ pub struct Node {
     pub url: String,
     /// Transactions the block producer left out, with the chain's reason (they stay pending).
     pub dropped: Arc<Mutex<BTreeMap<TxId, String>>>,
+    /// While set, the producer makes blocks only for pending transactions: heights (and the
+    /// windows counted in them, like a vote's) do not pass while a test is busy.
+    hold: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     producer: Option<std::thread::JoinHandle<()>>,
     _rt: tokio::runtime::Runtime,
@@ -57,15 +60,21 @@ impl Node {
         rt.spawn(serve(listener, Arc::new(backend), std::future::pending()));
         let stop = Arc::new(AtomicBool::new(false));
         let running = stop.clone();
+        let hold = Arc::new(AtomicBool::new(false));
+        let holding = hold.clone();
         let dropped = Arc::new(Mutex::new(BTreeMap::new()));
         let refused = dropped.clone();
         let producer = std::thread::spawn(move || {
             let proposer = key(1);
             while !running.load(Ordering::Relaxed) {
+                // The chain's block time (a real-time rate, not a wait for something): kept.
                 std::thread::sleep(interval);
                 let mut chain = chain.write().unwrap();
                 let mut pool = pool.lock().unwrap();
                 let txs = pool.select(chain.state(), 5_000);
+                if txs.is_empty() && holding.load(Ordering::Relaxed) {
+                    continue;
+                }
                 let time = chain.state().tip().timestamp_ms + 1_000;
                 let (block, left_out) =
                     build_block_from(chain.state(), &proposer, time, vec![], txs).unwrap();
@@ -80,10 +89,18 @@ impl Node {
         Node {
             url,
             dropped,
+            hold,
             stop,
             producer: Some(producer),
             _rt: rt,
         }
+    }
+}
+
+impl Node {
+    /// From now on, blocks only for pending transactions (`true`), or one every interval again.
+    pub fn hold_empty_blocks(&self, hold: bool) {
+        self.hold.store(hold, Ordering::Relaxed);
     }
 }
 
@@ -140,6 +157,12 @@ pub fn bech32(key: &SecretKey) -> String {
 
 /// A `flux_net::node::Node` validating alone (keys derived from `seed`) in `dir`, its API on a
 /// free port, key `funded` holding 1,000 FLUX; the node and its API's URL.
+///
+/// Like the kit's `start_validator`, with a genesis dated now: a block's time may run at most
+/// `max_block_drift_ms` ahead of its parent's, so on a genesis dated in the past (the kit's,
+/// 2026-01-01) the node makes blocks back to back until its block times catch up with the
+/// clock, and windows counted in blocks (a job's 5-block phases) pass before the node's worker
+/// has done anything.
 #[allow(dead_code)] // not every test binary starts a real node
 pub fn start_validator(
     rt: &tokio::runtime::Runtime,
@@ -147,15 +170,19 @@ pub fn start_validator(
     seed: u64,
     funded: u8,
 ) -> (flux_net::node::Node, String) {
-    let (node, client) = rt
-        .block_on(flux_net::testkit::node::start_validator(
-            dir,
-            seed,
-            &key(funded),
-            flux_core::Amount::from_flux(1_000).unwrap(),
-        ))
-        .unwrap();
-    let url = client.base_url().to_owned();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let builder = flux_chain::testkit::GenesisBuilder::new()
+        .timestamp_ms(u64::try_from(now_ms).unwrap())
+        .validators(1, seed)
+        .unwrap()
+        .account(&key(funded), flux_core::Amount::from_flux(1_000).unwrap());
+    let operator = builder.node_keys()[0].operator.clone();
+    let config = flux_net::node::NodeConfig::local(dir, builder.build().unwrap(), Some(operator));
+    let node = rt.block_on(flux_net::node::Node::start(config)).unwrap();
+    let url = format!("http://{}", node.api_addr().unwrap());
     (node, url)
 }
 

@@ -24,6 +24,10 @@ pub const CONFIG_FILE: &str = "fluxd.toml";
 /// The operator key file `flux devnet` writes into each validator's data directory.
 pub const VALIDATOR_KEY_FILE: &str = "validator.key";
 
+/// Where a running `fluxd` writes the addresses it listens on (the ports the OS chose when its
+/// config asks for port 0).
+pub const ADDRESSES_FILE: &str = "fluxd.addrs";
+
 /// A node's data directory and the paths of the files in it.
 ///
 /// ```
@@ -82,6 +86,11 @@ impl DataDir {
     /// The operator key file `flux devnet` writes ([`VALIDATOR_KEY_FILE`]).
     pub fn validator_key(&self) -> PathBuf {
         self.root.join(VALIDATOR_KEY_FILE)
+    }
+
+    /// The addresses a running `fluxd` listens on ([`ADDRESSES_FILE`]).
+    pub fn addresses(&self) -> PathBuf {
+        self.root.join(ADDRESSES_FILE)
     }
 
     /// `path` as the configuration file means it: relative to the data directory unless it

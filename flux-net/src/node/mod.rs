@@ -47,8 +47,8 @@ pub mod worker;
 
 pub use config::{ConfigFile, NodeConfig};
 pub use data_dir::{
-    CHAIN_DB_FILE, CONFIG_FILE, DataDir, NETWORK_KEY_FILE, OBSERVED_BURNS, SWAP_KEY_FILE,
-    VALIDATOR_KEY_FILE,
+    ADDRESSES_FILE, CHAIN_DB_FILE, CONFIG_FILE, DataDir, NETWORK_KEY_FILE, OBSERVED_BURNS,
+    SWAP_KEY_FILE, VALIDATOR_KEY_FILE,
 };
 pub use secret_file::write_secret_file;
 
