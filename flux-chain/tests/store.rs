@@ -15,6 +15,7 @@ use flux_chain::error::{ChainError, StoreError};
 use flux_chain::genesis::Genesis;
 use flux_chain::state::State;
 use flux_chain::store::{MemStore, RedbStore, Store};
+use flux_chain::testkit::wait::DEADLINE;
 use flux_chain::testkit::{Gen, valid_block_on};
 use flux_chain::transition::build_block;
 use flux_core::crypto::SecretKey;
@@ -135,10 +136,30 @@ fn crash_child_writer() {
         return;
     };
     let (ks, g) = fixture();
+    println!("{STARTED}");
     let mut chain = Chain::open_or_create(RedbStore::open(&path).unwrap(), &g).unwrap();
     loop {
         let block = next_block(chain.state(), &ks);
         chain.apply(&block).unwrap();
+        if chain.height() == 1 {
+            println!("{COMMITTED}");
+        }
+    }
+}
+
+/// What the crash child prints (on lines of their own) once it is about to open the store,
+/// and once it committed its first block.
+const STARTED: &str = "crash-child: started";
+const COMMITTED: &str = "crash-child: committed";
+
+/// Waits until the child says `line` on standard output (read by a thread into `lines`).
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, line: &str) {
+    loop {
+        match lines.recv_timeout(DEADLINE) {
+            Ok(l) if l == line => return,
+            Ok(_) => {}
+            Err(e) => panic!("the crash child never said {line:?}: {e}"),
+        }
     }
 }
 
@@ -177,13 +198,28 @@ fn sigkill_at_random_moments_leaves_a_consistent_store() {
         let mut child = Command::new(&exe)
             .args(["--exact", "crash_child_writer", "--ignored", "--nocapture"])
             .env(CHILD_ENV, &path)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (tx, lines) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(stdout).map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        // Timed from the child's start, however long a loaded machine takes to get there; the
+        // first run also waits for a commit, so the chain surely grows.
+        wait_for_line(&lines, STARTED);
+        if run == 0 {
+            wait_for_line(&lines, COMMITTED);
+        }
+        // The random moment of the kill (what the test is about, not a wait): kept.
         std::thread::sleep(Duration::from_millis(wait));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        reader.join().unwrap();
         let height = check_consistent(&path, &mut replay, &ks);
         assert!(
             height >= last,
