@@ -232,7 +232,10 @@ fn assignment_is_deterministic_weighted_and_skips_the_submitters_nodes() {
         let block = build_block(n.chain.state(), &n.owners[1], time, vec![], vec![tx]).unwrap();
         let (a, _) = flux_chain::transition::apply_block(n.chain.state(), &block).unwrap();
         let (b, _) = flux_chain::transition::apply_block(n.chain.state(), &block).unwrap();
-        assert_eq!(a.areas.work.work.jobs[&id].assigned, b.areas.work.work.jobs[&id].assigned);
+        assert_eq!(
+            a.areas.work.work.jobs[&id].assigned,
+            b.areas.work.work.jobs[&id].assigned
+        );
         n.chain.apply(&block).unwrap();
         let assigned = n.assigned(&id);
         assert_eq!(assigned.len(), 3);
