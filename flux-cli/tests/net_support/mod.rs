@@ -156,13 +156,8 @@ pub fn bech32(key: &SecretKey) -> String {
 }
 
 /// A `flux_net::node::Node` validating alone (keys derived from `seed`) in `dir`, its API on a
-/// free port, key `funded` holding 1,000 FLUX; the node and its API's URL.
-///
-/// Like the kit's `start_validator`, with a genesis dated now: a block's time may run at most
-/// `max_block_drift_ms` ahead of its parent's, so on a genesis dated in the past (the kit's,
-/// 2026-01-01) the node makes blocks back to back until its block times catch up with the
-/// clock, and windows counted in blocks (a job's 5-block phases) pass before the node's worker
-/// has done anything.
+/// free port, key `funded` holding 1,000 FLUX (the kit's `start_validator`, genesis dated now);
+/// the node and its API's URL.
 #[allow(dead_code)] // not every test binary starts a real node
 pub fn start_validator(
     rt: &tokio::runtime::Runtime,
@@ -170,18 +165,15 @@ pub fn start_validator(
     seed: u64,
     funded: u8,
 ) -> (flux_net::node::Node, String) {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis();
-    let builder = flux_chain::testkit::GenesisBuilder::new()
-        .timestamp_ms(u64::try_from(now_ms).unwrap())
-        .validators(1, seed)
-        .unwrap()
-        .account(&key(funded), flux_core::Amount::from_flux(1_000).unwrap());
-    let operator = builder.node_keys()[0].operator.clone();
-    let config = flux_net::node::NodeConfig::local(dir, builder.build().unwrap(), Some(operator));
-    let node = rt.block_on(flux_net::node::Node::start(config)).unwrap();
+    let amount = flux_core::Amount::from_flux(1_000).unwrap();
+    let (node, _client) = rt
+        .block_on(flux_net::testkit::node::start_validator(
+            dir,
+            seed,
+            &key(funded),
+            amount,
+        ))
+        .unwrap();
     let url = format!("http://{}", node.api_addr().unwrap());
     (node, url)
 }

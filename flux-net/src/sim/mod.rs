@@ -9,7 +9,7 @@
 //!   own `Chain<MemStore>` and mempool, acting on a simulated [`Network`](crate::network::Network)
 //!   whose peers are validator indices: what it publishes reaches every other validator as
 //!   gossip, its timers become events of its current run, its sync requests go to a peer that
-//!   answers with [`serve_sync_from`] into [`Host::on_sync_response`], and a periodic tick
+//!   answers with [`serve_sync_shared`](crate::host::serve_sync_shared) into [`Host::on_sync_response`], and a periodic tick
 //!   calls [`Host::on_tick`]. Virtual time is added to the genesis timestamp, so blocks carry
 //!   plausible timestamps and heights come at the chain's block time.
 //! - **Links** ([`Link`]) add latency and jitter (which reorders), lose and duplicate

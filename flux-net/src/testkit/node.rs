@@ -26,6 +26,11 @@ pub enum LocalNodeError {
 /// the OS): its keys derive from `seed` ([`GenesisBuilder::validators`]), and `funded` holds
 /// `amount` at genesis. Returns the node and a client of its API.
 ///
+/// The genesis is dated now: a block's time may run at most `max_block_drift_ms` ahead of its
+/// parent's, so on a genesis dated in the past the node would make blocks back to back until
+/// its block times caught up with the clock, and windows counted in blocks (a job's phases)
+/// would pass before its worker has done anything.
+///
 /// ```no_run
 /// use flux_net::testkit::keys::key;
 /// use flux_net::testkit::node::start_validator;
@@ -43,7 +48,12 @@ pub async fn start_validator(
     funded: &SecretKey,
     amount: Amount,
 ) -> Result<(Node, Client), LocalNodeError> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
     let builder = GenesisBuilder::new()
+        .timestamp_ms(now_ms)
         .validators(1, seed)?
         .account(funded, amount);
     let keys = builder.node_keys();
