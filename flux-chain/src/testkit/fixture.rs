@@ -14,7 +14,9 @@ use crate::chain::Chain;
 use crate::genesis::Genesis;
 use crate::state::State;
 use crate::store::Store;
-use crate::transition::{Receipts, build_block, build_block_from, next_block_time};
+use crate::transition::{
+    Receipts, build_block, build_block_from, next_block_time, paced_block_time,
+};
 use crate::tx::{AppRegister, Transaction, TxKind};
 
 /// A chain with its genesis, its funded keys and its nodes' keys.
@@ -186,13 +188,7 @@ impl<S: Store> ChainFixture<S> {
                 }
             }
             let state = self.chain.state();
-            let time = next_block_time(
-                state,
-                state
-                    .tip()
-                    .timestamp_ms
-                    .saturating_add(state.params().block_time_ms),
-            )?;
+            let time = paced_block_time(state)?;
             // A confirm the registry refuses (e.g. a verifier set the fixture cannot attest
             // for) is dropped rather than stopping the run.
             let (block, _dropped) = build_block_from(state, &self.proposer, time, vec![], body)?;

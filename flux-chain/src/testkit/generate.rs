@@ -16,7 +16,7 @@ use super::error::FixtureError;
 use super::ops::transfer;
 use crate::block::Block;
 use crate::state::State;
-use crate::transition::{build_block, next_block_time};
+use crate::transition::{build_block, paced_block_time};
 use crate::tx::Transaction;
 
 /// Valid transfers drawn on one state: it tracks the nonces and balances the earlier ones
@@ -144,13 +144,7 @@ pub fn valid_block_on(
             None => break,
         }
     }
-    let time = next_block_time(
-        state,
-        state
-            .tip()
-            .timestamp_ms
-            .saturating_add(state.params().block_time_ms),
-    )?;
+    let time = paced_block_time(state)?;
     Ok(build_block(state, proposer, time, vec![], body)?)
 }
 

@@ -16,7 +16,7 @@ use super::keys::address;
 use crate::block::Block;
 use crate::error::{BlockError, TxError};
 use crate::state::State;
-use crate::transition::{apply_block, build_block, next_block_time};
+use crate::transition::{apply_block, build_block, paced_block_time};
 use crate::tx::{Transaction, TxKind};
 
 /// What the chain did with one fuzzed transaction.
@@ -77,13 +77,7 @@ pub fn check_tx_kind<'a>(
         Amount::from_base_units(fee),
         kind,
     )?;
-    let time = next_block_time(
-        state,
-        state
-            .tip()
-            .timestamp_ms
-            .saturating_add(state.params().block_time_ms),
-    )?;
+    let time = paced_block_time(state)?;
     match build_block(state, proposer, time, vec![], vec![tx]) {
         Ok(block) => {
             let (diff, _) = apply_block(state, &block)?;

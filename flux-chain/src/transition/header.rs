@@ -171,6 +171,26 @@ pub fn next_block_time(state: &State, now_ms: u64) -> Result<u64, BlockError> {
         .map(|(earliest, latest)| now_ms.clamp(earliest, latest))
 }
 
+/// The time of the next block at the chain's pace: one block time after its parent's (what a
+/// proposer whose clock agrees with the chain picks), within the window.
+///
+/// ```
+/// use flux_chain::genesis::Genesis;
+/// use flux_chain::transition::paced_block_time;
+///
+/// let state = Genesis::devnet_example().state()?;
+/// let paced = state.tip().timestamp_ms + state.params().block_time_ms;
+/// assert_eq!(paced_block_time(&state)?, paced);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn paced_block_time(state: &State) -> Result<u64, BlockError> {
+    let paced = state
+        .tip()
+        .timestamp_ms
+        .saturating_add(state.params().block_time_ms);
+    next_block_time(state, paced)
+}
+
 /// The times a child of a block at `parent` ms may carry: `(parent + 1, parent + drift)`.
 fn window(parent: u64, drift: u64) -> Result<(u64, u64), BlockError> {
     let overflow = BlockError::TimestampOverflow { parent };

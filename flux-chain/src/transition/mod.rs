@@ -38,7 +38,7 @@ use crate::tx::{Transaction, TxId};
 
 pub use build::{BuiltBlock, build_block, build_block_from, build_block_with};
 pub(crate) use ctx::Ctx;
-pub use header::next_block_time;
+pub use header::{next_block_time, paced_block_time};
 pub use reward::{Payee, Reward, RewardShare};
 
 /// What a transaction did.
