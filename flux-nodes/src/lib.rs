@@ -37,6 +37,7 @@ pub mod app;
 pub mod attestation;
 pub mod bench;
 pub mod error;
+pub mod hosting;
 pub mod lifecycle;
 pub mod node;
 pub mod payout;
