@@ -1,0 +1,460 @@
+//! The app gateway against local upstreams (hyper servers on 127.0.0.1, port 0; no Docker):
+//! routing by each host form, refusals, spreading, retries, upgrades, hostile requests, metrics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flux_core::ChainId;
+use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Unrouted};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, UPGRADE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A test app instance: answers `<name> <host> <path> <body length>`, echoes bytes after an
+/// `Upgrade: echo`, and counts the requests it got.
+struct Upstream {
+    addr: SocketAddr,
+    hits: Arc<AtomicU64>,
+}
+
+impl Upstream {
+    fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+}
+
+async fn upstream(name: &'static str) -> Upstream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| answer(name, counter.clone(), req));
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
+                    .await;
+            });
+        }
+    });
+    Upstream { addr, hits }
+}
+
+async fn answer(
+    name: &'static str,
+    hits: Arc<AtomicU64>,
+    mut req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    hits.fetch_add(1, Ordering::Relaxed);
+    if req.headers().get(UPGRADE).is_some_and(|v| v == "echo") {
+        let upgraded = hyper::upgrade::on(&mut req);
+        tokio::spawn(async move {
+            if let Ok(io) = upgraded.await {
+                let (mut r, mut w) = tokio::io::split(TokioIo::new(io));
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+            }
+        });
+        return Ok(Response::builder()
+            .status(StatusCode::SWITCHING_PROTOCOLS)
+            .header(CONNECTION, "upgrade")
+            .header(UPGRADE, "echo")
+            .body(Full::default())
+            .unwrap());
+    }
+    let host = req
+        .headers()
+        .get(HOST)
+        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let path = req.uri().path().to_owned();
+    let body = req.into_body().collect().await?.to_bytes();
+    let text = format!("{name} {host} {path} {}", body.len());
+    Ok(Response::new(Full::new(Bytes::from(text))))
+}
+
+/// An address nothing listens on (bound, then closed).
+async fn closed_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+async fn gateway() -> Gateway {
+    Gateway::bind("127.0.0.1:0".parse().unwrap(), GatewayConfig::default())
+        .await
+        .unwrap()
+}
+
+fn remote(addrs: &[SocketAddr]) -> Instances {
+    Instances {
+        local: vec![],
+        remote: addrs.to_vec(),
+    }
+}
+
+/// One request on a fresh connection: status, content type and body.
+async fn send(
+    gw: &Gateway,
+    method: Method,
+    host: &str,
+    path: &str,
+    body: Bytes,
+) -> (StatusCode, String, String) {
+    let stream = TcpStream::connect(gw.local_addr()).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(HOST, host)
+        .body(Full::new(body))
+        .unwrap();
+    let response = sender.send_request(req).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    let kind = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (
+        parts.status,
+        kind,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
+}
+
+async fn get(gw: &Gateway, host: &str) -> (StatusCode, String, String) {
+    send(gw, Method::GET, host, "/hello", Bytes::new()).await
+}
+
+/// The `error.code` of a JSON refusal.
+fn error_code(kind: &str, body: &str) -> String {
+    assert_eq!(kind, "application/json", "{body}");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["error"]["code"].as_str().unwrap().to_owned()
+}
+
+/// Raw bytes in, whatever comes back until the gateway closes (a reset counts as the end).
+async fn raw(gw: &Gateway, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(gw.local_addr()).await.unwrap();
+    let _ = stream.write_all(request).await;
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn each_host_form_reaches_its_component() {
+    let (web, api) = (upstream("web").await, upstream("api").await);
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    let domains = [String::new(), "shop.example.com".to_owned()];
+    let errors = table.route_app(
+        "app.localhost",
+        "shop",
+        [("web", &[][..]), ("api", &domains[..])],
+    );
+    assert!(errors.is_empty(), "{errors:?}");
+    table.set_instances("shop", "web", remote(&[web.addr]));
+    table.set_instances("shop", "api", remote(&[api.addr]));
+    gw.routes().replace(table);
+
+    for (host, want) in [
+        ("shop.app.localhost", "web"),
+        ("web.shop.app.localhost", "web"),
+        ("API.Shop.App.Localhost:20080", "api"),
+        ("shop.example.com.", "api"),
+    ] {
+        let (status, _, body) = get(&gw, host).await;
+        assert_eq!(status, StatusCode::OK, "{host}: {body}");
+        // The app sees the name it was reached by, unchanged.
+        assert_eq!(body, format!("{want} {host} /hello 0"), "{host}");
+    }
+    assert_eq!((web.hits(), api.hits()), (2, 2));
+}
+
+#[tokio::test]
+async fn refusals_are_json_with_the_right_status() {
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "idle", [("web", &[][..])]);
+    gw.routes().replace(table);
+
+    let (status, kind, body) = get(&gw, "nobody.app.localhost").await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::NOT_FOUND, "unknown_host")
+    );
+    let (status, kind, body) = get(&gw, "127.0.0.1:80").await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::NOT_FOUND, "unknown_host")
+    );
+    let (status, kind, body) = get(&gw, "idle.app.localhost").await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "no_instance")
+    );
+    let (status, kind, body) = get(&gw, "bad host").await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::BAD_REQUEST, "bad_host")
+    );
+    let m = gw.metrics();
+    assert_eq!(m.unrouted(Unrouted::UnknownHost), 2);
+    assert_eq!(m.unrouted(Unrouted::BadHost), 1);
+    assert_eq!(m.responses("idle", 5), 1);
+}
+
+#[tokio::test]
+async fn requests_spread_over_every_instance() {
+    let ups = [
+        upstream("a").await,
+        upstream("b").await,
+        upstream("c").await,
+    ];
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    let addrs: Vec<_> = ups.iter().map(|u| u.addr).collect();
+    table.set_instances("shop", "web", remote(&addrs));
+    gw.routes().replace(table);
+    for _ in 0..30 {
+        assert_eq!(get(&gw, "shop.app.localhost").await.0, StatusCode::OK);
+    }
+    for u in &ups {
+        assert!(
+            u.hits() > 0,
+            "an instance got nothing: {:?}",
+            ups.iter().map(Upstream::hits).collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(ups.iter().map(Upstream::hits).sum::<u64>(), 30);
+}
+
+#[tokio::test]
+async fn local_instances_are_used_first() {
+    let (mine, theirs) = (upstream("mine").await, upstream("theirs").await);
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances(
+        "shop",
+        "web",
+        Instances {
+            local: vec![mine.addr],
+            remote: vec![theirs.addr],
+        },
+    );
+    gw.routes().replace(table);
+    for _ in 0..5 {
+        assert!(get(&gw, "shop.app.localhost").await.2.starts_with("mine "));
+    }
+    assert_eq!(theirs.hits(), 0);
+}
+
+#[tokio::test]
+async fn a_closed_instance_fails_no_request() {
+    let (a, b) = (upstream("a").await, upstream("b").await);
+    let dead = closed_port().await;
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances("shop", "web", remote(&[dead, a.addr, b.addr]));
+    gw.routes().replace(table);
+    for i in 0..12 {
+        // POST too: a connect failure sent nothing, so even a non-idempotent request moves on.
+        let method = if i % 2 == 0 {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let (status, _, body) = send(
+            &gw,
+            method,
+            "shop.app.localhost",
+            "/",
+            Bytes::from_static(b"payload"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "request {i}: {body}");
+    }
+    assert_eq!(a.hits() + b.hits(), 12);
+    assert!(gw.metrics().retries("shop") >= 1);
+}
+
+#[tokio::test]
+async fn every_instance_down_is_502() {
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances(
+        "shop",
+        "web",
+        remote(&[closed_port().await, closed_port().await]),
+    );
+    gw.routes().replace(table);
+    let (status, kind, body) = get(&gw, "shop.app.localhost").await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::BAD_GATEWAY, "upstream_failed")
+    );
+    assert_eq!(gw.metrics().responses("shop", 5), 1);
+}
+
+#[tokio::test]
+async fn bodies_stream_through() {
+    let web = upstream("web").await;
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances("shop", "web", remote(&[web.addr]));
+    gw.routes().replace(table);
+    let big = Bytes::from(vec![7u8; 4 << 20]);
+    let (status, _, body) = send(&gw, Method::PUT, "shop.app.localhost", "/up", big).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "web shop.app.localhost /up 4194304")
+    );
+}
+
+#[tokio::test]
+async fn upgrades_pass_through_both_ways() {
+    let web = upstream("web").await;
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "chat", [("ws", &[][..])]);
+    table.set_instances("chat", "ws", remote(&[web.addr]));
+    gw.routes().replace(table);
+
+    let mut stream = TcpStream::connect(gw.local_addr()).await.unwrap();
+    stream
+        .write_all(b"GET /ws HTTP/1.1\r\nHost: chat.app.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(
+            stream.read(&mut byte).await.unwrap(),
+            1,
+            "closed mid-head: {head:?}"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("upgrade: echo"), "{head}");
+    for message in [&b"ping"[..], b"a longer second message"] {
+        stream.write_all(message).await.unwrap();
+        let mut back = vec![0u8; message.len()];
+        stream.read_exact(&mut back).await.unwrap();
+        assert_eq!(back, message);
+    }
+    assert_eq!(gw.metrics().responses("chat", 1), 1);
+}
+
+#[tokio::test]
+async fn hostile_requests_get_a_4xx_and_the_gateway_keeps_serving() {
+    let web = upstream("web").await;
+    let gw = gateway().await;
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances("shop", "web", remote(&[web.addr]));
+    gw.routes().replace(table);
+
+    // A Host far beyond a DNS name: refused by the gateway's own check.
+    let long = format!(
+        "GET / HTTP/1.1\r\nHost: {}.app.localhost\r\nConnection: close\r\n\r\n",
+        "a".repeat(4000)
+    );
+    let answer = raw(&gw, long.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("bad_host"), "{answer}");
+    // Bytes no DNS name has, in an otherwise well-formed head.
+    let odd = raw(
+        &gw,
+        b"GET / HTTP/1.1\r\nHost: sh\xffop.app.localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(odd.starts_with("HTTP/1.1 400"), "{odd}");
+    // No Host at all (HTTP/1.0 may omit it).
+    let none = raw(&gw, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(
+        none.starts_with("HTTP/1.0 400") || none.starts_with("HTTP/1.1 400"),
+        "{none}"
+    );
+    assert!(none.contains("missing_host"), "{none}");
+    // Not HTTP at all: hyper's 400.
+    let garbage = raw(&gw, b"\x00\x01\x02 GARBAGE \xff\r\n\r\n").await;
+    assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
+    // A head over the limit: 431, or a reset if the gateway closed before reading it all.
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: shop.app.localhost\r\nX-Junk: {}\r\n\r\n",
+        "j".repeat(64 << 10)
+    );
+    let answer = raw(&gw, huge.as_bytes()).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+        "{answer}"
+    );
+
+    let (status, _, body) = get(&gw, "shop.app.localhost").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(web.hits(), 1);
+}
+
+#[tokio::test]
+async fn the_table_swaps_at_runtime_and_metrics_count_per_app() {
+    let web = upstream("web").await;
+    let gw = gateway().await;
+    let routes = gw.routes();
+    assert_eq!(
+        get(&gw, "shop.app.localhost").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut table = RouteTable::new();
+    table.route_app("app.localhost", "shop", [("web", &[][..])]);
+    table.set_instances("shop", "web", remote(&[web.addr]));
+    routes.replace(table);
+    for _ in 0..3 {
+        assert_eq!(get(&gw, "shop.app.localhost").await.0, StatusCode::OK);
+    }
+    routes.replace(RouteTable::new());
+    assert_eq!(
+        get(&gw, "shop.app.localhost").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let m = gw.metrics();
+    assert_eq!((m.requests("shop"), m.responses("shop", 2)), (3, 3));
+    let text = m.render_prometheus(ChainId::DEVNET);
+    assert!(
+        text.contains(
+            "flux_gateway_requests_total{chain_id=\"1179407706\",app=\"shop\",code=\"2xx\"} 3\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "flux_gateway_request_duration_seconds_count{chain_id=\"1179407706\",app=\"shop\"} 3\n"
+    ));
+    assert!(text.contains(
+        "flux_gateway_unrouted_total{chain_id=\"1179407706\",reason=\"unknown_host\"} 2\n"
+    ));
+    gw.shutdown().await;
+}
