@@ -37,6 +37,7 @@ pub mod devnet;
 pub mod error;
 pub mod genesis;
 pub mod gov;
+pub mod ids;
 pub mod mempool;
 pub mod parallel;
 pub mod state;

@@ -8,12 +8,8 @@
 //! New kinds of transaction are new variants of [`TxKind`], each with its rule in its own module
 //! of the state transition and its own error variants.
 
-use core::fmt;
-use std::sync::LazyLock;
-
 use flux_core::crypto::{Domain, PublicKey, SecretKey, Signature};
 use flux_core::error::CodecError;
-use flux_core::hash::Tag;
 use flux_core::params::WorkParams;
 use flux_core::{Address, Amount, ChainId, ChainParams, Hash, codec};
 use flux_nodes::attestation::BenchmarkEvidence;
@@ -22,20 +18,8 @@ use flux_nodes::registry::NodeOffer;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TxError;
+pub use crate::ids::TxId;
 use crate::work::JobError;
-
-static TX_ID: LazyLock<Tag> = LazyLock::new(|| Tag::new("flux/tx-id/v1"));
-
-/// A transaction id: the tagged BLAKE3 hash of the transaction's canonical bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TxId(pub Hash);
-
-impl fmt::Display for TxId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 /// Moves `amount` from the sender to `to`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -380,12 +364,12 @@ impl Transaction {
 
     /// The transaction's id.
     pub fn id(&self) -> Result<TxId, CodecError> {
-        Ok(TxId(TX_ID.hash(&codec::encode(self)?)))
+        Ok(TxId::of_canonical_bytes(&codec::encode(self)?))
     }
 
     /// The id of a transaction from its canonical bytes (no re-encoding).
     pub fn id_of_bytes(bytes: &[u8]) -> TxId {
-        TxId(TX_ID.hash(bytes))
+        TxId::of_canonical_bytes(bytes)
     }
 
     /// The signed payload within the transaction's canonical bytes: the fields come first and

@@ -26,7 +26,7 @@ use flux_nodes::node::NodeId;
 use imbl::{OrdMap, OrdSet};
 use serde::{Deserialize, Serialize};
 
-use crate::tx::TxId;
+use crate::ids::TxId;
 
 /// A job's id: the id of its `JobSubmit` transaction (which carries the module and the input).
 pub type JobId = TxId;

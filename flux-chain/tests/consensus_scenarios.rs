@@ -12,6 +12,7 @@ use flux_chain::consensus::machine::{Input, Machine, Output};
 use flux_chain::consensus::types::{Evidence, Height, Proposal, Vote, VoteKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::params::Ratio;
+use flux_core::rng::SplitMix64;
 use flux_core::{ChainParams, Hash};
 use flux_nodes::node::NodeId;
 
@@ -45,16 +46,8 @@ struct Sim {
     evidence: BTreeSet<Evidence>,
     /// Messages relayed by gossip: delivered after the direct ones are out.
     relayed: Vec<(usize, Input)>,
-    rng: u64,
+    rng: SplitMix64,
     target: Height,
-}
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Sim {
@@ -80,7 +73,7 @@ impl Sim {
             decided: vec![BTreeMap::new(); n],
             evidence: BTreeSet::new(),
             relayed: Vec::new(),
-            rng: seed,
+            rng: SplitMix64::new(seed),
             target,
         };
         for i in 0..n {
@@ -271,7 +264,7 @@ impl Sim {
                 self.deliver(to, input);
                 continue;
             }
-            let i = (splitmix(&mut self.rng) % self.queue.len() as u64) as usize;
+            let i = (self.rng.next_u64() % self.queue.len() as u64) as usize;
             let (to, input) = self.queue.swap_remove(i);
             self.deliver(to, input);
         }

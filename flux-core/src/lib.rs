@@ -9,6 +9,7 @@
 //! - [`codec`]: the one canonical binary encoding of consensus and wire data;
 //! - [`params`]: [`ChainParams`], every protocol number, with mainnet, testnet and devnet presets;
 //! - [`parallel`]: the external chains of parallel assets and their attestation digests;
+//! - [`rng`]: [`SplitMix64`](rng::SplitMix64), the seeded stream of synthetic data and simulations (not for secrets);
 //! - [`tier`]: node tiers and hardware units;
 //! - [`tokenomics`]: the emission schedule, the supply cap and the reward split;
 //! - [`error`]: the typed errors of all of the above.
@@ -43,6 +44,7 @@ pub mod hash;
 pub mod hex;
 pub mod parallel;
 pub mod params;
+pub mod rng;
 // Test kit for integrators (feature `testkit`): strategies, `Arbitrary` impls, keys, codec checks.
 #[cfg(feature = "testkit")]
 pub mod testkit;

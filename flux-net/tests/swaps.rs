@@ -108,12 +108,19 @@ async fn swaps_are_attested_after_finality_and_released_once() {
         eth_address(&swap_public).unwrap()
     );
     // And the attestation holds against the chain's committee.
-    verify_current(
-        node.chain().read().unwrap().state(),
-        view.attestation.as_ref().unwrap(),
-        &view.statement,
-    )
-    .unwrap();
+    {
+        let chain = node.chain().read().unwrap();
+        let state = chain.state();
+        let attestation = view.attestation.as_ref().unwrap();
+        verify_current(
+            state.parallel(),
+            state.registry(),
+            state.params(),
+            attestation,
+            &view.statement,
+        )
+        .unwrap();
+    }
     let supply = client.supply().await.unwrap();
     assert_eq!(supply.locked, amount);
     assert_eq!(supply.issued, amount);

@@ -102,29 +102,47 @@ pub fn attest(
     })
 }
 
-/// Signs `evidence`'s statement about `subject` with every verifier the seed selects (from
-/// `registry`), taking their keys from `keys`: what a set of verifiers run by one party (or a
-/// test network, or a simulator) hands the confirming node.
+/// Signs `evidence`'s statement about `subject` with every one of `verifiers` (those the seed
+/// selects, e.g. [`Registry::verifiers`](crate::registry::Registry::verifiers)), taking their keys
+/// from `keys`: what a set of verifiers run by one party (or a test network, or a simulator) hands
+/// the confirming node.
 ///
-/// Errors with [`AttestationError::MissingVerifierKey`] if a selected verifier's key is not in
-/// `keys`.
+/// Errors with [`AttestationError::MissingVerifierKey`] if a verifier's key is not in `keys`.
+///
+/// ```
+/// use flux_nodes::attestation::{attest_all, BenchmarkEvidence};
+/// use flux_nodes::node::NodeId;
+/// use flux_core::crypto::{Scheme, SecretKey};
+/// use flux_core::{ChainId, Hash};
+///
+/// let key = SecretKey::from_bytes(Scheme::Ed25519, &[3; 32])?;
+/// let verifier = NodeId::of(&key.public_key());
+/// let evidence = BenchmarkEvidence {
+///     seed_height: 7, hardware: Default::default(), cpu_score: 1, attestations: vec![],
+/// };
+/// let subject = NodeId(Hash::digest(b"node"));
+/// let seed = Hash::digest(b"block 7");
+/// let signed = attest_all(&[verifier], subject, evidence, seed, &[key], ChainId::DEVNET)?;
+/// assert_eq!(signed.attestations[0].verifier, verifier);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn attest_all(
-    registry: &crate::registry::Registry,
+    verifiers: &[NodeId],
     subject: NodeId,
     mut evidence: BenchmarkEvidence,
     seed: Hash,
     keys: &[SecretKey],
-    params: &ChainParams,
+    chain_id: ChainId,
 ) -> Result<BenchmarkEvidence, AttestationError> {
     let statement = evidence.statement(subject, seed);
-    for verifier in registry.verifiers(&seed, &subject, params) {
+    for &verifier in verifiers {
         let key = keys
             .iter()
             .find(|k| NodeId::of(&k.public_key()) == verifier)
             .ok_or(AttestationError::MissingVerifierKey { verifier })?;
         evidence
             .attestations
-            .push(attest(key, params.chain_id, &statement)?);
+            .push(attest(key, chain_id, &statement)?);
     }
     Ok(evidence)
 }

@@ -44,8 +44,7 @@ use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 use crate::consensus::committee::{Committee, Member};
-use crate::state::StateKey;
-use crate::tx::TxId;
+use crate::ids::TxId;
 
 /// Longest burn reference (an external transaction hash or id), bytes.
 pub const MAX_REFERENCE_LEN: usize = 128;
@@ -131,71 +130,6 @@ impl Parallel {
     /// Σ locked over all chains (part of the supply).
     pub fn locked(&self) -> Result<Amount, flux_core::error::AmountError> {
         Amount::checked_sum(self.books.values().map(|b| b.locked))
-    }
-
-    /// Every entry as `(key, canonical value)`, for the trie and storage.
-    pub fn entries(&self) -> Result<Vec<(StateKey, Vec<u8>)>, flux_core::error::CodecError> {
-        let mut out = Vec::new();
-        for (chain, book) in self.books.iter() {
-            out.push((StateKey::Book(*chain), codec::encode(book)?));
-        }
-        for (id, record) in self.swaps_out.iter() {
-            out.push((StateKey::SwapOut(*id), codec::encode(record)?));
-        }
-        for ((chain, reference), id) in self.used_refs.iter() {
-            let key = StateKey::BurnRef(*chain, reference.clone());
-            out.push((key, codec::encode(id)?));
-        }
-        for (node, key) in self.swap_keys.iter() {
-            out.push((StateKey::SwapKey(*node), codec::encode(key)?));
-        }
-        if let Some(a) = &self.attesters {
-            out.push((StateKey::Attesters, codec::encode(a)?));
-        }
-        Ok(out)
-    }
-
-    /// The canonical value of one parallel-asset entry (`None`: absent, or not such a key).
-    pub fn value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, flux_core::error::CodecError> {
-        match key {
-            StateKey::Book(c) => self.books.get(c).map(codec::encode).transpose(),
-            StateKey::SwapOut(id) => self.swaps_out.get(id).map(codec::encode).transpose(),
-            StateKey::BurnRef(c, r) => self
-                .used_refs
-                .get(&(*c, r.clone()))
-                .map(codec::encode)
-                .transpose(),
-            StateKey::SwapKey(n) => self.swap_keys.get(n).map(codec::encode).transpose(),
-            StateKey::Attesters => self.attesters.as_ref().map(codec::encode).transpose(),
-            _ => Ok(None),
-        }
-    }
-
-    /// Sets one entry from its canonical value (storage reload).
-    pub fn load(
-        &mut self,
-        key: StateKey,
-        value: &[u8],
-    ) -> Result<(), flux_core::error::CodecError> {
-        match key {
-            StateKey::Book(c) => {
-                self.books.insert(c, codec::decode(value)?);
-            }
-            StateKey::SwapOut(id) => {
-                self.swaps_out.insert(id, codec::decode(value)?);
-            }
-            StateKey::BurnRef(c, r) => {
-                self.used_refs.insert((c, r), codec::decode(value)?);
-            }
-            StateKey::SwapKey(n) => {
-                self.swap_keys.insert(n, codec::decode(value)?);
-            }
-            StateKey::Attesters => {
-                self.attesters = Some(codec::decode(value)?);
-            }
-            _ => return Err(flux_core::error::CodecError::InvalidTag { found: 0 }),
-        }
-        Ok(())
     }
 }
 
@@ -511,20 +445,22 @@ pub fn attesting_committee(
     Committee::new(members, threshold).map_err(|_| SwapError::NoCommittee)
 }
 
-/// Checks `attestation` of `statement` against the attesting committee of `state` (its
-/// current [`Attesters`], less the members slashed since; EVM signers through the swap keys
-/// registered in `state`): what a relayer checks before it sends a `SwapIn`, or a watcher of
-/// a node's swap attestations. Returns the signers' weight.
+/// Checks `attestation` of `statement` against the current attesting committee (the
+/// [`Attesters`] of `parallel`, less the members `registry` shows slashed since; EVM signers
+/// through the swap keys registered in `parallel`): what a relayer checks before it sends a
+/// `SwapIn`, or a watcher of a node's swap attestations. Returns the signers' weight. With a
+/// [`State`](crate::state::State): `verify_current(state.parallel(), state.registry(),
+/// state.params(), ..)`.
 pub fn verify_current(
-    state: &crate::state::State,
+    parallel: &Parallel,
+    registry: &flux_nodes::registry::Registry,
+    params: &flux_core::ChainParams,
     attestation: &Attestation,
     statement: &Statement,
 ) -> Result<u64, SwapError> {
-    let parallel = state.parallel();
     let attesters = parallel.attesters.as_ref().ok_or(SwapError::NoCommittee)?;
-    let params = state.params();
     let threshold = params.parallel.attestation_threshold;
-    let committee = attesting_committee(attesters, state.registry(), threshold)?;
+    let committee = attesting_committee(attesters, registry, threshold)?;
     verify_attestation(
         attestation,
         statement,

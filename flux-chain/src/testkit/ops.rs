@@ -83,7 +83,8 @@ pub fn confirm(
         cpu_score: 1,
         attestations: vec![],
     };
-    let evidence = attest_all(state.registry(), id, evidence, seed, operators, p)?;
+    let verifiers = state.registry().verifiers(&seed, &id, p);
+    let evidence = attest_all(&verifiers, id, evidence, seed, operators, p.chain_id)?;
     sign_next(
         operator,
         state,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::amount::{Amount, COIN};
 use crate::error::{AmountError, ParamsError};
-use crate::tier::{Resources, Tier};
+use crate::tier::Tier;
 
 /// The chain id bound into every signature, so nothing signed for one chain is valid on another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -143,50 +143,6 @@ pub struct RewardParams {
     pub tier_percent: [u64; 3],
     /// Share of the subsidy paid to the development fund (1/28: 0.5 FLUX of 14).
     pub dev_fund: Ratio,
-}
-
-/// One tier's collateral and minimum hardware.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TierParams {
-    /// Exact collateral a node of this tier bonds.
-    pub collateral: Amount,
-    /// Minimum physical CPU cores.
-    pub cpu_cores: u32,
-    /// Minimum hardware (threads, RAM, SSD, bandwidth).
-    pub minimum: Resources,
-}
-
-/// The three tiers' parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TierTable {
-    /// Cumulus.
-    pub cumulus: TierParams,
-    /// Nimbus.
-    pub nimbus: TierParams,
-    /// Stratus.
-    pub stratus: TierParams,
-}
-
-impl TierTable {
-    /// The parameters of `tier`.
-    pub const fn get(&self, tier: Tier) -> &TierParams {
-        match tier {
-            Tier::Cumulus => &self.cumulus,
-            Tier::Nimbus => &self.nimbus,
-            Tier::Stratus => &self.stratus,
-        }
-    }
-}
-
-/// What every node keeps for itself; the rest of its hardware is offered to apps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NodeReserve {
-    /// CPU cores kept (1).
-    pub cpu_cores: u32,
-    /// RAM kept, MB (2,000).
-    pub ram_mb: u64,
-    /// SSD kept, GB (80).
-    pub ssd_gb: u64,
 }
 
 /// Node lifecycle timing (in blocks), benchmark attestation and vote weight.
@@ -512,5 +468,7 @@ pub struct ChainParams {
 
 mod governable;
 mod presets;
+mod tiers;
 
 pub use governable::GovernableParam;
+pub use tiers::{NodeReserve, TierParams, TierTable};

@@ -1,6 +1,7 @@
 //! The `mainnet()`, `testnet()` and `devnet()` presets, and the consistency check.
 
 use super::*;
+use crate::tier::Resources;
 
 const fn flux(n: u64) -> Amount {
     Amount::from_base_units(n * COIN)

@@ -4,10 +4,12 @@
 //! from a [`Gen`]: the same seed gives the same value everywhere, so a failing case is
 //! reproduced from its seed alone, without proptest's or libFuzzer's RNG.
 
-/// SplitMix64: fast, 64 bits of state, good enough to pick senders and amounts (not for keys
-/// of value).
+use crate::rng::SplitMix64;
+
+/// A [`SplitMix64`] stream with the draws the builders need: fast, good enough to pick senders
+/// and amounts (not for keys of value).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Gen(u64);
+pub struct Gen(SplitMix64);
 
 impl Gen {
     /// A generator seeded with `seed`.
@@ -17,16 +19,12 @@ impl Gen {
     /// assert_eq!(Gen::new(9).next_u64(), Gen::new(9).next_u64());
     /// ```
     pub const fn new(seed: u64) -> Gen {
-        Gen(seed)
+        Gen(SplitMix64::new(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A value in `0..n` (0 when `n` is 0).

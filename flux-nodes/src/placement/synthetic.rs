@@ -22,6 +22,7 @@
 //! # Ok::<(), flux_nodes::placement::PlacementError>(())
 //! ```
 
+use flux_core::rng::SplitMix64;
 use flux_core::tier::Gpu;
 use flux_core::{ChainParams, Hash, Tier};
 
@@ -54,9 +55,10 @@ const COUNTRIES: [(&str, u64, &[&str]); 20] = [
     ("AS_KR", 2, &[]),
 ];
 
-/// A deterministic integer random stream (SplitMix64).
+/// A deterministic integer random stream ([`SplitMix64`]) seeded from a hash and a label, with
+/// the draws the generators need.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// A stream seeded from `seed` and a domain `label`.
@@ -64,16 +66,12 @@ impl Rng {
         let h = Hash::tagged(label, seed.as_bytes());
         let mut b = [0u8; 8];
         b.copy_from_slice(&h.as_bytes()[..8]);
-        Rng(u64::from_le_bytes(b))
+        Rng(SplitMix64::new(u64::from_le_bytes(b)))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `0..n` (0 when `n` is 0).
