@@ -18,6 +18,10 @@ pub const LABEL_INSTANCE: &str = "io.flux.instance";
 pub const LABEL_NODE: &str = "io.flux.node";
 /// Label with the hash (hex) of the app spec a container was created from.
 pub const LABEL_SPEC: &str = "io.flux.spec";
+/// Label with the hash (hex) of the whole [`ContainerSpec`] but this label: a container whose
+/// value differs from the desired one (new spec, or the node's host address changed) is
+/// replaced.
+pub const LABEL_CONTAINER: &str = "io.flux.container";
 
 /// One published TCP port: `host_ip:host_port` on the host to `container_port` in the
 /// container.
@@ -53,7 +57,8 @@ pub struct ContainerSpec {
     pub name: String,
     /// Image reference (the component's `repotag`).
     pub image: String,
-    /// [`LABEL_APP`], [`LABEL_COMPONENT`], [`LABEL_INSTANCE`], [`LABEL_NODE`], [`LABEL_SPEC`].
+    /// [`LABEL_APP`], [`LABEL_COMPONENT`], [`LABEL_INSTANCE`], [`LABEL_NODE`], [`LABEL_SPEC`],
+    /// [`LABEL_CONTAINER`].
     pub labels: BTreeMap<String, String>,
     /// The app's network, `fluxDockerNetwork_<app>` (with `_<node tag>`).
     pub network: String,
@@ -136,6 +141,9 @@ pub struct ObservedNetwork {
 
 /// One step of the reconcile plan. Each is idempotent: applying it twice is applying it once,
 /// so a crash mid-plan is repaired by the next pass.
+// `Create` is much larger than the other variants; a plan is a short list that is consumed
+// once, and keeping `ContainerSpec` unboxed keeps the shape the runtime and loop match on.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Action {
     /// Create the network if missing, with these labels.
