@@ -1,8 +1,12 @@
 //! What nodes gossip to each other, as canonical-codec bytes, and the items of block sync.
+//!
+//! Wire types only: this module depends on no protocol component (the host's components
+//! depend on it), so the host and its messages form no cycle.
 
 use flux_chain::block::Block;
 use flux_chain::codec;
 use flux_chain::consensus::{CommitCertificate, SignedProposal, SignedVote};
+use flux_chain::parallel::{Statement, SwapSignature};
 use flux_chain::tx::Transaction;
 use flux_core::error::CodecError;
 use flux_core::tier::Hardware;
@@ -31,10 +35,29 @@ pub enum Message {
     Vote(SignedVote),
     /// Transactions for the mempools.
     Txs(Vec<Transaction>),
-    /// Peer attestations of liveness: keep-alives and hosting (see [`crate::host::liveness`]).
+    /// Peer attestations of liveness: keep-alives and hosting.
     Attest(Attest),
-    /// Swap attestations (see [`crate::host::swaps`]).
-    Swap(crate::host::swaps::SwapMessage),
+    /// Swap attestations.
+    Swap(SwapMessage),
+}
+
+/// What nodes gossip about swap attestations (the swap component of the host collects them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SwapMessage {
+    /// A member's signature of a statement, for the committee of `epoch`.
+    Signed {
+        /// What is signed.
+        statement: Statement,
+        /// The epoch of the signer's committee.
+        epoch: u64,
+        /// The member.
+        signer: NodeId,
+        /// Its signature.
+        signature: SwapSignature,
+    },
+    /// Asks the members to sign (or sign again) a statement: a swap out of the chain, or a
+    /// burn they can check on its chain.
+    Want(Statement),
 }
 
 /// What a liveness attestation is for.
@@ -46,7 +69,8 @@ pub enum AttestKind {
     Hosting,
 }
 
-/// The messages of liveness attestations (see [`crate::host::liveness`]).
+/// The messages of liveness attestations (the liveness component of the host sends and
+/// answers them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Attest {
     /// A node asks its verifiers to attest its keep-alive benchmark: its answer to the

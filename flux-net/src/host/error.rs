@@ -1,7 +1,7 @@
 //! Why a host stops.
 
 use flux_chain::consensus::Height;
-use flux_chain::error::ChainError;
+use flux_chain::error::{BlockError, ChainError};
 use flux_core::error::CodecError;
 use thiserror::Error;
 
@@ -29,5 +29,19 @@ pub enum HostError {
         height: Height,
         /// Why.
         reason: String,
+    },
+    /// Asked to propose a block, but this host has no validator key (a follower never
+    /// proposes: its machine never asks).
+    #[error("asked to propose a block without a validator key")]
+    NoKey,
+    /// Not even an empty block could be built on this chain (its time window or its state is
+    /// broken): the node can not propose.
+    #[error("no block could be built at height {height}: {source}")]
+    Build {
+        /// The height of the block.
+        height: Height,
+        /// Why.
+        #[source]
+        source: BlockError,
     },
 }

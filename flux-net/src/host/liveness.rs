@@ -1,5 +1,7 @@
-//! Liveness attested by peers, over gossip ([`Attest`]), without a clock of its own: keep-alive
-//! confirms and hosting reports.
+//! Liveness attested by peers ([`Liveness`], a component of the host), over gossip
+//! ([`Attest`]), without a clock of its own: keep-alive confirms and hosting reports. It owns
+//! this node's requests waiting for signatures, the requests it attested and when recent
+//! heights were committed here; it hears of commits through [`Liveness::on_commit`].
 //!
 //! **Keep-alive confirms.** A confirmed validator confirms again before it expires, with its
 //! peers' attestations, as any node must (`min_confirm_interval` .. `expire_after` blocks after
@@ -26,6 +28,8 @@
 //! keep-alive is a liveness check (the node is up, computes and answers in time); the first
 //! confirm of a node carries a full hardware benchmark (`flux node confirm`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use flux_chain::consensus::Height;
 use flux_chain::store::Store;
 use flux_chain::tx::{HostingReport, NodeConfirm, Transaction, TxKind};
@@ -39,7 +43,8 @@ use flux_nodes::bench::{CpuChallenge, cpu};
 use flux_nodes::lifecycle::NodeStatus;
 use flux_nodes::node::NodeEntry;
 
-use super::{Host, HostError};
+use super::shared::{Identity, Ledger};
+use super::{HostError, Refusals};
 use crate::message::{Attest, AttestKind, AttestRequest, Message};
 use crate::network::{Network, Offence, Topic};
 
@@ -71,7 +76,7 @@ impl Claim {
 
 /// A request of this node's, waiting for its verifiers.
 #[derive(Clone, Debug)]
-pub(crate) struct Pending {
+struct Pending {
     seed_height: Height,
     claim: Claim,
     selected: Vec<NodeId>,
@@ -194,16 +199,53 @@ impl<T, E: std::fmt::Display> OrSkip<T> for Result<T, E> {
     }
 }
 
-impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+/// The liveness attestations of one node, asked and given. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Liveness<S: Store> {
+    ledger: Ledger<S>,
+    me: Identity,
+    /// This node's liveness requests waiting for signatures.
+    attesting: BTreeMap<AttestKind, Pending>,
+    /// When recent heights were committed here (a verifier times keep-alive answers from it).
+    commit_times: BTreeMap<Height, u64>,
+    /// Requests this node attested, `(kind, subject, seed height)`.
+    attested: BTreeSet<(AttestKind, NodeId, Height)>,
+    refusals: Refusals,
+}
+
+impl<S: Store> Liveness<S> {
+    /// The liveness of the node `me`.
+    pub(crate) fn new(ledger: Ledger<S>, me: Identity) -> Liveness<S> {
+        Liveness {
+            ledger,
+            me,
+            attesting: BTreeMap::new(),
+            commit_times: BTreeMap::new(),
+            attested: BTreeSet::new(),
+            refusals: Refusals::default(),
+        }
+    }
+
+    /// What it refused so far.
+    pub(crate) fn refusals(&self) -> Refusals {
+        self.refusals
+    }
+
     /// After committing `height` (decided here, not synced): remembers when, and starts this
     /// node's keep-alive or hosting report if one is due.
-    pub(super) fn liveness_on_commit<N: Network<Peer = P>>(
+    pub(crate) fn on_commit<N: Network>(
         &mut self,
         height: Height,
         now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let max_age = self.read()?.state().params().nodes.bench_seed_max_age;
+        let max_age = self
+            .ledger
+            .read()?
+            .state()
+            .params()
+            .nodes
+            .bench_seed_max_age;
         self.commit_times.insert(height, now_ms);
         self.commit_times
             .retain(|h, _| h.saturating_add(max_age) >= height);
@@ -212,7 +254,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         // A request whose seed is too old for a transaction is dropped (and retried below).
         self.attesting
             .retain(|_, p| p.seed_height.saturating_add(max_age) > height + 1);
-        let Some(key) = self.config.key.clone() else {
+        let Some(key) = self.me.key.clone() else {
             return Ok(());
         };
         for kind in [AttestKind::KeepAlive, AttestKind::Hosting] {
@@ -224,18 +266,18 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     }
 
     /// Starts this node's request of `kind` seeded by the block at `height`, if one is due.
-    fn start_request<N: Network<Peer = P>>(
+    fn start_request<N: Network>(
         &mut self,
         kind: AttestKind,
         height: Height,
         key: &SecretKey,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let Some(id) = self.id else {
+        let Some(id) = self.me.id else {
             return Ok(());
         };
         let built = {
-            let chain = self.read()?;
+            let chain = self.ledger.read()?;
             let state = chain.state();
             let (Some(entry), Some(seed)) = (
                 state.registry().get(&id),
@@ -267,7 +309,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// Publishes a request and waits for its signatures (submitting at once when no verifier
     /// is needed: a network of one).
-    fn ask<N: Network<Peer = P>>(
+    fn ask<N: Network>(
         &mut self,
         kind: AttestKind,
         request: Attest,
@@ -282,14 +324,14 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// A keep-alive request from `peer`: checked and signed if this node is one of its
     /// verifiers. A wrong answer costs the sender.
-    pub(super) fn on_attest_request<N: Network<Peer = P>>(
+    pub(crate) fn on_request<N: Network>(
         &mut self,
-        peer: P,
+        peer: N::Peer,
         request: AttestRequest,
         now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let Some(id) = self.id else {
+        let Some(id) = self.me.id else {
             return Ok(());
         };
         let Some(seed) = self.verifier_check(
@@ -302,7 +344,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             return Ok(());
         };
         let statement = {
-            let chain = self.read()?;
+            let chain = self.ledger.read()?;
             let Some(subject) = chain.state().registry().get(&request.subject) else {
                 return Ok(());
             };
@@ -345,7 +387,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// A hosting request: signed if this node is one of its verifiers, the node hosts
     /// instances and asked in time.
-    pub(super) fn on_hosting_request<N: Network<Peer = P>>(
+    pub(crate) fn on_hosting_request<N: Network>(
         &mut self,
         node: NodeId,
         seed_height: Height,
@@ -357,6 +399,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             return Ok(());
         };
         let hosts = self
+            .ledger
             .read()?
             .state()
             .placement()
@@ -383,7 +426,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         seed_height: Height,
         now_ms: u64,
     ) -> Result<Option<Hash>, HostError> {
-        let (Some(id), Some(_)) = (self.id, &self.config.key) else {
+        let (Some(id), Some(_)) = (self.me.id, &self.me.key) else {
             return Ok(None);
         };
         if self.attested.contains(&(kind, subject, seed_height)) {
@@ -395,7 +438,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         if now_ms.saturating_sub(seen_at) > MAX_ANSWER_MS {
             return Ok(None);
         }
-        let chain = self.read()?;
+        let chain = self.ledger.read()?;
         let state = chain.state();
         let Some(seed) = state.recent_block(seed_height).map(|b| b.0) else {
             return Ok(None);
@@ -411,7 +454,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(ok.then_some(seed))
     }
 
-    fn sign_and_publish<N: Network<Peer = P>>(
+    fn sign_and_publish<N: Network>(
         &mut self,
         kind: AttestKind,
         subject: NodeId,
@@ -419,10 +462,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         claim: &Claim,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let Some(key) = &self.config.key else {
+        let Some(key) = &self.me.key else {
             return Ok(());
         };
-        let chain_id = self.read()?.state().params().chain_id;
+        let chain_id = self.ledger.read()?.state().params().chain_id;
         let (domain, bytes) = claim.signed_bytes()?;
         let attestation = Attestation {
             verifier: NodeId::of(&key.public_key()),
@@ -441,7 +484,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
 
     /// A verifier's signature: kept if it is for one of this node's pending requests and
     /// verifies; at a quorum the transaction goes to the mempool and out.
-    pub(super) fn on_attested<N: Network<Peer = P>>(
+    pub(crate) fn on_signed<N: Network>(
         &mut self,
         kind: AttestKind,
         subject: NodeId,
@@ -449,11 +492,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         attestation: Attestation,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let Some(key) = self.config.key.clone() else {
+        let Some(key) = self.me.key.clone() else {
             return Ok(());
         };
         let (chain_id, operator) = {
-            let chain = self.read()?;
+            let chain = self.ledger.read()?;
             let state = chain.state();
             (
                 state.params().chain_id,
@@ -466,7 +509,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let Some(pending) = self.attesting.get(&kind) else {
             return Ok(());
         };
-        if Some(subject) != self.id
+        if Some(subject) != self.me.id
             || seed_height != pending.seed_height
             || pending.submitted
             || !pending.selected.contains(&attestation.verifier)
@@ -493,18 +536,17 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     }
 
     /// Submits a pending request's transaction once a quorum signed it.
-    fn try_submit<N: Network<Peer = P>>(
+    fn try_submit<N: Network>(
         &mut self,
         kind: AttestKind,
         key: &SecretKey,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let Some(id) = self.id else {
+        let Some(id) = self.me.id else {
             return Ok(());
         };
         let tx = {
-            let shared = self.chain.clone();
-            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
+            let chain = self.ledger.read()?;
             let state = chain.state();
             let params = state.params();
             let Some(pending) = self.attesting.get_mut(&kind) else {
@@ -531,7 +573,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 }),
             };
             let sender = Address::from_public_key(&key.public_key());
-            let mut pool = self.mempool.lock().map_err(|_| HostError::Poisoned)?;
+            let mut pool = self.ledger.pool()?;
             let nonce = pool.next_nonce(&sender, state.account(&sender).nonce);
             let Ok(tx) =
                 Transaction::sign(key, params.chain_id, nonce, Amount::ZERO, tx_kind).or_skip()

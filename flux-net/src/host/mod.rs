@@ -1,47 +1,73 @@
-//! The consensus host: the code around a [`Machine`] that every validator runs, over any
-//! [`Network`]. It builds blocks from its mempool, checks proposals with the state transition,
-//! commits decided blocks with their certificates, keeps the resume point that makes restarts
-//! safe, gossips transactions, re-broadcasts when a height stalls, and syncs decided blocks
-//! from peers when it falls behind.
+//! The consensus host: everything a node runs around its chain, over any [`Network`]. It is
+//! the same code on a real node ([`crate::node`], on a thread of its own) and on the simulated
+//! network ([`crate::sim`]).
 //!
-//! The host is sans-IO: every method takes the current time (ms since the Unix epoch on a real
+//! The host is sans-IO: every call takes the current time (ms since the Unix epoch on a real
 //! node, virtual on the simulator) and a [`Network`] to act on. The chain and the mempool are
 //! shared (`Arc<RwLock<..>>`, `Arc<Mutex<..>>`) so the HTTP API can read them while the host
-//! runs; the host takes the write lock only to commit a checked block.
-
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+//! runs; only the consensus driver takes the write lock, to commit a checked block.
+//!
+//! # Components
+//!
+//! [`Host`] is a thin composer: it routes each input to the component whose protocol it is and
+//! wires the components' narrow interfaces. Each component owns its state; none reads
+//! another's.
+//!
+//! | component | file | owns | talks through |
+//! |---|---|---|---|
+//! | `ConsensusDriver` | `consensus/` | the [`Machine`], held blocks and messages, checked blocks, buffered future inputs, evidence, resume point, stall counters | proposals and votes in; outputs performed on the [`Network`]; commits announced to the `CommitFollower`s; decided blocks in from block sync (`commit_synced`) |
+//! | `TxGossip` | [`txs`] | the queue of transactions to gossip, the cache of refused ids (shared with the node's verifier thread) | batches in ([`txs::verify_batch`] first), [`Verdict`] out; `on_commit` |
+//! | `BlockSync` | `sync.rs` | decided blocks that came ahead of their turn, with their senders | sync answers in; verified blocks out to the `CommitDecided` target (the consensus driver) |
+//! | `Liveness` | [`liveness`] | this node's attestation requests, the requests it attested, recent commit times | [`Attest`](crate::message::Attest) messages in and out; `on_commit` |
+//! | `SwapAttestor` | [`swaps`] | the [`swaps::SwapDesk`] (shared with the API), the swap key and burn witness | [`SwapMessage`](crate::message::SwapMessage)s in and out; `on_commit`; the API's queued requests on each tick |
+//!
+//! What they share is not state of each other's: the chain and the mempool (`shared::Ledger`),
+//! the node's identity, and the commit notice (`shared::CommitNotice`) that the consensus driver
+//! sends to the other components through the `CommitFollower` interface, which the host
+//! implements by handing the notice to each follower in turn: transaction gossip, swaps, then
+//! (for blocks decided here) liveness.
+//!
+//! ```text
+//!  gossip ──route──► ConsensusDriver ──commit──► TxGossip / SwapAttestor / Liveness
+//!    │                     ▲
+//!    ├─► TxGossip          │ commit_synced
+//!    ├─► Liveness     BlockSync ◄── sync answers
+//!    └─► SwapAttestor
+//!  ticks ──► SwapAttestor (API requests), ConsensusDriver (sync when behind, re-broadcast)
+//! ```
 
 use flux_chain::block::{Block, BlockId};
-use flux_chain::chain::{Chain, CheckedBlock};
-use flux_chain::consensus::{ConsensusError, Evidence, Height, Input, Machine, Step};
-use flux_chain::mempool::Mempool;
+use flux_chain::consensus::{CommitCertificate, Height, Input, Machine};
 use flux_chain::store::Store;
 use flux_chain::tx::Transaction;
 use flux_core::crypto::SecretKey;
 use flux_nodes::NodeId;
 
+mod consensus;
 mod error;
-mod gossip;
-pub mod held;
 pub mod liveness;
-mod perform;
+mod recorder;
+mod route;
+mod shared;
 pub mod swaps;
 mod sync;
 pub mod txs;
 
+pub use consensus::held;
 pub use error::HostError;
-pub use gossip::Verdict;
 pub use held::MAX_HELD_BLOCKS;
+pub use recorder::Recorder;
+pub use route::Verdict;
+pub use shared::{SharedChain, SharedMempool};
 pub use sync::{serve_sync as serve_sync_from, serve_sync_shared};
 
-use crate::message::AttestKind;
-use crate::network::{Network, Offence, Topic};
-
-/// A chain shared between the host and readers.
-pub type SharedChain<S> = Arc<RwLock<Chain<S>>>;
-/// A mempool shared between the host and the API.
-pub type SharedMempool = Arc<Mutex<Mempool>>;
+use crate::network::Network;
+use consensus::ConsensusDriver;
+use liveness::Liveness;
+use shared::{CommitFollower, CommitNotice, Identity, Ledger};
+use swaps::SwapAttestor;
+use sync::{BlockSync, CommitDecided};
+use txs::TxGossip;
 
 /// How a host behaves.
 #[derive(Clone, Debug)]
@@ -61,7 +87,7 @@ pub struct HostConfig {
     /// on chain with `SwapKeyRegister`). `None`: it signs only Ed25519 statements.
     pub swap_key: Option<SecretKey>,
     /// The node's view of the other chains: which burns it attests. `None`: none.
-    pub witness: Option<Arc<dyn swaps::BurnWitness>>,
+    pub witness: Option<std::sync::Arc<dyn swaps::BurnWitness>>,
 }
 
 impl HostConfig {
@@ -83,13 +109,24 @@ impl HostConfig {
 /// it syncs the decided blocks instead).
 pub const FUTURE_WINDOW: Height = 2;
 
-/// Counters of what the host refused.
+/// Counters of what the host refused (each component counts its own; the host adds them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Refusals {
     /// Messages that did not decode.
     pub undecodable: u64,
     /// Messages that decoded but broke a rule.
     pub rejected: u64,
+}
+
+impl std::ops::Add for Refusals {
+    type Output = Refusals;
+
+    fn add(self, other: Refusals) -> Refusals {
+        Refusals {
+            undecodable: self.undecodable.saturating_add(other.undecodable),
+            rejected: self.rejected.saturating_add(other.rejected),
+        }
+    }
 }
 
 /// The host of one node. See the module docs.
@@ -115,48 +152,55 @@ pub struct Refusals {
 /// ```
 #[derive(Debug)]
 pub struct Host<S: Store, P> {
-    config: HostConfig,
     id: Option<NodeId>,
-    chain: SharedChain<S>,
-    mempool: SharedMempool,
-    machine: Option<Machine>,
-    /// The blocks of proposals (see [`held`]).
-    blocks: held::HeldBlocks,
-    checked: BTreeMap<BlockId, CheckedBlock>,
-    future: Vec<(Input, Option<P>)>,
-    evidence: BTreeSet<Evidence>,
-    /// This height's verified consensus messages, sent or received, with their rounds:
-    /// re-broadcast when the height stalls.
-    held: held::HeldMessages,
-    behind: Option<P>,
-    progress_at_last_tick: Height,
-    /// Ticks in a row without a decided height.
-    stalled_ticks: u32,
-    /// The highest height a committee member signed a vote for (see `network_height`).
-    seen_height: Height,
-    /// This node's liveness requests waiting for signatures.
-    attesting: BTreeMap<AttestKind, liveness::Pending>,
-    /// When recent heights were committed here (a verifier times keep-alive answers from it).
-    commit_times: BTreeMap<Height, u64>,
-    /// Requests this node attested, `(kind, subject, seed height)`.
-    attested: BTreeSet<(AttestKind, NodeId, Height)>,
-    /// Synced blocks above the next height, each with the peer that sent it (who answers for
-    /// it when it is checked).
-    synced_ahead: BTreeMap<Height, (Block, flux_chain::consensus::CommitCertificate, P)>,
-    pending_txs: Vec<Transaction>,
-    /// Transactions refused lately (shared with the node's verifier thread).
-    refused_txs: txs::SharedRefusedTxs,
-    /// Swap attestations collected here (shared with the API).
-    swaps: swaps::SharedSwaps,
-    last_resume: Option<flux_chain::consensus::ResumePoint>,
-    refusals: Refusals,
+    ledger: Ledger<S>,
+    consensus: ConsensusDriver<S, P>,
+    txs: TxGossip<S>,
+    sync: BlockSync<S, P>,
+    liveness: Liveness<S>,
+    swaps: SwapAttestor<S>,
+    /// Gossip that did not decode (before any component saw it).
+    undecodable: u64,
 }
 
-fn height_of(input: &Input) -> Option<Height> {
-    match input {
-        Input::Proposal(p) => Some(p.proposal.height),
-        Input::Vote(v) => Some(v.vote.height),
-        _ => None,
+/// The components that follow commits, as the consensus driver sees them.
+struct Followers<'a, S: Store> {
+    txs: &'a mut TxGossip<S>,
+    swaps: &'a mut SwapAttestor<S>,
+    liveness: &'a mut Liveness<S>,
+}
+
+impl<S: Store, P> CommitFollower<P> for Followers<'_, S> {
+    fn committed<N: Network<Peer = P>>(
+        &mut self,
+        notice: &CommitNotice,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        self.txs.on_commit();
+        self.swaps
+            .on_commit(notice.height, &notice.swaps_out, net)?;
+        if !notice.synced {
+            self.liveness.on_commit(notice.height, notice.now_ms, net)?;
+        }
+        Ok(())
+    }
+}
+
+/// The consensus driver as block sync sees it: where verified decided blocks commit.
+struct SyncTarget<'a, S: Store, P> {
+    consensus: &'a mut ConsensusDriver<S, P>,
+    followers: Followers<'a, S>,
+}
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> CommitDecided<P> for SyncTarget<'_, S, P> {
+    fn commit_decided<N: Network<Peer = P>>(
+        &mut self,
+        block: Block,
+        commit: CommitCertificate,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        self.consensus
+            .commit_synced(block, commit, net, &mut self.followers)
     }
 }
 
@@ -167,32 +211,30 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         chain: SharedChain<S>,
         mempool: SharedMempool,
     ) -> Result<Host<S, P>, HostError> {
-        let id = config.key.as_ref().map(|k| NodeId::of(&k.public_key()));
+        let ledger = Ledger::new(chain, mempool);
+        let me = Identity::new(config.key.clone());
         Ok(Host {
-            config,
-            id,
-            chain,
-            mempool,
-            machine: None,
-            blocks: held::HeldBlocks::default(),
-            checked: BTreeMap::new(),
-            future: Vec::new(),
-            evidence: BTreeSet::new(),
-            held: held::HeldMessages::default(),
-            behind: None,
-            progress_at_last_tick: 0,
-            stalled_ticks: 0,
-            seen_height: 0,
-            attesting: BTreeMap::new(),
-            commit_times: BTreeMap::new(),
-            attested: BTreeSet::new(),
-            synced_ahead: BTreeMap::new(),
-            pending_txs: Vec::new(),
-            refused_txs: txs::SharedRefusedTxs::default(),
-            swaps: swaps::SharedSwaps::default(),
-            last_resume: None,
-            refusals: Refusals::default(),
+            id: me.id,
+            consensus: ConsensusDriver::new(&config, ledger.clone()),
+            txs: TxGossip::new(ledger.clone(), config.tx_batch),
+            sync: BlockSync::new(ledger.clone(), config.sync_batch),
+            liveness: Liveness::new(ledger.clone(), me.clone()),
+            swaps: SwapAttestor::new(ledger.clone(), me, config.swap_key, config.witness),
+            ledger,
+            undecodable: 0,
         })
+    }
+
+    /// The consensus driver and the components that follow its commits, borrowed apart.
+    fn consensus_and_followers(&mut self) -> (&mut ConsensusDriver<S, P>, Followers<'_, S>) {
+        (
+            &mut self.consensus,
+            Followers {
+                txs: &mut self.txs,
+                swaps: &mut self.swaps,
+                liveness: &mut self.liveness,
+            },
+        )
     }
 
     /// This validator's node id, if it has a key.
@@ -200,14 +242,21 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         self.id
     }
 
-    /// What it refused so far.
+    /// What it refused so far (all components together).
     pub fn refusals(&self) -> Refusals {
-        self.refusals
+        Refusals {
+            undecodable: self.undecodable,
+            rejected: 0,
+        } + self.consensus.refusals()
+            + self.txs.refusals()
+            + self.sync.refusals()
+            + self.liveness.refusals()
+            + self.swaps.refusals()
     }
 
     /// The consensus machine, once started.
     pub fn machine(&self) -> Option<&Machine> {
-        self.machine.as_ref()
+        self.consensus.machine()
     }
 
     /// The highest height the network is known to have reached: this chain's next height, or
@@ -215,24 +264,26 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     /// starts behind learns how far it has to sync; a progress bar shows it). Unverified claims
     /// do not count.
     pub fn network_height(&self) -> Result<Height, HostError> {
-        Ok(self.seen_height.max(self.read()?.height()))
+        self.consensus.network_height()
     }
 
     /// The shared chain.
     pub fn chain(&self) -> &SharedChain<S> {
-        &self.chain
+        self.ledger.chain()
     }
 
-    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Chain<S>>, HostError> {
-        self.chain.read().map_err(|_| HostError::Poisoned)
+    #[cfg(test)]
+    pub(crate) fn read(
+        &self,
+    ) -> Result<std::sync::RwLockReadGuard<'_, flux_chain::chain::Chain<S>>, HostError> {
+        self.ledger.read()
     }
 
-    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, Chain<S>>, HostError> {
-        self.chain.write().map_err(|_| HostError::Poisoned)
-    }
-
-    pub(crate) fn pool(&self) -> Result<MutexGuard<'_, Mempool>, HostError> {
-        self.mempool.lock().map_err(|_| HostError::Poisoned)
+    #[cfg(test)]
+    pub(crate) fn pool(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, flux_chain::mempool::Mempool>, HostError> {
+        self.ledger.pool()
     }
 
     /// Starts consensus at the next height. A validator that voted at that height before a
@@ -242,67 +293,8 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let params = self.read()?.state().params().clone();
-        self.machine = Some(Machine::new(&params, self.config.key.clone()));
-        let (next, resume, committee) = {
-            let chain = self.read()?;
-            let next = chain.height() + 1;
-            (next, chain.resume_point()?, chain.committee(next)?)
-        };
-        match resume {
-            Some(resume) if resume.height == next && self.id.is_some() => {
-                // The block of the valid value, stored with the resume point: a proposer
-                // re-proposes it, and must hold it (and know it valid) to do so.
-                let restored = match resume.valid {
-                    Some((round, id)) => self
-                        .read()?
-                        .resume_block(&id)?
-                        .filter(|b| b.header.height == next)
-                        .map(|b| (round, id, b)),
-                    None => None,
-                };
-                let mut validity = None;
-                if let Some((round, id, block)) = restored {
-                    let size = flux_chain::codec::encoded_len(&block)? as usize;
-                    let checked = self.read()?.check(&block).ok();
-                    self.blocks.insert((next, round), id, block, size, &[id]);
-                    validity = Some(Input::BlockValidity {
-                        value: id,
-                        valid: checked.is_some(),
-                    });
-                    if let Some(c) = checked {
-                        self.checked.insert(id, c);
-                    }
-                }
-                self.feed(Input::Resume { resume, committee }, None, now_ms, net)?;
-                match validity {
-                    Some(input) => self.feed(input, None, now_ms, net),
-                    None => Ok(()),
-                }
-            }
-            _ => self.feed(
-                Input::NewHeight {
-                    height: next,
-                    committee,
-                },
-                None,
-                now_ms,
-                net,
-            ),
-        }
-    }
-
-    fn next_height<N: Network<Peer = P>>(
-        &mut self,
-        now_ms: u64,
-        net: &mut N,
-    ) -> Result<(), HostError> {
-        let (height, committee) = {
-            let chain = self.read()?;
-            let next = chain.height() + 1;
-            (next, chain.committee(next)?)
-        };
-        self.feed(Input::NewHeight { height, committee }, None, now_ms, net)
+        let (consensus, mut followers) = self.consensus_and_followers();
+        consensus.start(now_ms, net, &mut followers)
     }
 
     /// A timer set through [`Network::set_timer`] fired.
@@ -312,156 +304,98 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
-        self.feed(input, None, now_ms, net)
+        let (consensus, mut followers) = self.consensus_and_followers();
+        consensus.on_timer(input, now_ms, net, &mut followers)
     }
 
-    /// Feeds one input, and everything it leads to, to the machine.
-    fn feed<N: Network<Peer = P>>(
+    /// The periodic tick (about once per propose timeout): the swap requests the API queued
+    /// go out; a sync request when behind (or when not voting), and a re-broadcast of this
+    /// height's messages of the current and previous round, and a sync request for this
+    /// height (a peer may have decided it), when no height was decided since the last tick
+    /// (the network may have lost messages). While the height stays stalled these back off
+    /// (ticks 1, 2, 4, 8, then every 8th), so a slow network is not flooded by its own
+    /// repeats. A decided height waiting for the next is not stalled.
+    pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        self.swaps.flush(net)?;
+        self.consensus.on_tick(net)
+    }
+
+    /// Decided blocks from `from_height` on, encoded, at most the configured batch.
+    pub fn serve_sync(&self, from_height: Height) -> Result<Vec<Vec<u8>>, HostError> {
+        self.sync.serve(from_height)
+    }
+
+    /// `peer`'s answer to a sync request: commits each block that extends the chain and whose
+    /// certificate verifies; then (re)starts consensus at the next height. Items for later
+    /// heights are kept a little (the first copy of each height), with the peer that sent
+    /// them: when a kept item's turn comes and it is invalid, that peer is charged, not the
+    /// one being served. Undecodable or invalid items cost the peer.
+    pub fn on_sync_response<N: Network<Peer = P>>(
         &mut self,
-        first: Input,
-        from: Option<P>,
+        peer: P,
+        items: Vec<Vec<u8>>,
         now_ms: u64,
         net: &mut N,
     ) -> Result<(), HostError> {
-        let mut work = VecDeque::from([(first, from)]);
-        while let Some((input, from)) = work.pop_front() {
-            let Some(machine) = self.machine.as_mut() else {
-                self.behind = from.or(self.behind);
-                return Ok(());
-            };
-            let new_height = matches!(input, Input::NewHeight { .. } | Input::Resume { .. });
-            let before = (machine.height(), machine.round());
-            match machine.apply(input.clone()) {
-                Ok(outputs) => {
-                    let after = (machine.height(), machine.round());
-                    if after != before {
-                        tracing::debug!(height = after.0, round = after.1, "consensus round");
-                    }
-                    if new_height {
-                        work.extend(std::mem::take(&mut self.future));
-                    }
-                    let mut next = VecDeque::new();
-                    for output in outputs {
-                        self.perform(output, now_ms, &mut next, net)?;
-                    }
-                    work.extend(next.into_iter().map(|i| (i, None)));
-                }
-                Err(ConsensusError::WrongHeight { expected, found }) if found > expected => {
-                    // Kept for later only if the committee signed it (anyone can claim a
-                    // height), and only a little ahead: farther is for block sync.
-                    if self.verify_ahead(&input, found, from, net)? {
-                        if found <= expected + FUTURE_WINDOW
-                            && self.future.len() < self.config.max_future
-                        {
-                            self.future.push((input, from));
-                        }
-                        self.behind = from.or(self.behind);
-                    }
-                }
-                Err(ConsensusError::NotStarted) => {
-                    // Kept for the first height only if verified (nothing unverified is kept).
-                    let verified = match (from, height_of(&input)) {
-                        (Some(_), Some(h)) => self.signed_by_committee(&input, h)? == Some(true),
-                        _ => true,
-                    };
-                    if verified && self.future.len() < self.config.max_future {
-                        self.future.push((input, from));
-                    }
-                }
-                Err(ConsensusError::BadSignature { .. } | ConsensusError::NotMember { .. }) => {
-                    self.refusals.rejected += 1;
-                    if let Some(peer) = from {
-                        net.penalize(peer, Offence::Invalid);
-                    }
-                }
-                Err(_) => {
-                    if height_of(&input).is_some() {
-                        self.refusals.rejected += 1;
-                    }
-                }
-            }
+        let mut target = SyncTarget {
+            consensus: &mut self.consensus,
+            followers: Followers {
+                txs: &mut self.txs,
+                swaps: &mut self.swaps,
+                liveness: &mut self.liveness,
+            },
+        };
+        if self.sync.on_response(peer, items, &mut target, net)? {
+            target
+                .consensus
+                .resume_after_sync(now_ms, net, &mut target.followers)?;
+            // More may be waiting.
+            self.sync.ask_more(peer, net)?;
         }
         Ok(())
     }
 
-    /// The periodic tick (about once per propose timeout): a sync request when behind (or when
-    /// not voting), and a re-broadcast of this height's messages of the current and previous
-    /// round, and a sync request for this height (a peer may have decided it), when no height
-    /// was decided since the last tick (the network may have lost messages). While the height
-    /// stays stalled these back off (ticks 1, 2, 4, 8, then every 8th), so a slow network is not
-    /// flooded by its own repeats. A decided height waiting for the next is not stalled.
-    pub fn on_tick<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
-        self.swaps_flush(net)?;
-        let from_height = self.read()?.height() + 1;
-        match self.behind.take() {
-            Some(p) => net.request_sync(Some(p), from_height),
-            None if self.machine.is_none() => net.request_sync(None, from_height),
-            None => {}
-        }
-        if let Some(m) = &self.machine {
-            let progress = m.height();
-            if m.step() == Step::Commit {
-                // Decided; the next height starts on its timer. Nothing is stalled.
-                self.stalled_ticks = 0;
-            } else if progress == self.progress_at_last_tick {
-                self.stalled_ticks = self.stalled_ticks.saturating_add(1);
-                let n = self.stalled_ticks;
-                if n.is_power_of_two() || n.is_multiple_of(8) {
-                    let oldest = m.round().saturating_sub(1);
-                    for bytes in self.held.since_round(oldest) {
-                        net.publish(Topic::Consensus, bytes.clone());
-                    }
-                    // Others may have decided this height while its last votes never reached
-                    // us (they do not repeat a decided height's votes): ask for the block with
-                    // its certificate.
-                    net.request_sync(None, from_height);
-                }
-            } else {
-                self.stalled_ticks = 0;
-            }
-            self.progress_at_last_tick = progress;
-        }
-        Ok(())
-    }
-}
-
-/// A [`Network`] that records what the host asked for (for tests, examples and tools that
-/// drive a host by hand).
-#[derive(Clone, Debug, Default)]
-pub struct Recorder {
-    /// Published `(topic, bytes)`.
-    pub published: Vec<(Topic, Vec<u8>)>,
-    /// Sync requests `(peer, from_height)`.
-    pub sync_requests: Vec<(Option<u8>, Height)>,
-    /// Penalties.
-    pub penalties: Vec<(u8, Offence)>,
-    /// Timers `(after_ms, input)`.
-    pub timers: Vec<(u64, Input)>,
-    /// Committed blocks.
-    pub committed: Vec<crate::network::Committed>,
-}
-
-impl Network for Recorder {
-    type Peer = u8;
-
-    fn publish(&mut self, topic: Topic, bytes: Vec<u8>) {
-        self.published.push((topic, bytes));
+    /// A batch from `peer` whose signatures [`txs::verify_batch`] checked: the state rules
+    /// decide what the mempool takes; refusals are remembered and cost the peer (see
+    /// [`txs`]). Returns whether the batch should be relayed.
+    pub fn on_verified_txs<N: Network<Peer = P>>(
+        &mut self,
+        peer: P,
+        batch: txs::VerifiedTxs,
+        net: &mut N,
+    ) -> Result<Verdict, HostError> {
+        self.txs.on_verified(peer, batch, net)
     }
 
-    fn request_sync(&mut self, peer: Option<u8>, from_height: Height) {
-        self.sync_requests.push((peer, from_height));
+    /// Queues a transaction the node accepted (from its API) for gossip; see [`Host::flush`].
+    pub fn gossip_tx(&mut self, tx: Transaction) {
+        self.txs.queue(tx);
     }
 
-    fn penalize(&mut self, peer: u8, offence: Offence) {
-        self.penalties.push((peer, offence));
+    /// Gossips the queued transactions in batches.
+    pub fn flush<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
+        self.txs.flush(net)
     }
 
-    fn set_timer(&mut self, after_ms: u64, input: Input) {
-        self.timers.push((after_ms, input));
+    /// The refused transaction ids and work counters (shared with the node's verifier).
+    pub fn refused_txs(&self) -> txs::SharedRefusedTxs {
+        self.txs.refused_txs()
     }
 
-    fn committed(&mut self, commit: &crate::network::Committed) {
-        self.committed.push(*commit);
+    /// What transaction gossip cost so far.
+    pub fn tx_gossip_stats(&self) -> txs::TxGossipStats {
+        self.txs.stats()
+    }
+
+    /// The node's swap attestations (the API reads them).
+    pub fn swaps(&self) -> swaps::SharedSwaps {
+        self.swaps.desk()
+    }
+
+    /// The ids of the blocks held for the current heights (for tests).
+    #[doc(hidden)]
+    pub fn held_blocks(&self) -> Vec<BlockId> {
+        self.consensus.held_blocks()
     }
 }
 

@@ -1,13 +1,18 @@
-//! Block sync: a lagging or restarted node asks a peer for the decided blocks it lacks and
-//! commits each one whose commit certificate verifies against its committee, in height order.
+//! Block sync ([`BlockSync`], a component of the host): a lagging or restarted node asks a peer
+//! for the decided blocks it lacks and commits each one whose commit certificate verifies
+//! against its committee, in height order. It owns the blocks that came ahead of their turn;
+//! the commit itself is the consensus driver's, reached through [`CommitDecided`].
 
+use std::collections::BTreeMap;
 use std::sync::RwLock;
 
+use flux_chain::block::Block;
 use flux_chain::chain::Chain;
-use flux_chain::consensus::Height;
+use flux_chain::consensus::{CommitCertificate, Height};
 use flux_chain::store::Store;
 
-use super::{Host, HostError};
+use super::shared::Ledger;
+use super::{HostError, Refusals};
 use crate::message::{Decided, MAX_MESSAGE_BYTES};
 use crate::network::{Network, Offence};
 
@@ -69,92 +74,131 @@ fn serve(
     items
 }
 
-impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
-    /// Decided blocks from `from_height` on, encoded, at most the configured batch.
-    pub fn serve_sync(&self, from_height: Height) -> Result<Vec<Vec<u8>>, HostError> {
-        Ok(serve_sync(
-            &*self.read()?,
-            from_height,
-            self.config.sync_batch,
-        ))
+/// Where block sync commits a block whose certificate it verified (the consensus driver, which
+/// owns commits and tells the other components).
+pub(crate) trait CommitDecided<P> {
+    /// Commits `block`, decided by `commit`.
+    fn commit_decided<N: Network<Peer = P>>(
+        &mut self,
+        block: Block,
+        commit: CommitCertificate,
+        net: &mut N,
+    ) -> Result<(), HostError>;
+}
+
+/// The block sync of one node. See the module docs.
+#[derive(Debug)]
+pub(crate) struct BlockSync<S: Store, P> {
+    ledger: Ledger<S>,
+    /// Most decided blocks served in answer to one sync request.
+    batch: u64,
+    /// Synced blocks above the next height, each with the peer that sent it (who answers for
+    /// it when it is checked).
+    ahead: BTreeMap<Height, (Block, CommitCertificate, P)>,
+    refusals: Refusals,
+}
+
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> BlockSync<S, P> {
+    /// Serves (and keeps ahead) at most `batch` blocks at a time.
+    pub(crate) fn new(ledger: Ledger<S>, batch: u64) -> BlockSync<S, P> {
+        BlockSync {
+            ledger,
+            batch,
+            ahead: BTreeMap::new(),
+            refusals: Refusals::default(),
+        }
     }
 
-    /// `peer`'s answer to a sync request: commits each block that extends the chain and whose
-    /// certificate verifies; then (re)starts consensus at the next height. Items for later
-    /// heights are kept a little (the first copy of each height), with the peer that sent
-    /// them: when a kept item's turn comes and it is invalid, that peer is charged, not the
-    /// one being served. Undecodable or invalid items cost the peer.
-    pub fn on_sync_response<N: Network<Peer = P>>(
+    /// What it refused so far.
+    pub(crate) fn refusals(&self) -> Refusals {
+        self.refusals
+    }
+
+    /// Decided blocks from `from_height` on, encoded, at most the configured batch.
+    pub(crate) fn serve(&self, from_height: Height) -> Result<Vec<Vec<u8>>, HostError> {
+        Ok(serve_sync(&*self.ledger.read()?, from_height, self.batch))
+    }
+
+    /// `peer`'s answer to a sync request: commits (through `target`) each block that extends
+    /// the chain and whose certificate verifies. Items for later heights are kept a little (the
+    /// first copy of each height), with the peer that sent them: when a kept item's turn comes
+    /// and it is invalid, that peer is charged, not the one being served. Undecodable or
+    /// invalid items cost the peer. `true` if the chain advanced and the response ended well
+    /// (a response cut short by a bad item reports `false`, as the host always did: the
+    /// next good response restarts the height).
+    pub(crate) fn on_response<N: Network<Peer = P>, T: CommitDecided<P>>(
         &mut self,
         peer: P,
         items: Vec<Vec<u8>>,
-        now_ms: u64,
+        target: &mut T,
         net: &mut N,
-    ) -> Result<(), HostError> {
+    ) -> Result<bool, HostError> {
         let mut advanced = false;
         for bytes in items {
             let Ok(Decided { block, commit }) = Decided::from_bytes(&bytes) else {
                 self.refusals.undecodable += 1;
                 net.penalize(peer, Offence::Undecodable);
-                return Ok(());
+                return Ok(false);
             };
             let h = block.header.height;
-            let next = self.read()?.height() + 1;
+            let next = self.ledger.read()?.height() + 1;
             if commit.height != h || h < next {
                 continue;
             }
             if h > next {
-                if h <= next + 2 * self.config.sync_batch && !self.synced_ahead.contains_key(&h) {
+                if h <= next + 2 * self.batch && !self.ahead.contains_key(&h) {
                     // The certificate is checked when its turn comes (its height's committee
                     // may differ from today's); that it names this block, at once.
                     if block.id().ok() != Some(commit.value) {
                         self.refusals.rejected += 1;
                         net.penalize(peer, Offence::Invalid);
-                        return Ok(());
+                        return Ok(false);
                     }
-                    self.synced_ahead.insert(h, (block, commit, peer));
+                    self.ahead.insert(h, (block, commit, peer));
                 }
                 continue;
             }
-            if !self.commit_synced(peer, block, commit, net)? {
-                return Ok(());
+            if !self.commit(peer, block, commit, target, net)? {
+                return Ok(false);
             }
             advanced = true;
             // Anything kept that now follows on; a bad one costs the peer that sent it.
             loop {
-                let next = self.read()?.height() + 1;
-                self.synced_ahead.retain(|k, _| *k >= next);
-                let Some((block, commit, from)) = self.synced_ahead.remove(&next) else {
+                let next = self.ledger.read()?.height() + 1;
+                self.ahead.retain(|k, _| *k >= next);
+                let Some((block, commit, from)) = self.ahead.remove(&next) else {
                     break;
                 };
-                if !self.commit_synced(from, block, commit, net)? {
+                if !self.commit(from, block, commit, target, net)? {
                     break;
                 }
             }
         }
-        if advanced {
-            if self.machine.is_some() {
-                self.next_height(now_ms, net)?;
-            } else {
-                self.start(now_ms, net)?;
-            }
-            // More may be waiting.
-            let from = self.read()?.height() + 1;
-            net.request_sync(Some(peer), from);
-        }
+        Ok(advanced)
+    }
+
+    /// Asks `peer` for what may follow the chain's tip.
+    pub(crate) fn ask_more<N: Network<Peer = P>>(
+        &self,
+        peer: P,
+        net: &mut N,
+    ) -> Result<(), HostError> {
+        let from = self.ledger.read()?.height() + 1;
+        net.request_sync(Some(peer), from);
         Ok(())
     }
 
-    /// Verifies and commits one synced block; `false` (and a penalty) if it is invalid.
-    fn commit_synced<N: Network<Peer = P>>(
+    /// Verifies one synced block and commits it; `false` (and a penalty) if it is invalid.
+    fn commit<N: Network<Peer = P>, T: CommitDecided<P>>(
         &mut self,
         peer: P,
-        block: flux_chain::block::Block,
-        commit: flux_chain::consensus::CommitCertificate,
+        block: Block,
+        commit: CommitCertificate,
+        target: &mut T,
         net: &mut N,
     ) -> Result<bool, HostError> {
         let ok = {
-            let chain = self.read()?;
+            let chain = self.ledger.read()?;
             let committee = chain.committee(block.header.height)?;
             block.id().ok() == Some(commit.value)
                 && commit
@@ -166,8 +210,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             net.penalize(peer, Offence::Invalid);
             return Ok(false);
         }
-        self.checked.clear();
-        self.commit_block(block, commit, true, 0, net)?;
+        target.commit_decided(block, commit, net)?;
         Ok(true)
     }
 }

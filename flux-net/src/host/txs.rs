@@ -1,11 +1,14 @@
-//! Transaction gossip: batches from peers into the mempool, this node's own transactions out.
+//! Transaction gossip ([`TxGossip`], a component of the host): batches from peers into the
+//! mempool, this node's own transactions out. It owns the queue of transactions to gossip and
+//! the cache of refused ids (shared with the node's verifier thread); it hears of commits
+//! through [`TxGossip::on_commit`].
 //!
 //! A peer chooses how many transactions it sends, and checking a signature is the costly part.
 //! So:
 //! - signatures are checked apart from the state rules: [`verify_batch`] takes no chain lock
 //!   and runs on the node's verifier thread (the simulator calls it inline through
-//!   [`Host::on_gossip`]); the consensus thread then only applies the state rules
-//!   ([`Host::on_verified_txs`]);
+//!   [`Host::on_gossip`](super::Host::on_gossip)); the host's thread then only applies the state
+//!   rules ([`Host::on_verified_txs`](super::Host::on_verified_txs));
 //! - a refused transaction is remembered by id ([`RefusedTxs`], bounded; an id is the hash of
 //!   the whole signed transaction), so a replay costs a lookup, never a second check. Ids
 //!   refused as invalid or for a nonce gap stay until newer refusals push them out; ids
@@ -28,7 +31,8 @@ use flux_chain::store::Store;
 use flux_chain::tx::{Transaction, TxId};
 use flux_core::ChainParams;
 
-use super::{Host, HostError, SharedMempool, Verdict};
+use super::shared::Ledger;
+use super::{HostError, Refusals, SharedMempool, Verdict};
 use crate::message::Message;
 use crate::network::{Network, Offence, Topic};
 
@@ -190,47 +194,73 @@ pub fn verify_batch(
     out
 }
 
-impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+/// The transaction gossip of one node: its queue of transactions to gossip and its cache of
+/// refused ids. See the module docs.
+#[derive(Debug)]
+pub(crate) struct TxGossip<S: Store> {
+    ledger: Ledger<S>,
+    /// Most transactions in one gossiped batch.
+    batch: usize,
+    pending: Vec<Transaction>,
+    /// Transactions refused lately (shared with the node's verifier thread).
+    refused: SharedRefusedTxs,
+    refusals: Refusals,
+}
+
+impl<S: Store> TxGossip<S> {
+    /// Gossips in batches of at most `batch` transactions.
+    pub(crate) fn new(ledger: Ledger<S>, batch: usize) -> TxGossip<S> {
+        TxGossip {
+            ledger,
+            batch,
+            pending: Vec::new(),
+            refused: SharedRefusedTxs::default(),
+            refusals: Refusals::default(),
+        }
+    }
+
     /// The refused transaction ids and work counters (shared with the node's verifier).
-    pub fn refused_txs(&self) -> SharedRefusedTxs {
-        self.refused_txs.clone()
+    pub(crate) fn refused_txs(&self) -> SharedRefusedTxs {
+        self.refused.clone()
+    }
+
+    /// What it refused so far.
+    pub(crate) fn refusals(&self) -> Refusals {
+        self.refusals
     }
 
     /// What transaction gossip cost so far.
-    pub fn tx_gossip_stats(&self) -> TxGossipStats {
-        self.refused_txs
-            .lock()
-            .map(|c| c.stats())
-            .unwrap_or_default()
+    pub(crate) fn stats(&self) -> TxGossipStats {
+        self.refused.lock().map(|c| c.stats()).unwrap_or_default()
     }
 
     /// Transactions gossiped by `peer`, checked here (the simulator's path; a node checks
-    /// signatures on its verifier thread and calls [`Host::on_verified_txs`]).
-    pub(super) fn receive_txs<N: Network<Peer = P>>(
+    /// signatures on its verifier thread and calls [`TxGossip::on_verified`]).
+    pub(crate) fn receive<N: Network>(
         &mut self,
-        peer: P,
+        peer: N::Peer,
         txs: Vec<Transaction>,
         net: &mut N,
     ) -> Result<Verdict, HostError> {
-        let params = self.read()?.state().params().clone();
-        let batch = verify_batch(txs, &params, &self.refused_txs, &self.mempool);
-        self.on_verified_txs(peer, batch, net)
+        let params = self.ledger.read()?.state().params().clone();
+        let batch = verify_batch(txs, &params, &self.refused, self.ledger.mempool());
+        self.on_verified(peer, batch, net)
     }
 
     /// A batch from `peer` whose signatures [`verify_batch`] checked: the state rules decide
     /// what the mempool takes; refusals are remembered and cost the peer (see the module
     /// docs). Returns whether the batch should be relayed.
-    pub fn on_verified_txs<N: Network<Peer = P>>(
+    pub(crate) fn on_verified<N: Network>(
         &mut self,
-        peer: P,
+        peer: N::Peer,
         batch: VerifiedTxs,
         net: &mut N,
     ) -> Result<Verdict, HostError> {
         let (mut refused, mut gaps) = (Vec::new(), Vec::new());
         let mut admitted = 0u64;
         {
-            let chain = self.read()?;
-            let mut pool = self.pool()?;
+            let chain = self.ledger.read()?;
+            let mut pool = self.ledger.pool()?;
             for tx in batch.checked {
                 let id = tx.id();
                 match pool.insert_checked(tx, chain.state()) {
@@ -242,7 +272,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 }
             }
         }
-        if let Ok(mut cache) = self.refused_txs.lock() {
+        if let Ok(mut cache) = self.refused.lock() {
             let n = (refused.len() + gaps.len()) as u64;
             cache.stats.refused = cache.stats.refused.saturating_add(n);
             cache.stats.admitted = cache.stats.admitted.saturating_add(admitted);
@@ -269,22 +299,23 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
     }
 
     /// A block was committed: transactions the state refused may be valid now.
-    pub(super) fn txs_on_commit(&mut self) {
-        if let Ok(mut cache) = self.refused_txs.lock() {
+    pub(crate) fn on_commit(&mut self) {
+        if let Ok(mut cache) = self.refused.lock() {
             cache.by_state.clear();
         }
     }
 
-    /// Queues a transaction the node accepted (from its API) for gossip; see [`Host::flush`].
-    pub fn gossip_tx(&mut self, tx: Transaction) {
-        self.pending_txs.push(tx);
+    /// Queues a transaction the node accepted (from its API) for gossip; see
+    /// [`TxGossip::flush`].
+    pub(crate) fn queue(&mut self, tx: Transaction) {
+        self.pending.push(tx);
     }
 
     /// Gossips the queued transactions in batches.
-    pub fn flush<N: Network<Peer = P>>(&mut self, net: &mut N) -> Result<(), HostError> {
-        while !self.pending_txs.is_empty() {
-            let n = self.pending_txs.len().min(self.config.tx_batch.max(1));
-            let batch: Vec<Transaction> = self.pending_txs.drain(..n).collect();
+    pub(crate) fn flush<N: Network>(&mut self, net: &mut N) -> Result<(), HostError> {
+        while !self.pending.is_empty() {
+            let n = self.pending.len().min(self.batch.max(1));
+            let batch: Vec<Transaction> = self.pending.drain(..n).collect();
             net.publish(Topic::Txs, Message::Txs(batch).to_bytes()?);
         }
         Ok(())

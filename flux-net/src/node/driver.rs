@@ -24,10 +24,10 @@ use crate::metrics::Metrics;
 use crate::network::{Committed, Network, Offence, Topic};
 use crate::p2p::{GossipId, NetEvent, P2pHandle, SyncReply, Validation};
 
-/// What the host thread receives.
+/// The host thread's mailbox: everything it receives, in the order it came.
 #[allow(clippy::large_enum_variant)] // one at a time through a channel
 #[derive(Debug)]
-pub(crate) enum Event {
+pub(crate) enum HostMail {
     /// Gossip from a peer.
     Gossip(PeerId, Vec<u8>, GossipId),
     /// A transaction batch from a peer, its signatures checked.
@@ -97,7 +97,7 @@ pub(crate) struct Driver {
     mempool: SharedMempool,
     metrics: Arc<Metrics>,
     p2p: P2pHandle,
-    rx: Receiver<Event>,
+    rx: Receiver<HostMail>,
     tick: Duration,
 }
 
@@ -127,7 +127,7 @@ impl Driver {
         mempool: SharedMempool,
         metrics: Arc<Metrics>,
         p2p: P2pHandle,
-        rx: Receiver<Event>,
+        rx: Receiver<HostMail>,
         tick_ms: u64,
     ) -> Result<Driver, NodeError> {
         Ok(Driver {
@@ -169,25 +169,25 @@ impl Driver {
             }
             let wait = deadline.saturating_duration_since(Instant::now());
             match self.rx.recv_timeout(wait) {
-                Ok(Event::Gossip(peer, bytes, id)) => {
+                Ok(HostMail::Gossip(peer, bytes, id)) => {
                     let verdict =
                         self.host
                             .on_gossip_judged(peer, &bytes, now_ms(), &mut net!())?;
                     self.judged(id, verdict);
                 }
-                Ok(Event::Txs(peer, batch, id)) => {
+                Ok(HostMail::Txs(peer, batch, id)) => {
                     let verdict = self.host.on_verified_txs(peer, batch, &mut net!())?;
                     self.judged(id, verdict);
                 }
-                Ok(Event::Synced(peer, items)) => {
+                Ok(HostMail::Synced(peer, items)) => {
                     self.host
                         .on_sync_response(peer, items, now_ms(), &mut net!())?
                 }
-                Ok(Event::Tx(tx)) => {
+                Ok(HostMail::Tx(tx)) => {
                     self.host.gossip_tx(tx);
                     flush_at.get_or_insert_with(|| Instant::now() + TX_FLUSH);
                 }
-                Ok(Event::Shutdown) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Ok(HostMail::Shutdown) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
                 Err(RecvTimeoutError::Timeout) => {}
             }
             let now = Instant::now();
@@ -236,7 +236,7 @@ impl Driver {
 /// within the frame's bytes, the chain locked per block read only.
 pub(crate) async fn forward(
     mut events: mpsc::Receiver<NetEvent>,
-    to_host: Sender<Event>,
+    to_host: Sender<HostMail>,
     chain: SharedChain<RedbStore>,
     verifier: TxVerifier,
     sync_batch: u64,
@@ -252,8 +252,12 @@ pub(crate) async fn forward(
                 verifier.submit(peer, data, id);
                 Ok(())
             }
-            NetEvent::Gossip { peer, data, id, .. } => to_host.send(Event::Gossip(peer, data, id)),
-            NetEvent::SyncResponse { peer, items, .. } => to_host.send(Event::Synced(peer, items)),
+            NetEvent::Gossip { peer, data, id, .. } => {
+                to_host.send(HostMail::Gossip(peer, data, id))
+            }
+            NetEvent::SyncResponse { peer, items, .. } => {
+                to_host.send(HostMail::Synced(peer, items))
+            }
             NetEvent::SyncRequest {
                 from_height, reply, ..
             } => {

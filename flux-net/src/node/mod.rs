@@ -57,7 +57,7 @@ use crate::host::swaps::{FileWitness, SharedSwaps};
 use crate::host::{HostConfig, SharedChain};
 use crate::metrics::Metrics;
 use crate::p2p::{self, P2pConfig, P2pHandle};
-use driver::{Driver, Event};
+use driver::{Driver, HostMail};
 
 /// Why a node could not start or stopped badly.
 #[derive(Debug, Error)]
@@ -166,7 +166,7 @@ pub struct Node {
     metrics: Arc<Metrics>,
     p2p: P2pHandle,
     api_addr: Option<SocketAddr>,
-    events: std::sync::mpsc::Sender<Event>,
+    events: std::sync::mpsc::Sender<HostMail>,
     host_thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
     api_task: Option<ApiTask>,
     forward_task: tokio::task::JoinHandle<()>,
@@ -207,7 +207,7 @@ impl Node {
         p2p_config.bootstrap = config.bootstrap.clone();
         let (p2p, net_events) = p2p::spawn(p2p_config).await?;
 
-        let (events, rx) = std::sync::mpsc::channel::<Event>();
+        let (events, rx) = std::sync::mpsc::channel::<HostMail>();
         let node_id = config
             .validator_key
             .as_ref()
@@ -284,7 +284,7 @@ impl Node {
             let sender = Mutex::new(events.clone());
             let on_accepted: api::OnAccepted = Arc::new(move |tx: &Transaction| {
                 if let Ok(s) = sender.lock() {
-                    let _ = s.send(Event::Tx(tx.clone()));
+                    let _ = s.send(HostMail::Tx(tx.clone()));
                 }
             });
             let backend = Arc::new(
@@ -371,7 +371,7 @@ impl Node {
                 r?;
             }
         }
-        let _ = self.events.send(Event::Shutdown);
+        let _ = self.events.send(HostMail::Shutdown);
         let result = match self.host_thread.take() {
             Some(t) => tokio::task::spawn_blocking(move || t.join())
                 .await

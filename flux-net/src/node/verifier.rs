@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, sync_channel};
 use flux_chain::store::RedbStore;
 use libp2p::PeerId;
 
-use super::driver::Event;
+use super::driver::HostMail;
 use crate::host::txs::{SharedRefusedTxs, verify_batch};
 use crate::host::{SharedChain, SharedMempool};
 use crate::message::Message;
@@ -50,7 +50,7 @@ pub(crate) struct Verifier {
     chain: SharedChain<RedbStore>,
     pool: SharedMempool,
     refused: SharedRefusedTxs,
-    to_host: Sender<Event>,
+    to_host: Sender<HostMail>,
 }
 
 /// The verifier's queue and the loop to run on its thread.
@@ -58,7 +58,7 @@ pub(crate) fn verifier(
     chain: SharedChain<RedbStore>,
     pool: SharedMempool,
     refused: SharedRefusedTxs,
-    to_host: Sender<Event>,
+    to_host: Sender<HostMail>,
     p2p: P2pHandle,
 ) -> (TxVerifier, Verifier) {
     let (jobs_tx, jobs) = sync_channel(VERIFIER_QUEUE);
@@ -85,10 +85,10 @@ impl Verifier {
                         return;
                     };
                     let batch = verify_batch(txs, &params, &self.refused, &self.pool);
-                    Event::Txs(peer, batch, id)
+                    HostMail::Txs(peer, batch, id)
                 }
                 // Anything else (or nothing decodable) is the host's to judge and charge.
-                _ => Event::Gossip(peer, data, id),
+                _ => HostMail::Gossip(peer, data, id),
             };
             if self.to_host.send(event).is_err() {
                 return;

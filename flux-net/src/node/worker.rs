@@ -21,7 +21,7 @@ use flux_core::{Address, Amount, Hash};
 use flux_nodes::NodeId;
 use flux_nodes::work::{Outcome, execute, validate};
 
-use super::driver::Event;
+use super::driver::HostMail;
 use crate::host::{SharedChain, SharedMempool};
 
 /// How often the worker looks for a new block.
@@ -44,7 +44,7 @@ pub(crate) struct Worker {
     mempool: SharedMempool,
     key: SecretKey,
     id: NodeId,
-    to_host: Sender<Event>,
+    to_host: Sender<HostMail>,
     stop: Arc<AtomicBool>,
     results: BTreeMap<JobId, Outcome>,
     last_height: u64,
@@ -62,7 +62,7 @@ impl Worker {
         chain: SharedChain<RedbStore>,
         mempool: SharedMempool,
         key: SecretKey,
-        to_host: Sender<Event>,
+        to_host: Sender<HostMail>,
         stop: Arc<AtomicBool>,
     ) -> Worker {
         let id = NodeId::of(&key.public_key());
@@ -239,7 +239,7 @@ impl Worker {
         })();
         match result {
             Ok(tx) => {
-                let _ = self.to_host.send(Event::Tx(tx));
+                let _ = self.to_host.send(HostMail::Tx(tx));
             }
             Err(e) => tracing::warn!(error = %e, "work transaction refused"),
         }

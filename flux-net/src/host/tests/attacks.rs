@@ -13,6 +13,7 @@ use flux_core::{Address, Amount, ChainId};
 
 use super::*;
 use crate::message::{Decided, Message};
+use crate::network::Topic;
 
 const CHAIN: ChainId = ChainId::DEVNET;
 
@@ -265,7 +266,7 @@ fn a_replayed_refused_batch_is_charged_and_checked_once() {
     let Message::Txs(txs) = Message::from_bytes(&batch).unwrap() else {
         unreachable!()
     };
-    let verified = txs::verify_batch(txs, &params, &host.refused_txs(), &host.mempool);
+    let verified = txs::verify_batch(txs, &params, &host.refused_txs(), host.ledger.mempool());
     assert_eq!((verified.checked(), verified.invalid()), (0, 0));
     let verdict = host.on_verified_txs(8, verified, &mut net).unwrap();
     assert_eq!(verdict, Verdict::Ignore);
@@ -304,7 +305,7 @@ fn an_honest_batch_out_of_order_costs_nothing() {
     let Message::Txs(txs) = Message::from_bytes(&first).unwrap() else {
         unreachable!()
     };
-    let batch = txs::verify_batch(txs, &params, &host.refused_txs(), &host.mempool);
+    let batch = txs::verify_batch(txs, &params, &host.refused_txs(), host.ledger.mempool());
     assert_eq!(
         host.on_verified_txs(3, batch, &mut net).unwrap(),
         Verdict::Accept

@@ -4,11 +4,15 @@
 
 mod attacks;
 
+use std::sync::{Arc, Mutex, RwLock};
+
 use super::*;
 use crate::message::Message;
-use flux_chain::consensus::{Vote, VoteKind};
+use crate::network::Offence;
+use flux_chain::chain::Chain;
+use flux_chain::consensus::{Step, Vote, VoteKind};
 use flux_chain::genesis::Genesis;
-use flux_chain::mempool::MempoolConfig;
+use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
 use flux_core::crypto::Scheme;
 
@@ -95,7 +99,7 @@ fn a_far_ahead_vote_is_not_buffered_but_makes_the_host_sync_from_its_sender() {
     host.on_gossip(3, &near, t0 + 2, &mut net).unwrap();
     host.on_gossip(4, &far, t0 + 2, &mut net).unwrap();
     assert_eq!(
-        host.future.len(),
+        host.consensus.future_len(),
         1,
         "only the near one waits for its height"
     );
@@ -107,7 +111,7 @@ fn a_far_ahead_vote_is_not_buffered_but_makes_the_host_sync_from_its_sender() {
         host.on_gossip(9, &vote_bytes(&stranger, h), t0 + 3, &mut net)
             .unwrap();
     }
-    assert_eq!(host.future.len(), 1);
+    assert_eq!(host.consensus.future_len(), 1);
     let requests = net.sync_requests.len();
     host.on_tick(&mut net).unwrap();
     assert!(

@@ -1,8 +1,9 @@
-//! Unit tests of `swaps`.
+//! Unit tests of the swap desk.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use flux_chain::consensus::committee::Member;
+use flux_chain::parallel::{BurnStatement, sign_attestation};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::params::Ratio;
 use flux_core::{Address, Amount};

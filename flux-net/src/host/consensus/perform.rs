@@ -1,21 +1,20 @@
-//! How the host performs its machine's outputs: gossip, timers, blocks built and checked,
-//! decisions committed, evidence kept for its next block.
+//! How the consensus driver performs its machine's outputs: gossip, timers, blocks built and
+//! checked, decisions committed (and announced to the [`CommitFollower`]s), evidence kept for
+//! its next block.
 
 use std::collections::VecDeque;
 
-use flux_chain::block::{Block, BlockId};
-use flux_chain::chain::CheckedBlock;
+use flux_chain::block::Block;
 use flux_chain::consensus::{CommitCertificate, Height, Input, Output};
 use flux_chain::store::Store;
-use flux_chain::transition::{RootMode, Verification, build_block_with};
-use flux_chain::tx::{Transaction, TxKind};
-use flux_core::{Address, Amount};
 
-use super::{Host, HostError};
+use super::{ConsensusDriver, build};
+use crate::host::HostError;
+use crate::host::shared::{CommitFollower, CommitNotice};
 use crate::message::Message;
 use crate::network::{Committed, Network, Topic};
 
-impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
+impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
     fn broadcast<N: Network<Peer = P>>(
         &mut self,
         message: &Message,
@@ -46,7 +45,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         let block = valid
             .filter(|id| self.last_resume.and_then(|r| r.valid).map(|(_, v)| v) != Some(*id))
             .and_then(|id| self.blocks.get(&id));
-        let mut chain = self.write()?;
+        let mut chain = self.ledger.write()?;
         if let Some(block) = block {
             chain.put_resume_block(block)?;
         }
@@ -56,13 +55,14 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(())
     }
 
-    pub(super) fn perform<N: Network<Peer = P>>(
+    pub(super) fn perform<N: Network<Peer = P>, F: CommitFollower<P>>(
         &mut self,
         output: Output,
         now_ms: u64,
         work: &mut VecDeque<Input>,
         // (decisions start the next height through a timer, see `Output::Decide`)
         net: &mut N,
+        followers: &mut F,
     ) -> Result<(), HostError> {
         match output {
             Output::BroadcastProposal(proposal) => {
@@ -87,7 +87,13 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                 net.set_timer(duration_ms, input);
             }
             Output::RequestBlock { height, round } => {
-                let (block, checked) = self.build(now_ms)?;
+                let (block, checked) = build::next_block(
+                    &self.ledger,
+                    self.me.key.as_ref(),
+                    &self.evidence,
+                    self.max_block_txs,
+                    now_ms,
+                )?;
                 if block.header.height == height {
                     let value = block.id()?;
                     // The proposer built (executed) it: checked, it commits without a second run.
@@ -113,7 +119,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                     .is_some_and(|c| c.block().header.height == height);
                 let checked = match self.blocks.get(&value) {
                     _ if built_here => None,
-                    Some(b) if b.header.height == height => match self.read()?.check(b) {
+                    Some(b) if b.header.height == height => match self.ledger.read()?.check(b) {
                         Ok(c) => Some(c),
                         Err(e) => {
                             tracing::warn!(height, block = %value, error = %e, "proposal refused");
@@ -145,9 +151,9 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
                             reason: "decided block not held".into(),
                         })?;
                 let timestamp = block.header.timestamp_ms;
-                self.commit_block(block, commit, false, now_ms, net)?;
+                self.commit_block(block, commit, false, now_ms, net, followers)?;
                 let (height, committee, block_time) = {
-                    let chain = self.read()?;
+                    let chain = self.ledger.read()?;
                     let next = chain.height() + 1;
                     (
                         next,
@@ -171,15 +177,28 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         Ok(())
     }
 
-    /// Commits a decided block (checked before if this host validated it) and forgets the
-    /// finished height.
-    pub(super) fn commit_block<N: Network<Peer = P>>(
+    /// Commits a block decided elsewhere, whose certificate block sync verified.
+    pub(crate) fn commit_synced<N: Network<Peer = P>, F: CommitFollower<P>>(
+        &mut self,
+        block: Block,
+        commit: CommitCertificate,
+        net: &mut N,
+        followers: &mut F,
+    ) -> Result<(), HostError> {
+        self.checked.clear();
+        self.commit_block(block, commit, true, 0, net, followers)
+    }
+
+    /// Commits a decided block (checked before if this host validated it), forgets the
+    /// finished height and tells the followers.
+    fn commit_block<N: Network<Peer = P>, F: CommitFollower<P>>(
         &mut self,
         block: Block,
         commit: CommitCertificate,
         synced: bool,
         now_ms: u64,
         net: &mut N,
+        followers: &mut F,
     ) -> Result<(), HostError> {
         let height: Height = block.header.height;
         let value = commit.value;
@@ -189,7 +208,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         };
         let checked = match self.checked.remove(&value) {
             Some(c) => c,
-            None => self.read()?.check(&block).map_err(invalid)?,
+            None => self.ledger.read()?.check(&block).map_err(invalid)?,
         };
         let swaps_out: Vec<flux_chain::tx::TxId> = block
             .txs
@@ -202,7 +221,8 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             block.txs.len(),
             block.header.timestamp_ms,
         );
-        self.write()?
+        self.ledger
+            .write()?
             .commit_checked(checked, Some(&commit))
             .map_err(invalid)?;
         net.committed(&Committed {
@@ -215,12 +235,10 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         });
         self.blocks.forget_through(height);
         self.checked.clear();
-        self.txs_on_commit();
         {
-            let shared = self.chain.clone();
-            let chain = shared.read().map_err(|_| HostError::Poisoned)?;
+            let chain = self.ledger.read()?;
             let state = chain.state();
-            self.pool()?.prune(state);
+            self.ledger.pool()?.prune(state);
             let registry = state.registry();
             let max_age = state.params().consensus.evidence_max_age;
             self.evidence.retain(|e| {
@@ -232,122 +250,12 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         }
         self.held.clear();
         self.stalled_ticks = 0;
-        self.swaps_on_commit(height, &swaps_out, net)?;
-        if !synced {
-            self.liveness_on_commit(height, now_ms, net)?;
-        }
-        Ok(())
-    }
-
-    /// The evidence transaction to include next, if any (one per block: the key's nonce).
-    fn evidence_tx(&self) -> Result<Option<Transaction>, HostError> {
-        let Some(key) = &self.config.key else {
-            return Ok(None);
+        let notice = CommitNotice {
+            height,
+            swaps_out,
+            synced,
+            now_ms,
         };
-        let chain = self.read()?;
-        let state = chain.state();
-        let (next, max_age) = (
-            state.tip().height.saturating_add(1),
-            state.params().consensus.evidence_max_age,
-        );
-        let Some(e) = self.evidence.iter().find(|e| {
-            e.check_age(next, max_age).is_ok()
-                && state
-                    .registry()
-                    .get(&e.validator())
-                    .is_some_and(|n| !n.slashed.contains(&e.height()))
-        }) else {
-            return Ok(None);
-        };
-        let nonce = state
-            .account(&Address::from_public_key(&key.public_key()))
-            .nonce;
-        Ok(Transaction::sign(
-            key,
-            state.params().chain_id,
-            nonce,
-            Amount::ZERO,
-            TxKind::Evidence(*e),
-        )
-        .ok())
-    }
-
-    /// Builds the next block on this host's chain: pending evidence first, then the mempool's
-    /// best transactions; a transaction the block refuses is left out (and dropped from the
-    /// pool).
-    fn build(&mut self, now_ms: u64) -> Result<(Block, Option<CheckedBlock>), HostError> {
-        let Some(key) = &self.config.key else {
-            return Err(HostError::InvalidDecision {
-                height: 0,
-                reason: "asked to propose without a key".into(),
-            });
-        };
-        // The key makes the block's seed proof (a clone: the borrow of the config ends here).
-        let proposer = key.clone();
-        let evidence = self.evidence_tx()?;
-        let chain = self.read()?;
-        let state = chain.state();
-        let mut txs: Vec<Transaction> = evidence.into_iter().collect();
-        let evidence_sender = txs.first().map(|t| t.sender_address());
-        let pool = self.pool()?;
-        txs.extend(
-            pool.select(state, self.config.max_block_txs)
-                .into_iter()
-                .filter(|t| Some(t.sender_address()) != evidence_sender),
-        );
-        drop(pool);
-        // The clock, clamped into the window the header rules accept (never wraps).
-        let ts = flux_chain::transition::next_block_time(state, now_ms).map_err(|e| {
-            HostError::InvalidDecision {
-                height: state.tip().height.saturating_add(1),
-                reason: e.to_string(),
-            }
-        })?;
-        let built = build_block_with(
-            state,
-            &proposer,
-            ts,
-            vec![],
-            txs,
-            Verification::Full,
-            RootMode::EveryBlock,
-        );
-        let block = match built {
-            Ok(built) => {
-                let refused = &built.dropped;
-                // Refused now is refused in every later block on this state: out of the pool,
-                // with its sender's later transactions (they wait on its nonce).
-                if !refused.is_empty() {
-                    let mut pool = self.pool()?;
-                    for (id, reason) in refused {
-                        tracing::debug!(tx = %id, %reason, "left out of the block and the mempool");
-                        pool.remove(id);
-                    }
-                }
-                built
-            }
-            // Whatever went wrong with the transactions, an empty block keeps the chain going.
-            Err(_) => build_block_with(
-                state,
-                &proposer,
-                ts,
-                vec![],
-                vec![],
-                Verification::Full,
-                RootMode::EveryBlock,
-            )
-            .map_err(|e| HostError::InvalidDecision {
-                height: state.tip().height + 1,
-                reason: e.to_string(),
-            })?,
-        };
-        let out = block.block.clone();
-        Ok((out, block.into_checked()))
-    }
-
-    /// The ids of the blocks held for the current heights (for tests).
-    #[doc(hidden)]
-    pub fn held_blocks(&self) -> Vec<BlockId> {
-        self.blocks.ids().copied().collect()
+        followers.committed(&notice, net)
     }
 }
