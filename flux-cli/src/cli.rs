@@ -304,7 +304,7 @@ pub use api::{
     NodeConfirmArgs, NodeExitArgs, NodeListArgs, NodeStartArgs, NodeUrl, SendArgs, TxArgs,
     TxOptions, parse_block_ref,
 };
-pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovSource, GovVoteArgs};
+pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovVoteArgs};
 pub use job::{
     ExampleJob, JobCommand, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs,
     JobSubmitArgs,

@@ -1,4 +1,5 @@
-//! Errors of the `flux` and `fluxd` binaries.
+//! Errors of the `flux` and `fluxd` binaries. Depends on no command module (the commands
+//! depend on it): each error type a command needs is defined here or in a library.
 
 use std::path::PathBuf;
 
@@ -58,12 +59,23 @@ pub enum KeyFileError {
     },
 }
 
+/// Why an app specification file could not be used.
+#[derive(Debug, Error)]
+pub enum AppFileError {
+    /// The file could not be read.
+    #[error("cannot read: {0}")]
+    Read(#[from] std::io::Error),
+    /// The file is not a valid specification.
+    #[error(transparent)]
+    Spec(#[from] flux_nodes::app::AppError),
+}
+
 /// Any error a `flux` command can end with.
 #[derive(Debug, Error)]
 pub enum CliError {
     /// A simulation stopped.
     #[error(transparent)]
-    Sim(Box<crate::commands::sim::SimError>),
+    Sim(Box<flux_net::simulator::SimulatorError>),
     /// A placement operation was refused.
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -88,15 +100,9 @@ pub enum CliError {
     /// The local benchmark failed.
     #[error("benchmark failed: {0}")]
     Bench(#[from] flux_nodes::bench::BenchError),
-    /// The chain's data directory could not be read.
-    #[error("chain data: {0}")]
-    Chain(#[from] flux_chain::error::ChainError),
     /// No proposal with that number.
     #[error("no proposal {0}")]
     NoProposal(u64),
-    /// The data directory holds no chain.
-    #[error("{0}: no chain in this data directory")]
-    NoChain(PathBuf),
     /// An app specification file could not be read, or is not valid.
     #[error("{path}: {source}")]
     App {
@@ -104,7 +110,7 @@ pub enum CliError {
         path: PathBuf,
         /// What is wrong with it.
         #[source]
-        source: crate::commands::app::AppFileError,
+        source: AppFileError,
     },
     /// The devnet could not be set up or run.
     #[error("devnet: {0}")]
@@ -320,8 +326,8 @@ pub enum CliError {
     },
 }
 
-impl From<crate::commands::sim::SimError> for CliError {
-    fn from(e: crate::commands::sim::SimError) -> CliError {
+impl From<flux_net::simulator::SimulatorError> for CliError {
+    fn from(e: flux_net::simulator::SimulatorError) -> CliError {
         CliError::Sim(Box::new(e))
     }
 }

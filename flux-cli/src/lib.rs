@@ -121,8 +121,8 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
         Command::Supply(args) => commands::swap::supply(out, &args),
         Command::Gov(GovCommand::Propose(args)) => commands::gov::propose(out, &args),
         Command::Gov(GovCommand::Vote(args)) => commands::gov::vote(out, &args),
-        Command::Gov(GovCommand::List(source)) => commands::gov::list(out, &source),
-        Command::Gov(GovCommand::Show { id, source }) => commands::gov::show(out, id, &source),
+        Command::Gov(GovCommand::List(node)) => commands::gov::list(out, &node),
+        Command::Gov(GovCommand::Show { id, node }) => commands::gov::show(out, id, &node),
         Command::App(AppCommand::Validate {
             file,
             lenient,

@@ -14,11 +14,13 @@
 //! - [`message`]: the consensus and transaction messages on the wire;
 //! - [`node`]: [`node::Node`], the embeddable service composing redb, the mempool, the host,
 //!   p2p, the API and [`metrics`] (see `examples/embed_node.rs`);
-//! - [`gateway`]: the app gateway, routing HTTP by `Host` to the instances serving an app;
 //! - [`api`]: the HTTP JSON API (`/v1/...`, `docs/api.md`), its typed client, wallet helpers
 //!   and the load generator behind `flux bench-tx`;
 //! - [`sim`]: the deterministic network simulator (virtual time, seeded faults) running the
 //!   same [`host::Host`].
+//! - [`simulator`]: the network-scale simulator behind `flux sim` (thousands of nodes through
+//!   the real state transition, scenario activity, invariants, reports; its consensus mode runs
+//!   [`sim`]).
 //!
 //! ```
 //! assert_eq!(flux_net::PROTOCOL_VERSION, 1);
@@ -30,7 +32,6 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
-pub mod gateway;
 pub mod host;
 pub mod message;
 pub mod metrics;
@@ -38,6 +39,7 @@ pub mod network;
 pub mod node;
 pub mod p2p;
 pub mod sim;
+pub mod simulator;
 // Test kit (feature `testkit`): flux-chain's kit and `NetworkFixture` over the simulator.
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -1,5 +1,5 @@
 //! Arguments of `flux gov ...`: proposals and votes sent through a node's API, and proposals
-//! read from a node or from a data directory.
+//! read from a node.
 
 use std::path::PathBuf;
 
@@ -16,14 +16,14 @@ pub enum GovCommand {
     /// Vote on an open proposal, once for every node the key owns that may vote on it.
     Vote(GovVoteArgs),
     /// List every proposal with its status and tally, newest first.
-    List(GovSource),
+    List(NodeUrl),
     /// Show one proposal: its action, tally, votes and (while open) voters.
     Show {
         /// The proposal's number.
         id: u64,
-        /// Where to read it.
+        /// The node.
         #[command(flatten)]
-        source: GovSource,
+        node: NodeUrl,
     },
 }
 
@@ -100,15 +100,4 @@ impl From<ChoiceArg> for flux_chain::gov::Choice {
             ChoiceArg::Abstain => flux_chain::gov::Choice::Abstain,
         }
     }
-}
-
-/// Where `flux gov list|show` read proposals: a node's API (default), or a data directory.
-#[derive(Debug, Clone, Args)]
-pub struct GovSource {
-    /// Read a node's data directory (holds `chain.redb`) instead of asking a node.
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// The node (ignored with `--data-dir`).
-    #[command(flatten)]
-    pub node: NodeUrl,
 }

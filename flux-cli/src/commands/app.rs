@@ -4,23 +4,11 @@ use std::io::Write;
 use std::path::Path;
 
 use flux_core::{Amount, ChainParams, Network};
-use flux_nodes::app::{AppError, AppSpec, Demand};
+use flux_nodes::app::{AppSpec, Demand};
 use serde::Serialize;
-use thiserror::Error;
 
-use crate::error::CliError;
+use crate::error::{AppFileError, CliError};
 use crate::output::Output;
-
-/// Why a spec file could not be used.
-#[derive(Debug, Error)]
-pub enum AppFileError {
-    /// The file could not be read.
-    #[error("cannot read: {0}")]
-    Read(#[from] std::io::Error),
-    /// The file is not a valid specification.
-    #[error(transparent)]
-    Spec(#[from] AppError),
-}
 
 /// Which reader to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! `flux gov ...`: xDAO proposals and votes sent through a node's API, and proposals read from a
-//! node (`--node URL`, the default) or from a chain's data directory (`--data-dir DIR`).
+//! `flux gov ...`: xDAO proposals and votes sent through a node's API, and proposals read from
+//! it (`GET /v1/gov/proposals[/{id}]`; a running node holds its database, so nothing here
+//! opens one).
 //!
 //! Arguments are checked before anything is sent (the chain would otherwise drop a transaction
 //! whose action it refuses when building a block, and it would stay pending): a parameter's
@@ -10,28 +11,16 @@ mod propose;
 mod vote;
 
 use std::io::Write;
-use std::path::Path;
 
-use flux_chain::chain::Chain;
-use flux_chain::store::RedbStore;
-use flux_net::api::views::{ProposalDetailView, ProposalView, ProposalsView};
+use flux_net::api::views::ProposalView;
 
 pub use propose::{parse_grant, parse_param_change, parse_upgrade, propose};
 pub use vote::vote;
 
 use super::send::{block_on, client};
-use crate::cli::GovSource;
+use crate::cli::NodeUrl;
 use crate::error::CliError;
 use crate::output::Output;
-
-fn open(data_dir: &Path) -> Result<Chain<RedbStore>, CliError> {
-    let path = flux_net::node::DataDir::new(data_dir).chain_db();
-    if !path.is_file() {
-        return Err(CliError::NoChain(data_dir.to_owned()));
-    }
-    let store = RedbStore::open(&path).map_err(flux_chain::error::ChainError::from)?;
-    Chain::open(store)?.ok_or_else(|| CliError::NoChain(data_dir.to_owned()))
-}
 
 fn line(p: &ProposalView) -> String {
     format!(
@@ -57,16 +46,9 @@ fn turnout(p: &ProposalView) -> String {
     format!("{}.{}%", permille / 10, permille % 10)
 }
 
-/// `flux gov list`: every proposal, newest first, from a node or a data directory.
-pub fn list<W: Write>(out: &mut Output<W>, source: &GovSource) -> Result<(), CliError> {
-    let view = match &source.data_dir {
-        Some(dir) => {
-            let chain = open(dir)?;
-            let state = chain.state();
-            ProposalsView::from_governance(state.gov(), chain.height(), state.params().network)
-        }
-        None => block_on(client(&source.node.url)?.proposals())??,
-    };
+/// `flux gov list`: every proposal, newest first.
+pub fn list<W: Write>(out: &mut Output<W>, node: &NodeUrl) -> Result<(), CliError> {
+    let view = block_on(client(&node.url)?.proposals())??;
     let mut text = format!(
         "{} proposals at height {}\n",
         view.proposals.len(),
@@ -79,21 +61,8 @@ pub fn list<W: Write>(out: &mut Output<W>, source: &GovSource) -> Result<(), Cli
 }
 
 /// `flux gov show ID`: one proposal, its votes and (while open) its voters.
-pub fn show<W: Write>(out: &mut Output<W>, id: u64, source: &GovSource) -> Result<(), CliError> {
-    let detail = match &source.data_dir {
-        Some(dir) => {
-            let chain = open(dir)?;
-            let state = chain.state();
-            ProposalDetailView::from_governance(
-                state.gov(),
-                id,
-                chain.height(),
-                state.params().network,
-            )
-        }
-        None => block_on(client(&source.node.url)?.proposal(id))??,
-    }
-    .ok_or(CliError::NoProposal(id))?;
+pub fn show<W: Write>(out: &mut Output<W>, id: u64, node: &NodeUrl) -> Result<(), CliError> {
+    let detail = block_on(client(&node.url)?.proposal(id))??.ok_or(CliError::NoProposal(id))?;
     let p = &detail.proposal;
     let rows = vec![
         ("proposal", format!("#{} {}", p.id, p.title)),

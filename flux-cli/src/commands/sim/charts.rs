@@ -6,9 +6,10 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::error::SimError;
-use super::report::Report;
+use flux_net::simulator::report::{Period, Report};
+
 use crate::chart::ChartError;
+use crate::error::CliError;
 
 const SIZE: (u32, u32) = (960, 540);
 /// Named series, one value per period.
@@ -140,11 +141,9 @@ fn income_chart(report: &Report) -> Result<String, ChartError> {
 
 /// Writes `supply.svg`, `rewards.svg`, `utilisation.svg`, `expirations.svg`, `healing.svg`
 /// (if nodes left), `income.svg` and `report.md` in `dir`.
-pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
+pub fn write_charts(dir: &Path, report: &Report) -> Result<(), CliError> {
     let xs: Vec<u64> = report.periods.iter().map(|p| p.end_height).collect();
-    let per = |f: &dyn Fn(&super::report::Period) -> f64| -> Vec<f64> {
-        report.periods.iter().map(f).collect()
-    };
+    let per = |f: &dyn Fn(&Period) -> f64| -> Vec<f64> { report.periods.iter().map(f).collect() };
     let tiers = ["Cumulus", "Nimbus", "Stratus"];
     let charts: [(&str, String, &str, Series); 4] = [
         (
@@ -264,10 +263,9 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
     md.push('\n');
     for (file, title, y, series) in &charts {
         let x_max = xs.last().copied().unwrap_or(1);
-        let svg = line_chart(title, y, &xs, (0, x_max), series)
-            .map_err(|e| SimError::Chart(e.to_string()))?;
+        let svg = line_chart(title, y, &xs, (0, x_max), series)?;
         let path = dir.join(file);
-        std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
+        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
         let _ = writeln!(md, "## {title}\n\n![{title}]({file})\n");
     }
     // Healing: one point per block in which hosting nodes left.
@@ -314,16 +312,15 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
         ),
     ];
     if !hx.is_empty() {
-        let svg = line_chart(&title, "count / blocks", &hx, x_range, &series)
-            .map_err(|e| SimError::Chart(e.to_string()))?;
+        let svg = line_chart(&title, "count / blocks", &hx, x_range, &series)?;
         let path = dir.join("healing.svg");
-        std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
+        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
         let _ = writeln!(md, "## {title}\n\n![{title}](healing.svg)\n");
     }
     if !report.income.is_empty() {
-        let svg = income_chart(report).map_err(|e| SimError::Chart(e.to_string()))?;
+        let svg = income_chart(report)?;
         let path = dir.join("income.svg");
-        std::fs::write(&path, svg).map_err(|source| SimError::Io { path, source })?;
+        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
         let _ = writeln!(
             md,
             "## Per-node income by tier\n\n![Per-node income by tier](income.svg)\n"
@@ -331,5 +328,5 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), SimError> {
     }
     let _ = writeln!(md, "Chain parameters: {}.", report.preset);
     let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|source| SimError::Io { path, source })
+    std::fs::write(&path, md).map_err(|source| CliError::WriteFile { path, source })
 }

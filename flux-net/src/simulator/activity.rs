@@ -14,8 +14,8 @@ use flux_nodes::node::NodeId;
 use flux_nodes::placement::Workload;
 use flux_nodes::placement::synthetic;
 
-use super::error::SimError;
-use super::network::Profile;
+use super::error::SimulatorError;
+use super::genesis::Profile;
 
 /// How the simulation signs what it sends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,15 +47,15 @@ pub fn sign(
     nonce: u64,
     kind: TxKind,
     signing: Signing,
-) -> Result<Transaction, SimError> {
+) -> Result<Transaction, SimulatorError> {
     let chain_id = state.params().chain_id;
     match signing {
-        Signing::Real => {
-            Transaction::sign(key, chain_id, nonce, Amount::ZERO, kind).map_err(|e| SimError::Tx {
+        Signing::Real => Transaction::sign(key, chain_id, nonce, Amount::ZERO, kind).map_err(|e| {
+            SimulatorError::Tx {
                 height: state.tip().height + 1,
                 reason: e.to_string(),
-            })
-        }
+            }
+        }),
         Signing::Assumed => Ok(Transaction {
             chain_id,
             sender: key.public_key(),
@@ -104,10 +104,10 @@ pub fn app_registrations(
     expire: (u64, u64),
     seed: Hash,
     signing: Signing,
-) -> Result<Vec<Transaction>, SimError> {
+) -> Result<Vec<Transaction>, SimulatorError> {
     let params = state.params();
     let height = state.tip().height + 1;
-    let bad = |e: String| SimError::Tx { height, reason: e };
+    let bad = |e: String| SimulatorError::Tx { height, reason: e };
     let (first, count) = (numbers.start, numbers.end.saturating_sub(numbers.start));
     let workloads =
         synthetic::apps(count as u32, &[], seed, params).map_err(|e| bad(e.to_string()))?;
@@ -139,13 +139,13 @@ pub fn node_start(
     operator: &SecretKey,
     p: &Profile,
     signing: Signing,
-) -> Result<Transaction, SimError> {
+) -> Result<Transaction, SimulatorError> {
     let params = state.params();
     let height = state.tip().height + 1;
     let geolocation = p
         .geolocation
         .parse()
-        .map_err(|e: flux_nodes::error::NodeError| SimError::Tx {
+        .map_err(|e: flux_nodes::error::NodeError| SimulatorError::Tx {
             height,
             reason: e.to_string(),
         })?;
@@ -168,11 +168,11 @@ pub fn confirm(
     operators: &BTreeMap<NodeId, SecretKey>,
     nonces: &mut super::jobs::Nonces,
     signing: Signing,
-) -> Result<Option<Transaction>, SimError> {
+) -> Result<Option<Transaction>, SimulatorError> {
     let params = state.params();
     let tip = state.tip();
     let height = tip.height + 1;
-    let bad = |e: String| SimError::Tx { height, reason: e };
+    let bad = |e: String| SimulatorError::Tx { height, reason: e };
     let (Some(entry), Some(key)) = (state.registry().get(&node), operators.get(&node)) else {
         return Ok(None);
     };

@@ -11,11 +11,11 @@ use flux_nodes::node::NodeId;
 use flux_nodes::placement::synthetic::Rng;
 
 use super::activity::{self, Signing};
-use super::error::SimError;
+use super::error::SimulatorError;
+use super::genesis::{GENESIS_MS, SimGenesis, seed_hash};
 use super::hosting::HostingReports;
 use super::invariants::{self, Changes, Held};
 use super::jobs::{Jobs, Nonces};
-use super::network::{GENESIS_MS, SimNetwork, seed_hash};
 use super::report::{Healing, Period, Report, TierIncome};
 use super::scenario::Scenario;
 
@@ -24,7 +24,7 @@ const BLOCK_MS: u64 = 30_000;
 
 /// A running simulation.
 pub struct Simulation {
-    net: SimNetwork,
+    net: SimGenesis,
     scenario: Scenario,
     state: State,
     genesis_nodes: u32,
@@ -83,8 +83,8 @@ fn spread(total: u64, interval: u64, h: u64) -> u64 {
 
 impl Simulation {
     /// A simulation of `nodes` genesis nodes under `scenario`, keys and activity from `seed`.
-    pub fn new(nodes: u32, scenario: Scenario, seed: u64) -> Result<Simulation, SimError> {
-        let net = SimNetwork::build(nodes, scenario.tier_shares, seed)?;
+    pub fn new(nodes: u32, scenario: Scenario, seed: u64) -> Result<Simulation, SimulatorError> {
+        let net = SimGenesis::build(nodes, scenario.tier_shares, seed)?;
         let state = net.genesis.state()?;
         let params = state.params();
         let lo = params.nodes.min_confirm_interval.saturating_add(1);
@@ -107,7 +107,7 @@ impl Simulation {
             let every = params.work.hosting_window.max(params.work.hosting_interval);
             HostingReports::new(&living, every, &mut rng)
         });
-        let held = Held::of(&state).map_err(|violation| SimError::Invariant {
+        let held = Held::of(&state).map_err(|violation| SimulatorError::Invariant {
             height: 0,
             seed,
             violation,
@@ -159,7 +159,7 @@ impl Simulation {
     }
 
     /// The transactions of the next block and, for each confirm, the node it keeps alive.
-    fn activity(&mut self) -> Result<(Vec<Transaction>, Vec<NodeId>), SimError> {
+    fn activity(&mut self) -> Result<(Vec<Transaction>, Vec<NodeId>), SimulatorError> {
         let h = self.state.tip().height + 1;
         let s = &self.scenario;
         let treasury = &self.net.treasury;
@@ -292,12 +292,12 @@ impl Simulation {
     }
 
     /// Builds, applies and checks the next block.
-    pub fn step(&mut self) -> Result<(), SimError> {
+    pub fn step(&mut self) -> Result<(), SimulatorError> {
         let h = self.state.tip().height + 1;
         let seed = self.net.seed;
         let (txs, confirmed) = self.activity()?;
         let proposer = &self.net.treasury;
-        let block_err = |source| SimError::Block {
+        let block_err = |source| SimulatorError::Block {
             height: h,
             seed,
             source: Box::new(source),
@@ -332,7 +332,7 @@ impl Simulation {
             },
         )
         .map_err(block_err)?;
-        let violation = |violation| SimError::Invariant {
+        let violation = |violation| SimulatorError::Invariant {
             height: h,
             seed,
             violation,
@@ -430,9 +430,9 @@ impl Simulation {
     }
 
     /// Ends the run: the last (partial) period, the full invariants, the report.
-    pub fn finish(mut self) -> Result<Report, SimError> {
+    pub fn finish(mut self) -> Result<Report, SimulatorError> {
         let h = self.state.tip().height;
-        let violation = |violation| SimError::Invariant {
+        let violation = |violation| SimulatorError::Invariant {
             height: h,
             seed: self.net.seed,
             violation,

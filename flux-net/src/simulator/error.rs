@@ -1,4 +1,6 @@
-//! Why a simulation stopped.
+//! Why a simulation stopped: [`SimulatorError`] (named apart from [`crate::sim::SimError`], the
+//! consensus network simulator's error, which it wraps for a consensus run) and the
+//! [`Violation`] of an invariant.
 
 use std::path::PathBuf;
 
@@ -47,9 +49,9 @@ pub enum Violation {
     },
 }
 
-/// Why `flux sim` stopped.
+/// Why a network-scale simulation stopped.
 #[derive(Debug, Error)]
-pub enum SimError {
+pub enum SimulatorError {
     /// The consensus run (without `--fast`) failed: a safety or liveness violation of the
     /// simulated network, or a bad configuration.
     #[error("consensus simulation: {0}")]
@@ -98,16 +100,10 @@ pub enum SimError {
         /// What broke.
         violation: Violation,
     },
-    /// A chart could not be drawn.
-    #[error("chart: {0}")]
-    Chart(String),
-    /// The report could not be encoded.
-    #[error("report: {0}")]
-    Report(#[from] serde_json::Error),
 }
 
-impl From<flux_chain::error::GenesisError> for SimError {
-    fn from(e: flux_chain::error::GenesisError) -> SimError {
-        SimError::Genesis(Box::new(e))
+impl From<flux_chain::error::GenesisError> for SimulatorError {
+    fn from(e: flux_chain::error::GenesisError) -> SimulatorError {
+        SimulatorError::Genesis(Box::new(e))
     }
 }

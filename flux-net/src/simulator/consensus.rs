@@ -11,10 +11,10 @@
 //! from each block's receipts, the supply from the flows, and the stock figures (nodes,
 //! placement, apps) for the last period only, from the final state.
 
+use crate::sim::{Config, Fault, Setup, Sim};
 use flux_core::Hash;
-use flux_net::sim::{Config, Fault, Setup, Sim};
 
-use super::error::SimError;
+use super::error::SimulatorError;
 use super::report::{ConsensusRun, Period, Report};
 use super::scenario::Scenario;
 
@@ -30,8 +30,8 @@ pub fn simulate_consensus(
     blocks: u64,
     scenario: &Scenario,
     seed: u64,
-) -> Result<Report, SimError> {
-    let net_err = |e: flux_net::sim::SimError| SimError::Consensus(e.to_string());
+) -> Result<Report, SimulatorError> {
+    let net_err = |e: crate::sim::SimError| SimulatorError::Consensus(e.to_string());
     let setup = Setup::new(validators as usize).map_err(net_err)?;
     let n = setup.len();
     let mut config = Config::new(seed);
@@ -60,12 +60,12 @@ pub fn simulate_consensus(
     let run = sim.run().map_err(net_err)?;
     let chain = sim
         .chain(0)
-        .ok_or_else(|| SimError::Consensus("validator 0 is not running".into()))?;
+        .ok_or_else(|| SimulatorError::Consensus("validator 0 is not running".into()))?;
     let state = chain.state();
     let genesis_supply = chain
         .genesis()
         .total()
-        .map_err(|e| SimError::Consensus(e.to_string()))?
+        .map_err(|e| SimulatorError::Consensus(e.to_string()))?
         .base_units();
     let mut report = Report {
         scenario: scenario.name.clone(),
@@ -82,12 +82,12 @@ pub fn simulate_consensus(
     let mut supply = genesis_supply;
     let height = chain.height();
     for h in 1..=height {
-        let err = |e: flux_chain::error::ChainError| SimError::Consensus(e.to_string());
+        let err = |e: flux_chain::error::ChainError| SimulatorError::Consensus(e.to_string());
         let (Some(block), Some(receipts)) = (
             chain.block_by_height(h).map_err(err)?,
             chain.receipts(h).map_err(err)?,
         ) else {
-            return Err(SimError::Consensus(format!("block {h} is missing")));
+            return Err(SimulatorError::Consensus(format!("block {h} is missing")));
         };
         let before = (period.emission, period.slashed);
         period.add_block(&receipts, block.txs.len(), 0);
@@ -118,7 +118,7 @@ pub fn simulate_consensus(
     report.blocks = height;
     report.state_root = hex(&state.state_root());
     if report.totals.supply != supply {
-        return Err(SimError::Consensus(format!(
+        return Err(SimulatorError::Consensus(format!(
             "the supply {} differs from genesis plus emission less slashes {supply}",
             report.totals.supply
         )));

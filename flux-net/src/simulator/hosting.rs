@@ -16,7 +16,7 @@ use flux_nodes::node::NodeId;
 use flux_nodes::placement::synthetic::Rng;
 
 use super::activity::{Signing, sign};
-use super::error::SimError;
+use super::error::SimulatorError;
 use super::jobs::Nonces;
 
 /// When each node reports next.
@@ -52,7 +52,7 @@ impl HostingReports {
         stopped: &BTreeSet<NodeId>,
         nonces: &mut Nonces,
         signing: Signing,
-    ) -> Result<Vec<Transaction>, SimError> {
+    ) -> Result<Vec<Transaction>, SimulatorError> {
         let Some(nodes) = self.due.remove(&h) else {
             return Ok(Vec::new());
         };
@@ -96,10 +96,11 @@ impl HostingReports {
                     seed_height: tip.height,
                     seed,
                 };
-                let bytes = flux_core::codec::encode(&statement).map_err(|e| SimError::Tx {
-                    height: h,
-                    reason: e.to_string(),
-                })?;
+                let bytes =
+                    flux_core::codec::encode(&statement).map_err(|e| SimulatorError::Tx {
+                        height: h,
+                        reason: e.to_string(),
+                    })?;
                 for verifier in state.registry().verifiers(&seed, &node, params) {
                     if let Some(vkey) = operators.get(&verifier) {
                         attestations.push(Attestation {

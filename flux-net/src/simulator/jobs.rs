@@ -25,7 +25,7 @@ use flux_nodes::placement::synthetic::Rng;
 use flux_nodes::work::{Outcome, ValidatedModule, compile_wat, execute, validate};
 
 use super::activity::{Signing, sign};
-use super::error::SimError;
+use super::error::SimulatorError;
 use super::report::Period;
 use super::scenario::Scenario;
 
@@ -85,8 +85,8 @@ impl Nonces {
 
 impl Jobs {
     /// The jobs of `scenario`; cheaters drawn from `nodes` with `seed`.
-    pub fn new(scenario: &Scenario, nodes: &[NodeId], seed: Hash) -> Result<Jobs, SimError> {
-        let bad = |e: flux_nodes::work::WorkError| SimError::Scenario(e.to_string());
+    pub fn new(scenario: &Scenario, nodes: &[NodeId], seed: Hash) -> Result<Jobs, SimulatorError> {
+        let bad = |e: flux_nodes::work::WorkError| SimulatorError::Scenario(e.to_string());
         let module = compile_wat(ECHO).map_err(bad)?;
         let validated = if scenario.jobs.per_1000_blocks > 0 {
             Some(validate(&module).map_err(bad)?)
@@ -127,7 +127,7 @@ impl Jobs {
         living: &[NodeId],
         nonces: &mut Nonces,
         signing: Signing,
-    ) -> Result<Vec<Transaction>, SimError> {
+    ) -> Result<Vec<Transaction>, SimulatorError> {
         let mut txs = Vec::new();
         let params = state.params();
         let j = &scenario.jobs;
@@ -142,7 +142,7 @@ impl Jobs {
                 fee,
             });
             let tx = sign(treasury, state, nonces.take(state, treasury), kind, signing)?;
-            let id = tx.id().map_err(|e| SimError::Tx {
+            let id = tx.id().map_err(|e| SimulatorError::Tx {
                 height: h,
                 reason: e.to_string(),
             })?;
@@ -211,7 +211,7 @@ impl Jobs {
                     value,
                     validator: node,
                 };
-                let err = |e: flux_chain::consensus::ConsensusError| SimError::Tx {
+                let err = |e: flux_chain::consensus::ConsensusError| SimulatorError::Tx {
                     height: h,
                     reason: e.to_string(),
                 };

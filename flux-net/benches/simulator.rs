@@ -3,7 +3,7 @@
 //! 8 blocks/s). The network is built and run past the first keep-alive window (every node then
 //! confirms every 560 blocks, ~24 confirms a block) before the measurement.
 //!
-//! `cargo bench -p flux-cli --bench sim` (`FLUX_SIM_BENCH_NODES` sets another node count).
+//! `cargo bench -p flux-net --bench simulator` (`FLUX_SIM_BENCH_NODES` sets another node count).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // bench code
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use flux_cli::commands::sim::{Scenario, Simulation, scenario};
+use flux_net::simulator::{Scenario, Simulation, scenario};
 
 /// Blocks per second of the first cut, for comparison.
 const FIRST_CUT_BLOCKS_PER_S: f64 = 8.0;

@@ -11,7 +11,7 @@ use flux_core::{Address, Amount, ChainId, ChainParams, Hash, Network, Tier};
 use flux_nodes::node::NodeId;
 use flux_nodes::placement::synthetic::{self, Rng};
 
-use super::error::SimError;
+use super::error::SimulatorError;
 
 /// FLUX the treasury holds at genesis for app payments, on top of the collateral of every node
 /// that may join.
@@ -32,7 +32,7 @@ pub struct Profile {
 }
 
 /// The keys and profiles of a simulated network.
-pub struct SimNetwork {
+pub struct SimGenesis {
     /// The genesis.
     pub genesis: Genesis,
     /// The treasury key (registers apps, owns joining nodes).
@@ -56,9 +56,9 @@ pub fn profiles(
     shares: [u64; 3],
     seed: u64,
     params: &ChainParams,
-) -> Result<Vec<Profile>, SimError> {
+) -> Result<Vec<Profile>, SimulatorError> {
     let nodes = synthetic::nodes(count, 1, seed_hash(seed, "flux/sim/nodes/v1"), params)
-        .map_err(|e| SimError::Scenario(e.to_string()))?;
+        .map_err(|e| SimulatorError::Scenario(e.to_string()))?;
     let mut rng = Rng::new(seed_hash(seed, "flux/sim/tiers/v1"), "flux/sim/tiers/v1");
     Ok(nodes
         .into_iter()
@@ -70,12 +70,12 @@ pub fn profiles(
         .collect())
 }
 
-impl SimNetwork {
+impl SimGenesis {
     /// A testnet genesis (mainnet's numbers: 30 s blocks, subsidy, tiers, node timings) with
     /// `nodes` confirmed nodes (and room for as many to join), keys from `seed`. Not mainnet:
     /// its 220M FLUX locked for parallel assets plus the maximum future emission leave room
     /// for only ~73M FLUX of allocations, less than 13,500 nodes' collateral.
-    pub fn build(nodes: u32, shares: [u64; 3], seed: u64) -> Result<SimNetwork, SimError> {
+    pub fn build(nodes: u32, shares: [u64; 3], seed: u64) -> Result<SimGenesis, SimulatorError> {
         let network = Network::Testnet;
         let params = ChainParams::for_network(network);
         let mut all = profiles(nodes.saturating_mul(2), shares, seed, &params)?;
@@ -84,7 +84,7 @@ impl SimNetwork {
             Scheme::Ed25519,
             seed_hash(seed, "flux/sim/treasury/v1").as_bytes(),
         )
-        .map_err(|e| SimError::Scenario(e.to_string()))?;
+        .map_err(|e| SimulatorError::Scenario(e.to_string()))?;
         let amount_err = flux_chain::error::GenesisError::from;
         let mut treasury_funds = Amount::from_flux(TREASURY_FLUX).map_err(amount_err)?;
         for p in &joiners {
@@ -121,7 +121,7 @@ impl SimNetwork {
             allocations,
             nodes: genesis_nodes,
         };
-        Ok(SimNetwork {
+        Ok(SimGenesis {
             genesis,
             treasury,
             operators,
@@ -132,7 +132,7 @@ impl SimNetwork {
 
     /// The operator key of the `j`-th joining node (derived like the genesis nodes', after
     /// them).
-    pub fn joiner_key(&self, genesis_nodes: u32, j: u32) -> Result<SecretKey, SimError> {
+    pub fn joiner_key(&self, genesis_nodes: u32, j: u32) -> Result<SecretKey, SimulatorError> {
         Ok(ValidatorKeys::derive(self.seed, genesis_nodes.saturating_add(j))?.operator)
     }
 }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::SimError;
+use super::error::SimulatorError;
 
-/// The baseline scenario, built in (also `flux-cli/scenarios/baseline.toml`).
-pub const BASELINE: &str = include_str!("../../../scenarios/baseline.toml");
+/// The baseline scenario's file, built in (`scenarios/baseline.toml` beside this module).
+pub const BASELINE: &str = include_str!("scenarios/baseline.toml");
 
 /// A simulation scenario, read from TOML. Every field has a default (the baseline's).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,24 +189,30 @@ impl Default for Churn {
 }
 
 impl Scenario {
+    /// The baseline scenario: the defaults, the same as [`BASELINE`] parsed.
+    pub fn baseline() -> Scenario {
+        Scenario::default()
+    }
+
     /// Parses a scenario.
-    pub fn from_toml(text: &str) -> Result<Scenario, SimError> {
-        let s: Scenario = toml::from_str(text).map_err(|e| SimError::Scenario(e.to_string()))?;
+    pub fn from_toml(text: &str) -> Result<Scenario, SimulatorError> {
+        let s: Scenario =
+            toml::from_str(text).map_err(|e| SimulatorError::Scenario(e.to_string()))?;
         s.check()?;
         Ok(s)
     }
 
     /// Reads a scenario file.
-    pub fn load(path: &Path) -> Result<Scenario, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
+    pub fn load(path: &Path) -> Result<Scenario, SimulatorError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SimulatorError::Io {
             path: path.to_owned(),
             source,
         })?;
         Scenario::from_toml(&text)
     }
 
-    fn check(&self) -> Result<(), SimError> {
-        let bad = |m: &str| Err(SimError::Scenario(m.into()));
+    fn check(&self) -> Result<(), SimulatorError> {
+        let bad = |m: &str| Err(SimulatorError::Scenario(m.into()));
         if self.tier_shares.iter().sum::<u64>() == 0 {
             return bad("tier_shares must not all be zero");
         }
