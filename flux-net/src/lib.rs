@@ -14,6 +14,7 @@
 //! - [`message`]: the consensus and transaction messages on the wire;
 //! - [`node`]: [`node::Node`], the embeddable service composing redb, the mempool, the host,
 //!   p2p, the API and [`metrics`] (see `examples/embed_node.rs`);
+//! - [`gateway`]: the app gateway, routing HTTP by `Host` to the instances serving an app;
 //! - [`api`]: the HTTP JSON API (`/v1/...`, `docs/api.md`), its typed client, wallet helpers
 //!   and the load generator behind `flux bench-tx`;
 //! - [`sim`]: the deterministic network simulator (virtual time, seeded faults) running the
@@ -32,6 +33,7 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
+pub mod gateway;
 pub mod host;
 pub mod message;
 pub mod metrics;

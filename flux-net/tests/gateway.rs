@@ -7,8 +7,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use flux_core::ChainId;
-use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Unrouted};
+use flux_core::{ChainId, ChainParams};
+use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Target, Unrouted};
+use flux_nodes::app::AppSpec;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, UPGRADE};
@@ -103,6 +104,20 @@ fn remote(addrs: &[SocketAddr]) -> Instances {
     }
 }
 
+/// `<app>.app.localhost` and `<component>.<app>.app.localhost` to the component's first port.
+fn one_app(app: &str, component: &str, instances: Instances) -> RouteTable {
+    let mut table = RouteTable::new();
+    let target = Target::first_port(app, component);
+    table
+        .route(&format!("{app}.app.localhost"), target.clone())
+        .unwrap();
+    table
+        .route(&format!("{component}.{app}.app.localhost"), target.clone())
+        .unwrap();
+    table.set_instances(target, instances);
+    table
+}
+
 /// One request on a fresh connection: status, content type and body.
 async fn send(
     gw: &Gateway,
@@ -162,15 +177,20 @@ async fn each_host_form_reaches_its_component() {
     let (web, api) = (upstream("web").await, upstream("api").await);
     let gw = gateway().await;
     let mut table = RouteTable::new();
-    let domains = [String::new(), "shop.example.com".to_owned()];
-    let errors = table.route_app(
-        "app.localhost",
-        "shop",
-        [("web", &[][..]), ("api", &domains[..])],
+    let (w, a) = (
+        Target::first_port("shop", "web"),
+        Target::first_port("shop", "api"),
     );
-    assert!(errors.is_empty(), "{errors:?}");
-    table.set_instances("shop", "web", remote(&[web.addr]));
-    table.set_instances("shop", "api", remote(&[api.addr]));
+    for (host, target) in [
+        ("shop.app.localhost", &w),
+        ("web.shop.app.localhost", &w),
+        ("api.shop.app.localhost", &a),
+        ("shop.example.com", &a),
+    ] {
+        table.route(host, target.clone()).unwrap();
+    }
+    table.set_instances(w, remote(&[web.addr]));
+    table.set_instances(a, remote(&[api.addr]));
     gw.routes().replace(table);
 
     for (host, want) in [
@@ -188,11 +208,43 @@ async fn each_host_form_reaches_its_component() {
 }
 
 #[tokio::test]
+async fn a_spec_is_routed_by_the_hosting_plans_names() {
+    let (web, api) = (upstream("web").await, upstream("api").await);
+    let gw = gateway().await;
+    let spec = r#"{"version":8,"name":"shop","description":"","owner":"o","compose":[
+        {"name":"web","description":"","repotag":"web:1","ports":[31000],"containerPorts":[80],"domains":[""],
+         "environmentParameters":[],"commands":[],"containerData":"","cpu":0.5,"ram":500,"hdd":5},
+        {"name":"api","description":"","repotag":"api:1","ports":[31001],"containerPorts":[80],"domains":["Shop.Example.com"],
+         "environmentParameters":[],"commands":[],"containerData":"","cpu":0.5,"ram":500,"hdd":5}],
+        "instances":3,"expire":5000}"#;
+    let spec = AppSpec::from_json_lenient(spec.as_bytes(), &ChainParams::devnet().apps).unwrap();
+    let plan = flux_nodes::hosting::routes([&spec], "app.localhost");
+    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+    // Each test upstream stands for the component's instance on another node.
+    let table = RouteTable::from_plan(&plan, |route| match route.component.as_str() {
+        "web" => remote(&[web.addr]),
+        _ => remote(&[api.addr]),
+    });
+    gw.routes().replace(table);
+    for (host, want) in [
+        ("shop.app.localhost", "web"),
+        ("web.shop.app.localhost", "web"),
+        ("api.shop.app.localhost", "api"),
+        ("shop.example.com", "api"),
+    ] {
+        let (status, _, body) = get(&gw, host).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, format!("{want} {host} /hello 0"))
+        );
+    }
+}
+
+#[tokio::test]
 async fn refusals_are_json_with_the_right_status() {
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "idle", [("web", &[][..])]);
-    gw.routes().replace(table);
+    gw.routes()
+        .replace(one_app("idle", "web", Instances::default()));
 
     let (status, kind, body) = get(&gw, "nobody.app.localhost").await;
     assert_eq!(
@@ -228,10 +280,8 @@ async fn requests_spread_over_every_instance() {
         upstream("c").await,
     ];
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
     let addrs: Vec<_> = ups.iter().map(|u| u.addr).collect();
-    table.set_instances("shop", "web", remote(&addrs));
+    let table = one_app("shop", "web", remote(&addrs));
     gw.routes().replace(table);
     for _ in 0..30 {
         assert_eq!(get(&gw, "shop.app.localhost").await.0, StatusCode::OK);
@@ -250,9 +300,7 @@ async fn requests_spread_over_every_instance() {
 async fn local_instances_are_used_first() {
     let (mine, theirs) = (upstream("mine").await, upstream("theirs").await);
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances(
+    let table = one_app(
         "shop",
         "web",
         Instances {
@@ -272,9 +320,7 @@ async fn a_closed_instance_fails_no_request() {
     let (a, b) = (upstream("a").await, upstream("b").await);
     let dead = closed_port().await;
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances("shop", "web", remote(&[dead, a.addr, b.addr]));
+    let table = one_app("shop", "web", remote(&[dead, a.addr, b.addr]));
     gw.routes().replace(table);
     for i in 0..12 {
         // POST too: a connect failure sent nothing, so even a non-idempotent request moves on.
@@ -300,9 +346,7 @@ async fn a_closed_instance_fails_no_request() {
 #[tokio::test]
 async fn every_instance_down_is_502() {
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances(
+    let table = one_app(
         "shop",
         "web",
         remote(&[closed_port().await, closed_port().await]),
@@ -320,9 +364,7 @@ async fn every_instance_down_is_502() {
 async fn bodies_stream_through() {
     let web = upstream("web").await;
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances("shop", "web", remote(&[web.addr]));
+    let table = one_app("shop", "web", remote(&[web.addr]));
     gw.routes().replace(table);
     let big = Bytes::from(vec![7u8; 4 << 20]);
     let (status, _, body) = send(&gw, Method::PUT, "shop.app.localhost", "/up", big).await;
@@ -336,9 +378,7 @@ async fn bodies_stream_through() {
 async fn upgrades_pass_through_both_ways() {
     let web = upstream("web").await;
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "chat", [("ws", &[][..])]);
-    table.set_instances("chat", "ws", remote(&[web.addr]));
+    let table = one_app("chat", "ws", remote(&[web.addr]));
     gw.routes().replace(table);
 
     let mut stream = TcpStream::connect(gw.local_addr()).await.unwrap();
@@ -372,9 +412,7 @@ async fn upgrades_pass_through_both_ways() {
 async fn hostile_requests_get_a_4xx_and_the_gateway_keeps_serving() {
     let web = upstream("web").await;
     let gw = gateway().await;
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances("shop", "web", remote(&[web.addr]));
+    let table = one_app("shop", "web", remote(&[web.addr]));
     gw.routes().replace(table);
 
     // A Host far beyond a DNS name: refused by the gateway's own check.
@@ -428,9 +466,7 @@ async fn the_table_swaps_at_runtime_and_metrics_count_per_app() {
         StatusCode::NOT_FOUND
     );
 
-    let mut table = RouteTable::new();
-    table.route_app("app.localhost", "shop", [("web", &[][..])]);
-    table.set_instances("shop", "web", remote(&[web.addr]));
+    let table = one_app("shop", "web", remote(&[web.addr]));
     routes.replace(table);
     for _ in 0..3 {
         assert_eq!(get(&gw, "shop.app.localhost").await.0, StatusCode::OK);

@@ -3,6 +3,8 @@
 
 use std::net::SocketAddr;
 
+use super::routes::Target;
+
 /// Starting the gateway failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -28,22 +30,16 @@ pub enum RouteError {
         /// Why it was refused.
         source: HostError,
     },
-    /// The name already routes to another component (two apps claiming one domain); the first
-    /// one keeps it.
-    #[error(
-        "route {host:?}: already routes to {app}/{component}, not added for {wanted_app}/{wanted_component}"
-    )]
+    /// The name already routes to another target (two apps claiming one domain); the first one
+    /// keeps it.
+    #[error("route {host:?}: already leads to {existing:?}, not added for {wanted:?}")]
     Conflict {
         /// The normalised name.
         host: String,
-        /// The app it routes to.
-        app: String,
-        /// The component it routes to.
-        component: String,
-        /// The app that asked for it too.
-        wanted_app: String,
-        /// The component that asked for it too.
-        wanted_component: String,
+        /// Where it leads.
+        existing: Box<Target>,
+        /// Where it was asked to lead too.
+        wanted: Box<Target>,
     },
 }
 

@@ -2,14 +2,15 @@
 //! plain HTTP/1.1 on a gateway address and routes every request by its `Host` to an instance of
 //! the app it names, on this node or on another hosting node.
 //!
-//! - **Names** (see [`app_host_names`]): `<app>.<suffix>` → the app's first component,
-//!   `<component>.<app>.<suffix>` → that component, each entry of a component's `domains` → that
-//!   component; the suffix is configured (`app.localhost` on the devnet). Matching ignores case,
-//!   the port and a trailing dot ([`normalize_host`]).
-//! - **Instances**: the [`RouteTable`] lists each component's serving instances (the published
-//!   address of its first port), this node's own first; the node installs a new table through
-//!   [`Routes`] after each committed block. Requests rotate over the instances (round robin,
-//!   local ones first). An instance whose connection failed is tried last for
+//! - **Names** (the pure table is `flux_nodes::hosting::routes`): `<app>.<suffix>` → the app's
+//!   first component, `<component>.<app>.<suffix>` → that component, each entry of a component's
+//!   `domains` → that component; the suffix is configured (`app.localhost` on the devnet).
+//!   Matching ignores case, the port and a trailing dot ([`normalize_host`]).
+//! - **Instances**: the [`RouteTable`] lists the serving instances of each [`Target`] (the
+//!   published address of the component's port on each hosting node), this node's own first;
+//!   the node builds it with [`RouteTable::from_plan`] and installs it through [`SharedRoutes`]
+//!   after each committed block. Requests rotate over the instances (round robin, local ones
+//!   first). An instance whose connection failed is tried last for
 //!   [`GatewayConfig::failure_cooldown`].
 //! - **Retries**: a request that could not *connect* is tried on the next instance (at most
 //!   [`GatewayConfig::max_attempts`] in all). Another failure before the response head
@@ -36,14 +37,15 @@
 //! directions with hyper's flow control.
 //!
 //! ```
-//! use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable};
+//! use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Target};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let gateway = Gateway::bind("127.0.0.1:0".parse()?, GatewayConfig::default()).await?;
 //! let mut table = RouteTable::new();
-//! table.route_app("app.localhost", "shop", [("web", &[][..])]);
-//! table.set_instances("shop", "web", Instances { local: vec!["127.0.0.1:31000".parse()?], remote: vec![] });
+//! let web = Target::first_port("shop", "web");
+//! table.route("shop.app.localhost", web.clone())?;
+//! table.set_instances(web, Instances { local: vec!["127.0.0.1:31000".parse()?], remote: vec![] });
 //! gateway.routes().replace(table);
 //! // curl -H 'Host: shop.app.localhost' http://<gateway.local_addr()>/ now reaches 127.0.0.1:31000.
 //! assert_ne!(gateway.local_addr().port(), 0);
@@ -74,7 +76,7 @@ use tokio::task::JoinHandle;
 pub use error::{GatewayError, HostError, RouteError};
 pub use host::{MAX_HOST_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, normalize_host};
 pub use metrics::{GatewayMetrics, LATENCY_BUCKETS_MS, Unrouted};
-pub use routes::{Instances, Route, RouteTable, Routes, app_host_names};
+pub use routes::{Instances, Resolved, RouteTable, SharedRoutes, Target};
 
 use proxy::Shared;
 
@@ -126,7 +128,7 @@ impl Default for GatewayConfig {
 #[derive(Debug)]
 pub struct Gateway {
     local_addr: SocketAddr,
-    routes: Routes,
+    routes: SharedRoutes,
     metrics: Arc<GatewayMetrics>,
     stop: watch::Sender<bool>,
     accept: Option<JoinHandle<()>>,
@@ -142,7 +144,7 @@ impl Gateway {
         let bind_error = |source| GatewayError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
-        let routes = Routes::new();
+        let routes = SharedRoutes::new();
         let metrics = Arc::new(GatewayMetrics::new());
         let shared = Arc::new(Shared::new(config, routes.clone(), metrics.clone()));
         let (stop, stopped) = watch::channel(false);
@@ -161,8 +163,8 @@ impl Gateway {
         self.local_addr
     }
 
-    /// The handle to its route table (install a new one with [`Routes::replace`]).
-    pub fn routes(&self) -> Routes {
+    /// The handle to its route table (install a new one with [`SharedRoutes::replace`]).
+    pub fn routes(&self) -> SharedRoutes {
         self.routes.clone()
     }
 

@@ -21,7 +21,7 @@ use super::body::{BodySlot, OnceBody};
 use super::error::HostError;
 use super::host::normalize_host;
 use super::metrics::{GatewayMetrics, Unrouted};
-use super::routes::Routes;
+use super::routes::SharedRoutes;
 
 /// What the gateway answers with: an app's streamed body, or its own (small) one.
 pub(crate) type GatewayBody = Either<Incoming, Full<Bytes>>;
@@ -42,7 +42,7 @@ const HOP_BY_HOP: [&str; 9] = [
 /// Everything a request needs, shared by every connection of one gateway.
 pub(crate) struct Shared {
     pub(crate) config: GatewayConfig,
-    pub(crate) routes: Routes,
+    pub(crate) routes: SharedRoutes,
     pub(crate) metrics: Arc<GatewayMetrics>,
     /// Bounds client connections and upgraded tunnels together.
     pub(crate) slots: Arc<Semaphore>,
@@ -54,7 +54,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(
         config: GatewayConfig,
-        routes: Routes,
+        routes: SharedRoutes,
         metrics: Arc<GatewayMetrics>,
     ) -> Shared {
         let mut connector = HttpConnector::new();
@@ -140,7 +140,7 @@ pub(crate) async fn handle(
         }
     };
     let table = shared.routes.snapshot();
-    let Some(target) = table.get(&name) else {
+    let Some(upstreams) = table.get(&name) else {
         shared.metrics.record_unrouted(Unrouted::UnknownHost);
         return refusal(
             StatusCode::NOT_FOUND,
@@ -148,8 +148,9 @@ pub(crate) async fn handle(
             &format!("no app is served at {name}"),
         );
     };
+    let target = &upstreams.target;
     let app = target.app.as_str();
-    let order = shared.healthy_first(target.order());
+    let order = shared.healthy_first(upstreams.order());
     if order.is_empty() {
         let answer = refusal(
             StatusCode::SERVICE_UNAVAILABLE,

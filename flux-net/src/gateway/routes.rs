@@ -1,10 +1,12 @@
-//! The route table: host name → (app, component) → the instances serving it, and [`Routes`],
-//! the handle through which the node swaps in a new table after each committed block.
+//! The route table: host name → target (one port of one component of an app) → the instances
+//! serving it, and [`SharedRoutes`], the handle through which the node swaps in a new table
+//! after each committed block.
 //!
-//! A [`RouteTable`] is plain data the node builds (from the app specs and the placement at a
-//! committed height, with the published addresses of the hosting nodes); installing it with
-//! [`Routes::replace`] is one pointer swap, so requests in flight keep the table they started
-//! with and never wait for the node.
+//! A [`RouteTable`] is plain data the node builds (the host names from
+//! `flux_nodes::hosting::routes`, the instances from the placement at a committed height and the
+//! hosting nodes' published addresses); installing it with [`SharedRoutes::replace`] is one
+//! pointer swap, so requests in flight keep the table they started with and never wait for the
+//! node.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -14,9 +16,33 @@ use std::sync::{Arc, PoisonError, RwLock};
 use super::error::RouteError;
 use super::host::normalize_host;
 
-/// Where one component's instances serve (each address is the published host address of the
-/// component's first port). The gateway tries `local` ones first (this node's own containers),
-/// then `remote` ones (other hosting nodes), spreading requests round robin within each group.
+/// What a host name leads to: port `port_index` (into the component's `ports`) of `component`
+/// of `app`. `<app>.<suffix>` and `<component>.<app>.<suffix>` lead to port 0, `domains[i]` to
+/// port `i`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    /// App name.
+    pub app: String,
+    /// Component name.
+    pub component: String,
+    /// Index into the component's `ports`.
+    pub port_index: usize,
+}
+
+impl Target {
+    /// The first port of `component` of `app`.
+    pub fn first_port(app: &str, component: &str) -> Target {
+        Target {
+            app: app.to_owned(),
+            component: component.to_owned(),
+            port_index: 0,
+        }
+    }
+}
+
+/// Where a target's instances serve (each address is an instance's published host address of
+/// the target's port). The gateway tries `local` ones first (this node's own containers), then
+/// `remote` ones (other hosting nodes), spreading requests round robin within each group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Instances {
     /// This node's own serving instances.
@@ -32,41 +58,36 @@ impl Instances {
     }
 }
 
-/// One route as [`Routes::lookup`] reports it.
+/// A host name's route as [`SharedRoutes::lookup`] reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    /// App name.
-    pub app: String,
-    /// Component name.
-    pub component: String,
-    /// Its serving instances.
+pub struct Resolved {
+    /// Where the name leads.
+    pub target: Target,
+    /// The target's serving instances.
     pub instances: Instances,
 }
 
-/// Host names and the instances of each (app, component) they lead to. Build one with
-/// [`RouteTable::route_app`] (the FluxOS names of an app) or [`RouteTable::route`] (one name),
-/// and [`RouteTable::set_instances`]; install it with [`Routes::replace`].
+/// Host names, the [`Target`] each leads to, and the instances of each target. Build one with
+/// [`RouteTable::from_plan`] (the names of every app, from `flux_nodes::hosting::routes`) or
+/// [`RouteTable::route`] and [`RouteTable::set_instances`]; install it with
+/// [`SharedRoutes::replace`].
 ///
 /// ```
-/// use flux_net::gateway::{Instances, RouteTable};
+/// use flux_net::gateway::{Instances, RouteTable, Target};
 ///
 /// let mut table = RouteTable::new();
-/// let errors = table.route_app(
-///     "app.localhost",
-///     "shop",
-///     [("web", &["shop.example.com".to_owned()][..]), ("api", &[][..])],
-/// );
-/// assert!(errors.is_empty());
-/// table.set_instances("shop", "web", Instances { local: vec!["127.0.0.1:31000".parse().unwrap()], remote: vec![] });
-/// assert_eq!(table.target("SHOP.app.localhost:80"), Some(("shop", "web")));
-/// assert_eq!(table.target("api.shop.app.localhost"), Some(("shop", "api")));
-/// assert_eq!(table.target("shop.example.com"), Some(("shop", "web")));
+/// let web = Target::first_port("shop", "web");
+/// table.route("shop.app.localhost", web.clone()).unwrap();
+/// table.route("shop.example.com", web.clone()).unwrap();
+/// table.set_instances(web.clone(), Instances { local: vec!["127.0.0.1:31000".parse().unwrap()], remote: vec![] });
+/// assert_eq!(table.target("SHOP.app.localhost:80"), Some(&web));
+/// assert_eq!(table.target("shop.example.com."), Some(&web));
 /// assert_eq!(table.target("other.app.localhost"), None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouteTable {
-    hosts: BTreeMap<String, (String, String)>,
-    instances: BTreeMap<(String, String), Instances>,
+    hosts: BTreeMap<String, Target>,
+    instances: BTreeMap<Target, Instances>,
 }
 
 impl RouteTable {
@@ -75,61 +96,92 @@ impl RouteTable {
         RouteTable::default()
     }
 
-    /// Routes `host` (any case, a port is ignored) to `component` of `app`.
+    /// The table of `plan` (`flux_nodes::hosting::routes(specs, suffix)`: every host name of
+    /// every app), with the instances of each target from `instances`, called once per target
+    /// with one of its routes (so `route.public_port` is the port to reach on each hosting node).
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use flux_net::gateway::{Instances, RouteTable, Target};
+    /// # let json = r#"{"version":8,"name":"shop","description":"","owner":"o","compose":[{"name":"web",
+    /// #   "description":"","repotag":"nginx:1","ports":[31000],"containerPorts":[80],"domains":["shop.example.com"],
+    /// #   "environmentParameters":[],"commands":[],"containerData":"","cpu":0.5,"ram":500,"hdd":5}],
+    /// #   "instances":3,"expire":5000}"#;
+    /// # let shop = flux_nodes::app::AppSpec::from_json_lenient(json.as_bytes(), &flux_core::ChainParams::devnet().apps)?;
+    /// let plan = flux_nodes::hosting::routes([&shop], "app.localhost");
+    /// // This node (127.0.0.1) and one other (127.0.0.2) run an instance.
+    /// let table = RouteTable::from_plan(&plan, |route| Instances {
+    ///     local: vec![SocketAddr::from(([127, 0, 0, 1], route.public_port))],
+    ///     remote: vec![SocketAddr::from(([127, 0, 0, 2], route.public_port))],
+    /// });
+    /// let web = Target::first_port("shop", "web");
+    /// assert_eq!(table.target("shop.app.localhost"), Some(&web));
+    /// assert_eq!(table.target("shop.example.com"), Some(&web));
+    /// assert_eq!(table.instances(&web).map(|i| i.local[0].port()), Some(31000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_plan(
+        plan: &flux_nodes::hosting::Routes,
+        mut instances: impl FnMut(&flux_nodes::hosting::Route) -> Instances,
+    ) -> RouteTable {
+        let mut table = RouteTable::new();
+        for (host, route) in &plan.hosts {
+            let target = Target {
+                app: route.app.clone(),
+                component: route.component.clone(),
+                port_index: route.port_index,
+            };
+            if !table.instances.contains_key(&target) {
+                table.instances.insert(target.clone(), instances(route));
+            }
+            // The plan's names are normalised DNS names, each once: this can not fail.
+            if let Err(e) = table.route(host, target) {
+                tracing::warn!(error = %e, "gateway: a planned route was not added");
+            }
+        }
+        table
+    }
+
+    /// Routes `host` (any case, a port and a trailing dot are ignored) to `target`.
     ///
     /// # Errors
     /// [`RouteError::InvalidHost`] if `host` is not a DNS name; [`RouteError::Conflict`] if it
     /// already routes elsewhere (the existing route stays). Routing a name again to the same
     /// target is not an error.
-    pub fn route(&mut self, host: &str, app: &str, component: &str) -> Result<(), RouteError> {
+    pub fn route(&mut self, host: &str, target: Target) -> Result<(), RouteError> {
         let name = normalize_host(host.as_bytes()).map_err(|source| RouteError::InvalidHost {
             host: host.to_owned(),
             source,
         })?;
         match self.hosts.get(&name) {
-            Some((a, c)) if a == app && c == component => Ok(()),
-            Some((a, c)) => Err(RouteError::Conflict {
+            Some(existing) if *existing == target => Ok(()),
+            Some(existing) => Err(RouteError::Conflict {
                 host: name,
-                app: a.clone(),
-                component: c.clone(),
-                wanted_app: app.to_owned(),
-                wanted_component: component.to_owned(),
+                existing: Box::new(existing.clone()),
+                wanted: Box::new(target),
             }),
             None => {
-                self.hosts
-                    .insert(name, (app.to_owned(), component.to_owned()));
+                self.hosts.insert(name, target);
                 Ok(())
             }
         }
     }
 
-    /// Routes the names FluxOS gives an app (see [`app_host_names`]): `<app>.<suffix>` to the
-    /// first component, `<component>.<app>.<suffix>` to each component and each non-empty entry
-    /// of a component's `domains` to that component. `components` are (name, domains) in the
-    /// spec's order. Returns the names that could not be added (the others are).
-    pub fn route_app<'a>(
-        &mut self,
-        suffix: &str,
-        app: &str,
-        components: impl IntoIterator<Item = (&'a str, &'a [String])>,
-    ) -> Vec<RouteError> {
-        app_host_names(suffix, app, components)
-            .into_iter()
-            .filter_map(|(host, component)| self.route(&host, app, &component).err())
-            .collect()
+    /// Sets the serving instances of `target` (replacing earlier ones). A routed target without
+    /// instances answers 503.
+    pub fn set_instances(&mut self, target: Target, instances: Instances) {
+        self.instances.insert(target, instances);
     }
 
-    /// Sets the serving instances of `component` of `app` (replacing earlier ones). A routed
-    /// component without instances answers 503.
-    pub fn set_instances(&mut self, app: &str, component: &str, instances: Instances) {
-        self.instances
-            .insert((app.to_owned(), component.to_owned()), instances);
-    }
-
-    /// The (app, component) `host` routes to, if any (`host` as a client would send it).
-    pub fn target(&self, host: &str) -> Option<(&str, &str)> {
+    /// Where `host` (as a client would send it) leads, if anywhere.
+    pub fn target(&self, host: &str) -> Option<&Target> {
         let name = normalize_host(host.as_bytes()).ok()?;
-        self.hosts.get(&name).map(|(a, c)| (a.as_str(), c.as_str()))
+        self.hosts.get(&name)
+    }
+
+    /// The instances set for `target` (none if never set).
+    pub fn instances(&self, target: &Target) -> Option<&Instances> {
+        self.instances.get(target)
     }
 
     /// Number of host names routed.
@@ -143,55 +195,15 @@ impl RouteTable {
     }
 }
 
-/// The host names FluxOS's domain manager gives an app under `suffix`, each with the component
-/// it leads to: `<app>.<suffix>` → the first component, `<component>.<app>.<suffix>` → each
-/// component, and each non-empty `domains` entry → its component. Names are lower case;
-/// `components` are (name, domains) in the spec's order. Pure; validity is checked when the
-/// names are routed ([`RouteTable::route`]).
-///
-/// ```
-/// use flux_net::gateway::app_host_names;
-///
-/// let names = app_host_names("app.localhost", "Shop", [("web", &[][..])]);
-/// assert_eq!(names, vec![
-///     ("shop.app.localhost".to_owned(), "web".to_owned()),
-///     ("web.shop.app.localhost".to_owned(), "web".to_owned()),
-/// ]);
-/// ```
-pub fn app_host_names<'a>(
-    suffix: &str,
-    app: &str,
-    components: impl IntoIterator<Item = (&'a str, &'a [String])>,
-) -> Vec<(String, String)> {
-    let app_lower = app.to_ascii_lowercase();
-    let suffix = suffix.trim_matches('.').to_ascii_lowercase();
-    let mut names = Vec::new();
-    for (i, (component, domains)) in components.into_iter().enumerate() {
-        if i == 0 {
-            names.push((format!("{app_lower}.{suffix}"), component.to_owned()));
-        }
-        let lower = component.to_ascii_lowercase();
-        names.push((
-            format!("{lower}.{app_lower}.{suffix}"),
-            component.to_owned(),
-        ));
-        for domain in domains.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
-            names.push((domain.to_ascii_lowercase(), component.to_owned()));
-        }
-    }
-    names
-}
-
-/// One (app, component) of an installed table, with its rotation counter.
+/// One target of an installed table, with its rotation counter.
 #[derive(Debug)]
-pub(crate) struct Target {
-    pub(crate) app: String,
-    pub(crate) component: String,
+pub(crate) struct Upstreams {
+    pub(crate) target: Target,
     pub(crate) instances: Instances,
     next: AtomicUsize,
 }
 
-impl Target {
+impl Upstreams {
     /// The instances to try for one request, in order: the local ones, then the remote ones,
     /// each group rotated one step further than for the previous request (round robin).
     pub(crate) fn order(&self) -> Vec<SocketAddr> {
@@ -211,36 +223,36 @@ impl Target {
     }
 }
 
-/// An installed table: each name points at a shared [`Target`].
+/// An installed table: each name points at its target's shared [`Upstreams`] (so every name of
+/// a target rotates over its instances together).
 #[derive(Debug, Default)]
 pub(crate) struct Installed {
-    hosts: BTreeMap<String, Arc<Target>>,
+    hosts: BTreeMap<String, Arc<Upstreams>>,
 }
 
 impl Installed {
     fn from_table(table: RouteTable) -> Installed {
         let RouteTable { hosts, instances } = table;
-        let mut targets: BTreeMap<(String, String), Arc<Target>> = BTreeMap::new();
+        let mut shared: BTreeMap<Target, Arc<Upstreams>> = BTreeMap::new();
         let mut installed = BTreeMap::new();
-        for (host, key) in hosts {
-            let target = targets
-                .entry(key.clone())
+        for (host, target) in hosts {
+            let upstreams = shared
+                .entry(target.clone())
                 .or_insert_with(|| {
-                    Arc::new(Target {
-                        instances: instances.get(&key).cloned().unwrap_or_default(),
-                        app: key.0,
-                        component: key.1,
+                    Arc::new(Upstreams {
+                        instances: instances.get(&target).cloned().unwrap_or_default(),
+                        target,
                         next: AtomicUsize::new(0),
                     })
                 })
                 .clone();
-            installed.insert(host, target);
+            installed.insert(host, upstreams);
         }
         Installed { hosts: installed }
     }
 
-    /// The target of a normalised name.
-    pub(crate) fn get(&self, name: &str) -> Option<&Arc<Target>> {
+    /// The upstreams of a normalised name.
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<Upstreams>> {
         self.hosts.get(name)
     }
 }
@@ -249,25 +261,26 @@ impl Installed {
 /// node, after each committed block). Cloning gives another handle to the same table.
 ///
 /// ```
-/// use flux_net::gateway::{Instances, RouteTable, Routes};
+/// use flux_net::gateway::{Instances, RouteTable, SharedRoutes, Target};
 ///
-/// let routes = Routes::new();
+/// let routes = SharedRoutes::new();
 /// assert_eq!(routes.lookup("shop.app.localhost"), None);
 /// let mut table = RouteTable::new();
-/// table.route("shop.app.localhost", "shop", "web").unwrap();
+/// table.route("shop.app.localhost", Target::first_port("shop", "web")).unwrap();
 /// routes.replace(table);
-/// let route = routes.lookup("Shop.App.Localhost:20080").unwrap();
-/// assert_eq!((route.app.as_str(), route.instances), ("shop", Instances::default()));
+/// let found = routes.lookup("Shop.App.Localhost:20080").unwrap();
+/// assert_eq!(found.target.app, "shop");
+/// assert!(found.instances.is_empty());
 /// ```
 #[derive(Clone, Debug, Default)]
-pub struct Routes {
+pub struct SharedRoutes {
     current: Arc<RwLock<Arc<Installed>>>,
 }
 
-impl Routes {
+impl SharedRoutes {
     /// A handle to an empty table.
-    pub fn new() -> Routes {
-        Routes::default()
+    pub fn new() -> SharedRoutes {
+        SharedRoutes::default()
     }
 
     /// Installs `table`; requests from now on use it (requests in flight finish with the old
@@ -278,12 +291,11 @@ impl Routes {
     }
 
     /// The route of `host` (as a client would send it) in the current table.
-    pub fn lookup(&self, host: &str) -> Option<Route> {
+    pub fn lookup(&self, host: &str) -> Option<Resolved> {
         let name = normalize_host(host.as_bytes()).ok()?;
-        self.snapshot().get(&name).map(|t| Route {
-            app: t.app.clone(),
-            component: t.component.clone(),
-            instances: t.instances.clone(),
+        self.snapshot().get(&name).map(|u| Resolved {
+            target: u.target.clone(),
+            instances: u.instances.clone(),
         })
     }
 
@@ -310,16 +322,19 @@ mod tests {
     #[test]
     fn conflicts_keep_the_first_route() {
         let mut table = RouteTable::new();
-        table.route("a.example", "one", "web").unwrap();
-        table.route("A.example", "one", "web").unwrap();
-        let err = table.route("a.example.", "two", "web").unwrap_err();
+        let one = Target::first_port("one", "web");
+        table.route("a.example", one.clone()).unwrap();
+        table.route("A.example", one.clone()).unwrap();
+        let err = table
+            .route("a.example.", Target::first_port("two", "web"))
+            .unwrap_err();
         assert!(
-            matches!(err, RouteError::Conflict { ref app, .. } if app == "one"),
+            matches!(err, RouteError::Conflict { ref existing, .. } if **existing == one),
             "{err}"
         );
-        assert_eq!(table.target("a.example"), Some(("one", "web")));
+        assert_eq!(table.target("a.example"), Some(&one));
         assert_eq!(
-            table.route("bad host", "one", "web"),
+            table.route("bad host", one.clone()),
             Err(RouteError::InvalidHost {
                 host: "bad host".into(),
                 source: HostError::BadName
@@ -329,40 +344,24 @@ mod tests {
     }
 
     #[test]
-    fn route_app_reports_bad_domains_and_keeps_the_rest() {
-        let mut table = RouteTable::new();
-        let domains = [
-            "".to_owned(),
-            "bad domain".to_owned(),
-            "ok.example".to_owned(),
-        ];
-        let errors = table.route_app("app.localhost", "shop", [("web", &domains[..])]);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!(table.len(), 3);
-        assert_eq!(table.target("ok.example"), Some(("shop", "web")));
-    }
-
-    #[test]
     fn order_is_local_first_and_rotates() {
-        let target = Target {
-            app: "a".into(),
-            component: "c".into(),
+        let upstreams = Upstreams {
+            target: Target::first_port("a", "c"),
             instances: Instances {
                 local: vec![addr(1)],
                 remote: vec![addr(2), addr(3), addr(4)],
             },
             next: AtomicUsize::new(0),
         };
-        let firsts: Vec<_> = (0..3).map(|_| target.order()).collect();
+        let firsts: Vec<_> = (0..3).map(|_| upstreams.order()).collect();
         for order in &firsts {
             assert_eq!(order.len(), 4);
             assert_eq!(order[0], addr(1));
         }
         let remote_firsts: Vec<_> = firsts.iter().map(|o| o[1]).collect();
         assert_eq!(remote_firsts, vec![addr(2), addr(3), addr(4)]);
-        let empty = Target {
-            app: "a".into(),
-            component: "c".into(),
+        let empty = Upstreams {
+            target: Target::first_port("a", "c"),
             instances: Instances::default(),
             next: AtomicUsize::new(0),
         };
@@ -371,17 +370,17 @@ mod tests {
 
     #[test]
     fn names_of_one_target_share_its_rotation() {
-        let routes = Routes::new();
+        let routes = SharedRoutes::new();
         let mut table = RouteTable::new();
-        table.route_app("app.localhost", "shop", [("web", &[][..])]);
-        table.set_instances(
-            "shop",
-            "web",
-            Instances {
-                local: vec![],
-                remote: vec![addr(1), addr(2)],
-            },
-        );
+        let web = Target::first_port("shop", "web");
+        table.route("shop.app.localhost", web.clone()).unwrap();
+        table.route("web.shop.app.localhost", web.clone()).unwrap();
+        let instances = Instances {
+            local: vec![],
+            remote: vec![addr(1), addr(2)],
+        };
+        table.set_instances(web.clone(), instances.clone());
+        assert_eq!(table.instances(&web), Some(&instances));
         routes.replace(table);
         let installed = routes.snapshot();
         let a = installed.get("shop.app.localhost").unwrap().order();
