@@ -17,6 +17,8 @@
 //! - [`gateway`]: the app gateway, routing HTTP by `Host` to the instances serving an app;
 //! - [`api`]: the HTTP JSON API (`/v1/...`, `docs/api.md`), its typed client, wallet helpers
 //!   and the load generator behind `flux bench-tx`;
+//! - [`runtime`]: container runtimes for hosting (the `Runtime` trait, Docker through bollard,
+//!   a deterministic twin), local images from a binary, the sample app;
 //! - [`sim`]: the deterministic network simulator (virtual time, seeded faults) running the
 //!   same [`host::Host`].
 //! - [`simulator`]: the network-scale simulator behind `flux sim` (thousands of nodes through
@@ -40,6 +42,7 @@ pub mod metrics;
 pub mod network;
 pub mod node;
 pub mod p2p;
+pub mod runtime;
 pub mod sim;
 pub mod simulator;
 // Test kit (feature `testkit`): flux-chain's kit and `NetworkFixture` over the simulator.

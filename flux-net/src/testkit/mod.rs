@@ -26,6 +26,7 @@
 //! ```
 
 mod arbitrary_impls;
+pub mod docker;
 pub mod invariants;
 mod network;
 pub mod node;
