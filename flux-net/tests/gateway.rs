@@ -361,6 +361,49 @@ async fn every_instance_down_is_502() {
 }
 
 #[tokio::test]
+async fn a_silent_instance_times_out_and_only_safe_requests_move_on() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let web = upstream("web").await;
+    let config = GatewayConfig {
+        response_timeout: std::time::Duration::from_millis(300),
+        ..GatewayConfig::default()
+    };
+    let gw = Gateway::bind("127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    gw.routes()
+        .replace(one_app("shop", "web", remote(&[silent, web.addr])));
+    // The first request goes to the silent instance first: a GET is sent again elsewhere.
+    let (status, _, body) = get(&gw, "shop.app.localhost").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(gw.metrics().retries("shop"), 1);
+    // A POST whose body went out is not replayed on the other instance.
+    gw.routes()
+        .replace(one_app("shop", "web", remote(&[silent, web.addr])));
+    let (status, kind, body) = send(
+        &gw,
+        Method::POST,
+        "shop.app.localhost",
+        "/",
+        Bytes::from_static(b"order"),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&kind, &body).as_str()),
+        (StatusCode::BAD_GATEWAY, "upstream_failed")
+    );
+    assert_eq!(web.hits(), 1);
+}
+
+#[tokio::test]
 async fn bodies_stream_through() {
     let web = upstream("web").await;
     let gw = gateway().await;

@@ -241,26 +241,38 @@ pub(crate) async fn handle(
             .record(app, answer.status().as_u16(), started.elapsed());
         return answer;
     };
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+        shared
+            .metrics
+            .record(app, response.status().as_u16(), started.elapsed());
+        strip_hop_by_hop(response.headers_mut());
+        return response.map(Either::Left);
+    }
+    let Some((permit, downstream)) = tunnel_slot else {
+        // A switch nobody asked for: there is no client side to join it to.
+        let answer = refusal(
+            StatusCode::BAD_GATEWAY,
+            "upstream_failed",
+            "the app switched protocols unasked",
+        );
+        shared
+            .metrics
+            .record(app, answer.status().as_u16(), started.elapsed());
+        return answer;
+    };
     shared
         .metrics
         .record(app, response.status().as_u16(), started.elapsed());
-
-    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-        if let Some((permit, downstream)) = tunnel_slot {
-            let upstream = hyper::upgrade::on(&mut response);
-            tokio::spawn(async move {
-                let _permit = permit;
-                if let (Ok(down), Ok(up)) = tokio::join!(downstream, upstream) {
-                    let (mut down, mut up) = (TokioIo::new(down), TokioIo::new(up));
-                    let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
-                }
-            });
+    let upstream = hyper::upgrade::on(&mut response);
+    tokio::spawn(async move {
+        let _permit = permit;
+        if let (Ok(down), Ok(up)) = tokio::join!(downstream, upstream) {
+            let (mut down, mut up) = (TokioIo::new(down), TokioIo::new(up));
+            let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
         }
-        let (parts, _) = response.into_parts();
-        return Response::from_parts(parts, Either::Right(Full::new(Bytes::new())));
-    }
-    strip_hop_by_hop(response.headers_mut());
-    response.map(Either::Left)
+    });
+    let (parts, _) = response.into_parts();
+    Response::from_parts(parts, Either::Right(Full::new(Bytes::new())))
 }
 
 /// The protocol a request asks to switch to (`Connection: upgrade` with `Upgrade: ...`).
