@@ -1,7 +1,8 @@
 //! The [`Network`] trait: what the consensus [`Host`](crate::host::Host) needs from the world
 //! around it. The node implements it over libp2p and tokio ([`crate::node`]); the simulator
-//! over virtual time and simulated links ([`crate::sim`]). The host itself is the same code in
-//! both, so what the simulator tests is what the node runs.
+//! over virtual time and simulated links ([`crate::sim`]). The host and its components are the
+//! same code in both, so what the simulator tests is what the node runs; each component acts on
+//! the world only through this trait.
 
 use std::fmt;
 

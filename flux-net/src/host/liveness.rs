@@ -34,14 +34,16 @@ use flux_chain::consensus::Height;
 use flux_chain::store::Store;
 use flux_chain::tx::{HostingReport, NodeConfirm, Transaction, TxKind};
 use flux_chain::work::HostingStatement;
-use flux_core::crypto::{Domain, SecretKey};
+use flux_core::crypto::SecretKey;
 use flux_core::hash::Hasher;
 use flux_core::{Address, Amount, Hash};
 use flux_nodes::NodeId;
 use flux_nodes::attestation::{Attestation, BenchmarkEvidence, BenchmarkStatement, quorum};
-use flux_nodes::bench::{CpuChallenge, cpu};
+use flux_nodes::bench::cpu;
 use flux_nodes::lifecycle::NodeStatus;
-use flux_nodes::node::NodeEntry;
+
+use claim::{Claim, OrSkip, hosting_claim, keepalive_claim};
+pub use claim::{challenge_for, due_at};
 
 use super::shared::{Identity, Ledger};
 use super::{HostError, Refusals};
@@ -57,22 +59,7 @@ pub const SAMPLES: u32 = 16;
 /// The longest a verifier waits, from committing the seed block, for a correct answer.
 pub const MAX_ANSWER_MS: u64 = 5_000;
 
-/// What a pending request claims.
-#[derive(Clone, Debug)]
-enum Claim {
-    KeepAlive(BenchmarkStatement),
-    Hosting(HostingStatement),
-}
-
-impl Claim {
-    /// The domain and bytes verifiers sign.
-    fn signed_bytes(&self) -> Result<(Domain, Vec<u8>), HostError> {
-        Ok(match self {
-            Claim::KeepAlive(s) => (Domain::BENCHMARK, flux_chain::codec::encode(s)?),
-            Claim::Hosting(s) => (Domain::WORK, flux_chain::codec::encode(s)?),
-        })
-    }
-}
+mod claim;
 
 /// A request of this node's, waiting for its verifiers.
 #[derive(Clone, Debug)]
@@ -82,121 +69,6 @@ struct Pending {
     selected: Vec<NodeId>,
     signed: Vec<Attestation>,
     submitted: bool,
-}
-
-/// The height from which `entry` sends its keep-alive: the start of the window its last confirm
-/// fixed ([`NodeEntry::keepalive_window`]: `min_confirm_interval` after it, as the parameters
-/// were then), plus a spread of up to half the window drawn from its id (so a network confirmed
-/// at once does not benchmark at once). `None` if it is not confirmed.
-///
-/// ```
-/// use flux_chain::genesis::Genesis;
-/// use flux_net::host::liveness::due_at;
-///
-/// let (genesis, _) = Genesis::devnet_with_nodes(1, 1)?;
-/// let (state, params) = (genesis.state()?, genesis.params());
-/// let entry = state.registry().iter().next().unwrap();
-/// let due = due_at(entry).unwrap();
-/// assert!(due >= params.nodes.min_confirm_interval && due < params.nodes.expire_after);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn due_at(entry: &NodeEntry) -> Option<Height> {
-    let (from, last) = entry.keepalive_window()?;
-    let window = last.saturating_sub(from) / 2;
-    let spread = u64::from(entry.id.0.as_bytes()[0]) % window.max(1);
-    Some(from.saturating_add(spread))
-}
-
-/// The challenge the seed block `seed` sets `subject`, answering with `threads` threads.
-pub fn challenge_for(
-    seed: &Hash,
-    subject: &NodeId,
-    threads: u32,
-) -> Result<CpuChallenge, flux_nodes::bench::BenchError> {
-    let mut h = Hasher::new("flux/keepalive/challenge/v1");
-    h.update(seed.as_bytes()).update(subject.0.as_bytes());
-    CpuChallenge::new(
-        h.finalize(),
-        threads.clamp(1, cpu::MAX_THREADS),
-        STEPS_PER_THREAD,
-        CHECKPOINT_INTERVAL,
-    )
-}
-
-/// The keep-alive `entry` sends for the seed block `seed` at `height`, if it is due: its claim
-/// and the request carrying its answer to the challenge.
-fn keepalive_claim(entry: &NodeEntry, seed: Hash, height: Height) -> Option<(Claim, Attest)> {
-    if due_at(entry).is_none_or(|at| height < at) {
-        return None;
-    }
-    let hardware = entry.attested.unwrap_or(entry.declared);
-    let challenge = challenge_for(&seed, &entry.id, hardware.resources.cpu_threads)
-        .or_skip()
-        .ok()?;
-    let proof = cpu::solve(&challenge).or_skip().ok()?;
-    let statement = BenchmarkStatement {
-        subject: entry.id,
-        seed_height: height,
-        seed,
-        hardware,
-        cpu_score: cpu::cpu_score(&challenge, MAX_ANSWER_MS),
-    };
-    let request = AttestRequest {
-        subject: entry.id,
-        seed_height: height,
-        hardware,
-        cpu_score: statement.cpu_score,
-        proof,
-    };
-    Some((Claim::KeepAlive(statement), Attest::Request(request)))
-}
-
-/// The hosting report `entry` asks for at `height`, if it hosts instances and
-/// `hosting_interval` blocks passed since its last report (or its first confirm).
-fn hosting_claim(
-    state: &flux_chain::state::State,
-    entry: &NodeEntry,
-    seed: Hash,
-    height: Height,
-) -> Option<(Claim, Attest)> {
-    let id = entry.id;
-    let hosts = state
-        .placement()
-        .used_on(&id)
-        .is_some_and(|d| flux_chain::work::hosting_units_per_block(&d) > 0);
-    let last = state.work().hosted.get(&id).copied().or(entry.confirmed_at);
-    let due = last.is_some_and(|l| height >= l + state.params().work.hosting_interval);
-    if entry.status != NodeStatus::Confirmed || !hosts || !due {
-        return None;
-    }
-    let claim = Claim::Hosting(HostingStatement {
-        node: id,
-        seed_height: height,
-        seed,
-    });
-    let request = Attest::Hosting {
-        node: id,
-        seed_height: height,
-    };
-    Some((claim, request))
-}
-
-/// A liveness step that failed locally (a challenge this node can not answer or sign): logged
-/// and skipped, never fatal to the host; the next block retries.
-#[derive(Debug)]
-struct Skip;
-
-trait OrSkip<T> {
-    fn or_skip(self) -> Result<T, Skip>;
-}
-
-impl<T, E: std::fmt::Display> OrSkip<T> for Result<T, E> {
-    fn or_skip(self) -> Result<T, Skip> {
-        self.map_err(|e| {
-            tracing::warn!(error = %e, "liveness step failed");
-            Skip
-        })
-    }
 }
 
 /// The liveness attestations of one node, asked and given. See the module docs.

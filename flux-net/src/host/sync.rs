@@ -214,3 +214,95 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> BlockSync<S, P> {
         Ok(true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::{Arc, Mutex, RwLock};
+
+    use flux_chain::genesis::Genesis;
+    use flux_chain::mempool::{Mempool, MempoolConfig};
+    use flux_chain::store::MemStore;
+
+    use super::*;
+    use crate::host::{Host, HostConfig, Recorder};
+
+    /// A commit target that is not the consensus driver: it commits to its chain directly.
+    struct Direct(SharedChain, u64);
+
+    type SharedChain = crate::host::SharedChain<MemStore>;
+
+    impl CommitDecided<u8> for Direct {
+        fn commit_decided<N: Network<Peer = u8>>(
+            &mut self,
+            block: Block,
+            commit: CommitCertificate,
+            _net: &mut N,
+        ) -> Result<(), HostError> {
+            let checked = self.0.read().unwrap().check(&block)?;
+            self.0
+                .write()
+                .unwrap()
+                .commit_checked(checked, Some(&commit))?;
+            self.1 += 1;
+            Ok(())
+        }
+    }
+
+    fn ledger(chain: &SharedChain) -> Ledger<MemStore> {
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        Ledger::new(chain.clone(), pool)
+    }
+
+    /// Block sync on its own, through its narrow interface: blocks that come ahead of their
+    /// turn wait, commit in height order once the gap is filled, and garbage costs its sender.
+    #[test]
+    fn blocks_ahead_wait_for_their_turn_and_commit_in_order() {
+        let (genesis, keys) = Genesis::devnet_with_nodes(1, 3).unwrap();
+        let decided: SharedChain = Arc::new(RwLock::new(
+            Chain::open_or_create(MemStore::new(), &genesis).unwrap(),
+        ));
+        let config = HostConfig::new(Some(keys[0].operator.clone()));
+        let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
+        let mut host: Host<MemStore, u8> = Host::new(config, decided.clone(), pool).unwrap();
+        let mut net = Recorder::default();
+        let mut now = genesis.timestamp_ms + 1_000;
+        host.start(now, &mut net).unwrap();
+        while decided.read().unwrap().height() < 5 {
+            for (after, input) in std::mem::take(&mut net.timers) {
+                now += after;
+                host.on_timer(input, now, &mut net).unwrap();
+            }
+        }
+        let items = serve_sync(&decided.read().unwrap(), 1, 5);
+        assert_eq!(items.len(), 5);
+
+        let behind: SharedChain = Arc::new(RwLock::new(
+            Chain::open_or_create(MemStore::new(), &genesis).unwrap(),
+        ));
+        let mut sync: BlockSync<MemStore, u8> = BlockSync::new(ledger(&behind), 32);
+        let mut target = Direct(behind.clone(), 0);
+        let mut net = Recorder::default();
+        // Heights 2..=5 first: kept, nothing committed.
+        let advanced = sync
+            .on_response(3, items[1..].to_vec(), &mut target, &mut net)
+            .unwrap();
+        assert!(!advanced);
+        assert_eq!((behind.read().unwrap().height(), target.1), (0, 0));
+        // Height 1 fills the gap: all five commit, in order.
+        let advanced = sync
+            .on_response(4, items[..1].to_vec(), &mut target, &mut net)
+            .unwrap();
+        assert!(advanced);
+        assert_eq!((behind.read().unwrap().height(), target.1), (5, 5));
+        assert!(net.penalties.is_empty());
+        // Garbage costs its sender and commits nothing.
+        let advanced = sync
+            .on_response(9, vec![vec![1, 2, 3]], &mut target, &mut net)
+            .unwrap();
+        assert!(!advanced);
+        assert_eq!(net.penalties, vec![(9, Offence::Undecodable)]);
+        assert_eq!(sync.refusals().undecodable, 1);
+    }
+}

@@ -1,5 +1,7 @@
 //! One simulated validator: its chain (which survives crashes, like a disk), its behaviour, and
-//! while it runs, the [`Host`] every real node runs. Byzantine behaviours are wrappers outside
+//! while it runs, the [`Host`] every real node runs: the same components (consensus driver,
+//! transaction gossip, block sync, liveness, swaps; see [`crate::host`]) composed the same way,
+//! over a [`SimNetwork`] instead of libp2p. Byzantine behaviours are wrappers outside
 //! the host: a silent validator has no host, a garbage sender has none either (the simulator
 //! sends its random bytes), an equivocator runs a host whose network adds a second vote, and a
 //! byzantine validator with [`Strategies`](super::Strategies) runs a host with an

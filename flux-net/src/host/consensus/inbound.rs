@@ -123,7 +123,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
     }
 
     /// The blocks the machine is locked on or would re-propose: never evicted.
-    pub(crate) fn pinned_blocks(&self) -> Vec<flux_chain::block::BlockId> {
+    pub(super) fn pinned_blocks(&self) -> Vec<flux_chain::block::BlockId> {
         self.machine
             .as_ref()
             .map(|m| {
@@ -138,7 +138,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
 
     /// Whether a member of `height`'s committee (as far as this chain knows it) signed a
     /// proposal or vote: `None` if the signer is not a member.
-    pub(crate) fn signed_by_committee(
+    pub(super) fn signed_by_committee(
         &self,
         input: &Input,
         height: Height,
@@ -162,7 +162,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
     /// [`crate::host::Host::network_height`]. A bad signature costs the sender; a signer outside the
     /// committee is ignored without a penalty (at an epoch's turn an honest peer may already
     /// follow a committee this node has not drawn yet).
-    pub(crate) fn verify_ahead<N: Network<Peer = P>>(
+    pub(super) fn verify_ahead<N: Network<Peer = P>>(
         &mut self,
         input: &Input,
         height: Height,
