@@ -205,6 +205,16 @@ async fn each_host_form_reaches_its_component() {
         assert_eq!(body, format!("{want} {host} /hello 0"), "{host}");
     }
     assert_eq!((web.hits(), api.hits()), (2, 2));
+    // An absolute-form target names the host; the Host header is ignored (RFC 9112 §3.2.2).
+    let answer = raw(
+        &gw,
+        b"GET http://api.shop.app.localhost/abs HTTP/1.1\r\nHost: nobody.example\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.ends_with("api api.shop.app.localhost /abs 0"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

@@ -182,7 +182,14 @@ pub(crate) async fn handle(
         None => None,
     };
     let (parts, body) = req.into_parts();
-    let headers = forward_headers(&parts.headers, upgrade.as_ref(), peer, &name);
+    let mut headers = forward_headers(&parts.headers, upgrade.as_ref(), peer, &name);
+    // The app sees the name it was reached by: an absolute-form target's authority replaces
+    // the Host header, as it did for routing.
+    if let Some(authority) = parts.uri.authority()
+        && let Ok(host) = HeaderValue::from_str(authority.as_str())
+    {
+        headers.insert(header::HOST, host);
+    }
     let path = parts
         .uri
         .path_and_query()
