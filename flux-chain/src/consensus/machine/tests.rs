@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::consensus::committee::Member;
+use crate::consensus::types::{Proposal, Vote};
 use flux_core::Hash;
 use flux_core::crypto::Scheme;
 
