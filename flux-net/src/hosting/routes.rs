@@ -1,0 +1,147 @@
+//! From the committed chain state to what hosting needs: the containers this node should run
+//! ([`Snapshot::desired`]) and the gateway's route table ([`Snapshot::routes`]).
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use flux_chain::state::State;
+use flux_nodes::NodeId;
+use flux_nodes::app::AppSpec;
+use flux_nodes::hosting::{ContainerSpec, HostConfig, containers_for};
+
+use crate::gateway::{Instances, RouteTable, Target};
+
+/// The hosting-relevant part of the state at one committed height.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The height it was read at.
+    pub height: u64,
+    /// Every app with a readable spec: name → (spec, placed instances as (instance, node)).
+    pub apps: BTreeMap<String, (AppSpec, Vec<(u32, NodeId)>)>,
+    /// The host part of each hosting node's registered endpoint.
+    pub hosts: BTreeMap<NodeId, IpAddr>,
+    /// This node's tier, when it is registered.
+    pub tier: Option<flux_core::Tier>,
+}
+
+impl Snapshot {
+    /// Reads the snapshot from `state` for the node `me`.
+    pub fn read(state: &State, height: u64, me: Option<&NodeId>) -> Snapshot {
+        let params = &state.params().apps;
+        let placement = state.placement();
+        let mut apps = BTreeMap::new();
+        let mut hosts = BTreeMap::new();
+        for (name, entry) in state.apps().iter() {
+            let Ok(spec) = AppSpec::from_json_lenient(entry.spec_json.as_bytes(), params) else {
+                continue;
+            };
+            let placed = placement.instances_of(name);
+            for (_, node) in &placed {
+                if let Some(ip) = state
+                    .registry()
+                    .get(node)
+                    .and_then(|n| endpoint_ip(&n.endpoint))
+                {
+                    hosts.insert(*node, ip);
+                }
+            }
+            apps.insert(name.clone(), (spec, placed));
+        }
+        let tier = me.and_then(|id| state.registry().get(id)).map(|n| n.tier);
+        Snapshot {
+            height,
+            apps,
+            hosts,
+            tier,
+        }
+    }
+
+    /// The containers `host`'s node should run, and the instances whose spec was refused
+    /// (with the reason).
+    pub fn desired(&self, host: &HostConfig) -> (Vec<ContainerSpec>, Vec<(String, u32, String)>) {
+        let mut desired = Vec::new();
+        let mut refused = Vec::new();
+        for (name, (spec, placed)) in &self.apps {
+            for (instance, node) in placed {
+                if *node != host.node {
+                    continue;
+                }
+                match containers_for(spec, *instance, host) {
+                    Ok(mut specs) => desired.append(&mut specs),
+                    Err(e) => refused.push((name.clone(), *instance, e.to_string())),
+                }
+            }
+        }
+        (desired, refused)
+    }
+
+    /// The gateway's table: every app's host names under `suffix` (`flux_nodes::hosting::routes`),
+    /// each routed to its component's public port on every hosting node; this node's own instance
+    /// (`me`, published on `local_ip`) only while `serving` says it answers.
+    pub fn routes(
+        &self,
+        suffix: &str,
+        me: Option<&NodeId>,
+        local_ip: IpAddr,
+        serving: impl Fn(&str, &str) -> bool,
+    ) -> RouteTable {
+        let mut table = RouteTable::new();
+        let names = flux_nodes::hosting::routes(self.apps.values().map(|(spec, _)| spec), suffix);
+        let mut targets = BTreeMap::new();
+        for (host, route) in &names.hosts {
+            let target = Target {
+                app: route.app.clone(),
+                component: route.component.clone(),
+                port_index: route.port_index,
+            };
+            match table.route(host, target.clone()) {
+                Ok(()) => {
+                    targets.insert(target, route.public_port);
+                }
+                Err(error) => tracing::debug!(%host, %error, "gateway: a host name is not routed"),
+            }
+        }
+        for (target, port) in targets {
+            let Some((_, placed)) = self.apps.get(&target.app) else {
+                continue;
+            };
+            let mut instances = Instances::default();
+            for (_, node) in placed {
+                if Some(node) == me {
+                    if serving(&target.app, &target.component) {
+                        instances.local.push(SocketAddr::new(local_ip, port));
+                    }
+                } else if let Some(ip) = self.hosts.get(node) {
+                    instances.remote.push(SocketAddr::new(*ip, port));
+                }
+            }
+            table.set_instances(target, instances);
+        }
+        table
+    }
+}
+
+/// The IP of a `host:port` endpoint, when its host is an address (names are not resolved).
+fn endpoint_ip(endpoint: &str) -> Option<IpAddr> {
+    let (host, _) = endpoint.rsplit_once(':')?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_hosts_parse_as_addresses_only() {
+        assert_eq!(
+            endpoint_ip("127.0.0.3:16127"),
+            Some("127.0.0.3".parse().unwrap())
+        );
+        assert_eq!(endpoint_ip("[::1]:80"), Some("::1".parse().unwrap()));
+        assert_eq!(endpoint_ip("node.example.org:80"), None);
+        assert_eq!(endpoint_ip("nonsense"), None);
+    }
+}
