@@ -1,0 +1,119 @@
+//! Hosting benchmarks: the reconcile plan for 1,000 instances on one node (1,000 desired
+//! containers, 1,000 observed, a few differing), and turning 1,000 specs into containers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use flux_core::{Hash, Tier};
+use flux_nodes::app::{AppSpec, Component, Enterprise};
+use flux_nodes::hosting::{
+    ContainerSpec, HostConfig, LABEL_SPEC, Observed, ObservedState, containers_for, plan,
+};
+use flux_nodes::node::NodeId;
+
+const INSTANCES: usize = 1_000;
+
+fn spec(i: usize) -> AppSpec {
+    AppSpec {
+        version: 8,
+        name: format!("app{i}"),
+        description: String::new(),
+        owner: "o".into(),
+        components: vec![Component {
+            name: "web".into(),
+            description: String::new(),
+            repotag: format!("example/app{}:1", i % 50),
+            ports: vec![20_000 + i as u16],
+            container_ports: vec![80],
+            domains: vec![],
+            environment_parameters: vec!["MODE=prod".into()],
+            commands: vec![],
+            container_data: "/data".into(),
+            cpu_tenths: 1,
+            ram_mb: 100,
+            hdd_gb: 1,
+            gpu: 0,
+            gpu_memory_gb: 0,
+            tiers: None,
+            repoauth: None,
+            secrets: None,
+        }],
+        instances: 3,
+        contacts: vec![],
+        geolocation: vec![],
+        expire: 1000,
+        nodes: vec![],
+        staticip: false,
+        datacenter: None,
+        enterprise: Enterprise::No,
+    }
+}
+
+fn config() -> HostConfig {
+    HostConfig::new(
+        NodeId(Hash::digest(b"node")),
+        Tier::Stratus,
+        "127.0.0.1".parse().unwrap(),
+        "/srv/flux",
+    )
+}
+
+/// 1,000 desired; observed: the same 1,000 but 5 exited, 3 on an old spec, 2 missing, and 2
+/// containers of apps that left.
+fn inputs() -> (Vec<ContainerSpec>, Vec<Observed>) {
+    let cfg = config();
+    let specs: Vec<AppSpec> = (0..INSTANCES + 2).map(spec).collect();
+    let all: Vec<ContainerSpec> = specs
+        .iter()
+        .flat_map(|s| containers_for(s, 0, &cfg).unwrap())
+        .collect();
+    let desired = all[..INSTANCES].to_vec();
+    let mut observed: Vec<Observed> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(500..502).contains(i))
+        .map(|(i, c)| {
+            let mut labels = c.labels.clone();
+            if (100..103).contains(&i) {
+                labels.insert(LABEL_SPEC.into(), "old".into());
+            }
+            Observed {
+                name: c.name.clone(),
+                labels,
+                state: if i % 200 == 7 {
+                    ObservedState::Exited { code: 1 }
+                } else {
+                    ObservedState::Running
+                },
+                started_at_ms: Some(1),
+                image: c.image.clone(),
+            }
+        })
+        .collect();
+    observed.reverse();
+    (desired, observed)
+}
+
+fn bench(c: &mut Criterion) {
+    let cfg = config();
+    let (desired, observed) = inputs();
+    let actions = plan(&desired, &observed, &[], &cfg);
+    eprintln!("hosting/plan/1000: {} actions", actions.len());
+    let mut group = c.benchmark_group("hosting");
+    group.bench_function("plan/1000", |b| {
+        b.iter(|| plan(black_box(&desired), black_box(&observed), &[], &cfg))
+    });
+    let specs: Vec<AppSpec> = (0..INSTANCES).map(spec).collect();
+    group.bench_function("containers_for/1000", |b| {
+        b.iter(|| {
+            for s in &specs {
+                black_box(containers_for(black_box(s), 0, &cfg).unwrap());
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
