@@ -26,6 +26,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         api: Some("127.0.0.1:0".parse()?),
         validator_key: Some(keys[0].operator.clone()),
         mempool: MempoolConfig::default(),
+        hosting: None,
     })
     .await?;
     let api = node.api_addr().ok_or("the API did not start")?;

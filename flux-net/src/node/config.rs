@@ -11,6 +11,7 @@ use libp2p::Multiaddr;
 use serde::{Deserialize, Serialize};
 
 use super::{DataDir, NodeError};
+use crate::hosting::HostingConfig;
 
 /// Everything a [`Node`](super::Node) needs.
 #[derive(Clone, Debug)]
@@ -30,6 +31,8 @@ pub struct NodeConfig {
     pub validator_key: Option<SecretKey>,
     /// Mempool limits.
     pub mempool: MempoolConfig,
+    /// Hosting and the gateway (`None`: this node runs no container and serves no gateway).
+    pub hosting: Option<HostingConfig>,
 }
 
 impl NodeConfig {
@@ -65,6 +68,7 @@ impl NodeConfig {
             api: Some(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0))),
             validator_key,
             mempool: MempoolConfig::default(),
+            hosting: None,
         }
     }
 }
@@ -78,6 +82,10 @@ impl NodeConfig {
 /// bootstrap = ["/ip4/127.0.0.1/tcp/26657"]
 /// api = "127.0.0.1:18080"
 /// validator_key = "validator.key"          # a `flux keys new` file; leave out to follow only
+///
+/// [hosting]                                # leave out: no hosting, no gateway
+/// gateway = "0.0.0.0:80"                   # see HostingConfig for every key
+/// publish_ip = "203.0.113.7"
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +107,9 @@ pub struct ConfigFile {
     /// The validator key file.
     #[serde(default)]
     pub validator_key: Option<PathBuf>,
+    /// The `[hosting]` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosting: Option<HostingConfig>,
 }
 
 fn default_genesis() -> PathBuf {
@@ -147,10 +158,17 @@ listen = ["/ip4/127.0.0.1/tcp/26656"]
 bootstrap = ["/ip4/127.0.0.1/tcp/26657"]
 api = "127.0.0.1:18080"
 validator_key = "validator.key"
+
+[hosting]
+gateway = "127.0.0.1:20080"
+node_tag = "n0"
 "#;
         let c = ConfigFile::from_toml(text).unwrap();
         assert_eq!(c.genesis, PathBuf::from("genesis.json"));
         assert_eq!(c.addresses().unwrap().1.len(), 1);
+        let hosting = c.hosting.clone().unwrap();
+        assert_eq!(hosting.gateway, Some("127.0.0.1:20080".parse().unwrap()));
+        assert_eq!(hosting.node_tag.as_deref(), Some("n0"));
         assert_eq!(ConfigFile::from_toml(&c.to_toml().unwrap()).unwrap(), c);
         assert!(ConfigFile::from_toml("network = \"devnet\"\nlisten_typo = []").is_err());
         let bad = ConfigFile::from_toml("network = \"devnet\"\nlisten = [\"nope\"]").unwrap();

@@ -18,6 +18,7 @@
 //!     api: Some("127.0.0.1:18080".parse()?),
 //!     validator_key: Some(keys[0].operator.clone()),
 //!     mempool: MempoolConfig::default(),
+//!     hosting: None,
 //! })
 //! .await?;
 //! node.shutdown().await?;
