@@ -4,6 +4,8 @@
 //! binary (no registry); every container, network and image a test makes is removed by its
 //! `DockerCleanup`, even when the test fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 

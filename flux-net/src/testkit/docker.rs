@@ -48,6 +48,7 @@ pub fn docker_required() -> bool {
 ///
 /// # Panics
 /// When no engine answers and `FLUX_REQUIRE_DOCKER=1`.
+#[allow(clippy::panic)] // the contract: under FLUX_REQUIRE_DOCKER=1 a missing engine fails the test
 pub async fn docker_or_skip(test: &str) -> Option<DockerRuntime> {
     let connected = match DockerRuntime::connect(None).await {
         Ok(docker) => docker.ping().await.map(|()| docker),

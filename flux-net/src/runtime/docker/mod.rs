@@ -509,8 +509,11 @@ impl Runtime for DockerRuntime {
     }
 
     async fn events(&self) -> Result<EventStream, RuntimeError> {
-        // Fail now, not in the stream, when the engine is away.
-        self.ping().await?;
+        // The request is only sent when the stream is first polled: ask for the events since
+        // the engine's "now" so none between this call and that poll is missed. Asking also
+        // fails now, not in the stream, when the engine is away.
+        let info = self.docker.info().await.map_err(|e| self.err("info", e))?;
+        let since = info.system_time.as_deref().and_then(convert::rfc3339_ms);
         let filters = HashMap::from([
             ("type".to_string(), vec!["container".to_string()]),
             (
@@ -520,6 +523,7 @@ impl Runtime for DockerRuntime {
             ("label".to_string(), vec![LABEL_APP.to_string()]),
         ]);
         let options = EventsOptions {
+            since: since.map(|ms| format!("{}.{:03}", ms / 1_000, ms % 1_000)),
             filters: Some(filters),
             ..Default::default()
         };
