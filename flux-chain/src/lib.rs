@@ -1,10 +1,26 @@
 //! # flux-chain
 //!
-//! The ledger: transactions ([`tx`]), blocks ([`block`]), ledger state and its authenticated
-//! trie ([`state`], [`trie`]), the pure state transition ([`transition`]), genesis
-//! ([`genesis`]), compute jobs and the useful-work pool ([`work`]), parallel-asset books and swaps ([`parallel`]), and xDAO governance, the mempool, the consensus
-//! state machine and storage. The state transition and consensus are pure functions of their
-//! inputs; storage is the only IO here.
+//! The ledger: what a transaction and a block are, the state they change and its authenticated
+//! trie, the pure state transition that changes it, and the pure consensus state machine that
+//! orders blocks. Everything here is a pure function of its inputs except storage (redb), the
+//! only IO of the crate.
+//!
+//! Modules:
+//! - [`tx`]: transactions, the signed envelope around one of the kinds ([`tx::TxKind`]);
+//! - [`ids`]: [`tx::TxId`], the id the domain modules record transactions by;
+//! - [`block`]: headers and blocks, the transaction root;
+//! - [`genesis`]: the first state, from a JSON file; [`devnet`]: genesis with validators;
+//! - [`state`]: ledger state as areas (accounts, nodes, apps, governance, work, parallel),
+//!   committed to by the state root; [`trie`]: the authenticated Merkle trie under it;
+//! - [`transition`]: applying and building blocks, one rule module per transaction kind;
+//! - [`apps`], [`gov`], [`work`], [`parallel`]: what the chain keeps of apps, xDAO governance,
+//!   compute jobs, and parallel assets with their swaps;
+//! - [`mempool`]: valid transactions waiting for a block;
+//! - [`consensus`]: the Tendermint state machine, committees, votes, certificates, evidence;
+//! - [`store`]: storage of blocks and state behind a trait (redb and in memory);
+//! - [`chain`]: [`chain::Chain`], a state and a store with the queries on both;
+//! - [`error`]: the typed errors, one variant per rule;
+//! - `testkit` (feature `testkit`): fixtures, valid and arbitrary generators.
 //!
 //! ```
 //! use flux_chain::genesis::Genesis;

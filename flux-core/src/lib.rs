@@ -1,18 +1,21 @@
 //! # flux-core
 //!
-//! The primitives every other flux crate is built on. This crate owns:
+//! The primitives every other flux crate is built on: money, hashes, keys and signatures,
+//! addresses, the canonical encoding, and the protocol's numbers and economics. Modules:
 //!
-//! - [`Amount`]: money in base units (1 FLUX = 10^8) with checked arithmetic and exact decimal text;
-//! - [`Hash`](struct@Hash): 32-byte BLAKE3 digests with domain separation;
-//! - [`crypto`]: Ed25519 and secp256k1 keys and signatures behind one type, ZIP-215 batch verification;
-//! - [`Address`]: 20-byte account ids and their bech32m form;
+//! - [`amount`]: [`Amount`], money in base units (1 FLUX = 10^8), checked arithmetic, exact text;
+//! - [`hash`]: [`Hash`](struct@Hash), 32-byte BLAKE3 digests with domain separation;
+//! - [`crypto`]: Ed25519 and secp256k1 keys and signatures behind one type, ZIP-215 batches;
+//! - [`address`]: [`Address`], 20-byte account ids and their bech32m form;
 //! - [`codec`]: the one canonical binary encoding of consensus and wire data;
-//! - [`params`]: [`ChainParams`], every protocol number, with mainnet, testnet and devnet presets;
-//! - [`parallel`]: the external chains of parallel assets and their attestation digests;
-//! - [`rng`]: [`SplitMix64`](rng::SplitMix64), the seeded stream of synthetic data and simulations (not for secrets);
-//! - [`tier`]: node tiers and hardware units;
+//! - [`hex`]: lower-case hex of fixed-size byte strings;
+//! - [`params`]: [`ChainParams`], every protocol number, mainnet, testnet and devnet presets;
+//! - [`tier`]: node tiers and the hardware units they are measured in;
 //! - [`tokenomics`]: the emission schedule, the supply cap and the reward split;
-//! - [`error`]: the typed errors of all of the above.
+//! - [`parallel`]: the external chains of parallel assets and their attestation digests;
+//! - [`rng`]: [`SplitMix64`](rng::SplitMix64), the seeded stream of synthetic data (no secrets);
+//! - [`error`]: the typed errors of all of the above;
+//! - `testkit` (feature `testkit`): strategies, `Arbitrary` impls, keys, codec checks, waits.
 //!
 //! It does no IO and reads no clock: everything here is a pure function of its inputs.
 //!

@@ -1,11 +1,23 @@
 //! # flux-nodes
 //!
-//! The FluxNode domain, pure and deterministic (no IO, no clock): tier rules applied to nodes,
-//! the node registry and its lifecycle ([`registry`], [`lifecycle`], [`node`]), peer-verified
-//! hardware benchmark attestation ([`attestation`]), the per-tier payout queues ([`payout`]),
-//! deterministic WebAssembly compute jobs for proof of useful work ([`work`]), and, with later
-//! issues, workload placement and the rest of useful work. The one exception to
-//! "no IO" is [`bench`](mod@bench), which measures the local machine for the binaries.
+//! The FluxNode domain: the rules about nodes, the work they do and the apps they host. Pure
+//! and deterministic (no IO, no clock, no floats, no hash-map order), so every node computes
+//! the same registry, queues and placement from the same chain state; the one exception is
+//! [`bench`](mod@bench), which measures the local machine for the binaries.
+//!
+//! Modules:
+//! - [`node`]: a node as the registry keeps it ([`NodeId`], [`NodeEntry`], geolocation, endpoint);
+//! - [`registry`]: every node's entry, its collateral, the payout queues and the deadlines;
+//! - [`lifecycle`]: node statuses, the events between them and their timing rules;
+//! - [`attestation`]: peer-verified benchmarks (verifier selection, signatures, quorum);
+//! - [`bench`](mod@bench): the local benchmark a verifier runs and a node reports (IO);
+//! - [`payout`]: the per-tier payout queues (who is paid next);
+//! - [`app`]: app specifications (FluxOS JSON, validation, exact pricing);
+//! - [`placement`]: which node runs each instance of each app, and a synthetic network;
+//! - [`hosting`]: the pure reconcile plan, from the placement to this node's containers;
+//! - [`work`]: deterministic WebAssembly jobs for proof of useful work;
+//! - [`error`]: the typed errors, one variant per rule;
+//! - `testkit` (feature `testkit`): generators and `Arbitrary` impls for integrators' tests.
 //!
 //! ```
 //! use flux_nodes::registry::{Registry, NodeOffer};
