@@ -40,8 +40,8 @@ pub enum HostError {
     Build {
         /// The height of the block.
         height: Height,
-        /// Why.
+        /// Why (boxed: the host's error stays small).
         #[source]
-        source: BlockError,
+        source: Box<BlockError>,
     },
 }

@@ -1,7 +1,7 @@
-//! Liveness attested by peers ([`Liveness`], a component of the host), over gossip
+//! Liveness attested by peers (`Liveness`, a component of the host), over gossip
 //! ([`Attest`]), without a clock of its own: keep-alive confirms and hosting reports. It owns
 //! this node's requests waiting for signatures, the requests it attested and when recent
-//! heights were committed here; it hears of commits through [`Liveness::on_commit`].
+//! heights were committed here; it hears of commits through `Liveness::on_commit`.
 //!
 //! **Keep-alive confirms.** A confirmed validator confirms again before it expires, with its
 //! peers' attestations, as any node must (`min_confirm_interval` .. `expire_after` blocks after

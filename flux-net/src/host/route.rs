@@ -4,6 +4,7 @@
 use flux_chain::consensus::{Height, Input};
 use flux_chain::store::Store;
 
+use super::consensus::Arrival;
 use super::{Host, HostError};
 use crate::message::{Attest, Message};
 use crate::network::{Committed, Network, Offence, Topic};
@@ -99,6 +100,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
             };
         }
         let rejected = self.refusals().rejected;
+        let arrival = Arrival {
+            peer,
+            bytes,
+            now_ms,
+        };
         let mut judged = Judged {
             net,
             peer,
@@ -107,19 +113,11 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> Host<S, P> {
         match message {
             Message::Proposal { proposal, block } => {
                 let (consensus, mut followers) = self.consensus_and_followers();
-                consensus.on_proposal(
-                    peer,
-                    proposal,
-                    block,
-                    bytes,
-                    now_ms,
-                    &mut judged,
-                    &mut followers,
-                )?
+                consensus.on_proposal(proposal, block, arrival, &mut judged, &mut followers)?
             }
             Message::Vote(v) => {
                 let (consensus, mut followers) = self.consensus_and_followers();
-                consensus.on_vote(peer, v, bytes, now_ms, &mut judged, &mut followers)?
+                consensus.on_vote(v, arrival, &mut judged, &mut followers)?
             }
             Message::Txs(_) => {}
             Message::Attest(Attest::Request(request)) => {

@@ -1,7 +1,7 @@
-//! Transaction gossip ([`TxGossip`], a component of the host): batches from peers into the
+//! Transaction gossip (`TxGossip`, a component of the host): batches from peers into the
 //! mempool, this node's own transactions out. It owns the queue of transactions to gossip and
 //! the cache of refused ids (shared with the node's verifier thread); it hears of commits
-//! through [`TxGossip::on_commit`].
+//! through `TxGossip::on_commit`.
 //!
 //! A peer chooses how many transactions it sends, and checking a signature is the costly part.
 //! So:

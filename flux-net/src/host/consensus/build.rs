@@ -76,8 +76,12 @@ pub(super) fn next_block<S: Store>(
     drop(pool);
     // The clock, clamped into the window the header rules accept (never wraps).
     let height = state.tip().height.saturating_add(1);
-    let ts = flux_chain::transition::next_block_time(state, now_ms)
-        .map_err(|source| HostError::Build { height, source })?;
+    let ts = flux_chain::transition::next_block_time(state, now_ms).map_err(|source| {
+        HostError::Build {
+            height,
+            source: Box::new(source),
+        }
+    })?;
     let built = build_block_with(
         state,
         proposer,
@@ -111,7 +115,10 @@ pub(super) fn next_block<S: Store>(
             Verification::Full,
             RootMode::EveryBlock,
         )
-        .map_err(|source| HostError::Build { height, source })?,
+        .map_err(|source| HostError::Build {
+            height,
+            source: Box::new(source),
+        })?,
     };
     let out = block.block.clone();
     Ok((out, block.into_checked()))

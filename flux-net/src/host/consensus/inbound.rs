@@ -16,17 +16,29 @@ use crate::host::shared::CommitFollower;
 use crate::host::{FUTURE_WINDOW, HostError};
 use crate::network::{Network, Offence};
 
+/// How a gossiped message arrived: from whom, as which bytes (held for re-broadcast as they
+/// came), and when.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Arrival<'a, P> {
+    pub(crate) peer: P,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) now_ms: u64,
+}
+
 impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
-    /// A vote gossiped by `peer` (`bytes`: the message as it came).
+    /// A gossiped vote.
     pub(crate) fn on_vote<N: Network<Peer = P>, F: CommitFollower<P>>(
         &mut self,
-        peer: P,
         vote: SignedVote,
-        bytes: &[u8],
-        now_ms: u64,
+        arrival: Arrival<'_, P>,
         net: &mut N,
         followers: &mut F,
     ) -> Result<(), HostError> {
+        let Arrival {
+            peer,
+            bytes,
+            now_ms,
+        } = arrival;
         self.feed(Input::Vote(vote), Some(peer), now_ms, net, followers)?;
         // Held for re-broadcast only if the machine holds this very vote of the height it is
         // still deciding: its signature was verified.
@@ -42,17 +54,20 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
         Ok(())
     }
 
-    /// A proposal gossiped by `peer`, with its block (`bytes`: the message as it came).
+    /// A gossiped proposal, with its block.
     pub(crate) fn on_proposal<N: Network<Peer = P>, F: CommitFollower<P>>(
         &mut self,
-        peer: P,
         proposal: SignedProposal,
         block: Block,
-        bytes: &[u8],
-        now_ms: u64,
+        arrival: Arrival<'_, P>,
         net: &mut N,
         followers: &mut F,
     ) -> Result<(), HostError> {
+        let Arrival {
+            peer,
+            bytes,
+            now_ms,
+        } = arrival;
         let p = proposal.proposal;
         if block.id().ok() != Some(p.value) {
             self.refusals.rejected += 1;

@@ -29,6 +29,8 @@ use crate::network::{Network, Offence, Topic};
 mod build;
 pub mod held;
 mod inbound;
+
+pub(crate) use inbound::Arrival;
 mod perform;
 
 /// The consensus driver of one node. See the module docs.

@@ -21,7 +21,7 @@
 //! height; an entry whose committee's epoch is over is reopened with the current committee
 //! when asked again.
 //!
-//! The component ([`SwapAttestor`]) signs and gossips; its state is the [`SwapDesk`]
+//! The component (`SwapAttestor`) signs and gossips; its state is the [`SwapDesk`]
 //! (`desk`: entries and the rules of offering a signature), the node's view of other chains
 //! is a [`BurnWitness`] (`witness`).
 
