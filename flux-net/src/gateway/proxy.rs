@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     client: Client<HttpConnector, OnceBody>,
     /// Instances whose last connect failed, until when they are tried last.
     cooling: Mutex<BTreeMap<SocketAddr, Instant>>,
+    /// Entries in `cooling`, read without the lock on the path of every request.
+    cooling_len: AtomicUsize,
 }
 
 impl Shared {
@@ -75,29 +78,35 @@ impl Shared {
             metrics,
             client,
             cooling: Mutex::new(BTreeMap::new()),
+            cooling_len: AtomicUsize::new(0),
         }
     }
 
     /// `order` with the instances that failed recently moved to the back (kept in order).
     fn healthy_first(&self, order: Vec<SocketAddr>) -> Vec<SocketAddr> {
-        let mut cooling = self.cooling.lock().unwrap_or_else(PoisonError::into_inner);
-        if cooling.is_empty() {
+        if self.cooling_len.load(Ordering::Relaxed) == 0 {
             return order;
         }
+        let mut cooling = self.cooling.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         cooling.retain(|_, until| *until > now);
+        self.cooling_len.store(cooling.len(), Ordering::Relaxed);
         let (healthy, sick): (Vec<_>, Vec<_>) =
             order.into_iter().partition(|a| !cooling.contains_key(a));
         healthy.into_iter().chain(sick).collect()
     }
 
     fn set_cooling(&self, addr: SocketAddr, failed: bool) {
+        if !failed && self.cooling_len.load(Ordering::Relaxed) == 0 {
+            return;
+        }
         let mut cooling = self.cooling.lock().unwrap_or_else(PoisonError::into_inner);
         if failed {
             cooling.insert(addr, Instant::now() + self.config.failure_cooldown);
-        } else if !cooling.is_empty() {
+        } else {
             cooling.remove(&addr);
         }
+        self.cooling_len.store(cooling.len(), Ordering::Relaxed);
     }
 }
 
@@ -181,8 +190,13 @@ pub(crate) async fn handle(
         },
         None => None,
     };
-    let (parts, body) = req.into_parts();
-    let mut headers = forward_headers(&parts.headers, upgrade.as_ref(), peer, &name);
+    let (mut parts, body) = req.into_parts();
+    let mut headers = forward_headers(
+        std::mem::take(&mut parts.headers),
+        upgrade.as_ref(),
+        peer,
+        &name,
+    );
     // The app sees the name it was reached by: an absolute-form target's authority replaces
     // the Host header, as it did for routing.
     if let Some(authority) = parts.uri.authority()
@@ -204,7 +218,13 @@ pub(crate) async fn handle(
         if i > 0 {
             shared.metrics.record_retry(app);
         }
-        let Some(request) = upstream_request(&parts.method, addr, &path, &headers, &slot) else {
+        // The last attempt takes the headers; earlier ones copy them for the next.
+        let head = if i + 1 == attempts {
+            std::mem::take(&mut headers)
+        } else {
+            headers.clone()
+        };
+        let Some(request) = upstream_request(&parts.method, addr, &path, head, &slot) else {
             break;
         };
         let outcome = tokio::time::timeout(
@@ -327,29 +347,28 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 /// The client's headers as sent on: hop-by-hop ones removed (the upgrade ones put back for an
 /// upgrade), `X-Forwarded-For/Host/Proto` added.
 fn forward_headers(
-    headers: &HeaderMap,
+    mut headers: HeaderMap,
     upgrade: Option<&HeaderValue>,
     peer: SocketAddr,
     host: &str,
 ) -> HeaderMap {
-    let mut out = headers.clone();
-    strip_hop_by_hop(&mut out);
-    if let Some(protocol) = upgrade {
-        out.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-        out.insert(header::UPGRADE, protocol.clone());
-    }
     let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(earlier) => format!("{earlier}, {}", peer.ip()),
         None => peer.ip().to_string(),
     };
+    strip_hop_by_hop(&mut headers);
+    if let Some(protocol) = upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(header::UPGRADE, protocol.clone());
+    }
     if let Ok(v) = HeaderValue::from_str(&forwarded_for) {
-        out.insert("x-forwarded-for", v);
+        headers.insert("x-forwarded-for", v);
     }
     if let Ok(v) = HeaderValue::from_str(host) {
-        out.insert("x-forwarded-host", v);
+        headers.insert("x-forwarded-host", v);
     }
-    out.insert("x-forwarded-proto", HeaderValue::from_static("http"));
-    out
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    headers
 }
 
 /// The request for one attempt on `addr` (`None` only if the target can not be written as a
@@ -358,7 +377,7 @@ fn upstream_request(
     method: &Method,
     addr: SocketAddr,
     path: &str,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     slot: &BodySlot,
 ) -> Option<Request<OnceBody>> {
     let uri = Uri::builder()
@@ -371,7 +390,7 @@ fn upstream_request(
     *request.method_mut() = method.clone();
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_11;
-    *request.headers_mut() = headers.clone();
+    *request.headers_mut() = headers;
     Some(request)
 }
 
@@ -408,7 +427,7 @@ mod tests {
         h.insert("x-app", HeaderValue::from_static("kept"));
         h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
         let peer: SocketAddr = "192.0.2.7:5000".parse().unwrap();
-        let out = forward_headers(&h, None, peer, "shop.app.localhost");
+        let out = forward_headers(h, None, peer, "shop.app.localhost");
         assert!(out.get("x-secret").is_none());
         assert!(out.get(header::CONNECTION).is_none());
         assert!(out.get(header::TRANSFER_ENCODING).is_none());
@@ -427,7 +446,7 @@ mod tests {
         h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
         let protocol = wants_upgrade(&h).unwrap();
         let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        let out = forward_headers(&h, Some(&protocol), peer, "a.b");
+        let out = forward_headers(h.clone(), Some(&protocol), peer, "a.b");
         assert_eq!(out[header::CONNECTION], "upgrade");
         assert_eq!(out[header::UPGRADE], "websocket");
         h.remove(header::CONNECTION);
