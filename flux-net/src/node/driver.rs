@@ -1,5 +1,7 @@
-//! The host's thread: one loop that takes network events, API transactions and timers in
-//! order and feeds them to the [`Host`], and the [`Network`] it acts on (libp2p + timers).
+//! The host's thread, in the actor style: a mailbox ([`HostMail`], a channel every other part
+//! of the node sends to), an IO loop ([`Driver::run`]) that takes mail, timers and ticks in
+//! order and feeds them to the [`Host`] (whose components hold the state and decide), and the
+//! [`Network`] it acts on (libp2p + timers).
 //! Each gossip message's verdict goes back to the network, which relays only what the host
 //! accepted. The forwarding task in front of it sends transaction batches to the verifier
 //! thread first ([`super::verifier`]) and answers sync requests off both.
