@@ -237,7 +237,7 @@ impl Model {
                 let app = path
                     .strip_prefix(cfg.data_dir.join("apps"))
                     .expect("under apps/");
-                let app = app.to_str().unwrap();
+                let app = app.to_str().unwrap().trim_end_matches("_n1");
                 assert!(!desired_apps.contains(app), "removed data of desired {app}");
                 self.data.retain(|p| !p.starts_with(path));
             }

@@ -19,6 +19,7 @@ use crate::node::NodeId;
 /// assert_eq!(config.network_name("myapp"), "fluxDockerNetwork_myapp");
 /// let tagged = config.with_tag("n1");
 /// assert_eq!(tagged.container_name("web", "myapp"), "fluxweb_myapp_n1");
+/// assert_eq!(tagged.component_data("myapp", "web"), std::path::Path::new("/var/lib/flux/apps/myapp_n1/web"));
 /// assert!(tagged.check().is_ok());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -101,9 +102,11 @@ impl HostConfig {
         self.tagged(format!("fluxDockerNetwork_{app}"))
     }
 
-    /// `<data_dir>/apps/<app>`: everything of the app on this node.
+    /// `<data_dir>/apps/<app>` (`<app>_<tag>` with a tag, so nodes that share a data
+    /// directory as well as an engine never share or delete each other's data): everything of
+    /// the app on this node.
     pub fn app_data(&self, app: &str) -> PathBuf {
-        self.data_dir.join("apps").join(app)
+        self.data_dir.join("apps").join(self.tagged(app.to_owned()))
     }
 
     /// `<data_dir>/apps/<app>/<component>`: the component's data folder.

@@ -47,7 +47,8 @@ pub fn spec_hash(spec: &AppSpec) -> Result<Hash, HostingError> {
 /// - `environmentParameters` as env, `commands` as cmd;
 /// - CPU and memory of the tier's demand: `nano_cpus = tenths × 10⁸`,
 ///   `memory_bytes = MB × 2²⁰`;
-/// - `containerData` (sync prefix removed) mounted from `<data_dir>/apps/<app>/<component>`.
+/// - `containerData` (sync prefix removed) mounted from `<data_dir>/apps/<app>/<component>`
+///   ([`HostConfig::component_data`]; `<app>_<tag>` with a node tag).
 ///
 /// ```
 /// use flux_nodes::hosting::{HostConfig, containers_for, LABEL_NODE};

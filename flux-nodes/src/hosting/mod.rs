@@ -12,7 +12,7 @@
 //! components reach each other by component name; `ports[i]` published on the node's host
 //! address to `containerPorts[i]`; `environmentParameters` as env, `commands` as the command;
 //! CPU and memory limits from the component's demand on the node's tier; `containerData`
-//! mounted from `<data-dir>/apps/<app>/<component>/`. FluxOS's sync prefixes on `containerData`
+//! mounted from `<data-dir>/apps/<app>/<component>/` (`<app>_<tag>` with a node tag). FluxOS's sync prefixes on `containerData`
 //! (`s:`, `g:`, `r:`, see [`SYNC_PREFIXES`]) are stripped: the folder is local to the node and
 //! is not synchronised between instances (not supported yet); component references
 //! (`0:/path`) and several mounts (`|`) are refused. `repoauth` (private registries), `secrets`

@@ -18,7 +18,8 @@ use super::validate::is_name;
 /// - `observed`, `networks`: what the runtime lists. Only those whose [`LABEL_NODE`] is this
 ///   node's id and whose [`LABEL_APP`] (and, for containers, [`LABEL_COMPONENT`]) are valid
 ///   names are considered; everything else (unlabelled, another node's on a shared engine) is
-///   never touched.
+///   never touched. A desired name held by a container that is not ours still gives
+///   [`Action::Create`]: the runtime's name conflict becomes that instance's error.
 ///
 /// Per desired container: missing → [`Action::Create`]; present with a different
 /// [`LABEL_SPEC`] or [`LABEL_CONTAINER`] (an `AppUpdate`, a new host address) →

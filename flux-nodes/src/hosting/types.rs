@@ -38,7 +38,8 @@ pub struct PortMap {
 /// The one bind mount a container may have: its component's data folder.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Mount {
-    /// `<data-dir>/apps/<app>/<component>` on the host (the runtime creates it).
+    /// `<data-dir>/apps/<app>/<component>` on the host (the runtime creates it), see
+    /// [`HostConfig::component_data`](super::HostConfig::component_data).
     pub host_path: PathBuf,
     /// Absolute path inside the container (the spec's `containerData`, sync prefix removed).
     pub container_path: String,
@@ -175,7 +176,8 @@ pub enum Action {
         /// Network name.
         name: String,
     },
-    /// Delete an app's data folder (`<data-dir>/apps/<app>`): the app left this node.
+    /// Delete an app's data folder
+    /// ([`HostConfig::app_data`](super::HostConfig::app_data)): the app left this node.
     RemoveData {
         /// The folder.
         path: PathBuf,

@@ -23,7 +23,15 @@ pub const SYNC_PREFIXES: [&str; 3] = ["s:", "g:", "r:"];
 const SYSTEM_PATHS: [&str; 5] = ["/proc", "/sys", "/dev", "/run", "/var/run"];
 
 /// Checks every hosting rule on `spec` for a node with `config`; the first broken rule is the
-/// error. See the [module docs](self) for why these rules.
+/// error.
+///
+/// These rules are independent of `ChainParams` and of registration validation
+/// ([`AppSpec::validate`]): a spec that skipped registration still cannot ask for anything beyond
+/// an unprivileged container with its own data folder. The spec has no field for privileges,
+/// host namespaces, devices, capabilities or network modes, so the only routes to them are
+/// injection through names, image references, ports and paths; each is checked here. CPU and
+/// memory limits depend on the node's tier and are checked by
+/// [`containers_for`](super::containers_for).
 ///
 /// ```
 /// use flux_nodes::hosting::{HostConfig, HostingError, check_spec};

@@ -50,6 +50,8 @@ fn node_tag_goes_on_names_and_networks() {
     let out = containers_for(&spec, 0, &config(1).with_tag("n3")).unwrap();
     assert_eq!(out[0].name, "fluxweb_shop_n3");
     assert_eq!(out[0].network, "fluxDockerNetwork_shop_n3");
+    let mount = out[0].mount.as_ref().unwrap();
+    assert_eq!(mount.host_path, Path::new("/srv/flux/apps/shop_n3/web"));
     let bad = containers_for(&spec, 0, &config(1).with_tag("a_b"));
     assert!(matches!(bad, Err(HostingError::BadNodeTag { .. })));
     let mut rel = config(1);
