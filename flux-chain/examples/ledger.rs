@@ -8,7 +8,7 @@ use flux_chain::chain::Chain;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::RedbStore;
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, BuiltBlock, propose_block};
 use flux_chain::tx::{Transaction, Transfer, TxKind};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount};
@@ -43,7 +43,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time += chain.state().params().block_time_ms;
         let txs = pool.select(chain.state(), 1_000);
         // Transactions that a block refuses (e.g. a bad app spec) are left out, not fatal.
-        let (block, dropped) = build_block_from(chain.state(), &validator, time, vec![], txs)?;
+        let BuiltBlock { block, dropped, .. } = propose_block(
+            chain.state(),
+            &validator,
+            time,
+            vec![],
+            txs,
+            BuildMode::CHECKED,
+        )?;
         for (id, why) in dropped {
             println!("left out {id}: {why}");
         }

@@ -13,7 +13,7 @@
 //!   highest fee rate first across senders, within the block's count and byte limits. Rules
 //!   that depend on more state (an app's spec and price, a node's lifecycle, a vote's
 //!   eligibility) are decided when the block is built: build with
-//!   [`crate::transition::build_block_from`], which leaves out what they refuse.
+//!   [`crate::transition::propose_block`], which leaves out what they refuse.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};

@@ -19,7 +19,7 @@ use flux_chain::store::{RedbStore, Store};
 use flux_chain::testkit::genesis::xdao_example;
 use flux_chain::testkit::keys::{address, key};
 use flux_chain::testkit::{GenesisBuilder, ops};
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, propose_block};
 use flux_chain::tx::{
     GovPropose, GovVote, NodeExit, NodeStart, NodeUpdateEndpoint, Transaction, TxKind,
 };
@@ -415,8 +415,9 @@ fn advance<S: Store>(chain: &mut Chain<S>, txs: Vec<Transaction>) -> Result<(), 
     let state = chain.state();
     let height = state.tip().height + 1;
     let time = state.tip().timestamp_ms + 1_000;
-    let (block, _) = build_block_from(state, &key(1), time, vec![], txs)
-        .map_err(|e| TestCaseError::fail(format!("block {height} invalid: {e}")))?;
+    let block = propose_block(state, &key(1), time, vec![], txs, BuildMode::CHECKED)
+        .map_err(|e| TestCaseError::fail(format!("block {height} invalid: {e}")))?
+        .block;
     chain
         .apply(&block)
         .map_err(|e| TestCaseError::fail(format!("block {height} refused: {e}")))?;

@@ -122,7 +122,7 @@ fn full_pool_evicts_the_lowest_fee_rate() {
 
 #[test]
 fn a_bad_app_spec_is_refused_at_admission_and_never_stops_block_building() {
-    use flux_chain::transition::build_block_from;
+    use flux_chain::transition::{BuildMode, BuiltBlock, propose_block};
     use flux_chain::tx::{AppRegister, Transaction, TxKind};
     let ks = keys(3);
     let g = genesis(&ks, 10_000);
@@ -154,7 +154,8 @@ fn a_bad_app_spec_is_refused_at_admission_and_never_stops_block_building() {
     let mut candidates = vec![bad];
     candidates.extend(pool.select(&state, 100));
     let time = state.tip().timestamp_ms + 1_000;
-    let (block, dropped) = build_block_from(&state, &ks[0], time, vec![], candidates).unwrap();
+    let BuiltBlock { block, dropped, .. } =
+        propose_block(&state, &ks[0], time, vec![], candidates, BuildMode::CHECKED).unwrap();
     assert_eq!(block.txs.len(), 1);
     assert_eq!(block.txs[0].id().unwrap(), good);
     assert!(matches!(

@@ -12,7 +12,7 @@ use flux_chain::store::{RedbStore, Store};
 
 use flux_chain::testkit::keys::seeded_keys;
 use flux_chain::testkit::{GenesisBuilder, NodeKeys, ops};
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, propose_block};
 use flux_chain::tx::{
     AppCancel, GovPropose, GovVote, JobSubmit, NodeExit, NodeStart, NodeUpdateEndpoint,
     SwapKeyRegister, SwapOut, Transaction, Transfer, TxKind,
@@ -213,7 +213,9 @@ fn run(picks: Vec<Vec<u64>>) -> std::collections::BTreeSet<u64> {
             .map(|p| candidate(state, &users, &nodes, &mut nonces, *p))
             .collect();
         let time = state.tip().timestamp_ms + 1_000;
-        let (block, _) = build_block_from(state, &proposer, time, vec![], txs).unwrap();
+        let block = propose_block(state, &proposer, time, vec![], txs, BuildMode::CHECKED)
+            .unwrap()
+            .block;
         for tx in &block.txs {
             included.insert(kind_index(&tx.kind));
         }

@@ -12,7 +12,7 @@ use flux_chain::chain::Chain;
 use flux_chain::error::{BlockError, TxError};
 use flux_chain::store::{MemStore, Store};
 use flux_chain::transition::work::JobEvent;
-use flux_chain::transition::{Event, Receipts, RewardShare, build_block, build_block_from};
+use flux_chain::transition::{BuildMode, Event, Receipts, RewardShare, build_block, propose_block};
 use flux_chain::tx::{JobSubmit, Transaction, TxKind, WorkCommit, WorkReveal};
 use flux_chain::work::{JobId, Phase, commitment};
 use flux_core::Amount;
@@ -348,14 +348,13 @@ proptest! {
                 _ => None,
             };
             let time = n.chain.state().tip().timestamp_ms + 1_000;
-            let (block, _) = build_block_from(
+            let block = propose_block(
                 n.chain.state(),
                 &n.owners[0],
                 time,
                 vec![],
-                tx.into_iter().collect(),
-            )
-            .unwrap();
+                tx.into_iter().collect(), BuildMode::CHECKED)
+            .unwrap().block;
             n.chain.apply(&block).unwrap();
             let s = n.chain.state();
             prop_assert_eq!(s.total_held().unwrap(), s.ledger().supply);

@@ -18,7 +18,7 @@ use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
 use flux_chain::testkit::keys::{address, key};
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, BuiltBlock, propose_block};
 use flux_core::{ChainId, Network};
 use flux_net::api::{ChainBackend, serve};
 use flux_net::metrics::Metrics;
@@ -40,8 +40,9 @@ fn serve_devnet() -> (SocketAddr, tokio::runtime::Runtime) {
         flux_chain::testkit::ops::transfer(&key(1), ChainId::DEVNET, 0, 100, address(&key(2)), 1)
             .unwrap();
     let time = chain.state().tip().timestamp_ms + 1_000;
-    let (block, dropped) =
-        build_block_from(chain.state(), &key(1), time, vec![], vec![transfer]).unwrap();
+    let mode = BuildMode::CHECKED;
+    let BuiltBlock { block, dropped, .. } =
+        propose_block(chain.state(), &key(1), time, vec![], vec![transfer], mode).unwrap();
     assert!(dropped.is_empty(), "{dropped:?}");
     chain.apply(&block).unwrap();
     let backend = ChainBackend::standalone(

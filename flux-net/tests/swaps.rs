@@ -302,7 +302,9 @@ async fn four_validators_attest_swaps_out_to_ed25519_and_evm_chains() {
             );
             let attestation = view.attestation.unwrap();
             let chain = nodes[i].chain().read().unwrap();
-            verify_current(chain.state(), &attestation, &view.statement).unwrap();
+            let state = chain.state();
+            let (parallel, registry, params) = (state.parallel(), state.registry(), state.params());
+            verify_current(parallel, registry, params, &attestation, &view.statement).unwrap();
             drop(chain);
         }
     }

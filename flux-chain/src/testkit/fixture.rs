@@ -15,7 +15,7 @@ use crate::genesis::Genesis;
 use crate::state::State;
 use crate::store::Store;
 use crate::transition::{
-    Receipts, build_block, build_block_from, next_block_time, paced_block_time,
+    BuildMode, Receipts, build_block, next_block_time, paced_block_time, propose_block,
 };
 use crate::tx::{AppRegister, Transaction, TxKind};
 
@@ -191,7 +191,15 @@ impl<S: Store> ChainFixture<S> {
             let time = paced_block_time(state)?;
             // A confirm the registry refuses (e.g. a verifier set the fixture cannot attest
             // for) is dropped rather than stopping the run.
-            let (block, _dropped) = build_block_from(state, &self.proposer, time, vec![], body)?;
+            let block = propose_block(
+                state,
+                &self.proposer,
+                time,
+                vec![],
+                body,
+                BuildMode::CHECKED,
+            )?
+            .block;
             self.apply(&block)?;
         }
         Ok(())

@@ -13,7 +13,7 @@ use crate::error::{BlockError, TxError};
 use crate::state::{State, StateDiff};
 use crate::tx::{Transaction, TxId};
 
-/// A block [`build_block_with`] built, with what applying it does (so the builder need not
+/// A block [`propose_block`] built, with what applying it does (so the builder need not
 /// apply it a second time).
 #[derive(Clone, Debug)]
 pub struct BuiltBlock {
@@ -39,9 +39,10 @@ impl BuiltBlock {
     }
 }
 
-/// Builds the next block on `state` from `txs` (in order), proposed by `proposer` (an Ed25519
-/// key: it makes the block's seed proof): computes the seed proof and the transaction and state
-/// roots. Fails with the same errors `apply_block` would give.
+/// The block of exactly `txs` (in order) on `state`, proposed by `proposer` (an Ed25519 key:
+/// it makes the block's seed proof): computes the seed proof and the transaction and state
+/// roots. Fails with the same errors `apply_block` would give, a refused transaction's among
+/// them (to leave refused transactions out instead, see [`propose_block`]).
 pub fn build_block(
     state: &State,
     proposer: &SecretKey,
@@ -82,14 +83,42 @@ fn next_header(
     })
 }
 
-/// Builds the next block from candidate transactions (e.g. [`crate::mempool::Mempool::select`]),
-/// leaving out each one that breaks a rule (its kind's, a nonce after an earlier drop, ...):
-/// returns the block and what was left out, with why. Fails only for errors of the block itself
-/// (a header rule, the supply cap), never because of one bad transaction.
+/// How [`propose_block`] runs the candidates: which rules it checks ([`Verification`]) and
+/// when it computes the state root ([`RootMode`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildMode {
+    /// Which rules run (with [`Verification::AssumeValid`] a transaction with a bad signature
+    /// is not left out, so give it only transactions whose signatures are known good).
+    pub verification: Verification,
+    /// Whether the header carries the state root.
+    pub root: RootMode,
+}
+
+impl BuildMode {
+    /// Every rule and the state root: the block any validator accepts, which the builder may
+    /// commit as is ([`BuiltBlock::into_checked`]). The default.
+    pub const CHECKED: BuildMode = BuildMode {
+        verification: Verification::Full,
+        root: RootMode::EveryBlock,
+    };
+}
+
+/// The proposer's block: builds the next block on `state` from candidate transactions (e.g.
+/// [`crate::mempool::Mempool::select`], in order), proposed by `proposer`, leaving out each one
+/// that breaks a rule (its kind's, a nonce after an earlier drop, ...) with why
+/// ([`BuiltBlock::dropped`]). Fails only for errors of the block itself (a header rule, the
+/// supply cap), never because of one bad transaction. Returns the block's diff and receipts
+/// too: the builder commits the diff (or [`BuiltBlock::into_checked`]) instead of applying its
+/// own block again. For a block of exactly the given transactions (an error if one breaks a
+/// rule), see [`build_block`].
+///
+/// The block is executed once: a refused transaction is rolled back and left out, and the
+/// ones after it run on the state without it (the block is the one that restarting without
+/// it would build).
 ///
 /// ```
 /// use flux_chain::genesis::Genesis;
-/// use flux_chain::transition::build_block_from;
+/// use flux_chain::transition::{BuildMode, propose_block};
 /// use flux_chain::tx::{Transaction, TxKind, Transfer};
 /// use flux_core::crypto::{Scheme, SecretKey};
 /// use flux_core::{Address, Amount};
@@ -100,49 +129,27 @@ fn next_header(
 /// let good = Transaction::sign(&alice, state.params().chain_id, 0, Amount::ZERO, pay(Amount::ONE_FLUX))?;
 /// let bad = Transaction::sign(&alice, state.params().chain_id, 1, Amount::ZERO, pay(Amount::ZERO))?;
 /// let time = state.tip().timestamp_ms + 1_000;
-/// let (block, dropped) = build_block_from(&state, &alice, time, vec![], vec![good, bad])?;
-/// assert_eq!((block.txs.len(), dropped.len()), (1, 1));
+/// let built = propose_block(&state, &alice, time, vec![], vec![good, bad], BuildMode::CHECKED)?;
+/// assert_eq!((built.block.txs.len(), built.dropped.len()), (1, 1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn build_block_from(
+pub fn propose_block(
     state: &State,
     proposer: &SecretKey,
     timestamp_ms: u64,
     consensus: Vec<u8>,
-    txs: Vec<Transaction>,
-) -> Result<(Block, Vec<(TxId, TxError)>), BlockError> {
-    let built = build_block_with(
-        state,
-        proposer,
-        timestamp_ms,
-        consensus,
-        txs,
-        Verification::Full,
-        RootMode::EveryBlock,
-    )?;
-    Ok((built.block, built.dropped))
-}
-
-/// [`build_block_from`] with a choice of [`Verification`] and [`RootMode`], returning the
-/// block's diff and receipts too: the builder commits the diff (or [`BuiltBlock::into_checked`])
-/// instead of applying its own block again. With `Full` and `EveryBlock` the block is the one
-/// `build_block_from` builds (with [`Verification::AssumeValid`] a transaction with a bad
-/// signature is not left out, so give it only transactions whose signatures are known good).
-///
-/// The block is executed once: a refused transaction is rolled back and left out, and the
-/// ones after it run on the state without it (the block is the one that restarting without
-/// it would build).
-pub fn build_block_with(
-    state: &State,
-    proposer: &SecretKey,
-    timestamp_ms: u64,
-    consensus: Vec<u8>,
-    txs: Vec<Transaction>,
-    verification: Verification,
-    root: RootMode,
+    candidates: Vec<Transaction>,
+    mode: BuildMode,
 ) -> Result<BuiltBlock, BlockError> {
     let header = next_header(state, proposer, timestamp_ms, consensus)?;
-    build(state, header, txs, verification, root, Refusals::LeaveOut)
+    build(
+        state,
+        header,
+        candidates,
+        mode.verification,
+        mode.root,
+        Refusals::LeaveOut,
+    )
 }
 
 /// What the builder does with a refused transaction.

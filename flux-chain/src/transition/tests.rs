@@ -19,14 +19,16 @@ fn built_diff_equals_applied_diff() {
     let tx = Transaction::sign(&alice, chain_id, 0, Amount::ZERO, pay.clone()).unwrap();
     let time = state.tip().timestamp_ms + 1_000;
     for verification in [Verification::Full, Verification::AssumeValid] {
-        let built = build_block_with(
+        let built = propose_block(
             &state,
             &alice,
             time,
             vec![],
             vec![tx.clone()],
-            verification,
-            RootMode::EveryBlock,
+            BuildMode {
+                verification,
+                root: RootMode::EveryBlock,
+            },
         )
         .unwrap();
         let (diff, receipts) = apply_block(&state, &built.block).unwrap();
@@ -38,19 +40,30 @@ fn built_diff_equals_applied_diff() {
     // A placeholder signature passes only when signatures are assumed valid.
     let mut unsigned = tx;
     unsigned.signature = Signature::Ed25519([0; 64]);
-    let built = build_block_with(
+    let built = propose_block(
         &state,
         &alice,
         time,
         vec![],
         vec![unsigned.clone()],
-        Verification::AssumeValid,
-        RootMode::EveryBlock,
+        BuildMode {
+            verification: Verification::AssumeValid,
+            root: RootMode::EveryBlock,
+        },
     )
     .unwrap();
     assert_eq!(built.block.txs.len(), 1);
     assert!(apply_block(&state, &built.block).is_err());
-    let (_, dropped) = build_block_from(&state, &alice, time, vec![], vec![unsigned]).unwrap();
+    let dropped = propose_block(
+        &state,
+        &alice,
+        time,
+        vec![],
+        vec![unsigned],
+        BuildMode::CHECKED,
+    )
+    .unwrap()
+    .dropped;
     assert_eq!(dropped.len(), 1);
 }
 
@@ -70,14 +83,16 @@ fn a_deferred_root_catches_up() {
             });
             let tx = Transaction::sign(&alice, chain_id, i as u64, Amount::ZERO, pay).unwrap();
             let time = state.tip().timestamp_ms + 1_000;
-            let built = build_block_with(
+            let built = propose_block(
                 &state,
                 &alice,
                 time,
                 vec![],
                 vec![tx],
-                Verification::Full,
-                *mode,
+                BuildMode {
+                    verification: Verification::Full,
+                    root: *mode,
+                },
             )
             .unwrap();
             if *mode == RootMode::Deferred {
@@ -135,14 +150,13 @@ fn a_block_with_refused_transactions_is_executed_once() {
     ];
     let time = state.tip().timestamp_ms + 1_000;
     let before = EXECUTIONS.with(|c| c.get());
-    let built = build_block_with(
+    let built = propose_block(
         &state,
         &alice,
         time,
         vec![],
         candidates.clone(),
-        Verification::Full,
-        RootMode::EveryBlock,
+        BuildMode::CHECKED,
     )
     .unwrap();
     assert_eq!(EXECUTIONS.with(|c| c.get()) - before, 1, "executed once");

@@ -12,7 +12,7 @@ use flux_chain::chain::Chain;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, BuiltBlock, propose_block};
 use flux_chain::tx::TxId;
 use flux_core::crypto::SecretKey;
 use flux_core::{Address, Network};
@@ -76,8 +76,12 @@ impl Node {
                     continue;
                 }
                 let time = chain.state().tip().timestamp_ms + 1_000;
-                let (block, left_out) =
-                    build_block_from(chain.state(), &proposer, time, vec![], txs).unwrap();
+                let BuiltBlock {
+                    block,
+                    dropped: left_out,
+                    ..
+                } = propose_block(chain.state(), &proposer, time, vec![], txs, BuildMode::CHECKED)
+                    .unwrap();
                 refused
                     .lock()
                     .unwrap()
@@ -118,7 +122,7 @@ pub use flux_chain::testkit::keys::key;
 
 pub fn key_file(dir: &Path, i: u8) -> PathBuf {
     let path = dir.join(format!("key{i}.json"));
-    flux_cli::keyfile::write(&path, &key(i), true).unwrap();
+    flux_net::api::keyfile::write(&path, &key(i), true).unwrap();
     path
 }
 

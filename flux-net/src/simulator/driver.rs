@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flux_chain::state::State;
-use flux_chain::transition::{BuiltBlock, RootMode, build_block_with};
+use flux_chain::transition::{BuildMode, BuiltBlock, RootMode, propose_block};
 use flux_chain::tx::Transaction;
 use flux_core::{Address, Hash};
 use flux_nodes::node::NodeId;
@@ -316,19 +316,21 @@ impl Simulation {
             receipts,
             dropped,
             ..
-        } = build_block_with(
+        } = propose_block(
             &self.state,
             proposer,
             time,
             vec![],
             txs,
-            self.signing.verification(),
-            // The state root is needed only at the full checks: in between the trie changes
-            // queue up and are applied in one batch.
-            if h.is_multiple_of(self.scenario.full_check_interval) {
-                RootMode::EveryBlock
-            } else {
-                RootMode::Deferred
+            BuildMode {
+                verification: self.signing.verification(),
+                // The state root is needed only at the full checks: in between the trie
+                // changes queue up and are applied in one batch.
+                root: if h.is_multiple_of(self.scenario.full_check_interval) {
+                    RootMode::EveryBlock
+                } else {
+                    RootMode::Deferred
+                },
             },
         )
         .map_err(block_err)?;

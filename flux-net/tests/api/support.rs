@@ -12,7 +12,7 @@ use flux_chain::chain::Chain;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::{Mempool, MempoolConfig};
 use flux_chain::store::MemStore;
-use flux_chain::transition::build_block_from;
+use flux_chain::transition::{BuildMode, BuiltBlock, propose_block};
 use flux_chain::tx::{Transaction, TxId};
 use flux_core::Address;
 use flux_core::crypto::SecretKey;
@@ -94,8 +94,9 @@ impl Env {
         let mut pool = self.pool.lock().unwrap();
         let candidates = pool.select(chain.state(), 10_000);
         let time = chain.state().tip().timestamp_ms + 1_000;
-        let (block, dropped) =
-            build_block_from(chain.state(), &key(1), time, vec![], candidates).unwrap();
+        let mode = BuildMode::CHECKED;
+        let BuiltBlock { block, dropped, .. } =
+            propose_block(chain.state(), &key(1), time, vec![], candidates, mode).unwrap();
         assert!(dropped.is_empty(), "{dropped:?}");
         chain.apply(&block).unwrap();
         pool.prune(chain.state());

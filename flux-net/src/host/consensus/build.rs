@@ -7,7 +7,7 @@ use flux_chain::block::Block;
 use flux_chain::chain::CheckedBlock;
 use flux_chain::consensus::Evidence;
 use flux_chain::store::Store;
-use flux_chain::transition::{RootMode, Verification, build_block_with};
+use flux_chain::transition::{BuildMode, propose_block};
 use flux_chain::tx::{Transaction, TxKind};
 use flux_core::crypto::SecretKey;
 use flux_core::{Address, Amount};
@@ -82,15 +82,7 @@ pub(super) fn next_block<S: Store>(
             source: Box::new(source),
         }
     })?;
-    let built = build_block_with(
-        state,
-        proposer,
-        ts,
-        vec![],
-        txs,
-        Verification::Full,
-        RootMode::EveryBlock,
-    );
+    let built = propose_block(state, proposer, ts, vec![], txs, BuildMode::CHECKED);
     let block = match built {
         Ok(built) => {
             let refused = &built.dropped;
@@ -106,19 +98,12 @@ pub(super) fn next_block<S: Store>(
             built
         }
         // Whatever went wrong with the transactions, an empty block keeps the chain going.
-        Err(_) => build_block_with(
-            state,
-            proposer,
-            ts,
-            vec![],
-            vec![],
-            Verification::Full,
-            RootMode::EveryBlock,
-        )
-        .map_err(|source| HostError::Build {
-            height,
-            source: Box::new(source),
-        })?,
+        Err(_) => propose_block(state, proposer, ts, vec![], vec![], BuildMode::CHECKED).map_err(
+            |source| HostError::Build {
+                height,
+                source: Box::new(source),
+            },
+        )?,
     };
     let out = block.block.clone();
     Ok((out, block.into_checked()))

@@ -337,7 +337,8 @@ fn build(
     ts: u64,
     txs: Vec<Transaction>,
 ) -> Option<Block> {
-    flux_chain::transition::build_block_from(chain.state(), key, ts, vec![], txs)
+    let mode = flux_chain::transition::BuildMode::CHECKED;
+    flux_chain::transition::propose_block(chain.state(), key, ts, vec![], txs, mode)
         .ok()
-        .map(|(block, _)| block)
+        .map(|built| built.block)
 }
