@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flux_core::{ChainId, ChainParams};
 use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Target, Unrouted};
 use flux_nodes::app::AppSpec;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Bytes, Frame, Incoming};
 use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, UPGRADE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -425,6 +425,23 @@ async fn bodies_stream_through() {
         (status, body.as_str()),
         (StatusCode::OK, "web shop.app.localhost /up 4194304")
     );
+    // A chunked body of unknown length (no Content-Length) streams through as well.
+    let stream = TcpStream::connect(gw.local_addr()).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let chunks = (0..64)
+        .map(|_| Ok::<_, std::convert::Infallible>(Frame::data(Bytes::from(vec![1u8; 1 << 16]))));
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/chunked")
+        .header(HOST, "shop.app.localhost")
+        .body(StreamBody::new(futures::stream::iter(chunks)))
+        .unwrap();
+    let response = sender.send_request(req).await.unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(body, "web shop.app.localhost /chunked 4194304");
 }
 
 #[tokio::test]
