@@ -56,6 +56,7 @@ pub use secret_file::write_secret_file;
 use crate::api::{self, ChainBackend};
 use crate::host::swaps::{FileWitness, SharedSwaps};
 use crate::host::{HostConfig, SharedChain};
+use crate::hosting::Hosting;
 use crate::metrics::Metrics;
 use crate::p2p::{self, P2pConfig, P2pHandle};
 use driver::{Driver, HostMail};
@@ -87,6 +88,9 @@ pub enum NodeError {
     /// The consensus host failed (the node stopped to avoid diverging).
     #[error(transparent)]
     Host(Box<crate::host::HostError>),
+    /// Hosting could not start (its gateway could not listen).
+    #[error(transparent)]
+    Hosting(Box<crate::hosting::HostingStartError>),
     /// A lock was poisoned.
     #[error("a shared lock was poisoned")]
     Poisoned,
@@ -106,7 +110,8 @@ boxed_from!(
     Chain: flux_chain::error::ChainError,
     P2p: crate::p2p::P2pError,
     Api: crate::api::ApiError,
-    Host: crate::host::HostError
+    Host: crate::host::HostError,
+    Hosting: crate::hosting::HostingStartError
 );
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> NodeError + '_ {
@@ -176,6 +181,7 @@ pub struct Node {
     stop_worker: Arc<std::sync::atomic::AtomicBool>,
     worker_thread: Option<std::thread::JoinHandle<()>>,
     swaps: SharedSwaps,
+    hosting: Option<Hosting>,
 }
 
 impl std::fmt::Debug for Node {
@@ -275,6 +281,13 @@ impl Node {
             None => None,
         };
 
+        let hosting = match config.hosting.clone() {
+            Some(h) => Some(
+                Hosting::start(h, config.data_dir.clone(), node_id, chain.clone(), None).await?,
+            ),
+            None => None,
+        };
+
         let mut api_addr = None;
         let mut api_task = None;
         if let Some(addr) = config.api {
@@ -318,7 +331,13 @@ impl Node {
             stop_worker,
             worker_thread,
             swaps,
+            hosting,
         })
+    }
+
+    /// The hosting service (the reconcile loop and the gateway), when configured.
+    pub fn hosting(&self) -> Option<&Hosting> {
+        self.hosting.as_ref()
     }
 
     /// The shared chain (read it; the node writes it).
@@ -366,6 +385,9 @@ impl Node {
     /// Stops cleanly: the API stops accepting and finishes its requests, the host finishes
     /// the block it is writing and stops, the network closes, and the database is closed.
     pub async fn shutdown(mut self) -> Result<(), NodeError> {
+        if let Some(hosting) = self.hosting.take() {
+            hosting.shutdown().await;
+        }
         if let Some((stop, task)) = self.api_task.take() {
             let _ = stop.send(());
             if let Ok(r) = task.await {
