@@ -2,13 +2,15 @@
 //! containers, 1,000 observed, a few differing), and turning 1,000 specs into containers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flux_core::{Hash, Tier};
 use flux_nodes::app::{AppSpec, Component, Enterprise};
 use flux_nodes::hosting::{
-    ContainerSpec, HostConfig, LABEL_SPEC, Observed, ObservedState, containers_for, plan,
+    ContainerSpec, HostConfig, LABEL_APP, LABEL_NODE, LABEL_SPEC, Observed, ObservedNetwork,
+    ObservedState, containers_for, plan,
 };
 use flux_nodes::node::NodeId;
 
@@ -60,8 +62,8 @@ fn config() -> HostConfig {
 }
 
 /// 1,000 desired; observed: the same 1,000 but 5 exited, 3 on an old spec, 2 missing, and 2
-/// containers of apps that left.
-fn inputs() -> (Vec<ContainerSpec>, Vec<Observed>) {
+/// containers of apps that left; one network per observed app.
+fn inputs() -> (Vec<ContainerSpec>, Vec<Observed>, Vec<ObservedNetwork>) {
     let cfg = config();
     let specs: Vec<AppSpec> = (0..INSTANCES + 2).map(spec).collect();
     let all: Vec<ContainerSpec> = specs
@@ -92,17 +94,34 @@ fn inputs() -> (Vec<ContainerSpec>, Vec<Observed>) {
         })
         .collect();
     observed.reverse();
-    (desired, observed)
+    let networks = observed
+        .iter()
+        .map(|o| ObservedNetwork {
+            name: cfg.network_name(&o.labels[LABEL_APP]),
+            labels: BTreeMap::from([
+                (LABEL_APP.to_owned(), o.labels[LABEL_APP].clone()),
+                (LABEL_NODE.to_owned(), cfg.node_label()),
+            ]),
+        })
+        .collect();
+    (desired, observed, networks)
 }
 
 fn bench(c: &mut Criterion) {
     let cfg = config();
-    let (desired, observed) = inputs();
-    let actions = plan(&desired, &observed, &[], &cfg);
+    let (desired, observed, networks) = inputs();
+    let actions = plan(&desired, &observed, &networks, &cfg);
     eprintln!("hosting/plan/1000: {} actions", actions.len());
     let mut group = c.benchmark_group("hosting");
     group.bench_function("plan/1000", |b| {
-        b.iter(|| plan(black_box(&desired), black_box(&observed), &[], &cfg))
+        b.iter(|| {
+            plan(
+                black_box(&desired),
+                black_box(&observed),
+                black_box(&networks),
+                &cfg,
+            )
+        })
     });
     let specs: Vec<AppSpec> = (0..INSTANCES).map(spec).collect();
     group.bench_function("containers_for/1000", |b| {
