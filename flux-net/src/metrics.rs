@@ -56,6 +56,8 @@ pub struct Metrics {
     finality_buckets: [AtomicU64; FINALITY_BUCKETS_MS.len() + 1],
     /// Each slot packs `(second since start) << 32 | transactions finalised in that second`.
     per_second: [AtomicU64; SLOTS],
+    /// The gateway's per-app request counts and latencies, once a gateway runs.
+    gateway: std::sync::OnceLock<std::sync::Arc<crate::gateway::GatewayMetrics>>,
 }
 
 impl Default for Metrics {
@@ -87,6 +89,7 @@ impl Metrics {
             finality_count: AtomicU64::new(0),
             finality_buckets: std::array::from_fn(|_| AtomicU64::new(0)),
             per_second: std::array::from_fn(|_| AtomicU64::new(0)),
+            gateway: std::sync::OnceLock::new(),
         }
     }
 
@@ -325,7 +328,16 @@ impl Metrics {
             &format_args!("{:.3}", self.txs_per_second()),
         );
         self.render_finality(&mut out, &label);
+        if let Some(gateway) = self.gateway.get() {
+            out.push_str(&gateway.render_prometheus(chain_id));
+        }
         out
+    }
+
+    /// Adds the gateway's per-app request counts and latencies to
+    /// [`render_prometheus`](Self::render_prometheus) (the first gateway attached stays).
+    pub fn attach_gateway(&self, gateway: std::sync::Arc<crate::gateway::GatewayMetrics>) {
+        let _ = self.gateway.set(gateway);
     }
 
     fn render_finality(&self, out: &mut String, label: &str) {

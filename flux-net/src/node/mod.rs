@@ -287,6 +287,9 @@ impl Node {
             ),
             None => None,
         };
+        if let Some(gateway) = hosting.as_ref().and_then(Hosting::gateway_metrics) {
+            metrics.attach_gateway(gateway);
+        }
 
         let mut api_addr = None;
         let mut api_task = None;
