@@ -16,6 +16,7 @@ use flux_core::{Address, ChainId, ChainParams, Network, Tier};
 use flux_nodes::NodeId;
 
 use super::error::ApiError;
+use super::hosting::HostingView;
 use super::views::{
     AccountProofView, AccountView, AppView, AppsView, BlockView, BurnView, JobView, JobsView,
     NodesView, ParamHistoryView, ProposalDetailView, ProposalsView, StatusView, SupplyView,
@@ -92,6 +93,10 @@ pub trait Backend: Send + Sync + 'static {
     fn submit(&self, tx: Transaction) -> Result<TxId, ApiError>;
     /// The metrics, Prometheus text format.
     fn metrics(&self) -> Result<String, ApiError>;
+    /// What this node hosts (`None`: it runs without hosting; `/v1/host/*` says so).
+    fn hosting(&self) -> Option<Arc<dyn HostingView>> {
+        None
+    }
 }
 
 /// Called with each transaction the API accepted into the mempool (the node gossips it).
@@ -112,6 +117,7 @@ pub struct ChainBackend<S: Store + Send + Sync + 'static> {
     network: Network,
     chain_id: ChainId,
     swaps: Option<SharedSwaps>,
+    hosting: Option<Arc<dyn HostingView>>,
 }
 
 impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
@@ -138,6 +144,7 @@ impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
             network,
             chain_id,
             swaps: None,
+            hosting: None,
         })
     }
 
@@ -145,6 +152,13 @@ impl<S: Store + Send + Sync + 'static> ChainBackend<S> {
     /// them, swaps show no signatures and burn requests are refused.
     pub fn with_swaps(mut self, swaps: SharedSwaps) -> ChainBackend<S> {
         self.swaps = Some(swaps);
+        self
+    }
+
+    /// Serves what the node hosts on `/v1/host/*` (see [`super::hosting`]); without it, the
+    /// node says it hosts nothing.
+    pub fn with_hosting(mut self, hosting: Arc<dyn HostingView>) -> ChainBackend<S> {
+        self.hosting = Some(hosting);
         self
     }
 
@@ -509,5 +523,9 @@ impl<S: Store + Send + Sync + 'static> Backend for ChainBackend<S> {
         self.metrics.set_height(height);
         self.metrics.set_mempool(pending);
         Ok(self.metrics.render_prometheus(self.chain_id))
+    }
+
+    fn hosting(&self) -> Option<Arc<dyn HostingView>> {
+        self.hosting.clone()
     }
 }

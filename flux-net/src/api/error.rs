@@ -26,6 +26,23 @@ pub enum ApiError {
     /// The method is not allowed on this route.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request is well formed but its signer may not have what it asks (e.g. logs of an
+    /// app it does not own, a stale or foreign signature): `code` says which.
+    #[error("{message}")]
+    Forbidden {
+        /// Machine-readable reason (`not_app_owner`, `stale_request`, `bad_signature`).
+        code: &'static str,
+        /// What was wrong, for people.
+        message: String,
+    },
+    /// Something the node depends on does not answer right now (e.g. its container engine).
+    #[error("{message}")]
+    Unavailable {
+        /// Machine-readable reason (`runtime_unavailable`).
+        code: &'static str,
+        /// What does not answer, for people.
+        message: String,
+    },
     /// The body is larger than the API accepts.
     #[error("request body is larger than {limit} bytes")]
     BodyTooLarge {
@@ -71,6 +88,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Rejected(e) => match e {
                 MempoolError::Duplicate(_)
@@ -95,7 +114,9 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::NotFound(_) => "not_found",
-            ApiError::BadRequest { code, .. } => code,
+            ApiError::BadRequest { code, .. }
+            | ApiError::Forbidden { code, .. }
+            | ApiError::Unavailable { code, .. } => code,
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::BodyTooLarge { .. } => "body_too_large",
             ApiError::Rejected(e) => rejection_code(e),

@@ -26,6 +26,8 @@
 //! | `GET /v1/swaps/{id}` | [`views::SwapView`]: a swap out, its EVM digest and the committee's signatures (asks the committee again while not attested) |
 //! | `POST /v1/swaps/burns` (a [`flux_chain::parallel::BurnStatement`]) | 202 [`views::BurnView`]: asks the committee to attest a burn |
 //! | `GET /v1/swaps/burns/{chain}/{reference}` | [`views::BurnView`]; once attested, the file `flux swap in` reads |
+//! | `GET /v1/host/instances` | [`hosting::HostInstancesView`]: the app containers this node runs |
+//! | `POST /v1/host/logs` (a signed [`hosting::LogsRequest`]) | [`hosting::LogsView`], for the app's owner only |
 //! | `GET /metrics` | Prometheus text ([`crate::metrics::Metrics`]) |
 //!
 //! Every refusal is `{"error":{"code":"...","message":"..."}}` with a 4xx status (5xx only when
@@ -58,6 +60,7 @@ pub mod client;
 mod convert;
 mod error;
 mod handlers;
+pub mod hosting;
 mod jobs;
 pub mod load;
 pub mod views;
@@ -114,6 +117,8 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
             get(handlers::burn::<B>),
         )
         .route("/v1/swaps/{id}", get(handlers::swap::<B>))
+        .route("/v1/host/instances", get(hosting::instances::<B>))
+        .route("/v1/host/logs", axum::routing::post(hosting::logs::<B>))
         .route("/metrics", get(handlers::metrics::<B>))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
