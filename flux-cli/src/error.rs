@@ -5,60 +5,6 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Why a key file could not be read or written.
-#[derive(Debug, Error)]
-pub enum KeyFileError {
-    /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file exists and `--force` was not given.
-    #[error("{path} already exists (use --force to replace it)")]
-    Exists {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file is not a flux key file (bad JSON, missing or unknown fields).
-    #[error("{path} is not a valid flux key file: {source}")]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What the JSON parser found.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// A key file version this build does not know.
-    #[error("{path}: unsupported key file version {found} (this build reads version {expected})")]
-    Version {
-        /// The file.
-        path: PathBuf,
-        /// The version this build reads.
-        expected: u32,
-        /// The version found.
-        found: u32,
-    },
-    /// The secret key field is not a valid key.
-    #[error("{path}: bad secret key: {source}")]
-    Secret {
-        /// The file.
-        path: PathBuf,
-        /// Why the key was refused.
-        #[source]
-        source: flux_core::error::SignatureError,
-    },
-    /// The stored public key does not belong to the stored secret key: the file is corrupted.
-    #[error("{path}: public key does not match the secret key (corrupted file?)")]
-    Mismatch {
-        /// The file.
-        path: PathBuf,
-    },
-}
-
 /// Why an app specification file could not be used.
 #[derive(Debug, Error)]
 pub enum AppFileError {
@@ -81,7 +27,7 @@ pub enum CliError {
     Placement(#[from] flux_nodes::placement::PlacementError),
     /// A key file problem.
     #[error(transparent)]
-    KeyFile(#[from] KeyFileError),
+    KeyFile(#[from] flux_net::api::keyfile::KeyFileError),
     /// Output could not be encoded as JSON.
     #[error("cannot encode output as JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -114,7 +60,7 @@ pub enum CliError {
     },
     /// The devnet could not be set up or run.
     #[error("devnet: {0}")]
-    Devnet(String),
+    Devnet(#[from] flux_net::devnet::DevnetError),
     /// A file could not be written.
     #[error("{path}: {source}")]
     WriteFile {
@@ -127,6 +73,12 @@ pub enum CliError {
     /// The node's API refused the request or could not be reached.
     #[error(transparent)]
     Api(#[from] flux_net::api::client::ClientError),
+    /// An app-wide hosting query or wait failed.
+    #[error(transparent)]
+    Hosting(#[from] flux_net::api::hosting::apps::AppStatusError),
+    /// An app update could not be priced.
+    #[error(transparent)]
+    Quote(#[from] flux_net::api::hosting::apps::QuoteError),
     /// A load run could not start or finish.
     #[error(transparent)]
     Load(#[from] flux_net::api::load::LoadError),

@@ -2,69 +2,21 @@
 //! it cleanly (the block being written is finished and the database closed). While the node
 //! catches up with the network it shows a progress bar on a terminal (a log line every few
 //! seconds otherwise). Once started it writes the addresses it listens on to `D/fluxd.addrs`
-//! ([`Addresses`]: the ports the OS chose when the config asks for port 0), and removes the
-//! file when it stops cleanly.
+//! ([`flux_net::devnet::Addresses`]: the ports the OS chose when the config asks for port 0),
+//! and removes the file when it stops cleanly.
 
 use std::ffi::OsString;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use std::time::Instant;
 
 use clap::Parser;
 use flux_chain::genesis::Genesis;
 use flux_chain::mempool::MempoolConfig;
+use flux_net::devnet::Addresses;
 use flux_net::node::{ConfigFile, DataDir, Node, NodeConfig, NodeError};
 
 use crate::sync_progress::{SyncProgress, SyncState};
-
-/// What a started `fluxd` listens on (TOML in [`DataDir::addresses`]).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Addresses {
-    /// The API's address, if the node serves one.
-    pub api: Option<SocketAddr>,
-    /// The peer-to-peer listen addresses, each with the node's `/p2p/<peer id>`: what other
-    /// nodes put in their `bootstrap`.
-    pub p2p: Vec<String>,
-}
-
-impl Addresses {
-    /// The addresses `node` listens on.
-    pub fn of(node: &Node) -> Addresses {
-        let peer = node.p2p().local_peer_id();
-        Addresses {
-            api: node.api_addr(),
-            p2p: node
-                .p2p()
-                .listen_addrs()
-                .into_iter()
-                .filter_map(|a| a.with_p2p(peer).ok())
-                .map(|a| a.to_string())
-                .collect(),
-        }
-    }
-
-    /// The addresses the `fluxd` of `data_dir` wrote, if it has (a file it cannot parse is
-    /// being replaced, and reads as none).
-    pub fn read(data_dir: &Path) -> Option<Addresses> {
-        let text = std::fs::read_to_string(DataDir::new(data_dir).addresses()).ok()?;
-        toml::from_str(&text).ok()
-    }
-
-    /// Writes them to `data_dir`'s [`DataDir::addresses`] at once (a temporary file renamed),
-    /// so a reader never sees half of it.
-    pub fn write(&self, data_dir: &Path) -> Result<(), NodeError> {
-        let path = DataDir::new(data_dir).addresses();
-        let tmp = path.with_extension("addrs.tmp");
-        let text = toml::to_string(self).map_err(|e| NodeError::Config(e.to_string()))?;
-        let io = |source| NodeError::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        std::fs::write(&tmp, text).map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)
-    }
-}
 
 /// fluxd: run a flux node.
 #[derive(Debug, Parser)]
@@ -104,7 +56,7 @@ pub fn load_config(args: &FluxdArgs) -> Result<NodeConfig, NodeError> {
         Some(p) => {
             let path = ConfigFile::resolve(&args.data_dir, p);
             Some(
-                crate::keyfile::read(&path)
+                flux_net::api::keyfile::read(&path)
                     .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?,
             )
         }

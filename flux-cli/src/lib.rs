@@ -1,8 +1,22 @@
 //! # flux-cli
 //!
-//! The `flux` command-line tool (and, in later releases, the `fluxd` daemon). This crate owns
-//! argument parsing ([`cli`]), key files ([`keyfile`]), output formatting ([`output`]) and the
-//! commands ([`commands`]), each of which calls an SDK crate to do the work and only prints.
+//! The `flux` command-line tool and the `fluxd` node daemon: argument parsing, config, output.
+//! Each command parses its arguments, calls an SDK crate (mostly [`flux_net`]: the API client,
+//! wallet helpers and key files, the devnet, the simulator; [`flux_chain`], [`flux_nodes`] and
+//! [`flux_core`] for the rules it checks arguments with before sending, and for figures) and
+//! prints the answer, as a table or, with `--json`, as JSON. The rules and the work are the
+//! libraries'.
+//!
+//! Modules:
+//! - [`cli`]: the clap definitions of every command and its arguments;
+//! - [`commands`]: one module per command (or group), each parse → call → print;
+//! - [`output`]: the human / `--json` printer every command writes through;
+//! - [`chart`]: the SVG chart of `flux tokenomics --chart` (the simulator's charts are in
+//!   [`commands::sim::charts`]);
+//! - [`fluxd`]: the daemon's entry point (config file to `NodeConfig`, run until a signal);
+//! - [`sync_progress`]: `fluxd`'s block-sync progress bar;
+//! - [`error`]: [`error::CliError`], what a command can end with (it wraps the libraries'
+//!   errors; no module here depends on a command).
 //!
 //! ```
 //! use flux_cli::run;
@@ -18,10 +32,8 @@
 pub mod chart;
 pub mod cli;
 pub mod commands;
-pub mod devnet;
 pub mod error;
 pub mod fluxd;
-pub mod keyfile;
 pub mod output;
 pub mod sync_progress;
 
@@ -141,7 +153,7 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             fail_nodes,
         }) => commands::placement::simulate(
             out,
-            &commands::placement::SimulateOptions {
+            &flux_net::simulator::placement::PlacementOptions {
                 nodes,
                 apps,
                 seed,

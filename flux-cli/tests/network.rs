@@ -8,11 +8,11 @@ use std::process::Child;
 use std::time::Duration;
 
 use flux_chain::tx::{Transfer, TxKind};
-use flux_cli::devnet::{Layout, terminate};
 use flux_core::crypto::{Scheme, SecretKey};
 use flux_core::{Address, Amount};
 use flux_net::api::BlockRef;
 use flux_net::api::client::Client;
+use flux_net::devnet::{Layout, terminate};
 use flux_net::testkit::wait::{wait_for_async_within, wait_until_async};
 
 fn fluxd() -> &'static Path {
@@ -75,7 +75,7 @@ async fn n4_transfers_finalise_and_a_killed_node_syncs_back() {
     wait_height(&all, 2, Duration::from_secs(90)).await;
 
     // Transfers from the faucet, submitted to different nodes.
-    let faucet = flux_cli::keyfile::read(&layout.faucet()).unwrap();
+    let faucet = flux_net::api::keyfile::read(&layout.faucet()).unwrap();
     let faucet_address = Address::from_public_key(&faucet.public_key());
     let mut rng = rand_core::OsRng;
     let to = Address::from_public_key(&SecretKey::generate(Scheme::Ed25519, &mut rng).public_key());

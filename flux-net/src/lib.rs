@@ -15,6 +15,8 @@
 //! - [`node`]: [`node::Node`], the embeddable service composing redb, the mempool, the host,
 //!   p2p, the API and [`metrics`] (see `examples/embed_node.rs`);
 //! - [`gateway`]: the app gateway, routing HTTP by `Host` to the instances serving an app;
+//! - [`devnet`]: a local devnet of `fluxd` processes on loopback (layout on disk, processes,
+//!   the addresses a started node reports, a watcher);
 //! - [`api`]: the HTTP JSON API (`/v1/...`, `docs/api.md`), its typed client, wallet helpers
 //!   and the load generator behind `flux bench-tx`;
 //! - [`runtime`]: container runtimes for hosting (the `Runtime` trait, Docker through bollard,
@@ -35,6 +37,7 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
+pub mod devnet;
 pub mod gateway;
 pub mod host;
 pub mod message;

@@ -9,8 +9,8 @@ use flux_net::api::load::{self, LoadConfig, LoadReport};
 use super::send::client;
 use crate::cli::BenchTxArgs;
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// How long funding the extra accounts may take.
 const FUNDING_TIMEOUT: Duration = Duration::from_secs(120);

@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::send::{block_on, client, print_sent, submit};
 use crate::cli::{AppDeployArgs, NodeConfirmArgs, NodeExitArgs, NodeStartArgs};
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// The operator key: `scheme:hex`, or a key file whose public key to use.
 fn operator_key(text: &str) -> Result<PublicKey, CliError> {

@@ -1,25 +1,13 @@
-//! `flux devnet`: a local network of `fluxd` processes on loopback.
+//! `flux devnet`: a local network of `fluxd` processes on loopback ([`flux_net::devnet`]),
+//! printing each finalised block until Ctrl-C or SIGTERM.
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
-use flux_chain::tx::{AppRegister, TxKind};
-use flux_core::{Amount, ChainParams};
-use flux_net::api::BlockRef;
-use flux_net::api::client::Client;
-use flux_nodes::app::AppSpec;
+use flux_net::devnet::{DevnetEvent, Layout, fluxd_path, terminate, watch};
 
-use crate::devnet::{Layout, fluxd_path, terminate};
 use crate::error::CliError;
 use crate::output::Output;
-
-/// The app the devnet deploys.
-const SAMPLE_APP: &str = include_str!("../../assets/devnet-app.json");
-
-fn err(e: impl std::fmt::Display) -> CliError {
-    CliError::Devnet(e.to_string())
-}
 
 /// Creates (or resumes) the devnet in `dir`, runs its validators until Ctrl-C (or SIGTERM),
 /// printing each finalised block; then stops them cleanly.
@@ -53,8 +41,18 @@ pub fn run<W: Write>(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(err)?;
-    let result = runtime.block_on(watch(out, &layout, !resumed));
+        .map_err(CliError::Runtime)?;
+    let result = runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(CliError::Runtime)?;
+        let stop = async {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        watch(&layout, !resumed, stop, |event| print(out, event)).await
+    });
     for c in &children {
         let _ = terminate(c);
     }
@@ -78,39 +76,13 @@ pub fn run<W: Write>(
     out.emit(
         &serde_json::json!({ "stopped": layout.validators, "unclean": unclean }),
         &text,
-    )?;
-    Ok(())
+    )
 }
 
-/// Prints finalised blocks from node 0 until Ctrl-C or SIGTERM; deploys the sample app once
-/// the chain runs.
-async fn watch<W: Write>(
-    out: &mut Output<W>,
-    layout: &Layout,
-    deploy: bool,
-) -> Result<(), CliError> {
-    let client = Client::new(&layout.api_url(0)).map_err(err)?;
-    let mut term =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(err)?;
-    let mut next = 1u64;
-    let mut deployed = !deploy;
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-            _ = tick.tick() => {}
-        }
-        let Ok(status) = client.status().await else {
-            continue;
-        };
-        if next == 1 {
-            next = status.height.saturating_sub(5).max(1);
-        }
-        while next <= status.height {
-            let Ok(Some(b)) = client.block(BlockRef::Height(next)).await else {
-                break;
-            };
+/// Prints one thing the watch saw.
+fn print<W: Write>(out: &mut Output<W>, event: DevnetEvent) -> Result<(), CliError> {
+    let deploy = match event {
+        DevnetEvent::Block(b) => {
             let text = format!(
                 "height {:>6}  txs {:>5}  block {}  state {}\n",
                 b.height,
@@ -118,33 +90,10 @@ async fn watch<W: Write>(
                 b.id,
                 b.state_root
             );
-            out.emit(&b, &text)?;
-            next += 1;
+            return out.emit(&b, &text);
         }
-        if !deployed && status.height >= 2 {
-            deployed = true;
-            let text = match deploy_sample(&client, layout).await {
-                Ok(id) => format!("deployed the sample app 'hellodevnet' (tx {id})\n"),
-                Err(e) => format!("could not deploy the sample app: {e}\n"),
-            };
-            out.emit(&serde_json::json!({ "deploy": text }), &text)?;
-        }
-    }
-    Ok(())
-}
-
-async fn deploy_sample(client: &Client, layout: &Layout) -> Result<String, CliError> {
-    let key = crate::keyfile::read(&layout.dir.join("keys").join("owner-0.key"))?;
-    let params = ChainParams::devnet();
-    let spec = AppSpec::from_json_strict(SAMPLE_APP.as_bytes(), &params.apps).map_err(err)?;
-    let price = spec.price(&params.apps.prices).map_err(err)?.total;
-    let kind = TxKind::AppRegister(AppRegister {
-        spec: SAMPLE_APP.to_owned(),
-        price,
-    });
-    let sent = client
-        .sign_and_submit(&key, Amount::from_base_units(10_000), kind)
-        .await
-        .map_err(err)?;
-    Ok(sent.id.to_string())
+        DevnetEvent::Deployed(id) => format!("deployed the sample app 'hellodevnet' (tx {id})\n"),
+        DevnetEvent::DeployFailed(e) => format!("could not deploy the sample app: {e}\n"),
+    };
+    out.emit(&serde_json::json!({ "deploy": deploy }), &deploy)
 }

@@ -25,8 +25,8 @@ use crate::cli::{
     ExampleJob, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs, JobSubmitArgs,
 };
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// How often `--wait` asks for the job.
 const POLL: Duration = Duration::from_millis(500);

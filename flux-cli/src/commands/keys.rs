@@ -9,8 +9,8 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// What `keys new` and `keys show` print.
 #[derive(Serialize)]

@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::cli::{SendArgs, TxOptions};
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// Runs `future` to completion on a current-thread runtime.
 pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::send::{block_on, client, parse_address, print_sent, submit};
 use crate::cli::{SupplyArgs, SwapBurnArgs, SwapInArgs, SwapOutArgs, SwapStatusArgs};
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// How often `--wait` asks the node.
 const POLL: Duration = Duration::from_millis(500);

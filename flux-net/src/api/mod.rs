@@ -33,8 +33,8 @@
 //! Every refusal is `{"error":{"code":"...","message":"..."}}` with a 4xx status (5xx only when
 //! the node itself fails), see [`ApiError`]. The node's side is the [`Backend`] trait;
 //! [`ChainBackend`] implements it over the node's shared chain, mempool and metrics.
-//! [`client::Client`] is the typed client ([`wallet`] adds signing and waiting), [`load`] a
-//! load generator built on it.
+//! [`client::Client`] is the typed client ([`wallet`] adds signing and waiting, [`keyfile`] the
+//! key files it signs with), [`load`] a load generator built on it.
 //!
 //! ```no_run
 //! use std::sync::{Arc, Mutex, RwLock};
@@ -62,6 +62,7 @@ mod error;
 mod handlers;
 pub mod hosting;
 mod jobs;
+pub mod keyfile;
 pub mod load;
 pub mod views;
 pub mod wallet;

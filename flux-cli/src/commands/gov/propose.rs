@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::cli::GovProposeArgs;
 use crate::commands::send::{block_on, client, parse_address, print_sent, submit};
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// Longest upgrade name, bytes (the chain's rule).
 const MAX_UPGRADE_NAME: usize = 64;

@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::cli::{GovVoteArgs, TxOptions};
 use crate::commands::send::{block_on, client};
 use crate::error::CliError;
-use crate::keyfile;
 use crate::output::Output;
+use flux_net::api::keyfile;
 
 /// One vote sent, in `flux gov vote`'s report.
 #[derive(Serialize)]

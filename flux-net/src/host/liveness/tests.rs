@@ -22,7 +22,7 @@ fn a_lone_hosting_validator_reports_its_hosting_every_interval() {
     ));
     let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
     // An app on the only node.
-    let spec_text = include_str!("../../../../flux-cli/assets/devnet-app.json");
+    let spec_text = include_str!("../../devnet/sample-app.json");
     let spec =
         flux_nodes::app::AppSpec::from_json_strict(spec_text.as_bytes(), &params.apps).unwrap();
     let price = spec.price(&params.apps.prices).unwrap().total;

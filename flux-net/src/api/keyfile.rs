@@ -1,5 +1,7 @@
 //! Key files: a secret key as JSON on disk, created with mode 0600
-//! ([`flux_net::node::write_secret_file`]) and checked on load.
+//! ([`crate::node::write_secret_file`]) and checked on load; what the wallet helpers
+//! ([`super::wallet`]) sign with, what `fluxd` reads its validator key from and the devnet
+//! writes ([`crate::devnet`]).
 //!
 //! ```json
 //! { "version": 1, "scheme": "ed25519", "secret_key": "<64 hex>", "public_key": "ed25519:<hex>" }
@@ -7,15 +9,81 @@
 //!
 //! The public key is stored too, so that a corrupted file is detected (it no longer matches the
 //! secret) instead of silently yielding another key.
+//!
+//! ```
+//! use flux_core::crypto::{Scheme, SecretKey};
+//! use flux_net::api::keyfile;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("owner.key");
+//! let key = SecretKey::generate(Scheme::Ed25519, &mut rand_core::OsRng);
+//! keyfile::write(&path, &key, false)?;
+//! assert_eq!(keyfile::read(&path)?.public_key(), key.public_key());
+//! assert!(keyfile::write(&path, &key, false).is_err()); // no silent replacement
+//! # Ok::<(), keyfile::KeyFileError>(())
+//! ```
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flux_core::crypto::{PublicKey, Scheme, SecretKey};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use zeroize::Zeroizing;
 
-use crate::error::KeyFileError;
+/// Why a key file could not be read or written.
+#[derive(Debug, Error)]
+pub enum KeyFileError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file exists and `--force` was not given.
+    #[error("{path} already exists (use --force to replace it)")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not a flux key file (bad JSON, missing or unknown fields).
+    #[error("{path} is not a valid flux key file: {source}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A key file version this build does not know.
+    #[error("{path}: unsupported key file version {found} (this build reads version {expected})")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version this build reads.
+        expected: u32,
+        /// The version found.
+        found: u32,
+    },
+    /// The secret key field is not a valid key.
+    #[error("{path}: bad secret key: {source}")]
+    Secret {
+        /// The file.
+        path: PathBuf,
+        /// Why the key was refused.
+        #[source]
+        source: flux_core::error::SignatureError,
+    },
+    /// The stored public key does not belong to the stored secret key: the file is corrupted.
+    #[error("{path}: public key does not match the secret key (corrupted file?)")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+    },
+}
 
 /// The key file format version this build writes and reads.
 pub const VERSION: u32 = 1;
@@ -55,7 +123,7 @@ pub fn write(path: &Path, key: &SecretKey, force: bool) -> Result<(), KeyFileErr
             _ => {}
         }
     }
-    flux_net::node::write_secret_file(path, text.as_bytes()).map_err(|e| {
+    crate::node::write_secret_file(path, text.as_bytes()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             KeyFileError::Exists {
                 path: path.to_owned(),

@@ -1,0 +1,171 @@
+//! The devnet on disk: keys, genesis, and one directory with a `fluxd.toml` per validator (see
+//! the module docs of [`super`] for the files).
+
+use std::path::{Path, PathBuf};
+
+use flux_chain::devnet::ValidatorKeys;
+use flux_chain::genesis::Genesis;
+use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::{Address, Amount, ChainId, Network};
+
+use super::{Addresses, DevnetError, io};
+use crate::api::keyfile;
+use crate::node::{ConfigFile, DataDir, VALIDATOR_KEY_FILE};
+
+/// FLUX in the faucet account.
+pub const FAUCET_FLUX: u64 = 10_000_000;
+
+/// Most validators of a devnet.
+pub const MAX_VALIDATORS: usize = 100;
+
+/// A devnet on disk.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Number of validators.
+    pub validators: usize,
+    /// API port of validator 0; 0: every port chosen by the OS.
+    pub api_port: u16,
+}
+
+impl Layout {
+    /// Validator `i`'s directory.
+    pub fn node_dir(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("node{i}"))
+    }
+
+    /// Validator `i`'s API URL. With OS-chosen ports, the one its running `fluxd` wrote
+    /// (port 0 if it does not run).
+    pub fn api_url(&self, i: usize) -> String {
+        if self.api_port == 0 {
+            let api = Addresses::read(&self.node_dir(i)).and_then(|a| a.api);
+            return format!(
+                "http://{}",
+                api.unwrap_or_else(|| ([127, 0, 0, 1], 0).into())
+            );
+        }
+        format!("http://127.0.0.1:{}", usize::from(self.api_port) + i)
+    }
+
+    /// The faucet key file.
+    pub fn faucet(&self) -> PathBuf {
+        self.dir.join("keys").join("faucet.key")
+    }
+
+    /// The key file of the owner of validator `i`'s FluxNode.
+    pub fn owner_key(&self, i: usize) -> PathBuf {
+        self.dir.join("keys").join(format!("owner-{i}.key"))
+    }
+
+    /// Whether `dir` already holds a devnet.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join("genesis.json").is_file()
+    }
+
+    /// Opens the devnet in `dir` (its validators as they are, their configs rewritten for
+    /// `api_port`), or creates one with `validators` fresh validators (1 to
+    /// [`MAX_VALIDATORS`]), a funded faucet and a genesis dated now.
+    pub fn create_or_open(
+        dir: &Path,
+        validators: usize,
+        api_port: u16,
+    ) -> Result<Layout, DevnetError> {
+        if Layout::exists(dir) {
+            let mut n = 0;
+            while DataDir::new(dir.join(format!("node{n}")))
+                .config_file()
+                .is_file()
+            {
+                n += 1;
+            }
+            let layout = Layout {
+                dir: dir.to_path_buf(),
+                validators: n,
+                api_port,
+            };
+            // Ports may change between runs; the rest stays.
+            for i in 0..n {
+                layout.write_config(i)?;
+            }
+            return Ok(layout);
+        }
+        if validators == 0 || validators > MAX_VALIDATORS {
+            return Err(DevnetError::Validators(validators));
+        }
+        let layout = Layout {
+            dir: dir.to_path_buf(),
+            validators,
+            api_port,
+        };
+        let keys_dir = dir.join("keys");
+        std::fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
+        let mut rng = rand_core::OsRng;
+        let keys: Vec<ValidatorKeys> = (0..validators)
+            .map(|_| ValidatorKeys {
+                owner: SecretKey::generate(Scheme::Ed25519, &mut rng),
+                operator: SecretKey::generate(Scheme::Ed25519, &mut rng),
+            })
+            .collect();
+        let faucet = SecretKey::generate(Scheme::Ed25519, &mut rng);
+        let funded = [(
+            Address::from_public_key(&faucet.public_key()),
+            Amount::from_flux(FAUCET_FLUX)?,
+        )];
+        // A devnet's genesis is dated when it is made (block times follow it).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let genesis =
+            Genesis::with_validators(Network::Devnet, ChainId::DEVNET, now, &keys, &funded)?;
+        let text = genesis.to_json()?;
+        let path = dir.join("genesis.json.tmp");
+        keyfile::write(&layout.faucet(), &faucet, true)?;
+        for (i, k) in keys.iter().enumerate() {
+            keyfile::write(&layout.owner_key(i), &k.owner, true)?;
+            let node = layout.node_dir(i);
+            std::fs::create_dir_all(&node).map_err(io(&node))?;
+            keyfile::write(&DataDir::new(&node).validator_key(), &k.operator, true)?;
+            layout.write_config(i)?;
+        }
+        // The genesis last: its presence marks a complete devnet.
+        std::fs::write(&path, text).map_err(io(&path))?;
+        std::fs::rename(&path, dir.join("genesis.json")).map_err(io(&path))?;
+        Ok(layout)
+    }
+
+    fn p2p_port(&self, i: usize) -> usize {
+        usize::from(self.api_port) + 1000 + i
+    }
+
+    /// Writes validator `i`'s `fluxd.toml`. With OS-chosen ports it bootstraps from the
+    /// validators that run now (their addresses files).
+    pub(super) fn write_config(&self, i: usize) -> Result<(), DevnetError> {
+        let others = (0..self.validators).filter(|&j| j != i);
+        let (listen, bootstrap, api) = if self.api_port == 0 {
+            let bootstrap = others
+                .filter_map(|j| Addresses::read(&self.node_dir(j)))
+                .flat_map(|a| a.p2p)
+                .collect();
+            ("/ip4/127.0.0.1/tcp/0".to_owned(), bootstrap, 0)
+        } else {
+            let bootstrap = others
+                .map(|j| format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(j)))
+                .collect();
+            let api = usize::from(self.api_port) + i;
+            let listen = format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(i));
+            (listen, bootstrap, api)
+        };
+        let config = ConfigFile {
+            network: Network::Devnet,
+            genesis: PathBuf::from("../genesis.json"),
+            listen: vec![listen],
+            bootstrap,
+            api: format!("127.0.0.1:{api}").parse().ok(),
+            validator_key: Some(PathBuf::from(VALIDATOR_KEY_FILE)),
+        };
+        let path = DataDir::new(self.node_dir(i)).config_file();
+        std::fs::write(&path, config.to_toml()?).map_err(io(&path))
+    }
+}
