@@ -179,12 +179,9 @@ pub struct AppDeployArgs {
     /// The price to pay, FLUX (default: the chain's price for the spec's `expire`).
     #[arg(long, value_name = "FLUX")]
     pub price: Option<flux_core::Amount>,
-    /// Fee and waiting (`--wait`: until finalised and every instance serves; prints the URLs).
+    /// Fee and waiting.
     #[command(flatten)]
     pub tx: TxOptions,
-    /// Hosting nodes.
-    #[command(flatten)]
-    pub hosts: super::HostingNodes,
     /// The node.
     #[command(flatten)]
     pub node: NodeUrl,
@@ -195,9 +192,6 @@ pub struct AppDeployArgs {
 pub struct AppStatusArgs {
     /// The app's name.
     pub name: String,
-    /// Hosting nodes.
-    #[command(flatten)]
-    pub hosts: super::HostingNodes,
     /// The node.
     #[command(flatten)]
     pub node: NodeUrl,
