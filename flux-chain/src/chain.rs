@@ -8,41 +8,11 @@ use crate::consensus::{CommitCertificate, ConsensusError, ResumePoint};
 use crate::error::BlockError;
 use crate::error::{ChainError, StoreError};
 use crate::genesis::Genesis;
-use crate::state::StateDiff;
 use crate::state::{Account, AccountProof, State};
 use crate::store::{Store, TxLocation};
+pub use crate::transition::CheckedBlock;
 use crate::transition::{Receipts, apply_block};
 use crate::tx::{Transaction, TxId};
-
-/// A block validated on a chain's tip, ready to commit ([`Chain::check`]).
-#[derive(Clone, Debug)]
-pub struct CheckedBlock {
-    block: Block,
-    diff: StateDiff,
-    receipts: Receipts,
-}
-
-impl CheckedBlock {
-    /// A block with the diff and receipts the full transition gave on the current tip (the
-    /// caller vouches for it: [`Chain::check`], or the builder's [`crate::transition::BuiltBlock::into_checked`]).
-    pub(crate) fn new(block: Block, diff: StateDiff, receipts: Receipts) -> CheckedBlock {
-        CheckedBlock {
-            block,
-            diff,
-            receipts,
-        }
-    }
-
-    /// The block.
-    pub fn block(&self) -> &Block {
-        &self.block
-    }
-
-    /// The state root after it.
-    pub fn state_root(&self) -> flux_core::Hash {
-        self.diff.state_root()
-    }
-}
 
 /// A chain: the current state in memory and every block, receipt and index in a [`Store`].
 ///
@@ -137,11 +107,7 @@ impl<S: Store> Chain<S> {
     /// again (a validator checks a proposal when it arrives and commits it when decided).
     pub fn check(&self, block: &Block) -> Result<CheckedBlock, ChainError> {
         let (diff, receipts) = apply_block(&self.state, block)?;
-        Ok(CheckedBlock {
-            block: block.clone(),
-            diff,
-            receipts,
-        })
+        Ok(CheckedBlock::new(block.clone(), diff, receipts))
     }
 
     /// Commits a block checked by [`Chain::check`] on the current tip (with the certificate

@@ -8,7 +8,6 @@ use super::execute::{Execution, Prepared, check_size, verify_signatures};
 use super::header::{self, check_header, next_seed};
 use super::{Receipts, RootMode, Verification};
 use crate::block::{Block, Header, tx_root};
-use crate::chain::CheckedBlock;
 use crate::error::{BlockError, TxError};
 use crate::state::{State, StateDiff};
 use crate::tx::{Transaction, TxId};
@@ -150,6 +149,39 @@ pub fn propose_block(
         mode.root,
         Refusals::LeaveOut,
     )
+}
+
+/// A block validated on a chain's tip, ready to commit
+/// ([`Chain::check`](crate::chain::Chain::check), [`BuiltBlock::into_checked`]; committed by
+/// [`Chain::commit_checked`](crate::chain::Chain::commit_checked)).
+#[derive(Clone, Debug)]
+pub struct CheckedBlock {
+    pub(crate) block: Block,
+    pub(crate) diff: StateDiff,
+    pub(crate) receipts: Receipts,
+}
+
+impl CheckedBlock {
+    /// A block with the diff and receipts the full transition gave on the current tip (the
+    /// caller vouches for it: [`Chain::check`](crate::chain::Chain::check), or the builder's
+    /// [`BuiltBlock::into_checked`]).
+    pub(crate) fn new(block: Block, diff: StateDiff, receipts: Receipts) -> CheckedBlock {
+        CheckedBlock {
+            block,
+            diff,
+            receipts,
+        }
+    }
+
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// The state root after it.
+    pub fn state_root(&self) -> flux_core::Hash {
+        self.diff.state_root()
+    }
 }
 
 /// What the builder does with a refused transaction.

@@ -36,7 +36,7 @@ use crate::error::{BlockError, TxError};
 use crate::state::{State, StateDiff};
 use crate::tx::{Transaction, TxId};
 
-pub use build::{BuildMode, BuiltBlock, build_block, propose_block};
+pub use build::{BuildMode, BuiltBlock, CheckedBlock, build_block, propose_block};
 pub(crate) use ctx::Ctx;
 pub use header::{next_block_time, paced_block_time};
 pub use reward::{Payee, Reward, RewardShare};
