@@ -32,8 +32,9 @@ use super::validate::is_name;
 ///
 /// Order: removals (by name), then per leaving app (by name) its data and networks, then
 /// [`Action::EnsureNetwork`] and [`Action::EnsureImage`] for what is created (by name), then
-/// creates and starts (by name). The result depends only on the inputs' contents, not on their
-/// order. Cost: O((d + o) log(d + o)).
+/// creates and starts (by name). With unique names (as an engine has them), the result depends
+/// only on the inputs' contents, not on their order. Cost: sorting both lists,
+/// O((d + o) log(d + o)), then one merge walk.
 ///
 /// ```
 /// use flux_nodes::hosting::{plan, Action, HostConfig};
@@ -49,56 +50,66 @@ pub fn plan(
     config: &HostConfig,
 ) -> Vec<Action> {
     let node = config.node_label();
-    let mut want: BTreeMap<&str, &ContainerSpec> = BTreeMap::new();
-    for d in desired {
-        want.entry(d.name.as_str()).or_insert(d);
-    }
-    let have: BTreeMap<&str, &Observed> = observed
+    // Sorted vectors and one merge walk (not maps): the plan runs on every block.
+    let mut want: Vec<&ContainerSpec> = desired.iter().collect();
+    want.sort_by(|a, b| a.name.cmp(&b.name));
+    want.dedup_by(|later, first| later.name == first.name);
+    let mut have: Vec<&Observed> = observed
         .iter()
         .filter(|o| is_ours(&o.labels, &node) && o.label(LABEL_COMPONENT).is_some_and(is_name))
-        .map(|o| (o.name.as_str(), o))
         .collect();
-    let wanted_apps: BTreeSet<&str> = want.values().filter_map(|d| d.label(LABEL_APP)).collect();
+    have.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut wanted_apps: Vec<&str> = want.iter().filter_map(|d| d.label(LABEL_APP)).collect();
+    wanted_apps.sort_unstable();
+    wanted_apps.dedup();
+    let wanted = |app: &str| wanted_apps.binary_search(&app).is_ok();
 
-    let mut removes = BTreeSet::new();
-    let mut creates: BTreeMap<&str, &ContainerSpec> = BTreeMap::new();
-    let mut starts = BTreeSet::new();
-    for (&name, &d) in &want {
-        let Some(o) = have.get(name) else {
-            creates.insert(name, d);
-            continue;
-        };
-        let same = o.label(LABEL_SPEC) == d.label(LABEL_SPEC)
-            && o.label(LABEL_CONTAINER) == d.label(LABEL_CONTAINER);
-        match o.state {
-            ObservedState::Removing => {}
-            ObservedState::Running | ObservedState::Restarting if same => {}
-            ObservedState::Created | ObservedState::Exited { .. } if same => {
-                starts.insert(name);
-            }
-            _ => {
-                removes.insert(name);
-                creates.insert(name, d);
-            }
-        }
-    }
+    // Each list is filled in ascending name order by the merge walk.
+    let mut removes: Vec<&str> = Vec::new();
+    let mut creates: Vec<&ContainerSpec> = Vec::new();
+    let mut starts: Vec<&str> = Vec::new();
     let mut leaving: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (&name, o) in &have {
-        if want.contains_key(name) {
-            continue;
-        }
-        if o.state != ObservedState::Removing {
-            removes.insert(name);
-        }
-        if let Some(app) = o.label(LABEL_APP)
-            && !wanted_apps.contains(app)
-        {
-            leaving.entry(app).or_default();
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (want.get(i).copied(), have.get(j).copied()) {
+            (Some(d), Some(o)) if d.name == o.name => {
+                i += 1;
+                j += 1;
+                let same = o.label(LABEL_SPEC) == d.label(LABEL_SPEC)
+                    && o.label(LABEL_CONTAINER) == d.label(LABEL_CONTAINER);
+                match o.state {
+                    ObservedState::Removing => {}
+                    ObservedState::Running | ObservedState::Restarting if same => {}
+                    ObservedState::Created | ObservedState::Exited { .. } if same => {
+                        starts.push(&d.name);
+                    }
+                    _ => {
+                        removes.push(&o.name);
+                        creates.push(d);
+                    }
+                }
+            }
+            (Some(d), o) if o.is_none_or(|o| d.name < o.name) => {
+                i += 1;
+                creates.push(d);
+            }
+            (_, Some(o)) => {
+                j += 1;
+                if o.state != ObservedState::Removing {
+                    removes.push(&o.name);
+                }
+                if let Some(app) = o.label(LABEL_APP)
+                    && !wanted(app)
+                {
+                    leaving.entry(app).or_default();
+                }
+            }
+            _ => break,
         }
     }
     for n in networks.iter().filter(|n| is_ours(&n.labels, &node)) {
         if let Some(app) = n.labels.get(LABEL_APP).map(String::as_str)
-            && !wanted_apps.contains(app)
+            && !wanted(app)
         {
             leaving.entry(app).or_default().insert(n.name.as_str());
         }
@@ -126,7 +137,7 @@ pub fn plan(
     }
     let mut new_networks: BTreeMap<&str, &str> = BTreeMap::new();
     let mut images = BTreeSet::new();
-    for d in creates.values() {
+    for d in &creates {
         new_networks
             .entry(d.network.as_str())
             .or_insert(d.label(LABEL_APP).unwrap_or_default());
@@ -146,7 +157,7 @@ pub fn plan(
     actions.extend(images.into_iter().map(|image| Action::EnsureImage {
         image: image.to_owned(),
     }));
-    actions.extend(creates.into_values().map(|d| Action::Create(d.clone())));
+    actions.extend(creates.into_iter().map(|d| Action::Create(d.clone())));
     actions.extend(starts.into_iter().map(|name| Action::Start {
         name: name.to_owned(),
     }));
