@@ -13,9 +13,11 @@
 //! `no` (the loop restarts with back-off), one bind mount (its own data folder), attached only to
 //! its app's bridge network, where the app's other components answer by component name. From
 //! there it reaches the internet and, through the bridge's gateway, whatever the host serves on
-//! addresses bound to all interfaces: bind the node's API and p2p ports to 127.0.0.1 or to a
-//! public address the operator means (the defaults do), not to `0.0.0.0`, to keep them out of an
-//! app's reach. Its published ports listen on the node's configured host address only.
+//! its non-loopback addresses (`0.0.0.0` or a host address alike). A port the node binds to
+//! `127.0.0.1` is out of an app's reach (the container has its own loopback); to keep the node's
+//! API or p2p port on a public address away from apps, the operator adds a firewall rule for the
+//! app bridges (Docker's `DOCKER-USER` chain). Published ports listen on the node's configured
+//! host address only.
 //!
 //! ```
 //! use std::collections::BTreeMap;
