@@ -74,7 +74,7 @@ pub enum TxError {
     /// Only the app's owner may do this.
     #[error("only the owner of app {0:?} may do this")]
     NotAppOwner(String),
-    /// The price offered is not the chain's price.
+    /// The price offered is not the chain's price (for an update: less than what is due).
     #[error("the price is {expected}, the transaction offers {offered}")]
     PriceMismatch {
         /// The chain's price.

@@ -69,13 +69,15 @@ pub struct AppRegister {
     pub price: Amount,
 }
 
-/// Replaces a registered app's specification (same name), sent by its owner. `price` is the
-/// new price minus the credit for the unused part of the old payment (at least zero).
+/// Replaces a registered app's specification (same name), sent by its owner. What it costs is
+/// the new price minus the credit for the unused part of the old payment (at least zero), at the
+/// block that includes it; `price` is the most the owner pays (the credit shrinks every block,
+/// so a quote for the next block suffices), and the owner pays exactly what is due.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppUpdate {
     /// The new specification (FluxOS v8 JSON).
     pub spec: String,
-    /// What the update costs: exactly the chain's figure.
+    /// The most the update may cost (at least the chain's figure at the including block).
     pub price: Amount,
 }
 

@@ -125,15 +125,48 @@ fn apps_are_placed_paid_healed_and_refunded() {
         &params.apps.prices,
     )
     .unwrap();
+    // An update offering less than what is due is refused; more is a ceiling: the owner pays
+    // exactly what is due (the credit shrinks every block, so a quote for the next block
+    // suffices).
+    if let Ok(short) = quote.due.checked_sub(Amount::from_flux(1).unwrap()) {
+        let low = sign(
+            &ks[0],
+            chain.state(),
+            TxKind::AppUpdate(AppUpdate {
+                spec: bigger.clone(),
+                price: short,
+            }),
+        );
+        let time = chain.state().tip().timestamp_ms + 1_000;
+        assert!(matches!(
+            build_block(chain.state(), &ks[0], time, vec![], vec![low]),
+            Err(BlockError::Tx {
+                source: TxError::PriceMismatch { .. },
+                ..
+            })
+        ));
+    }
     let update = sign(
         &ks[0],
         chain.state(),
         TxKind::AppUpdate(AppUpdate {
             spec: bigger,
-            price: quote.due,
+            price: quote
+                .due
+                .checked_add(Amount::from_flux(1_000).unwrap())
+                .unwrap(),
         }),
     );
-    next(&mut chain, vec![update]);
+    let receipts = next(&mut chain, vec![update]);
+    let paid = receipts.txs[0]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::App(AppEvent::Updated { due, .. }) => Some(*due),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(paid, quote.due, "pays what is due, not the ceiling");
     let placed = chain.state().placement().where_is("tinybot").to_vec();
     assert_eq!(placed.len(), 4);
     assert!(

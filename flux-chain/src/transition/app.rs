@@ -115,7 +115,9 @@ pub(crate) fn update(
     let old_expire = old.expires_at.saturating_sub(old.registered_at);
     let remaining = old.expires_at.saturating_sub(ctx.height);
     let quote = update_price(old.paid, old_expire, remaining, &spec, prices).map_err(spec_err)?;
-    if a.price != quote.due {
+    // The credit for the unused part shrinks every block, so the owner cannot know the exact
+    // figure of the block that will include the update: `price` is the most it pays.
+    if a.price < quote.due {
         return Err(TxError::PriceMismatch {
             expected: quote.due,
             offered: a.price,
