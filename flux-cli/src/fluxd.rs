@@ -71,6 +71,7 @@ pub fn load_config(args: &FluxdArgs) -> Result<NodeConfig, NodeError> {
         api: file.api,
         validator_key,
         mempool: MempoolConfig::default(),
+        hosting: file.hosting.clone(),
     })
 }
 

@@ -164,6 +164,7 @@ impl Layout {
             bootstrap,
             api: format!("127.0.0.1:{api}").parse().ok(),
             validator_key: Some(PathBuf::from(VALIDATOR_KEY_FILE)),
+            hosting: None,
         };
         let path = DataDir::new(self.node_dir(i)).config_file();
         std::fs::write(&path, config.to_toml()?).map_err(io(&path))

@@ -32,7 +32,7 @@
 //!   placeholder signatures and confirms no peer attestations ([`activity::Signing::Assumed`]),
 //!   and blocks are built under [`flux_chain::transition::Verification::AssumeValid`], which
 //!   skips exactly the signature checks; every other rule of the transition runs.
-//! - Each block is executed once: [`flux_chain::transition::build_block_with`] returns the
+//! - Each block is executed once: [`flux_chain::transition::propose_block`] returns the
 //!   diff the builder computed, and the simulation commits it (no second apply).
 //! - App escrows settle lazily in the transition (on a host change, an update, the app's end,
 //!   and every epoch), so a block touches only what happened in it; the state root is still
