@@ -4,12 +4,12 @@
 //!
 //! Structure (after Malachite): `apply` first *records* the input (a proposal, a vote, a
 //! validity answer) in the per-height stores, checking signatures and membership; then it
-//! derives, one at a time, the paper's `upon` conditions that have become true ([`Event`]) and
-//! feeds each to [`Machine::transition`], a single `match` over `(step, event)` whose arms cite
+//! derives, one at a time, the paper's `upon` conditions that have become true ([`Trigger`]) and
+//! feeds each to [`Machine::transition`], a single `match` over `(step, trigger)` whose arms cite
 //! the paper's lines. A rule that must fire "for the first time" only is remembered per round.
 //!
 //! Files: this one holds the state, [`Machine::apply`] and [`Machine::transition`]; `io` the
-//! input, output and event enums; `proposals` the recording of proposals; `upon` the derivation
+//! input, output and trigger enums; `proposals` the recording of proposals; `upon` the derivation
 //! of the next enabled condition; `actions` starting a round and signing this validator's own
 //! proposals and votes.
 //!
@@ -50,7 +50,7 @@ mod proposals;
 mod upon;
 
 use io::Once;
-pub use io::{Event, Input, Output, ResumePoint, Step, TimeoutKind};
+pub use io::{Input, Output, ResumePoint, Step, TimeoutKind, Trigger};
 
 /// One validator's consensus state. See the module docs.
 #[derive(Clone, Debug)]
@@ -72,9 +72,9 @@ pub struct Machine {
     fired: BTreeSet<(Round, Once)>,
 }
 
-/// Most events one input may trigger (a guard against a logic error looping; each event
+/// Most triggers one input may fire (a guard against a logic error looping; each trigger
 /// changes the state so that it is not enabled again, so real runs stay far below).
-const MAX_EVENTS_PER_INPUT: usize = 1_024;
+const MAX_TRIGGERS_PER_INPUT: usize = 1_024;
 
 /// Most distinct proposals kept per round. Only an equivocating proposer signs more than one;
 /// keeping two lets a validator that first received the "wrong" one still follow a quorum for
@@ -200,7 +200,7 @@ impl Machine {
                 }
                 self.reset(height, committee);
                 // L10: upon start do StartRound(0).
-                out.extend(self.transition(Event::StartRound(0)));
+                out.extend(self.transition(Trigger::StartRound(0)));
             }
             Input::Resume { resume, committee } => {
                 if self.votes.is_some() && resume.height < self.height {
@@ -212,7 +212,7 @@ impl Machine {
                 self.reset(resume.height, committee);
                 self.locked = resume.locked;
                 self.valid = resume.valid;
-                out.extend(self.transition(Event::StartRound(resume.round.saturating_add(1))));
+                out.extend(self.transition(Trigger::StartRound(resume.round.saturating_add(1))));
             }
             Input::Proposal(sp) => out.extend(self.record_proposal(sp)?),
             Input::Vote(sv) => {
@@ -236,17 +236,17 @@ impl Machine {
             }
             Input::TimeoutPropose { height, round } => {
                 if self.is_current(height, round) {
-                    out.extend(self.transition(Event::TimeoutPropose));
+                    out.extend(self.transition(Trigger::TimeoutPropose));
                 }
             }
             Input::TimeoutPrevote { height, round } => {
                 if self.is_current(height, round) {
-                    out.extend(self.transition(Event::TimeoutPrevote));
+                    out.extend(self.transition(Trigger::TimeoutPrevote));
                 }
             }
             Input::TimeoutPrecommit { height, round } => {
                 if self.is_current(height, round) {
-                    out.extend(self.transition(Event::TimeoutPrecommit));
+                    out.extend(self.transition(Trigger::TimeoutPrecommit));
                 }
             }
             Input::BlockValidity { value, valid } => {
@@ -264,15 +264,15 @@ impl Machine {
                     && self.valid.is_none()
                     && self.round_proposals(round).next().is_none()
                 {
-                    out.extend(self.transition(Event::ProposeValue(value)));
+                    out.extend(self.transition(Trigger::ProposeValue(value)));
                 }
             }
         }
-        for _ in 0..MAX_EVENTS_PER_INPUT {
-            let Some(event) = self.next_event() else {
+        for _ in 0..MAX_TRIGGERS_PER_INPUT {
+            let Some(trigger) = self.next_trigger() else {
                 break;
             };
-            out.extend(self.transition(event));
+            out.extend(self.transition(trigger));
         }
         Ok(out)
     }
@@ -307,21 +307,21 @@ impl Machine {
         self.votes.is_some() && height == self.height && round == self.round
     }
 
-    /// The state machine proper: one `match` over `(step, event)`; every arm cites the lines
-    /// of Algorithm 1 it implements. Events not enabled in the current step do nothing.
-    pub fn transition(&mut self, event: Event) -> Vec<Output> {
+    /// The state machine proper: one `match` over `(step, trigger)`; every arm cites the lines
+    /// of Algorithm 1 it implements. Triggers not enabled in the current step do nothing.
+    pub fn transition(&mut self, trigger: Trigger) -> Vec<Output> {
         use Step::{Commit, Precommit, Prevote, Propose};
         let r = self.round;
-        match (self.step, event) {
+        match (self.step, trigger) {
             // L11–L21: StartRound (from NewHeight, L10/L54).
-            (_, Event::StartRound(round)) => self.start_round(round),
+            (_, Trigger::StartRound(round)) => self.start_round(round),
             // L18–L19: the host built our block; it is valid by construction.
-            (Propose, Event::ProposeValue(value)) => {
+            (Propose, Trigger::ProposeValue(value)) => {
                 self.validity.insert(value, true);
                 self.propose(value, None)
             }
             // L22–L27: proposal without a proof of lock.
-            (Propose, Event::Proposal { value, valid }) => {
+            (Propose, Trigger::Proposal { value, valid }) => {
                 let free = self.locked.is_none_or(|(_, lv)| lv == value); // L23
                 let prevote = (valid && free).then_some(value);
                 self.step = Prevote; // L27
@@ -330,7 +330,7 @@ impl Machine {
             // L28–L33: proposal re-proposing a value with a polka in round vr < round.
             (
                 Propose,
-                Event::ProposalAndPolkaPrevious {
+                Trigger::ProposalAndPolkaPrevious {
                     value,
                     valid,
                     pol_round,
@@ -344,12 +344,12 @@ impl Machine {
                 self.vote(VoteKind::Prevote, prevote) // L30 / L32
             }
             // L34–L35: +2/3 prevotes for anything, first time: prevote timeout.
-            (Prevote, Event::PolkaAny) => {
+            (Prevote, Trigger::PolkaAny) => {
                 self.fired.insert((r, Once::L34));
                 vec![self.timeout(TimeoutKind::Prevote)]
             }
             // L36–L43: proposal and a polka for it in this round, first time.
-            (Prevote | Precommit, Event::ProposalAndPolkaCurrent(value)) => {
+            (Prevote | Precommit, Trigger::ProposalAndPolkaCurrent(value)) => {
                 self.fired.insert((r, Once::L36));
                 let mut out = Vec::new();
                 if self.step == Prevote {
@@ -363,17 +363,20 @@ impl Machine {
                 out
             }
             // L44–L46: polka for nil.
-            (Prevote, Event::PolkaNil) => {
+            (Prevote, Trigger::PolkaNil) => {
                 self.step = Precommit;
                 self.vote(VoteKind::Precommit, None)
             }
             // L47–L48: +2/3 precommits for anything, first time: precommit timeout.
-            (Propose | Prevote | Precommit, Event::PrecommitAny) => {
+            (Propose | Prevote | Precommit, Trigger::PrecommitAny) => {
                 self.fired.insert((r, Once::L47));
                 vec![self.timeout(TimeoutKind::Precommit)]
             }
             // L49–L54: proposal and +2/3 precommits for it in some round: decide.
-            (Propose | Prevote | Precommit, Event::ProposalAndPrecommitValue { round, value }) => {
+            (
+                Propose | Prevote | Precommit,
+                Trigger::ProposalAndPrecommitValue { round, value },
+            ) => {
                 let precommits = self
                     .votes
                     .as_ref()
@@ -393,21 +396,21 @@ impl Machine {
                 }]
             }
             // L55–L56: f + 1 weight already in a higher round: join it.
-            (Propose | Prevote | Precommit, Event::SkipRound(round)) if round > r => {
+            (Propose | Prevote | Precommit, Trigger::SkipRound(round)) if round > r => {
                 self.start_round(round)
             }
             // L57–L60: no proposal in time: prevote nil.
-            (Propose, Event::TimeoutPropose) => {
+            (Propose, Trigger::TimeoutPropose) => {
                 self.step = Prevote;
                 self.vote(VoteKind::Prevote, None)
             }
             // L61–L64: no polka for one value in time: precommit nil.
-            (Prevote, Event::TimeoutPrevote) => {
+            (Prevote, Trigger::TimeoutPrevote) => {
                 self.step = Precommit;
                 self.vote(VoteKind::Precommit, None)
             }
             // L65–L67: no decision in time: next round.
-            (Propose | Prevote | Precommit, Event::TimeoutPrecommit) => {
+            (Propose | Prevote | Precommit, Trigger::TimeoutPrecommit) => {
                 self.start_round(r.saturating_add(1))
             }
             // Anything else is not enabled in this step (or the height is decided).

@@ -62,6 +62,6 @@ pub use certificate::CommitCertificate;
 pub use committee::{Committee, Member};
 pub use error::ConsensusError;
 pub use evidence::Evidence;
-pub use machine::{Event, Input, Machine, Output, ResumePoint, Step, TimeoutKind};
+pub use machine::{Input, Machine, Output, ResumePoint, Step, TimeoutKind, Trigger};
 pub use types::{Height, Proposal, Round, SignedProposal, SignedVote, Vote, VoteKind};
 pub use votes::{AddOutcome, VoteKeeper};

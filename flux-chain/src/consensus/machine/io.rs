@@ -1,6 +1,6 @@
 //! What goes in and out of the [`Machine`](super::Machine): the closed [`Input`] and
 //! [`Output`] sets, the [`Step`]s of a round and its [`TimeoutKind`]s, the [`ResumePoint`] a
-//! validator keeps across a crash, and the paper's `upon` conditions ([`Event`]) that
+//! validator keeps across a crash, and the paper's `upon` conditions ([`Trigger`]) that
 //! [`Machine::transition`](super::Machine::transition) matches on.
 
 use crate::block::BlockId;
@@ -186,10 +186,11 @@ pub struct ResumePoint {
     pub valid: Option<(Round, BlockId)>,
 }
 
-/// The paper's `upon` conditions, derived from the stores after each input, and the start of a
-/// round. Fed to [`Machine::transition`](super::Machine::transition).
+/// What triggers a transition: the paper's `upon` conditions (derived from the stores after
+/// each input), the start of a round, a built block and the timeouts. Fed to
+/// [`Machine::transition`](super::Machine::transition).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub enum Trigger {
     /// `StartRound(round)` (L11).
     StartRound(Round),
     /// `getValue()` returned `value` (L18).

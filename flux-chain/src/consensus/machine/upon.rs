@@ -2,12 +2,12 @@
 //! vote stores, the first one that has become true, in priority order (a decision first), and
 //! feeds it to [`Machine::transition`].
 
-use super::{Event, Machine, Once, Step};
+use super::{Machine, Once, Step, Trigger};
 use crate::consensus::types::VoteKind;
 
 impl Machine {
     /// The first enabled `upon` condition, in priority order (decision first).
-    pub(super) fn next_event(&self) -> Option<Event> {
+    pub(super) fn next_trigger(&self) -> Option<Trigger> {
         let keeper = self.votes.as_ref()?;
         if self.step == Step::Commit {
             return None;
@@ -19,7 +19,7 @@ impl Machine {
             if self.validity.get(&v) == Some(&true)
                 && keeper.has_quorum_for(*round, VoteKind::Precommit, Some(v))
             {
-                return Some(Event::ProposalAndPrecommitValue {
+                return Some(Trigger::ProposalAndPrecommitValue {
                     round: *round,
                     value: v,
                 });
@@ -27,7 +27,7 @@ impl Machine {
         }
         // L55.
         if let Some(round) = keeper.skip_round(r) {
-            return Some(Event::SkipRound(round));
+            return Some(Trigger::SkipRound(round));
         }
         let current = self.proposals_of(r);
         if self.step == Step::Propose {
@@ -36,7 +36,7 @@ impl Machine {
                 match p.pol_round {
                     // L22.
                     None => {
-                        return Some(Event::Proposal {
+                        return Some(Trigger::Proposal {
                             value: p.value,
                             valid,
                         });
@@ -46,7 +46,7 @@ impl Machine {
                         if vr < r
                             && keeper.has_quorum_for(vr, VoteKind::Prevote, Some(p.value)) =>
                     {
-                        return Some(Event::ProposalAndPolkaPrevious {
+                        return Some(Trigger::ProposalAndPolkaPrevious {
                             value: p.value,
                             valid,
                             pol_round: vr,
@@ -61,7 +61,7 @@ impl Machine {
             && !self.fired.contains(&(r, Once::L34))
             && keeper.has_quorum_any(r, VoteKind::Prevote)
         {
-            return Some(Event::PolkaAny);
+            return Some(Trigger::PolkaAny);
         }
         // L36.
         if matches!(self.step, Step::Prevote | Step::Precommit)
@@ -70,15 +70,15 @@ impl Machine {
                 *valid == Some(true) && keeper.has_quorum_for(r, VoteKind::Prevote, Some(p.value))
             })
         {
-            return Some(Event::ProposalAndPolkaCurrent(p.value));
+            return Some(Trigger::ProposalAndPolkaCurrent(p.value));
         }
         // L44.
         if self.step == Step::Prevote && keeper.has_quorum_for(r, VoteKind::Prevote, None) {
-            return Some(Event::PolkaNil);
+            return Some(Trigger::PolkaNil);
         }
         // L47.
         if !self.fired.contains(&(r, Once::L47)) && keeper.has_quorum_any(r, VoteKind::Precommit) {
-            return Some(Event::PrecommitAny);
+            return Some(Trigger::PrecommitAny);
         }
         None
     }
