@@ -1,7 +1,7 @@
 //! A local devnet on loopback: the layout on disk ([`Layout`]: keys, genesis, one directory and
 //! `fluxd.toml` per validator), the `fluxd` processes that run it ([`Layout::spawn`],
 //! [`terminate`]), the addresses a started `fluxd` reports ([`Addresses`]) and a watcher that
-//! follows the chain and deploys a sample app ([`watch`]). `flux devnet` prints what these do;
+//! follows the chain and deploys a sample app ([`watch()`]). `flux devnet` prints what these do;
 //! the CLI's network tests run on them.
 //!
 //! ```text

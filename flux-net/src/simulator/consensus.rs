@@ -1,5 +1,5 @@
 //! `flux sim` without `--fast`: the real consensus of a small committee over flux-net's
-//! deterministic simulated network ([`flux_net::sim`]), reported in the same format.
+//! deterministic simulated network ([`crate::sim`]), reported in the same format.
 //!
 //! Every validator runs the node's host (proposals, votes, certificates, sync, evidence) over
 //! its own chain; virtual time, one seeded RNG. The network is flux-net's devnet setup: the
