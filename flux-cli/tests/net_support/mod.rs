@@ -80,8 +80,15 @@ impl Node {
                     block,
                     dropped: left_out,
                     ..
-                } = propose_block(chain.state(), &proposer, time, vec![], txs, BuildMode::CHECKED)
-                    .unwrap();
+                } = propose_block(
+                    chain.state(),
+                    &proposer,
+                    time,
+                    vec![],
+                    txs,
+                    BuildMode::CHECKED,
+                )
+                .unwrap();
                 refused
                     .lock()
                     .unwrap()
