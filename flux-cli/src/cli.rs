@@ -112,8 +112,14 @@ pub enum PlacementCommand {
 pub enum AppCommand {
     /// Register an app specification on chain through a node, paying the chain's price.
     Deploy(AppDeployArgs),
-    /// An app's registration and where its instances run, from a node.
+    /// An app's registration and how each instance runs, asking each hosting node.
     Status(AppStatusArgs),
+    /// The logs of an instance's container, from its hosting node (the owner's key signs).
+    Logs(AppLogsArgs),
+    /// Replace an app's specification (AppUpdate), paying at most the quoted figure.
+    Update(AppUpdateArgs),
+    /// Stop an app (AppCancel): the rest of its escrow returns to the owner.
+    Cancel(AppCancelArgs),
     /// Check an app specification: a v8 registration with every limit (or, with --lenient,
     /// FluxOS's stored form of any version). Exit status 1 when it is not valid.
     Validate {
@@ -294,6 +300,7 @@ impl From<SchemeArg> for Scheme {
 }
 
 mod api;
+mod app;
 mod gov;
 mod job;
 mod sim;
@@ -304,6 +311,7 @@ pub use api::{
     NodeConfirmArgs, NodeExitArgs, NodeListArgs, NodeStartArgs, NodeUrl, SendArgs, TxArgs,
     TxOptions, parse_block_ref,
 };
+pub use app::{AppCancelArgs, AppLogsArgs, AppUpdateArgs, HostingNodes, parse_node_api};
 pub use gov::{ChoiceArg, GovCommand, GovProposeArgs, GovVoteArgs};
 pub use job::{
     ExampleJob, JobCommand, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs,

@@ -179,9 +179,12 @@ pub struct AppDeployArgs {
     /// The price to pay, FLUX (default: the chain's price for the spec's `expire`).
     #[arg(long, value_name = "FLUX")]
     pub price: Option<flux_core::Amount>,
-    /// Fee and waiting.
+    /// Fee and waiting (`--wait`: until finalised and every instance serves; prints the URLs).
     #[command(flatten)]
     pub tx: TxOptions,
+    /// Hosting nodes.
+    #[command(flatten)]
+    pub hosts: super::HostingNodes,
     /// The node.
     #[command(flatten)]
     pub node: NodeUrl,
@@ -192,6 +195,9 @@ pub struct AppDeployArgs {
 pub struct AppStatusArgs {
     /// The app's name.
     pub name: String,
+    /// Hosting nodes.
+    #[command(flatten)]
+    pub hosts: super::HostingNodes,
     /// The node.
     #[command(flatten)]
     pub node: NodeUrl,

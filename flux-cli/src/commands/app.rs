@@ -1,12 +1,21 @@
-//! `flux app validate` and `flux app price`: check and price an app specification file.
+//! `flux app validate|price` (check and price a spec file) and `flux app status|logs|update|cancel`
+//! (through the nodes' APIs; the work is `flux_net::api::hosting::apps`'s).
 
 use std::io::Write;
 use std::path::Path;
+use std::time::Duration;
 
+use flux_chain::tx::{AppCancel, AppUpdate, TxKind};
 use flux_core::{Amount, ChainParams, Network};
+use flux_net::api::client::Client;
+use flux_net::api::hosting::LogsQuery;
+use flux_net::api::hosting::apps::{self, AppStatusOptions, AppStatusView, InstanceRow, RowState};
+use flux_net::api::keyfile;
 use flux_nodes::app::{AppSpec, Demand};
 use serde::Serialize;
 
+use super::send::{block_on, client, print_sent, submit};
+use crate::cli::{AppCancelArgs, AppLogsArgs, AppStatusArgs, AppUpdateArgs, HostingNodes};
 use crate::error::{AppFileError, CliError};
 use crate::output::Output;
 
@@ -174,4 +183,201 @@ pub fn price<W: Write>(
         spec.name, price.total, price.instances, blocks, price.per_instance, report.period_blocks,
     );
     out.emit(&report, &text)
+}
+
+/// `--node-api` pairs as the library's options.
+fn options(hosts: &HostingNodes) -> AppStatusOptions {
+    AppStatusOptions {
+        node_apis: hosts.node_apis.iter().cloned().collect(),
+        ..AppStatusOptions::default()
+    }
+}
+
+/// One line per instance: instance, node, state, since, restarts, error.
+fn rows_text(rows: &[InstanceRow]) -> String {
+    let mut text = format!(
+        "{:>8}  {:<16}  {:<11}  {:>13}  {:>8}  error\n",
+        "instance", "node", "state", "since_ms", "restarts"
+    );
+    for r in rows {
+        let state = serde_json::to_value(r.state).unwrap_or_default();
+        text.push_str(&format!(
+            "{:>8}  {:<16}  {:<11}  {:>13}  {:>8}  {}\n",
+            r.instance,
+            r.node
+                .map_or("-".to_owned(), |n| n.to_string()[..16].to_owned()),
+            state.as_str().unwrap_or("?"),
+            r.since_ms.map_or("-".to_owned(), |s| s.to_string()),
+            r.restarts,
+            r.error.as_deref().unwrap_or(""),
+        ));
+    }
+    text
+}
+
+/// `flux app status NAME`: the registration, then one row per instance from its hosting node.
+pub fn status<W: Write>(out: &mut Output<W>, args: &AppStatusArgs) -> Result<(), CliError> {
+    let client = client(&args.node.url)?;
+    let view = block_on(apps::app_status(&client, &args.name, &options(&args.hosts)))??;
+    let a = &view.app;
+    let rows = vec![
+        ("app", a.name.clone()),
+        ("owner", a.owner.clone()),
+        (
+            "instances",
+            format!("{} placed of {}", a.placement.len(), a.instances),
+        ),
+        ("registered_at", a.registered_at.to_string()),
+        ("expires_at", a.expires_at.to_string()),
+        ("paid", format!("{} FLUX", a.paid)),
+        ("escrow", format!("{} FLUX", a.escrow)),
+    ];
+    let text = Output::<W>::table(&rows) + &rows_text(&view.rows);
+    out.emit(&view, &text)
+}
+
+/// `flux app logs NAME`: the owner's signed request to the instance's hosting node.
+pub fn logs<W: Write>(out: &mut Output<W>, args: &AppLogsArgs) -> Result<(), CliError> {
+    let key = keyfile::read(&args.key)?;
+    let client = client(&args.node.url)?;
+    let query = LogsQuery {
+        app: args.name.clone(),
+        component: args.component.clone(),
+        instance: args.instance,
+        tail: args.tail,
+    };
+    let view = block_on(apps::app_logs(&client, &key, &query, &options(&args.hosts)))??;
+    let text: String = view.lines.iter().map(|l| l.text.as_str()).collect();
+    out.emit(&view, &text)
+}
+
+/// What `--wait` saw once the app serves (or can not).
+#[derive(Serialize)]
+pub(crate) struct Serving {
+    all_serving: bool,
+    urls: Vec<String>,
+    rows: Vec<InstanceRow>,
+}
+
+impl Serving {
+    /// Text rows for the sent transaction's report.
+    pub(crate) fn rows(&self) -> Vec<(&'static str, String)> {
+        let serving = self.rows.iter().filter(|r| r.state == RowState::Serving);
+        let mut rows = vec![(
+            "serving",
+            format!("{} of {} instance(s)", serving.count(), self.rows.len()),
+        )];
+        rows.extend(self.urls.iter().map(|u| ("url", u.clone())));
+        rows
+    }
+}
+
+/// Waits until every instance of `name` serves (renewed since `baseline`, after an update),
+/// or no instance can; the URLs once all serve.
+pub(crate) async fn serving(
+    client: &Client,
+    name: &str,
+    hosts: &HostingNodes,
+    timeout: Duration,
+    baseline: Option<&AppStatusView>,
+) -> Result<Serving, CliError> {
+    let status = apps::wait_serving(client, name, &options(hosts), baseline, timeout).await?;
+    let all_serving = status.all_serving();
+    let suffix = hosts
+        .domain_suffix
+        .clone()
+        .or(status.domain_suffix)
+        .unwrap_or_else(|| "app.localhost".to_owned());
+    let urls = if all_serving {
+        vec![apps::app_url(name, &suffix)]
+    } else {
+        Vec::new()
+    };
+    Ok(Serving {
+        all_serving,
+        urls,
+        rows: status.rows,
+    })
+}
+
+#[derive(Serialize)]
+struct Sent<'a> {
+    app: &'a str,
+    price: Option<Amount>,
+    serving: Option<Serving>,
+}
+
+/// `flux app update SPEC`: an AppUpdate at the chain's figure; `--wait`: until every instance
+/// serves the new spec.
+pub fn update<W: Write>(out: &mut Output<W>, args: &AppUpdateArgs) -> Result<(), CliError> {
+    let key = keyfile::read(&args.key)?;
+    let spec_json = std::fs::read_to_string(&args.spec).map_err(|source| CliError::ReadFile {
+        path: args.spec.clone(),
+        source,
+    })?;
+    let client = client(&args.node.url)?;
+    let timeout = Duration::from_secs(args.tx.timeout);
+    let (sent, name, due, finalized, serving) = block_on(async {
+        let (spec, quote) = apps::quote_update(&client, &spec_json).await?;
+        let baseline = match args.tx.wait {
+            true => Some(apps::app_status(&client, &spec.name, &options(&args.hosts)).await?),
+            false => None,
+        };
+        let kind = TxKind::AppUpdate(AppUpdate {
+            spec: spec_json.clone(),
+            price: quote.due,
+        });
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
+        let serving = match (&finalized, &baseline) {
+            (Some(_), Some(b)) => {
+                Some(serving(&client, &spec.name, &args.hosts, timeout, Some(b)).await?)
+            }
+            _ => None,
+        };
+        Ok::<_, CliError>((sent, spec.name, quote.due, finalized, serving))
+    })??;
+    let mut rows = vec![("app", name.clone()), ("price", format!("{due} FLUX"))];
+    rows.extend(serving.iter().flat_map(Serving::rows));
+    let details = Sent {
+        app: &name,
+        price: Some(due),
+        serving,
+    };
+    print_sent(out, "AppUpdate", &sent, finalized, details, rows)
+}
+
+/// `flux app cancel NAME`: an AppCancel; `--wait`: until every hosting node that answered
+/// removed the app's containers.
+pub fn cancel<W: Write>(out: &mut Output<W>, args: &AppCancelArgs) -> Result<(), CliError> {
+    let key = keyfile::read(&args.key)?;
+    let client = client(&args.node.url)?;
+    let timeout = Duration::from_secs(args.tx.timeout);
+    let (sent, finalized) = block_on(async {
+        let mut hosts: Vec<String> = Vec::new();
+        if args.tx.wait {
+            let status = apps::app_status(&client, &args.name, &options(&args.hosts)).await?;
+            let answered = status
+                .rows
+                .into_iter()
+                .filter(|r| !matches!(r.state, RowState::Unreachable | RowState::Unplaced));
+            hosts = answered.filter_map(|r| r.api).collect();
+            hosts.sort();
+            hosts.dedup();
+        }
+        let kind = TxKind::AppCancel(AppCancel {
+            name: args.name.clone(),
+        });
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
+        if finalized.is_some() {
+            apps::wait_removed(&client, &args.name, &hosts, timeout).await?;
+        }
+        Ok::<_, CliError>((sent, finalized))
+    })??;
+    let rows = vec![("app", args.name.clone())];
+    let details = Sent {
+        app: &args.name,
+        price: None,
+        serving: None,
+    };
+    print_sent(out, "AppCancel", &sent, finalized, details, rows)
 }

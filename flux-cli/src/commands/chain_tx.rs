@@ -140,7 +140,7 @@ pub fn deploy<W: Write>(out: &mut Output<W>, args: &AppDeployArgs) -> Result<(),
         source,
     })?;
     let client = client(&args.node.url)?;
-    let (sent, name, price, finalized) = block_on(async {
+    let (sent, name, price, finalized, serving) = block_on(async {
         // The chain's own parameters: governance may have changed the preset's prices.
         let params = client.params().await?;
         let wrap = |e: flux_nodes::app::AppError| CliError::App {
@@ -157,14 +157,27 @@ pub fn deploy<W: Write>(out: &mut Output<W>, args: &AppDeployArgs) -> Result<(),
             price,
         });
         let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
-        Ok::<_, CliError>((sent, spec.name, price, finalized))
+        let timeout = std::time::Duration::from_secs(args.tx.timeout);
+        let serving = match finalized {
+            Some(_) => {
+                Some(super::app::serving(&client, &spec.name, &args.hosts, timeout, None).await?)
+            }
+            None => None,
+        };
+        Ok::<_, CliError>((sent, spec.name, price, finalized, serving))
     })??;
     #[derive(Serialize)]
     struct Details<'a> {
         app: &'a str,
         price: Amount,
+        serving: Option<super::app::Serving>,
     }
-    let rows = vec![("app", name.clone()), ("price", format!("{price} FLUX"))];
-    let details = Details { app: &name, price };
+    let mut rows = vec![("app", name.clone()), ("price", format!("{price} FLUX"))];
+    rows.extend(serving.iter().flat_map(super::app::Serving::rows));
+    let details = Details {
+        app: &name,
+        price,
+        serving,
+    };
     print_sent(out, "AppRegister", &sent, finalized, details, rows)
 }

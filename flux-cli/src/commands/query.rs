@@ -1,4 +1,4 @@
-//! Queries of a node's API: `flux balance`, `flux tx`, `flux block`, `flux app status`.
+//! Queries of a node's API: `flux balance`, `flux tx`, `flux block`.
 
 use std::io::Write;
 
@@ -6,7 +6,7 @@ use flux_chain::tx::TxId;
 use flux_net::api::BlockRef;
 
 use super::send::{block_on, client};
-use crate::cli::{AppStatusArgs, BalanceArgs, BlockArgs, TxArgs};
+use crate::cli::{BalanceArgs, BlockArgs, TxArgs};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -75,35 +75,6 @@ pub fn block<W: Write>(out: &mut Output<W>, args: &BlockArgs) -> Result<(), CliE
     let mut text = Output::<W>::table(&rows);
     for id in &view.txs {
         text.push_str(&format!("  {id}\n"));
-    }
-    out.emit(&view, &text)
-}
-
-/// `flux app status NAME`: the app and where its instances run.
-pub fn app_status<W: Write>(out: &mut Output<W>, args: &AppStatusArgs) -> Result<(), CliError> {
-    let client = client(&args.node.url)?;
-    let view =
-        block_on(client.app(&args.name))??.ok_or_else(|| not_found("app", args.name.clone()))?;
-    let rows = vec![
-        ("app", view.name.clone()),
-        ("owner", view.owner.clone()),
-        (
-            "instances",
-            format!("{} placed of {}", view.placement.len(), view.instances),
-        ),
-        ("registered_at", view.registered_at.to_string()),
-        ("expires_at", view.expires_at.to_string()),
-        ("paid", format!("{} FLUX", view.paid)),
-        ("escrow", format!("{} FLUX", view.escrow)),
-    ];
-    let mut text = Output::<W>::table(&rows);
-    for i in &view.placement {
-        text.push_str(&format!(
-            "  instance {:>3} on node {} ({})\n",
-            i.instance,
-            i.node,
-            i.endpoint.as_deref().unwrap_or("unknown endpoint")
-        ));
     }
     out.emit(&view, &text)
 }

@@ -195,14 +195,17 @@ impl AppStatusView {
             && self.rows.iter().all(|r| r.state == RowState::Serving)
     }
 
-    /// Whether no instance can come to serve without a change: every row's node is off or
-    /// unreachable (a network that hosts nothing).
+    /// Whether no instance can come to serve without a change on chain or in the network:
+    /// every row is unplaced, or on a node that hosts nothing or does not answer (a network
+    /// that hosts nothing).
     pub fn hopeless(&self) -> bool {
         !self.rows.is_empty()
-            && self
-                .rows
-                .iter()
-                .all(|r| matches!(r.state, RowState::Off | RowState::Unreachable))
+            && self.rows.iter().all(|r| {
+                matches!(
+                    r.state,
+                    RowState::Off | RowState::Unreachable | RowState::Unplaced
+                )
+            })
     }
 }
 
@@ -506,8 +509,13 @@ pub enum QuoteError {
     UnknownApp(String),
 }
 
-/// The parsed new spec of an `AppUpdate` and its price if included in the next block (the
-/// chain asks exactly this figure: the new spec's price less the unused part of the old one).
+/// How many blocks ahead [`quote_update`] prices an update.
+pub const UPDATE_QUOTE_AHEAD: u64 = 10;
+
+/// The parsed new spec of an `AppUpdate` and its price if included [`UPDATE_QUOTE_AHEAD`] blocks
+/// from now: the new spec's price less the unused part of the old one, which shrinks every
+/// block. Offer `due` as the `AppUpdate`'s price: the most the owner pays (the chain charges
+/// what is due at the including block).
 ///
 /// # Errors
 /// [`QuoteError`].
@@ -521,7 +529,11 @@ pub async fn quote_update(
         .app(&spec.name)
         .await?
         .ok_or_else(|| QuoteError::UnknownApp(spec.name.clone()))?;
-    let next = client.status().await?.height.saturating_add(1);
+    let next = client
+        .status()
+        .await?
+        .height
+        .saturating_add(UPDATE_QUOTE_AHEAD);
     let old_expire = old.expires_at.saturating_sub(old.registered_at);
     let remaining = old.expires_at.saturating_sub(next);
     let quote = update_price(old.paid, old_expire, remaining, &spec, &params.apps.prices)?;
@@ -529,67 +541,4 @@ pub async fn quote_update(
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-    use crate::hosting::InstanceState;
-
-    fn status(
-        instance: u32,
-        component: &str,
-        state: InstanceState,
-        restarts: u32,
-    ) -> InstanceStatus {
-        InstanceStatus {
-            app: "web".into(),
-            component: component.into(),
-            instance,
-            container: format!("flux{component}_web"),
-            state,
-            since_ms: 10 + u64::from(instance),
-            restarts,
-            last_error: None,
-            ports_answer: true,
-            published: vec![format!("127.0.0.1:{}", 30000 + instance)],
-        }
-    }
-
-    fn answer(rows: Vec<InstanceStatus>) -> Result<HostInstancesView, String> {
-        Ok(HostInstancesView {
-            node: None,
-            hosting: super::super::HostingMode::On,
-            reason: None,
-            domain_suffix: Some("app.localhost".into()),
-            instances: rows,
-        })
-    }
-
-    #[test]
-    fn components_fold_into_the_worst_state_and_restarts_add_up() {
-        let node = NodeId::default();
-        let rows = vec![
-            status(0, "front", InstanceState::Serving, 1),
-            status(0, "db", InstanceState::Crashing, 2),
-            status(1, "front", InstanceState::Serving, 0),
-        ];
-        let row = fold(0, node, None, &answer(rows.clone()), "web");
-        assert_eq!((row.state, row.restarts), (RowState::Crashing, 3));
-        assert_eq!(row.published.len(), 2);
-        let one = fold(1, node, None, &answer(rows), "web");
-        assert_eq!(one.state, RowState::Serving);
-        let absent = fold(2, node, None, &answer(vec![]), "web");
-        assert_eq!(absent.state, RowState::Absent);
-        let down = fold(0, node, None, &Err("refused".into()), "web");
-        assert_eq!(
-            (down.state, down.error.as_deref()),
-            (RowState::Unreachable, Some("refused"))
-        );
-    }
-
-    #[test]
-    fn urls_use_the_suffix() {
-        assert_eq!(app_url("web", "app.localhost"), "http://web.app.localhost/");
-        assert_eq!(app_url("web", ".example.org."), "http://web.example.org/");
-    }
-}
+mod tests;
