@@ -14,6 +14,8 @@
 //! - [`message`]: the consensus and transaction messages on the wire;
 //! - [`node`]: [`node::Node`], the embeddable service composing redb, the mempool, the host,
 //!   p2p, the API and [`metrics`] (see `examples/embed_node.rs`);
+//! - [`hosting`]: the reconcile loop that runs the containers placed on this node, instance
+//!   status, the `[hosting]` config;
 //! - [`gateway`]: the app gateway, routing HTTP by `Host` to the instances serving an app;
 //! - [`devnet`]: a local devnet of `fluxd` processes on loopback (layout on disk, processes,
 //!   the addresses a started node reports, a watcher);
@@ -40,6 +42,7 @@ pub mod api;
 pub mod devnet;
 pub mod gateway;
 pub mod host;
+pub mod hosting;
 pub mod message;
 pub mod metrics;
 pub mod network;

@@ -81,6 +81,8 @@ pub struct DockerCleanup {
 struct Targets {
     value: String,
     images: Vec<String>,
+    /// Nodes (`io.flux.node` values) whose containers and networks go too.
+    nodes: Vec<String>,
 }
 
 impl DockerCleanup {
@@ -93,6 +95,7 @@ impl DockerCleanup {
             targets: Targets {
                 value,
                 images: Vec::new(),
+                nodes: Vec::new(),
             },
         }
     }
@@ -121,6 +124,12 @@ impl DockerCleanup {
         self.targets.images.push(tag.to_string());
     }
 
+    /// Registers a node whose hosting loop creates containers in the test: its containers and
+    /// networks (labelled `io.flux.node` = `node_label`) are removed too.
+    pub fn node(&mut self, node_label: &str) {
+        self.targets.nodes.push(node_label.to_string());
+    }
+
     /// Removes everything now (the drop does it again, finding nothing).
     ///
     /// # Errors
@@ -132,11 +141,42 @@ impl DockerCleanup {
 
 impl Targets {
     async fn clean(&self, docker: &DockerRuntime) -> Result<(), RuntimeError> {
+        let selectors = std::iter::once(format!("{LABEL_TEST}={}", self.value)).chain(
+            self.nodes
+                .iter()
+                .map(|n| format!("{}={n}", flux_nodes::hosting::LABEL_NODE)),
+        );
+        for selector in selectors {
+            self.clean_labelled(docker, selector).await?;
+        }
+        for image in &self.images {
+            let options = RemoveImageOptions {
+                force: true,
+                ..Default::default()
+            };
+            match docker.client().remove_image(image, Some(options), None).await {
+                Ok(_)
+                | Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {}
+                Err(e) => {
+                    return Err(RuntimeError::Transport {
+                        operation: "remove image",
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn clean_labelled(
+        &self,
+        docker: &DockerRuntime,
+        selector: String,
+    ) -> Result<(), RuntimeError> {
         let client = docker.client();
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{LABEL_TEST}={}", self.value)],
-        )]);
+        let filters = HashMap::from([("label".to_string(), vec![selector])]);
         let err = |operation: &'static str| {
             move |e: bollard::errors::Error| RuntimeError::Transport {
                 operation,
@@ -177,19 +217,6 @@ impl Targets {
                 .remove_network(&id)
                 .await
                 .map_err(err("remove network"))?;
-        }
-        for image in &self.images {
-            let options = RemoveImageOptions {
-                force: true,
-                ..Default::default()
-            };
-            match client.remove_image(image, Some(options), None).await {
-                Ok(_)
-                | Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => {}
-                Err(e) => return Err(err("remove image")(e)),
-            }
         }
         Ok(())
     }

@@ -48,6 +48,18 @@ pub async fn start_validator(
     funded: &SecretKey,
     amount: Amount,
 ) -> Result<(Node, Client), LocalNodeError> {
+    start_validator_with(dir, seed, funded, amount, |_| {}).await
+}
+
+/// [`start_validator`], with `configure` changing the node's config before it starts (e.g. to
+/// turn hosting on).
+pub async fn start_validator_with(
+    dir: &std::path::Path,
+    seed: u64,
+    funded: &SecretKey,
+    amount: Amount,
+    configure: impl FnOnce(&mut NodeConfig),
+) -> Result<(Node, Client), LocalNodeError> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -58,7 +70,8 @@ pub async fn start_validator(
         .account(funded, amount);
     let keys = builder.node_keys();
     let operator = keys.first().map(|k| k.operator.clone());
-    let config = NodeConfig::local(dir, builder.build()?, operator);
+    let mut config = NodeConfig::local(dir, builder.build()?, operator);
+    configure(&mut config);
     let node = Node::start(config).await.map_err(Box::new)?;
     let url = match node.api_addr() {
         Some(addr) => format!("http://{addr}"),
