@@ -212,9 +212,12 @@ pub(crate) async fn handle(
     let idempotent = is_idempotent(&parts.method);
     let slot = BodySlot::new(body);
 
-    let attempts = order.len().min(shared.config.max_attempts.max(1));
+    // Up to `max_attempts` tries, going round the instances: with one instance, a retry goes
+    // to it again on a fresh connection (a pooled one may have died with a restarted
+    // container).
+    let attempts = shared.config.max_attempts.max(1);
     let mut answer = None;
-    for (i, addr) in order.into_iter().take(attempts).enumerate() {
+    for (i, addr) in order.iter().copied().cycle().take(attempts).enumerate() {
         if i > 0 {
             shared.metrics.record_retry(app);
         }

@@ -304,16 +304,20 @@ impl Node {
                     let _ = s.send(HostMail::Tx(tx.clone()));
                 }
             });
-            let backend = Arc::new(
-                ChainBackend::new(
-                    chain.clone(),
-                    mempool.clone(),
-                    metrics.clone(),
-                    node_id,
-                    on_accepted,
-                )?
-                .with_swaps(swaps.clone()),
-            );
+            let mut backend = ChainBackend::new(
+                chain.clone(),
+                mempool.clone(),
+                metrics.clone(),
+                node_id,
+                on_accepted,
+            )?
+            .with_swaps(swaps.clone());
+            if let (Some(h), Some(c)) = (&hosting, &config.hosting) {
+                let suffix = c.gateway.map(|_| c.domain_suffix.clone());
+                backend =
+                    backend.with_hosting(Arc::new(api::hosting::HostingHandle::of(h, suffix)));
+            }
+            let backend = Arc::new(backend);
             let (stop, stopped) = oneshot::channel::<()>();
             let task = tokio::spawn(api::serve(listener, backend, async move {
                 let _ = stopped.await;

@@ -1,0 +1,219 @@
+//! A node hosts for real: an app registered on chain and placed on this validator runs as a
+//! Docker container (image built here from the `flux-sample-app` binary, no registry), the
+//! node's gateway serves it by `Host`, `docker kill` brings it back through the reconcile
+//! loop, an update replaces it with its data kept, and a cancel removes container and data.
+//! Skipped with a notice without a Docker Engine, a failure under `FLUX_REQUIRE_DOCKER=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::time::Duration;
+
+use flux_chain::testkit::keys::key;
+use flux_chain::tx::{AppCancel, AppRegister, AppUpdate, TxKind};
+use flux_core::Amount;
+use flux_net::api::client::Client;
+use flux_net::hosting::{HostingConfig, InstanceState};
+use flux_net::node::Node;
+use flux_net::runtime::image;
+use flux_net::testkit::docker::{DockerCleanup, docker_or_skip};
+use flux_net::testkit::node::start_validator_with;
+use flux_net::testkit::wait::wait_for_async;
+use flux_nodes::app::AppSpec;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SAMPLE: &str = env!("CARGO_BIN_EXE_flux-sample-app");
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn spec_json(name: &str, image: &str, port: u16, message: &str) -> String {
+    serde_json::json!({
+        "version": 8, "name": name, "description": "hosting test",
+        "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
+        "compose": [{
+            "name": "web", "description": "sample", "repotag": image,
+            "ports": [port], "domains": [], "containerPorts": [8080],
+            "environmentParameters": ["PORT=8080", format!("MESSAGE={message}")],
+            "commands": [], "containerData": "/data",
+            "cpu": 0.1, "ram": 100, "hdd": 1, "repoauth": ""
+        }],
+        "instances": 3, "contacts": [], "geolocation": [], "expire": 5000,
+        "nodes": [], "staticip": false, "enterprise": ""
+    })
+    .to_string()
+}
+
+/// The chain's price of `json` (the transaction must name it exactly).
+fn price(node: &Node, json: &str) -> Amount {
+    let chain = node.chain().read().unwrap();
+    let params = chain.state().params();
+    let spec = AppSpec::from_json_strict(json.as_bytes(), &params.apps).unwrap();
+    spec.price(&params.apps.prices).unwrap().total
+}
+
+/// One HTTP/1.1 GET through the gateway with `host`; the status and body.
+async fn get(gateway: SocketAddr, host: &str) -> Option<(u16, String)> {
+    let mut stream = tokio::net::TcpStream::connect(gateway).await.ok()?;
+    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_owned();
+    Some((status, body))
+}
+
+async fn submit(client: &Client, owner: &flux_core::crypto::SecretKey, kind: TxKind) {
+    let sent = client
+        .sign_and_submit(owner, "0.001".parse().unwrap(), kind)
+        .await
+        .unwrap();
+    client
+        .wait_finalized(&sent.id, Duration::from_secs(60))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_placed_app_runs_in_docker_and_the_gateway_serves_it() {
+    let test = "hosting_a_placed_app_runs";
+    let Some(docker) = docker_or_skip(test).await else {
+        return;
+    };
+    let mut cleanup = DockerCleanup::new(test);
+    let image = format!("flux-sample-app:{}", std::process::id());
+    image::import_binary(&docker, SAMPLE.as_ref(), &image, &[])
+        .await
+        .unwrap();
+    cleanup.image(&image);
+
+    let dir = tempfile::tempdir().unwrap();
+    let owner = key(77);
+    let tag = format!("t{}", std::process::id());
+    let (node, client) = start_validator_with(
+        dir.path(),
+        31,
+        &owner,
+        Amount::from_flux(100_000).unwrap(),
+        |config| {
+            config.hosting = Some(HostingConfig {
+                gateway: Some("127.0.0.1:0".parse().unwrap()),
+                node_tag: Some(tag.clone()),
+                reconcile_interval_ms: 300,
+                ..HostingConfig::default()
+            });
+        },
+    )
+    .await
+    .unwrap();
+    let hosting = node.hosting().expect("hosting configured");
+    assert!(hosting.off_reason().is_none(), "{:?}", hosting.off_reason());
+    cleanup.node(&node.node_id().unwrap().to_string());
+    let gateway = hosting.gateway_addr().unwrap();
+    let name = format!("hello{}", std::process::id() % 100_000);
+    let host = format!("{name}.app.localhost");
+
+    // An unknown app: 404 from the gateway.
+    assert_eq!(get(gateway, &host).await.map(|r| r.0), Some(404));
+
+    // Register: the container runs and the gateway answers with the app's message.
+    let port = free_port();
+    let v1 = spec_json(&name, &image, port, "first");
+    let kind = TxKind::AppRegister(AppRegister {
+        price: price(&node, &v1),
+        spec: v1,
+    });
+    submit(&client, &owner, kind).await;
+    let body = wait_for_async("the app served through the gateway", async || {
+        get(gateway, &host)
+            .await
+            .filter(|(status, _)| *status == 200)
+            .map(|r| r.1)
+    })
+    .await
+    .unwrap();
+    assert!(body.contains("first"), "{body}");
+    let row = hosting.status().snapshot().into_iter().next().unwrap();
+    assert_eq!(row.state, InstanceState::Serving);
+    assert!(row.ports_answer);
+
+    // docker kill: the loop restarts it and the gateway serves again.
+    let container = row.container.clone();
+    let killed = std::process::Command::new("docker")
+        .args(["kill", &container])
+        .output()
+        .unwrap();
+    assert!(killed.status.success(), "{killed:?}");
+    wait_for_async("the killed container restarted", async || {
+        hosting
+            .status()
+            .get(&container)
+            .filter(|r| r.restarts >= 1 && r.state == InstanceState::Serving)
+    })
+    .await
+    .unwrap();
+    wait_for_async("the gateway serving the restarted container", async || {
+        (get(gateway, &host).await.map(|r| r.0) == Some(200)).then_some(())
+    })
+    .await
+    .unwrap();
+
+    // Update: the same container name runs the new spec; the data folder stays.
+    let data = hosting.status().get(&container).map(|_| {
+        dir.path()
+            .join("apps")
+            .join(format!("{name}_{tag}"))
+            .join("web")
+    });
+    let v2 = spec_json(&name, &image, port, "second");
+    let kind = TxKind::AppUpdate(AppUpdate {
+        // A ceiling: the chain charges what is due at the including block.
+        price: price(&node, &v2),
+        spec: v2,
+    });
+    submit(&client, &owner, kind).await;
+    let body = wait_for_async("the updated app served", async || {
+        get(gateway, &host)
+            .await
+            .filter(|(s, b)| *s == 200 && b.contains("second"))
+            .map(|r| r.1)
+    })
+    .await
+    .unwrap();
+    assert!(body.contains("second"));
+    if let Some(data) = &data {
+        assert!(data.exists(), "{} kept across the update", data.display());
+    }
+
+    // Cancel: container, network and data go; the gateway says 404 again.
+    submit(
+        &client,
+        &owner,
+        TxKind::AppCancel(AppCancel { name: name.clone() }),
+    )
+    .await;
+    let runtime = hosting.runtime().unwrap().clone();
+    let node_label = node.node_id().unwrap().to_string();
+    wait_for_async("the cancelled app's container removed", async || {
+        runtime
+            .list(Some(&node_label))
+            .await
+            .ok()
+            .filter(|l| l.is_empty())
+    })
+    .await
+    .unwrap();
+    if let Some(data) = &data {
+        assert!(!data.exists(), "{} removed with the app", data.display());
+    }
+    wait_for_async("the gateway forgets the app", async || {
+        (get(gateway, &host).await.map(|r| r.0) == Some(404)).then_some(())
+    })
+    .await
+    .unwrap();
+    node.shutdown().await.unwrap();
+    cleanup.clean(&docker).await.unwrap();
+}
