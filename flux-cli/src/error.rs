@@ -42,7 +42,7 @@ pub enum CliError {
     Amount(#[from] flux_core::error::AmountError),
     /// The chart could not be drawn.
     #[error("cannot draw the chart: {0}")]
-    Chart(#[from] crate::chart::ChartError),
+    Chart(#[from] flux_net::simulator::charts::ChartError),
     /// The local benchmark failed.
     #[error("benchmark failed: {0}")]
     Bench(#[from] flux_nodes::bench::BenchError),

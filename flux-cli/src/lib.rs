@@ -11,8 +11,6 @@
 //! - [`cli`]: the clap definitions of every command and its arguments;
 //! - [`commands`]: one module per command (or group), each parse → call → print;
 //! - [`output`]: the human / `--json` printer every command writes through;
-//! - [`chart`]: the SVG chart of `flux tokenomics --chart` (the simulator's charts are in
-//!   [`commands::sim::charts`]);
 //! - [`fluxd`]: the daemon's entry point (config file to `NodeConfig`, run until a signal);
 //! - [`sync_progress`]: `fluxd`'s block-sync progress bar;
 //! - [`error`]: [`error::CliError`], what a command can end with (it wraps the libraries'
@@ -29,7 +27,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod error;

@@ -10,7 +10,7 @@ use flux_core::tokenomics::{
 use flux_core::{Amount, ChainParams, Network};
 use serde::Serialize;
 
-use crate::chart::SupplyChart;
+use flux_net::simulator::charts::SupplyChart;
 use crate::error::CliError;
 use crate::output::Output;
 

@@ -109,6 +109,8 @@
 //! checks (capacity, distinct confirmed nodes).
 
 pub mod activity;
+#[cfg(feature = "charts")]
+pub mod charts;
 pub mod consensus;
 pub mod driver;
 pub mod error;

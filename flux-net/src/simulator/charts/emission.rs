@@ -1,4 +1,4 @@
-//! SVG charts of the emission schedule, drawn with plotters' SVG backend (no system fonts).
+//! The SVG chart of the emission schedule (`flux tokenomics --chart`).
 //!
 //! The numbers come from [`flux_core::tokenomics`]; they are converted to `f64` here for
 //! drawing only, never for anything a node computes.
@@ -6,21 +6,11 @@
 use flux_core::Amount;
 use flux_core::tokenomics::YearSummary;
 use plotters::prelude::*;
-use thiserror::Error;
+
+use super::ChartError;
 
 /// Width and height of the chart in pixels.
 const SIZE: (u32, u32) = (960, 760);
-
-/// Why a chart could not be drawn.
-#[derive(Debug, Error)]
-pub enum ChartError {
-    /// There is nothing to draw (no years).
-    #[error("the chart needs at least one year")]
-    Empty,
-    /// plotters refused a drawing operation.
-    #[error("cannot draw the chart: {0}")]
-    Draw(#[from] DrawingAreaErrorKind<std::io::Error>),
-}
 
 /// A part of the SVG canvas.
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;

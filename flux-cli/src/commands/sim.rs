@@ -1,14 +1,13 @@
 //! `flux sim`: runs [`flux_net::simulator`] (the network-scale simulator: see its docs for the
 //! scenario files and what is checked) with a progress bar, then writes `report.json`, the SVG
-//! charts and `report.md` ([`charts`]) to the output directory and prints the totals.
-
-pub mod charts;
+//! charts and `report.md` ([`flux_net::simulator::charts`]) to the output directory and prints
+//! the totals.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use flux_net::simulator::{self, Mode, Report, Scenario};
+use flux_net::simulator::{self, Mode, Report, Scenario, charts};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::SimArgs;
@@ -57,7 +56,10 @@ pub fn run<W: Write>(out: &mut Output<W>, args: &SimArgs) -> Result<(), CliError
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     write_report(&args.out, &report)?;
-    charts::write_charts(&args.out, &report)?;
+    for (file, text) in charts::report_files(&report)? {
+        let path = args.out.join(file);
+        std::fs::write(&path, text).map_err(|source| CliError::WriteFile { path, source })?;
+    }
     let t = &report.totals;
     let text = Output::<W>::table(&[
         ("blocks", report.blocks.to_string()),

@@ -1,15 +1,12 @@
-//! SVG charts of a report (plotters' SVG backend, as [`crate::chart`]) and `report.md`, which
-//! links them. Figures become `f64` here for drawing only; `report.json` keeps the integers.
+//! SVG charts of a simulator [`Report`] and `report.md`, which links them. Figures become
+//! `f64` here for drawing only; `report.json` keeps the integers.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use plotters::prelude::*;
 
-use flux_net::simulator::report::{Period, Report};
-
-use crate::chart::ChartError;
-use crate::error::CliError;
+use super::ChartError;
+use crate::simulator::report::{Period, Report};
 
 const SIZE: (u32, u32) = (960, 540);
 /// Named series, one value per period.
@@ -139,9 +136,21 @@ fn income_chart(report: &Report) -> Result<String, ChartError> {
     Ok(svg)
 }
 
-/// Writes `supply.svg`, `rewards.svg`, `utilisation.svg`, `expirations.svg`, `healing.svg`
-/// (if nodes left), `income.svg` and `report.md` in `dir`.
-pub fn write_charts(dir: &Path, report: &Report) -> Result<(), CliError> {
+/// The files `flux sim` writes beside `report.json`, as (file name, contents) in writing order:
+/// `supply.svg`, `rewards.svg`, `utilisation.svg`, `expirations.svg`, `healing.svg` (if nodes
+/// left), `income.svg` (if any income) and last `report.md`, which links them.
+///
+/// ```
+/// use flux_net::simulator::{Mode, Scenario, charts, run};
+///
+/// let report = run(20, 3, Scenario::baseline(), 1, Mode::Fast, |_| {})?;
+/// let files = charts::report_files(&report)?;
+/// assert_eq!(files.first().map(|f| f.0.as_str()), Some("supply.svg"));
+/// assert_eq!(files.last().map(|f| f.0.as_str()), Some("report.md"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn report_files(report: &Report) -> Result<Vec<(String, String)>, ChartError> {
+    let mut files = Vec::new();
     let xs: Vec<u64> = report.periods.iter().map(|p| p.end_height).collect();
     let per = |f: &dyn Fn(&Period) -> f64| -> Vec<f64> { report.periods.iter().map(f).collect() };
     let tiers = ["Cumulus", "Nimbus", "Stratus"];
@@ -263,9 +272,10 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), CliError> {
     md.push('\n');
     for (file, title, y, series) in &charts {
         let x_max = xs.last().copied().unwrap_or(1);
-        let svg = line_chart(title, y, &xs, (0, x_max), series)?;
-        let path = dir.join(file);
-        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
+        files.push((
+            (*file).to_owned(),
+            line_chart(title, y, &xs, (0, x_max), series)?,
+        ));
         let _ = writeln!(md, "## {title}\n\n![{title}]({file})\n");
     }
     // Healing: one point per block in which hosting nodes left.
@@ -313,20 +323,17 @@ pub fn write_charts(dir: &Path, report: &Report) -> Result<(), CliError> {
     ];
     if !hx.is_empty() {
         let svg = line_chart(&title, "count / blocks", &hx, x_range, &series)?;
-        let path = dir.join("healing.svg");
-        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
+        files.push(("healing.svg".to_owned(), svg));
         let _ = writeln!(md, "## {title}\n\n![{title}](healing.svg)\n");
     }
     if !report.income.is_empty() {
-        let svg = income_chart(report)?;
-        let path = dir.join("income.svg");
-        std::fs::write(&path, svg).map_err(|source| CliError::WriteFile { path, source })?;
+        files.push(("income.svg".to_owned(), income_chart(report)?));
         let _ = writeln!(
             md,
             "## Per-node income by tier\n\n![Per-node income by tier](income.svg)\n"
         );
     }
     let _ = writeln!(md, "Chain parameters: {}.", report.preset);
-    let path = dir.join("report.md");
-    std::fs::write(&path, md).map_err(|source| CliError::WriteFile { path, source })
+    files.push(("report.md".to_owned(), md));
+    Ok(files)
 }
