@@ -64,11 +64,16 @@ pub enum Command {
     /// Workload placement.
     #[command(subcommand)]
     Placement(PlacementCommand),
-    /// Run a local devnet: `fluxd` validators on 127.0.0.1 (node i's API on api-port + i);
-    /// prints finalised blocks; Ctrl-C stops it; run again to resume.
+    /// Run a local devnet: `fluxd` validators on loopback (node i's API on
+    /// 127.0.0.(i+1):(api-port + i)); with Docker, hosts a sample app; prints finalised blocks;
+    /// Ctrl-C stops it (and removes its containers); run again to resume.
     Devnet(DevnetArgs),
     /// Simulate a FluxNode network through the real state transition; write report.json.
     Sim(SimArgs),
+    /// The devnet's sample app (an HTTP server; env PORT, MESSAGE, INSTANCE): what its
+    /// container runs.
+    #[command(hide = true)]
+    SampleApp,
 }
 
 /// `flux devnet` options.
@@ -84,6 +89,10 @@ pub struct DevnetArgs {
     /// port chosen by the OS, written to the node's fluxd.addrs).
     #[arg(long, default_value_t = 18080)]
     pub api_port: u16,
+    /// Gateway port of node 0 when a Docker Engine hosts the sample app (node i's on
+    /// gateway-port + i, on 127.0.0.1; default api-port + 2000, or OS-chosen with api-port 0).
+    #[arg(long)]
+    pub gateway_port: Option<u16>,
 }
 
 /// `flux placement ...`

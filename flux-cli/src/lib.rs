@@ -94,9 +94,8 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             args.years,
         ),
         Command::Tiers(network) => commands::tiers::run(out, network.network.into()),
-        Command::Devnet(args) => {
-            commands::devnet::run(out, &args.dir, args.validators, args.api_port)
-        }
+        Command::Devnet(args) => commands::devnet::run(out, &args),
+        Command::SampleApp => commands::sample_app::run(),
         Command::Bench(args) => commands::bench::run(
             out,
             commands::bench::BenchOptions {

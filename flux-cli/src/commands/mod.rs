@@ -13,6 +13,7 @@ pub mod node;
 pub mod params;
 pub mod placement;
 pub mod query;
+pub mod sample_app;
 pub mod send;
 pub mod sim;
 pub mod swap;

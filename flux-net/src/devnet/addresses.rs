@@ -14,6 +14,9 @@ pub struct Addresses {
     /// The peer-to-peer listen addresses, each with the node's `/p2p/<peer id>`: what other
     /// nodes put in their `bootstrap`.
     pub p2p: Vec<String>,
+    /// The hosting gateway's address, if the node runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<SocketAddr>,
 }
 
 impl Addresses {
@@ -29,6 +32,7 @@ impl Addresses {
                 .filter_map(|a| a.with_p2p(peer).ok())
                 .map(|a| a.to_string())
                 .collect(),
+            gateway: node.hosting().and_then(|h| h.gateway_addr()),
         }
     }
 
@@ -65,6 +69,7 @@ mod tests {
         let a = Addresses {
             api: Some(([127, 0, 0, 1], 8080).into()),
             p2p: vec!["/ip4/127.0.0.1/tcp/4001".into()],
+            gateway: Some(([127, 0, 0, 1], 20080).into()),
         };
         a.write(dir.path()).unwrap();
         assert_eq!(Addresses::read(dir.path()), Some(a));

@@ -1,6 +1,7 @@
 //! The devnet on disk: keys, genesis, and one directory with a `fluxd.toml` per validator (see
 //! the module docs of [`super`] for the files).
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use flux_chain::devnet::ValidatorKeys;
@@ -10,6 +11,7 @@ use flux_core::{Address, Amount, ChainId, Network};
 
 use super::{Addresses, DevnetError, io};
 use crate::api::keyfile;
+use crate::hosting::HostingConfig;
 use crate::node::{ConfigFile, DataDir, VALIDATOR_KEY_FILE};
 
 /// FLUX in the faucet account.
@@ -27,12 +29,28 @@ pub struct Layout {
     pub validators: usize,
     /// API port of validator 0; 0: every port chosen by the OS.
     pub api_port: u16,
+    /// Hosting: `None` off (no `[hosting]` section); `Some(g)`: validator `i` hosts apps,
+    /// its gateway on `127.0.0.1:(g + i)` (`g` 0: chosen by the OS).
+    pub gateway_port: Option<u16>,
 }
+
+/// The domain suffix of the devnet's gateways.
+pub const DOMAIN_SUFFIX: &str = "app.localhost";
+
+/// Milliseconds between two reconcile passes on a devnet node.
+pub const RECONCILE_INTERVAL_MS: u64 = 500;
 
 impl Layout {
     /// Validator `i`'s directory.
     pub fn node_dir(&self, i: usize) -> PathBuf {
         self.dir.join(format!("node{i}"))
+    }
+
+    /// Validator `i`'s own loopback address, `127.0.0.(i + 1)`: its API listens there, its
+    /// registered endpoint names it and its apps publish their ports there, as on separate
+    /// hosts (Linux routes all of 127.0.0.0/8 to the loopback interface).
+    pub fn host_ip(i: usize) -> Ipv4Addr {
+        Ipv4Addr::new(127, 0, 0, u8::try_from(i + 1).unwrap_or(u8::MAX))
     }
 
     /// Validator `i`'s API URL. With OS-chosen ports, the one its running `fluxd` wrote
@@ -42,10 +60,64 @@ impl Layout {
             let api = Addresses::read(&self.node_dir(i)).and_then(|a| a.api);
             return format!(
                 "http://{}",
-                api.unwrap_or_else(|| ([127, 0, 0, 1], 0).into())
+                api.unwrap_or_else(|| (Layout::host_ip(i), 0).into())
             );
         }
-        format!("http://127.0.0.1:{}", usize::from(self.api_port) + i)
+        format!(
+            "http://{}:{}",
+            Layout::host_ip(i),
+            usize::from(self.api_port) + i
+        )
+    }
+
+    /// Validator `i`'s gateway address, when the devnet hosts apps: from its running `fluxd`
+    /// with an OS-chosen port, else `127.0.0.1:(gateway_port + i)`.
+    pub fn gateway_addr(&self, i: usize) -> Option<SocketAddr> {
+        let base = self.gateway_port?;
+        if base == 0 {
+            return Addresses::read(&self.node_dir(i)).and_then(|a| a.gateway);
+        }
+        let port = u16::try_from(usize::from(base) + i).ok()?;
+        Some((Ipv4Addr::LOCALHOST, port).into())
+    }
+
+    /// Turns hosting on (`Some(g)`: node `i`'s gateway on `g + i`, 0: OS-chosen) or off
+    /// (`None`), rewriting every validator's `fluxd.toml`.
+    pub fn set_hosting(&mut self, gateway_port: Option<u16>) -> Result<(), DevnetError> {
+        self.gateway_port = gateway_port;
+        for i in 0..self.validators {
+            self.write_config(i)?;
+        }
+        Ok(())
+    }
+
+    /// The node ids of the devnet's validators (from its genesis), in id order: the
+    /// `io.flux.node` label of the containers they run.
+    pub fn node_ids(&self) -> Result<Vec<flux_nodes::NodeId>, DevnetError> {
+        let path = self.dir.join("genesis.json");
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        let state = Genesis::from_json(&text)?.state()?;
+        Ok(state.registry().iter().map(|n| n.id).collect())
+    }
+
+    /// The `[hosting]` section of validator `i`, when hosting is on.
+    fn hosting_config(&self, i: usize) -> Option<HostingConfig> {
+        let base = self.gateway_port?;
+        let gateway = if base == 0 {
+            0
+        } else {
+            u16::try_from(usize::from(base) + i).ok()?
+        };
+        Some(HostingConfig {
+            enabled: true,
+            docker: None,
+            gateway: Some((Ipv4Addr::LOCALHOST, gateway).into()),
+            publish_ip: IpAddr::V4(Layout::host_ip(i)),
+            domain_suffix: DOMAIN_SUFFIX.to_owned(),
+            data_path: None,
+            node_tag: Some(format!("n{i}")),
+            reconcile_interval_ms: RECONCILE_INTERVAL_MS,
+        })
     }
 
     /// The faucet key file.
@@ -83,6 +155,7 @@ impl Layout {
                 dir: dir.to_path_buf(),
                 validators: n,
                 api_port,
+                gateway_port: None,
             };
             // Ports may change between runs; the rest stays.
             for i in 0..n {
@@ -97,6 +170,7 @@ impl Layout {
             dir: dir.to_path_buf(),
             validators,
             api_port,
+            gateway_port: None,
         };
         let keys_dir = dir.join("keys");
         std::fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
@@ -117,8 +191,19 @@ impl Layout {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let genesis =
+        let mut genesis =
             Genesis::with_validators(Network::Devnet, ChainId::DEVNET, now, &keys, &funded)?;
+        // Each validator registers its own loopback address (where its apps publish, so that
+        // other nodes' gateways reach them) with its API port (so `flux app status` reaches
+        // it; with OS-chosen ports, the default port stands in).
+        for (i, node) in genesis.nodes.iter_mut().enumerate() {
+            let port = match self_api(api_port, i) {
+                Some(p) => p,
+                None => 16_127 + u16::try_from(i).unwrap_or(0),
+            };
+            node.endpoint = format!("{}:{port}", Layout::host_ip(i));
+        }
+        genesis.state()?;
         let text = genesis.to_json()?;
         let path = dir.join("genesis.json.tmp");
         keyfile::write(&layout.faucet(), &faucet, true)?;
@@ -148,7 +233,7 @@ impl Layout {
                 .filter_map(|j| Addresses::read(&self.node_dir(j)))
                 .flat_map(|a| a.p2p)
                 .collect();
-            ("/ip4/127.0.0.1/tcp/0".to_owned(), bootstrap, 0)
+            ("/ip4/127.0.0.1/tcp/0".to_owned(), bootstrap, 0usize)
         } else {
             let bootstrap = others
                 .map(|j| format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port(j)))
@@ -162,11 +247,19 @@ impl Layout {
             genesis: PathBuf::from("../genesis.json"),
             listen: vec![listen],
             bootstrap,
-            api: format!("127.0.0.1:{api}").parse().ok(),
+            api: format!("{}:{api}", Layout::host_ip(i)).parse().ok(),
             validator_key: Some(PathBuf::from(VALIDATOR_KEY_FILE)),
-            hosting: None,
+            hosting: self.hosting_config(i),
         };
         let path = DataDir::new(self.node_dir(i)).config_file();
         std::fs::write(&path, config.to_toml()?).map_err(io(&path))
     }
+}
+
+/// Validator `i`'s fixed API port (`None` with OS-chosen ports or past the last port).
+fn self_api(api_port: u16, i: usize) -> Option<u16> {
+    if api_port == 0 {
+        return None;
+    }
+    u16::try_from(usize::from(api_port) + i).ok()
 }

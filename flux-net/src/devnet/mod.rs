@@ -8,7 +8,11 @@
 //! DIR/genesis.json
 //! DIR/keys/owner-<i>.key      owner of validator i's FluxNode (its collateral and rewards)
 //! DIR/keys/faucet.key         a funded account for transfers and load tests
-//! DIR/node<i>/fluxd.toml      p2p on 127.0.0.1:(api_port + 1000 + i), API on api_port + i
+//! DIR/node<i>/fluxd.toml      p2p on 127.0.0.1:(api_port + 1000 + i), API on
+//!                             127.0.0.(i+1):(api_port + i); with hosting, a [hosting] section
+//!                             (gateway 127.0.0.1:(gateway_port + i), apps published on
+//!                             127.0.0.(i+1), node tag n<i>)
+//! DIR/node<i>/apps/           the data folders of the apps it hosts
 //! DIR/node<i>/validator.key   validator i's operator key
 //! DIR/node<i>/fluxd.log       its log
 //! DIR/node<i>/fluxd.addrs     the addresses it listens on, while it runs
@@ -35,6 +39,7 @@
 //! ```
 
 mod addresses;
+pub mod hosting;
 pub mod layout;
 pub mod process;
 pub mod watch;
@@ -44,9 +49,10 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 pub use addresses::Addresses;
+pub use layout::DOMAIN_SUFFIX;
 pub use layout::{FAUCET_FLUX, Layout};
 pub use process::{START_TIMEOUT, fluxd_path, terminate};
-pub use watch::{DevnetEvent, SAMPLE_APP, watch};
+pub use watch::{DevnetEvent, SAMPLE_APP, SAMPLE_IMAGE, SAMPLE_NAME, sample_app, watch};
 
 /// Why a devnet could not be set up, started or followed.
 #[derive(Debug, Error)]
@@ -104,6 +110,9 @@ pub enum DevnetError {
     /// The sample app is not a valid spec for the devnet (a bug of this build).
     #[error("sample app: {0}")]
     SampleApp(#[from] flux_nodes::app::AppError),
+    /// The Docker Engine failed (building the sample app's image, removing containers).
+    #[error("docker: {0}")]
+    Runtime(#[from] crate::runtime::RuntimeError),
     /// An amount overflowed (the faucet or the sample app's price).
     #[error(transparent)]
     Amount(#[from] flux_core::error::AmountError),
