@@ -5,7 +5,6 @@
 //! Skipped with a notice without a Docker Engine, a failure under `FLUX_REQUIRE_DOCKER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use flux_chain::testkit::keys::key;
@@ -16,54 +15,18 @@ use flux_net::hosting::{HostingConfig, InstanceState};
 use flux_net::node::Node;
 use flux_net::runtime::image;
 use flux_net::testkit::docker::{DockerCleanup, docker_or_skip};
+use flux_net::testkit::hosting::{self as hosting_kit, free_port, get, sample_spec};
 use flux_net::testkit::node::start_validator_with;
 use flux_net::testkit::wait::wait_for_async;
-use flux_nodes::app::AppSpec;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const SAMPLE: &str = env!("CARGO_BIN_EXE_flux-sample-app");
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 fn spec_json(name: &str, image: &str, port: u16, message: &str) -> String {
-    serde_json::json!({
-        "version": 8, "name": name, "description": "hosting test",
-        "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
-        "compose": [{
-            "name": "web", "description": "sample", "repotag": image,
-            "ports": [port], "domains": [], "containerPorts": [8080],
-            "environmentParameters": ["PORT=8080", format!("MESSAGE={message}")],
-            "commands": [], "containerData": "/data",
-            "cpu": 0.1, "ram": 100, "hdd": 1, "repoauth": ""
-        }],
-        "instances": 3, "contacts": [], "geolocation": [], "expire": 5000,
-        "nodes": [], "staticip": false, "enterprise": ""
-    })
-    .to_string()
+    sample_spec(name, image, port, message, 3)
 }
 
-/// The chain's price of `json` (the transaction must name it exactly).
 fn price(node: &Node, json: &str) -> Amount {
-    let chain = node.chain().read().unwrap();
-    let params = chain.state().params();
-    let spec = AppSpec::from_json_strict(json.as_bytes(), &params.apps).unwrap();
-    spec.price(&params.apps.prices).unwrap().total
-}
-
-/// One HTTP/1.1 GET through the gateway with `host`; the status and body.
-async fn get(gateway: SocketAddr, host: &str) -> Option<(u16, String)> {
-    let mut stream = tokio::net::TcpStream::connect(gateway).await.ok()?;
-    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n")?.1.to_owned();
-    Some((status, body))
+    hosting_kit::price(node, json).unwrap()
 }
 
 async fn submit(client: &Client, owner: &flux_core::crypto::SecretKey, kind: TxKind) {
@@ -120,7 +83,7 @@ async fn a_placed_app_runs_in_docker_and_the_gateway_serves_it() {
     assert_eq!(get(gateway, &host).await.map(|r| r.0), Some(404));
 
     // Register: the container runs and the gateway answers with the app's message.
-    let port = free_port();
+    let port = free_port().unwrap();
     let v1 = spec_json(&name, &image, port, "first");
     let kind = TxKind::AppRegister(AppRegister {
         price: price(&node, &v1),

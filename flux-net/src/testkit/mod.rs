@@ -27,6 +27,7 @@
 
 mod arbitrary_impls;
 pub mod docker;
+pub mod hosting;
 pub mod invariants;
 mod network;
 pub mod node;
