@@ -11,10 +11,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use flux_chain::genesis::Genesis;
-use flux_chain::mempool::MempoolConfig;
 use flux_net::devnet::Addresses;
-use flux_net::node::{ConfigFile, DataDir, Node, NodeConfig, NodeError};
+use flux_net::node::{DataDir, Node, NodeConfig, NodeError};
 
 use crate::sync_progress::{SyncProgress, SyncState};
 
@@ -28,51 +26,6 @@ pub struct FluxdArgs {
     /// The config file (default: DATA_DIR/fluxd.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-}
-
-/// Reads the config and the files it names into a [`NodeConfig`].
-pub fn load_config(args: &FluxdArgs) -> Result<NodeConfig, NodeError> {
-    let io = |path: &std::path::Path| {
-        let path = path.display().to_string();
-        move |source| NodeError::Io { path, source }
-    };
-    let config_path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| flux_net::node::DataDir::new(&args.data_dir).config_file());
-    let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
-    let file = ConfigFile::from_toml(&text)?;
-    let genesis_path = ConfigFile::resolve(&args.data_dir, &file.genesis);
-    let genesis_text = std::fs::read_to_string(&genesis_path).map_err(io(&genesis_path))?;
-    let genesis = Genesis::from_json(&genesis_text)
-        .map_err(|e| NodeError::Config(format!("{}: {e}", genesis_path.display())))?;
-    if genesis.network != file.network {
-        return Err(NodeError::Config(format!(
-            "the config says {:?} but the genesis is a {:?} genesis",
-            file.network, genesis.network
-        )));
-    }
-    let validator_key = match &file.validator_key {
-        Some(p) => {
-            let path = ConfigFile::resolve(&args.data_dir, p);
-            Some(
-                flux_net::api::keyfile::read(&path)
-                    .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?,
-            )
-        }
-        None => None,
-    };
-    let (listen, bootstrap) = file.addresses()?;
-    Ok(NodeConfig {
-        data_dir: args.data_dir.clone(),
-        genesis,
-        listen,
-        bootstrap,
-        api: file.api,
-        validator_key,
-        mempool: MempoolConfig::default(),
-        hosting: file.hosting.clone(),
-    })
 }
 
 async fn run(config: NodeConfig) -> Result<(), NodeError> {
@@ -142,7 +95,7 @@ where
         .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .try_init();
-    let config = match load_config(&args) {
+    let config = match NodeConfig::load(&args.data_dir, args.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("fluxd: {e}");

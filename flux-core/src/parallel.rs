@@ -37,6 +37,9 @@ use crate::crypto::{PublicKey, SecretKey};
 use crate::error::ParallelError;
 use crate::{Amount, ChainId};
 
+mod destination;
+pub use destination::DestinationError;
+
 /// A chain where FLUX exists as a parallel asset. The discriminant is the stable id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -13,19 +13,90 @@ use crate::tx::{GovPropose, GovVote};
 
 pub use crate::state::areas::GovChanges;
 
-fn check_action(action: &Action, height: u64, params: &ChainParams) -> Result<(), TxError> {
+/// Longest upgrade name, bytes.
+pub const MAX_UPGRADE_NAME: usize = 64;
+
+/// Why a proposal's action is refused ([`check_action`]). In a block, each becomes the
+/// transaction's [`TxError`] (`BadAction` with a fixed reason, or `Param`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    /// The parameter value is outside its bounds or leaves the parameters inconsistent.
+    #[error(transparent)]
+    Param(#[from] flux_core::error::ParamsError),
+    /// A grant of nothing.
+    #[error("a grant of zero")]
+    ZeroGrant,
+    /// An upgrade at or before the block that would carry the proposal.
+    #[error("height {height} is not after the next block ({next})")]
+    PastUpgrade {
+        /// The upgrade's height.
+        height: u64,
+        /// The height of the block carrying the proposal.
+        next: u64,
+    },
+    /// An upgrade name that is empty or longer than [`MAX_UPGRADE_NAME`] bytes.
+    #[error("the name must have 1 to 64 bytes")]
+    UpgradeName {
+        /// The name's length, bytes.
+        len: usize,
+    },
+}
+
+impl From<ActionError> for TxError {
+    fn from(e: ActionError) -> TxError {
+        match e {
+            ActionError::Param(e) => TxError::Param(e),
+            ActionError::ZeroGrant => TxError::BadAction("a grant of zero"),
+            ActionError::PastUpgrade { .. } => TxError::BadAction("an upgrade for a past height"),
+            ActionError::UpgradeName { .. } => {
+                TxError::BadAction("an upgrade name of 1 to 64 bytes")
+            }
+        }
+    }
+}
+
+/// An upgrade's name: 1 to [`MAX_UPGRADE_NAME`] bytes.
+///
+/// ```
+/// use flux_chain::transition::gov::check_upgrade_name;
+/// assert!(check_upgrade_name("v2").is_ok());
+/// assert!(check_upgrade_name("").is_err());
+/// assert!(check_upgrade_name(&"x".repeat(65)).is_err());
+/// ```
+pub fn check_upgrade_name(name: &str) -> Result<(), ActionError> {
+    if name.is_empty() || name.len() > MAX_UPGRADE_NAME {
+        return Err(ActionError::UpgradeName { len: name.len() });
+    }
+    Ok(())
+}
+
+/// The chain's rule for a proposal's action in the block at `height`: a parameter change
+/// within bounds and consistent with `params`, a grant of more than zero, an upgrade after
+/// `height` with a name of 1 to [`MAX_UPGRADE_NAME`] bytes.
+///
+/// ```
+/// use flux_chain::gov::Action;
+/// use flux_chain::transition::gov::{ActionError, check_action};
+/// use flux_core::ChainParams;
+///
+/// let params = ChainParams::devnet();
+/// let upgrade = |height| Action::Upgrade { name: "v2".into(), height };
+/// assert!(check_action(&upgrade(11), 10, &params).is_ok());
+/// assert_eq!(
+///     check_action(&upgrade(10), 10, &params),
+///     Err(ActionError::PastUpgrade { height: 10, next: 10 })
+/// );
+/// ```
+pub fn check_action(action: &Action, height: u64, params: &ChainParams) -> Result<(), ActionError> {
     match action {
         Action::ParamChange { param, value } => Ok(param.check(params, *value)?),
-        Action::Grant { amount, .. } if amount.is_zero() => {
-            Err(TxError::BadAction("a grant of zero"))
-        }
-        Action::Upgrade { height: at, .. } if *at <= height => {
-            Err(TxError::BadAction("an upgrade for a past height"))
-        }
-        Action::Upgrade { name, .. } if name.is_empty() || name.len() > 64 => {
-            Err(TxError::BadAction("an upgrade name of 1 to 64 bytes"))
-        }
-        Action::Grant { .. } | Action::Upgrade { .. } => Ok(()),
+        Action::Grant { amount, .. } if amount.is_zero() => Err(ActionError::ZeroGrant),
+        Action::Upgrade { height: at, .. } if *at <= height => Err(ActionError::PastUpgrade {
+            height: *at,
+            next: height,
+        }),
+        Action::Upgrade { name, .. } => check_upgrade_name(name),
+        Action::Grant { .. } => Ok(()),
     }
 }
 

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use flux_chain::tx::{JobSubmit, TxKind};
 use flux_chain::work::JobId;
 use flux_core::{Amount, Hash};
-use flux_net::api::client::Client;
 use flux_net::api::views::{JobView, JobsView};
+use flux_net::api::wait::WaitError;
 use flux_nodes::work::jobs::{self, Ppm};
-use flux_nodes::work::{Status, compile_wat, execute, validate};
+use flux_nodes::work::{Status, execute, module_from_bytes, nn_example_vectors, validate};
 use serde::Serialize;
 
 use super::send::{block_on, client, print_sent};
@@ -27,9 +27,6 @@ use crate::cli::{
 use crate::error::CliError;
 use crate::output::Output;
 use flux_net::api::keyfile;
-
-/// How often `--wait` asks for the job.
-const POLL: Duration = Duration::from_millis(500);
 
 /// Fuel of the local run `flux job example` makes to say how much a job needs.
 const EXAMPLE_FUEL: u64 = 2_000_000_000;
@@ -41,8 +38,7 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// The module in `path` as WebAssembly binary, checked by the engine: a binary module
-/// (starting with `\0asm`) as is, anything else compiled as WebAssembly text.
+/// The module in `path`, checked by the engine ([`module_from_bytes`]).
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
@@ -53,45 +49,10 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
 /// assert!(refused.to_string().contains("floating point is not allowed"), "{refused}");
 /// ```
 pub fn load_module(path: &Path) -> Result<Vec<u8>, CliError> {
-    let bytes = read(path)?;
-    let refused = |source| CliError::JobModule {
+    module_from_bytes(read(path)?).map_err(|source| CliError::JobModule {
         path: path.to_owned(),
         source,
-    };
-    let module = if bytes.starts_with(b"\0asm") {
-        bytes
-    } else {
-        let text = String::from_utf8(bytes).map_err(|_| {
-            refused(flux_nodes::work::WorkError::Wat {
-                message: "neither a WebAssembly binary (no \\0asm header) nor UTF-8 text".into(),
-            })
-        })?;
-        compile_wat(&text).map_err(refused)?
-    };
-    validate(&module).map_err(refused)?;
-    Ok(module)
-}
-
-/// Polls the job until it is accepted or refunded; [`CliError::JobTimeout`] after `timeout`.
-async fn wait_done(client: &Client, id: &JobId, timeout: Duration) -> Result<JobView, CliError> {
-    let deadline = Instant::now() + timeout;
-    let mut phase = "pending".to_owned();
-    loop {
-        if let Some(view) = client.job(id).await? {
-            if view.phase == "accepted" || view.phase == "refunded" {
-                return Ok(view);
-            }
-            phase = view.phase;
-        }
-        if Instant::now() + POLL > deadline {
-            return Err(CliError::JobTimeout {
-                id: *id,
-                phase,
-                secs: timeout.as_secs(),
-            });
-        }
-        tokio::time::sleep(POLL).await;
-    }
+    })
 }
 
 /// `flux job submit`: checks the job locally and against the chain's limits, sends it, and
@@ -120,7 +81,18 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
             .await?;
         let started = Instant::now();
         let (done, finalized) = if args.wait {
-            let done = wait_done(&client, &sent.id, Duration::from_secs(args.timeout)).await?;
+            let timeout = Duration::from_secs(args.timeout);
+            let done = client
+                .wait_job(&sent.id, timeout)
+                .await
+                .map_err(|e| match e {
+                    WaitError::Ask(e) => CliError::from(e),
+                    WaitError::TimedOut { secs, progress } => CliError::JobTimeout {
+                        id: sent.id,
+                        phase: progress,
+                        secs,
+                    },
+                })?;
             // On chain, so finalised: where, for the report.
             (Some(done), client.tx(&sent.id).await?)
         } else {
@@ -316,21 +288,6 @@ pub fn result<W: Write>(out: &mut Output<W>, args: &JobResultArgs) -> Result<(),
     out.emit(&report, &text)
 }
 
-/// Deterministic example vectors for the neural network: a fixed integer pattern.
-fn nn_vectors(count: u32) -> Vec<[i8; jobs::NN_INPUTS]> {
-    (0..count)
-        .map(|v| {
-            let mut x = [0i8; jobs::NN_INPUTS];
-            for (i, slot) in x.iter_mut().enumerate() {
-                let i = u32::try_from(i).unwrap_or(0);
-                let byte = v.wrapping_mul(37).wrapping_add(i.wrapping_mul(11)) % 256;
-                *slot = i8::from_le_bytes([u8::try_from(byte).unwrap_or(0)]);
-            }
-            x
-        })
-        .collect()
-}
-
 /// `flux job example mandelbrot|nn --out DIR`: writes `<name>.wat` and `<name>.input` and says
 /// how much fuel a local run of the job used.
 pub fn example<W: Write>(out: &mut Output<W>, args: &JobExampleArgs) -> Result<(), CliError> {
@@ -343,7 +300,7 @@ pub fn example<W: Write>(out: &mut Output<W>, args: &JobExampleArgs) -> Result<(
         ExampleJob::Nn => (
             "nn",
             jobs::NN_WAT,
-            jobs::nn_input(&nn_vectors(args.vectors)),
+            jobs::nn_input(&nn_example_vectors(args.vectors)),
         ),
     };
     std::fs::create_dir_all(&args.out).map_err(|source| CliError::WriteFile {

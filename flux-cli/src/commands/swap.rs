@@ -10,13 +10,14 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use flux_chain::parallel::{Attestation, BurnStatement, MAX_REFERENCE_LEN, SwapError};
 use flux_chain::tx::{SwapIn, SwapOut, TxKind};
-use flux_core::parallel::ExternalChain;
+use flux_core::parallel::{DestinationError, ExternalChain};
 use flux_net::api::client::Client;
 use flux_net::api::views::{AttestationStatusView, BurnView, SupplyView, SwapView};
+use flux_net::api::wait::{self, WaitError};
 use serde::{Deserialize, Serialize};
 
 use super::send::{block_on, client, parse_address, print_sent, submit};
@@ -25,11 +26,7 @@ use crate::error::CliError;
 use crate::output::Output;
 use flux_net::api::keyfile;
 
-/// How often `--wait` asks the node.
-const POLL: Duration = Duration::from_millis(500);
-
-/// The raw bytes of a destination address as `chain` writes it: `0x`-hex on EVM chains, hex
-/// on the others, a Kadena account name as text; checked by the chain's rule.
+/// The destination's bytes ([`ExternalChain::parse_destination`]).
 ///
 /// ```
 /// use flux_cli::commands::swap::parse_destination;
@@ -38,51 +35,40 @@ const POLL: Duration = Duration::from_millis(500);
 /// let to = parse_destination(ExternalChain::Ethereum, "0x00112233445566778899aabbccddeeff00112233")?;
 /// assert_eq!(to.len(), 20);
 /// assert!(parse_destination(ExternalChain::Ethereum, "0x0011").is_err());
-/// assert_eq!(parse_destination(ExternalChain::Kadena, "k:alice")?, b"k:alice");
 /// # Ok::<(), flux_cli::error::CliError>(())
 /// ```
 pub fn parse_destination(chain: ExternalChain, text: &str) -> Result<Vec<u8>, CliError> {
-    let bytes = if chain == ExternalChain::Kadena {
-        text.as_bytes().to_vec()
-    } else {
-        let digits = text.strip_prefix("0x").unwrap_or(text);
-        flux_core::hex::decode(digits).map_err(|e| CliError::SwapArg {
+    chain.parse_destination(text).map_err(|e| match e {
+        DestinationError::NotHex(_) => CliError::SwapArg {
             arg: "to",
             text: text.to_owned(),
-            reason: format!("not hex: {e}"),
-        })?
-    };
-    chain
-        .check_destination(&bytes)
-        .map_err(|e| CliError::SwapRule(SwapError::from(e)))?;
-    Ok(bytes)
+            reason: e.to_string(),
+        },
+        DestinationError::Rule(e) => CliError::SwapRule(SwapError::from(e)),
+    })
 }
 
-/// Polls `ask` until the attestation it reports is complete or `timeout` passes.
+/// Polls `ask` until the attestation it reports is complete ([`wait::wait_attested`]).
 async fn wait_attested<T>(
     what: String,
     timeout: Duration,
-    mut ask: impl AsyncFnMut() -> Result<T, CliError>,
+    ask: impl AsyncFnMut() -> Result<T, CliError>,
     status: impl Fn(&T) -> Option<&AttestationStatusView>,
 ) -> Result<T, CliError> {
-    let start = Instant::now();
-    loop {
-        let view = ask().await?;
-        let progress =
-            status(&view).map_or((false, 0, 0), |s| (s.attested, s.weight, s.total_weight));
-        if progress.0 {
-            return Ok(view);
-        }
-        if start.elapsed() >= timeout {
-            return Err(CliError::AttestTimeout {
+    wait::wait_attested(timeout, ask, status)
+        .await
+        .map_err(|e| match e {
+            WaitError::Ask(e) => e,
+            WaitError::TimedOut {
+                secs,
+                progress: (weight, total),
+            } => CliError::AttestTimeout {
                 what,
-                secs: timeout.as_secs(),
-                weight: progress.1,
-                total: progress.2,
-            });
-        }
-        tokio::time::sleep(POLL).await;
-    }
+                secs,
+                weight,
+                total,
+            },
+        })
 }
 
 async fn fetch_swap(client: &Client, id: &flux_chain::tx::TxId) -> Result<SwapView, CliError> {

@@ -65,6 +65,7 @@ mod jobs;
 pub mod keyfile;
 pub mod load;
 pub mod views;
+pub mod wait;
 pub mod wallet;
 
 use std::future::Future;

@@ -42,6 +42,7 @@ use tokio::sync::oneshot;
 mod config;
 mod data_dir;
 mod driver;
+mod load;
 mod secret_file;
 mod verifier;
 pub mod worker;

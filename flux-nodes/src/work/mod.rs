@@ -75,6 +75,7 @@ mod engine;
 mod error;
 mod exec;
 pub mod jobs;
+mod load;
 mod outcome;
 mod scan;
 #[cfg(test)]
@@ -85,6 +86,7 @@ use serde::{Deserialize, Serialize};
 pub use engine::{ValidatedModule, compile_wat, validate};
 pub use error::{FloatSite, WorkError};
 pub use exec::execute;
+pub use load::{module_from_bytes, nn_example_vectors};
 pub use outcome::{Outcome, Status, Trap};
 
 /// Largest module accepted, in bytes (1 MiB).

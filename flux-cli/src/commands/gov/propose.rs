@@ -4,6 +4,7 @@ use std::io::Write;
 
 use flux_chain::gov::{Action, MAX_TITLE_LEN};
 use flux_chain::transition::Event;
+use flux_chain::transition::gov::{ActionError, check_action, check_upgrade_name};
 use flux_chain::tx::{GovPropose, TxKind};
 use flux_core::params::GovernableParam;
 use flux_core::{Address, Amount, Hash, Network};
@@ -15,9 +16,6 @@ use crate::commands::send::{block_on, client, parse_address, print_sent, submit}
 use crate::error::CliError;
 use crate::output::Output;
 use flux_net::api::keyfile;
-
-/// Longest upgrade name, bytes (the chain's rule).
-const MAX_UPGRADE_NAME: usize = 64;
 
 /// `NAME=VALUE` as a governable parameter and a value within its bounds (fixed in code, so
 /// checked without a node; whether the value leaves the chain's parameters consistent needs
@@ -63,7 +61,8 @@ pub fn parse_param_change(text: &str) -> Result<(GovernableParam, u64), CliError
     Ok((param, value))
 }
 
-/// `ADDRESS:FLUX` as a grant's recipient (of `network`) and a positive amount.
+/// `ADDRESS:FLUX` as a grant's recipient (of `network`) and an amount (a grant of zero is
+/// refused by [`check_action`]).
 pub fn parse_grant(text: &str, network: Network) -> Result<(Address, Amount), CliError> {
     let bad = |reason: String| CliError::BadGrant {
         text: text.to_owned(),
@@ -76,23 +75,18 @@ pub fn parse_grant(text: &str, network: Network) -> Result<(Address, Amount), Cl
         .trim()
         .parse()
         .map_err(|e| bad(format!("amount: {e}")))?;
-    if amount.is_zero() {
-        return Err(bad("a grant of zero".to_owned()));
-    }
     let to = parse_address(to.trim(), network).map_err(|e| bad(e.to_string()))?;
     Ok((to, amount))
 }
 
-/// `NAME@HEIGHT` as an upgrade's name (1 to 64 bytes) and height.
+/// `NAME@HEIGHT` as an upgrade's name (the chain's [`check_upgrade_name`]) and height.
 pub fn parse_upgrade(text: &str) -> Result<(String, u64), CliError> {
     let bad = |reason: &str| CliError::BadUpgrade {
         text: text.to_owned(),
         reason: reason.to_owned(),
     };
     let (name, height) = text.rsplit_once('@').ok_or_else(|| bad("no `@`"))?;
-    if name.is_empty() || name.len() > MAX_UPGRADE_NAME {
-        return Err(bad("the name must have 1 to 64 bytes"));
-    }
+    check_upgrade_name(name).map_err(|e| bad(&e.to_string()))?;
     let height: u64 = height
         .trim()
         .parse()
@@ -155,29 +149,30 @@ pub fn propose<W: Write>(out: &mut Output<W>, args: &GovProposeArgs) -> Result<(
     let (sent, finalized, action, deposit, network) = block_on(async {
         let status = client.status().await?;
         let params = client.params().await?;
-        let action = match draft {
-            Draft::Param(param, value) => {
-                param
-                    .check(&params, value)
-                    .map_err(CliError::ParamRefused)?;
-                Action::ParamChange { param, value }
-            }
+        let (action, text) = match draft {
+            Draft::Param(param, value) => (Action::ParamChange { param, value }, String::new()),
             Draft::Grant(text) => {
                 let (to, amount) = parse_grant(&text, status.network)?;
-                Action::Grant { to, amount }
+                (Action::Grant { to, amount }, text)
             }
             Draft::Upgrade(name, height) => {
-                // The proposal's block is at least the next one, and the upgrade must follow it.
-                let next = status.height.saturating_add(1);
-                if height <= next {
-                    return Err(CliError::BadUpgrade {
-                        text: format!("{name}@{height}"),
-                        reason: format!("height {height} is not after the next block ({next})"),
-                    });
-                }
-                Action::Upgrade { name, height }
+                let text = format!("{name}@{height}");
+                (Action::Upgrade { name, height }, text)
             }
         };
+        // The proposal's block is at least the next one: the chain's rule at that height.
+        let next = status.height.saturating_add(1);
+        check_action(&action, next, &params).map_err(|e| match (e, &action) {
+            (ActionError::Param(e), _) => CliError::ParamRefused(e),
+            (e, Action::Grant { .. }) => CliError::BadGrant {
+                text,
+                reason: e.to_string(),
+            },
+            (e, _) => CliError::BadUpgrade {
+                text,
+                reason: e.to_string(),
+            },
+        })?;
         let deposit = params.governance.proposal_deposit;
         let address = Address::from_public_key(&key.public_key());
         let account = client.account(&format!("{address:x}")).await?;
