@@ -207,6 +207,20 @@ pub async fn wait_answer(what: &str, gateway: SocketAddr, host: &str, message: &
     .unwrap();
 }
 
+/// Sends 50 requests one after the other through `gateway`: each must answer 200 with
+/// `message` (no failed request).
+pub async fn burst(gateway: SocketAddr, host: &str, message: &str, what: &str) {
+    for n in 0..50 {
+        let answer = get(gateway, host).await;
+        assert!(
+            answer
+                .as_ref()
+                .is_some_and(|(s, b)| *s == 200 && b.contains(message)),
+            "{what}: request {n} failed: {answer:?}"
+        );
+    }
+}
+
 /// Runs `docker <args>` and asserts it succeeded.
 pub fn docker(args: &[&str]) {
     let out = std::process::Command::new("docker")
