@@ -85,10 +85,9 @@ pub fn run<W: Write>(out: &mut Output<W>, args: &DevnetArgs) -> Result<(), CliEr
         }
     }
     let unclean: Vec<String> = unclean.into_iter().chain(children_unclean).collect();
-    let removed = match &docker {
-        Some(docker) => Some(runtime.block_on(remove_containers(&layout, docker))),
-        None => None,
-    };
+    let removed = docker
+        .as_ref()
+        .map(|docker| runtime.block_on(remove_containers(&layout, docker)));
     result?;
     let containers = match removed {
         Some(Ok(n)) => format!("; removed {n} containers"),

@@ -206,7 +206,7 @@ mod tests {
         let spec = AppSpec::from_json_strict(sample_app().as_bytes(), &params.apps).unwrap();
         assert_eq!(spec.name, SAMPLE_NAME);
         assert!(spec.price(&params.apps.prices).is_ok());
-        assert_eq!(spec.compose[0].repotag, SAMPLE_IMAGE);
+        assert_eq!(spec.components[0].repotag, SAMPLE_IMAGE);
         assert_eq!(spec.instances, 3);
     }
 }
