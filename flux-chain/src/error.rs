@@ -1,12 +1,15 @@
 //! Typed errors of flux-chain: each variant is one rule a transaction, block, genesis or store
 //! can break, with what was expected and what came.
+//!
+//! It names transactions by [`crate::ids::TxId`], not through `tx`, which returns these errors
+//! (no `error <-> tx` module cycle).
 
 use flux_core::error::{AmountError, CodecError, SignatureError};
 use flux_core::{Address, Amount, ChainId, Hash};
 use thiserror::Error;
 
 use crate::block::BlockId;
-use crate::tx::TxId;
+use crate::ids::TxId;
 
 /// Why a transaction is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -1,4 +1,7 @@
 //! Typed errors of flux-core: one enum per area, one variant per rule.
+//!
+//! The `error <-> amount` module cycle is kept on purpose: the variants carry domain values
+//! (what was expected and what came, as the architecture asks), and `amount` returns them.
 
 use thiserror::Error;
 

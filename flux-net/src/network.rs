@@ -8,27 +8,38 @@ use std::fmt;
 
 use flux_chain::consensus::{Height, Input};
 
-/// The gossip topics.
+/// The gossip topics (the p2p layer's too: [`crate::p2p::Topic`] is this type, with its
+/// name in topic strings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Topic {
-    /// Proposals (with their blocks) and votes.
+    /// Consensus messages: proposals (with their blocks) and votes
+    /// (`/flux/<chain_id>/consensus/1`).
     Consensus,
-    /// Batches of transactions.
+    /// Batches of transactions for the mempool (`/flux/<chain_id>/txs/1`).
     Txs,
 }
 
-/// Why the host penalises a peer (the network decides what a penalty costs; see
-/// [`crate::p2p`]).
+/// Something a peer did wrong: what the host penalises a peer for, and what the p2p layer
+/// finds itself. The network decides what a penalty costs ([`crate::p2p`]'s
+/// `Offence::weight`; the simulator reads the same weights).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Offence {
-    /// Bytes that do not decode as a message.
+    /// Bytes that do not decode (a gossip envelope, a sync frame, or a message the host could
+    /// not parse). Could be a version skew.
     Undecodable,
-    /// A message that decodes but breaks a rule (bad signature, a block that is not the
-    /// proposal's, a certificate that does not verify).
+    /// Well-formed but wrong data (a bad signature, a vote from outside the committee, a
+    /// block that is not the proposal's or fails validation, a certificate that does not
+    /// verify).
     Invalid,
     /// Gossip this node refused by its state's rules, or repeated after a refusal (e.g.
-    /// transactions the mempool refused): cheap for the sender to make, so it costs a little.
+    /// transactions the mempool refused): cheap for the sender to make, so it costs a little
+    /// (as [`Offence::Spam`]).
     Refused,
+    /// Data over a size limit, which a compliant peer never sends (found by the p2p layer).
+    Oversized,
+    /// Too much of something allowed: unsolicited or excess requests, floods (found by the
+    /// p2p layer).
+    Spam,
 }
 
 /// The world of a [`Host`](crate::host::Host): the network and the clock's timers.

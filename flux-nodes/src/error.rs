@@ -1,4 +1,8 @@
 //! Typed errors of flux-nodes: one variant per rule of registration, lifecycle and attestation.
+//!
+//! The `error <-> {node, lifecycle}` module cycles are kept on purpose: the variants carry
+//! domain values (node ids, statuses, lifecycle events: what was expected and what came, as the
+//! architecture asks), and those modules return these errors.
 
 use flux_core::error::{AmountError, CodecError, SignatureError};
 use flux_core::{Amount, Tier};

@@ -58,7 +58,7 @@ impl Network for P2pNet<'_> {
     type Peer = PeerId;
 
     fn publish(&mut self, topic: Topic, bytes: Vec<u8>) {
-        self.p2p.publish(topic.into(), bytes);
+        self.p2p.publish(topic, bytes);
     }
 
     fn request_sync(&mut self, peer: Option<PeerId>, from_height: Height) {
@@ -66,7 +66,7 @@ impl Network for P2pNet<'_> {
     }
 
     fn penalize(&mut self, peer: PeerId, offence: Offence) {
-        self.p2p.penalize(peer, offence.into());
+        self.p2p.penalize(peer, offence);
     }
 
     fn set_timer(&mut self, after_ms: u64, input: Input) {

@@ -346,6 +346,7 @@ pub(crate) fn offence_name(offence: Offence) -> &'static str {
         Offence::Undecodable => "host: undecodable",
         Offence::Invalid => "host: invalid",
         Offence::Oversized => "host: oversized",
-        Offence::Spam => "host: spam",
+        // A refused gossip costs what spam does, and was logged as spam.
+        Offence::Spam | Offence::Refused => "host: spam",
     }
 }

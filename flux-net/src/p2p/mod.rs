@@ -125,14 +125,7 @@ use scoring::{GossipScoreWatch, Scoreboard};
 /// How long [`spawn`] waits for its listeners to report their addresses.
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A gossip topic of the chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Topic {
-    /// Consensus messages: proposals, votes (`/flux/<chain_id>/consensus/1`).
-    Consensus,
-    /// Transactions for the mempool (`/flux/<chain_id>/txs/1`).
-    Txs,
-}
+pub use crate::network::Topic;
 
 impl Topic {
     /// The topic's name segment: `consensus` or `txs`.
@@ -140,27 +133,6 @@ impl Topic {
         match self {
             Topic::Consensus => "consensus",
             Topic::Txs => "txs",
-        }
-    }
-}
-
-/// The host's topics ([`crate::network::Topic`]) are the p2p layer's.
-impl From<crate::network::Topic> for Topic {
-    fn from(topic: crate::network::Topic) -> Self {
-        match topic {
-            crate::network::Topic::Consensus => Topic::Consensus,
-            crate::network::Topic::Txs => Topic::Txs,
-        }
-    }
-}
-
-/// The host's offences ([`crate::network::Offence`]) cost what the p2p layer's do.
-impl From<crate::network::Offence> for Offence {
-    fn from(offence: crate::network::Offence) -> Self {
-        match offence {
-            crate::network::Offence::Undecodable => Offence::Undecodable,
-            crate::network::Offence::Invalid => Offence::Invalid,
-            crate::network::Offence::Refused => Offence::Spam,
         }
     }
 }

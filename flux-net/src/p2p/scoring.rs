@@ -8,30 +8,25 @@ use std::time::{Duration, Instant};
 
 use libp2p::PeerId;
 
-/// Something a peer did wrong. Each offence adds its [`Offence::weight`] to the peer's penalty
-/// total; at [`super::P2pConfig::ban_score`] (100 by default) the peer is banned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Offence {
-    /// Bytes that do not decode (a gossip envelope, a sync frame, or a message the host could
-    /// not parse): 20 points. Could be a version skew, so five are needed for a ban.
-    Undecodable,
-    /// Well-formed but wrong data (a bad signature, a vote from outside the committee, a block
-    /// that fails validation): 50 points. Two bans a peer.
-    Invalid,
-    /// Data over a size limit, which a compliant peer never sends: 40 points.
-    Oversized,
-    /// Too much of something allowed (unsolicited or excess requests, floods): 10 points.
-    Spam,
-}
+pub use crate::network::Offence;
 
+/// Each offence adds its [`Offence::weight`] to the peer's penalty total; at
+/// [`super::P2pConfig::ban_score`] (100 by default) the peer is banned.
 impl Offence {
-    /// Penalty points of the offence.
+    /// Penalty points of the offence: undecodable 20 (five ban a peer: could be a version
+    /// skew), invalid 50 (two ban), oversized 40, spam and refused gossip 10.
+    ///
+    /// ```
+    /// use flux_net::p2p::Offence;
+    /// assert_eq!(Offence::Invalid.weight(), 50);
+    /// assert_eq!(Offence::Refused.weight(), Offence::Spam.weight());
+    /// ```
     pub const fn weight(self) -> i32 {
         match self {
             Offence::Undecodable => 20,
             Offence::Invalid => 50,
             Offence::Oversized => 40,
-            Offence::Spam => 10,
+            Offence::Spam | Offence::Refused => 10,
         }
     }
 }

@@ -4,7 +4,7 @@
 use rand_core::RngCore;
 
 use super::network::Effect;
-use super::{Event, Fault, Payload, Sim, SimError};
+use super::{Fault, Payload, Sim, SimError, SimEvent};
 use crate::host::serve_sync_shared;
 
 impl Sim {
@@ -40,7 +40,7 @@ impl Sim {
                 continue;
             }
             let delay = link.latency_ms + self.rng.next_u64() % (link.jitter_ms + 1);
-            let event = Event::Deliver {
+            let event = SimEvent::Deliver {
                 from,
                 to,
                 payload: payload.clone(),
@@ -96,7 +96,7 @@ impl Sim {
                     self.scores.penalize(i, peer, offence, self.now);
                 }
                 Effect::Timer(after_ms, input) => {
-                    let event = Event::Timer {
+                    let event = SimEvent::Timer {
                         to: i,
                         incarnation: self.validators[i].incarnation,
                         input,

@@ -97,7 +97,7 @@ enum Payload {
 
 /// One scheduled happening.
 #[derive(Debug)]
-enum Event {
+enum SimEvent {
     Deliver {
         from: usize,
         to: usize,
@@ -137,7 +137,7 @@ pub struct Sim {
     /// Gossip not sent: larger than a frame.
     oversized: u64,
     validators: Vec<Validator>,
-    queue: BTreeMap<(u64, u64), Event>,
+    queue: BTreeMap<(u64, u64), SimEvent>,
     seq: u64,
     now: u64,
     rng: ChaCha8Rng,
@@ -192,9 +192,9 @@ impl Sim {
             config,
         };
         for c in sim.config.crashes.clone() {
-            sim.schedule(c.at_ms, Event::Crash(c.validator));
+            sim.schedule(c.at_ms, SimEvent::Crash(c.validator));
             if let Some(at) = c.restart_ms {
-                sim.schedule(at, Event::Restart(c.validator));
+                sim.schedule(at, SimEvent::Restart(c.validator));
             }
         }
         for i in 0..n {
@@ -203,7 +203,7 @@ impl Sim {
         Ok(sim)
     }
 
-    fn schedule(&mut self, at: u64, event: Event) {
+    fn schedule(&mut self, at: u64, event: SimEvent) {
         self.seq += 1;
         self.queue.insert((at, self.seq), event);
     }
@@ -243,7 +243,7 @@ impl Sim {
         v.boot().map_err(|e| self.host_error(i, e))?;
         let incarnation = self.validators[i].incarnation;
         let offset = self.rng.next_u64() % self.config.tick_ms;
-        self.schedule(self.now + offset + 1, Event::Tick { to: i, incarnation });
+        self.schedule(self.now + offset + 1, SimEvent::Tick { to: i, incarnation });
         self.drive(i, |host, now_ms, net| host.start(now_ms, net))
     }
 
@@ -266,14 +266,14 @@ impl Sim {
         };
         self.now = at;
         match event {
-            Event::Deliver { from, to, payload } => {
+            SimEvent::Deliver { from, to, payload } => {
                 if !self.validators[to].running {
                     self.dropped += 1;
                     return Ok(true);
                 }
                 self.deliver(from, to, payload)?;
             }
-            Event::Timer {
+            SimEvent::Timer {
                 to,
                 incarnation,
                 input,
@@ -283,15 +283,15 @@ impl Sim {
                     self.drive(to, |host, now_ms, net| host.on_timer(input, now_ms, net))?;
                 }
             }
-            Event::Tick { to, incarnation } => {
+            SimEvent::Tick { to, incarnation } => {
                 let v = &self.validators[to];
                 if v.running && v.incarnation == incarnation {
-                    self.schedule(at + self.config.tick_ms, Event::Tick { to, incarnation });
+                    self.schedule(at + self.config.tick_ms, SimEvent::Tick { to, incarnation });
                     self.tick(to)?;
                 }
             }
-            Event::Crash(i) => self.validators[i].crash(),
-            Event::Restart(i) => {
+            SimEvent::Crash(i) => self.validators[i].crash(),
+            SimEvent::Restart(i) => {
                 if !self.validators[i].running {
                     self.start_validator(i)?;
                 }

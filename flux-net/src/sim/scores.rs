@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::network::Offence;
-use crate::p2p::{Offence as P2pOffence, P2pConfig};
+use crate::p2p::P2pConfig;
 
 /// The node's default p2p configuration (its limits and scoring thresholds; the identity is
 /// a fixed one, unused).
@@ -64,7 +64,7 @@ impl Scores {
         if by == peer || self.banned(by, peer, now_ms) {
             return;
         }
-        let points = u64::try_from(P2pOffence::from(offence).weight()).unwrap_or(0);
+        let points = u64::try_from(offence.weight()).unwrap_or(0);
         *self.points.entry((by, peer)).or_default() += points;
         let decay_ms = self.decay_ms;
         let standing = self.standings.entry((by, peer)).or_insert(Standing {
