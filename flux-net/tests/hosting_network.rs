@@ -205,7 +205,18 @@ async fn four_validators_host_an_app_of_three_instances_and_every_gateway_serves
         .await;
     }
 
-    // Cancel: every container of the app on every node goes; the gateways forget it.
+    // Cancel: every container of the app on every node goes, with its data folder; the
+    // gateways forget it.
+    let data = |i: usize| {
+        dirs[i]
+            .path()
+            .join("apps")
+            .join(format!("{name}_t{pid}n{i}"))
+    };
+    for &i in &alive {
+        let hosts_it = moved.contains(&members[i].id);
+        assert_eq!(data(i).exists(), hosts_it, "{}", data(i).display());
+    }
     submit(
         &members[idle].client,
         &owner,
@@ -226,6 +237,12 @@ async fn four_validators_host_an_app_of_three_instances_and_every_gateway_serves
             runtime.list(Some(&label)).await.unwrap().is_empty(),
             "node {i}"
         );
+        // The pass removes the containers first, then the data folder.
+        wait_for_async_within("the app's data folder removed", SLOW, async || {
+            (!data(i).exists()).then_some(())
+        })
+        .await
+        .unwrap();
         wait_for_async_within("the gateway forgets the app", SLOW, async || {
             (get(members[i].gateway, &host).await.map(|r| r.0) == Some(404)).then_some(())
         })
