@@ -492,7 +492,13 @@ impl Transaction {
 }
 
 /// A swap out's stateless rules: a positive amount, a destination the chain accepts.
-fn check_swap_out(s: &SwapOut) -> Result<(), crate::parallel::SwapError> {
+///
+/// ```
+/// use flux_chain::tx::{SwapOut, check_swap_out};
+/// let s = SwapOut { chain: flux_core::parallel::ExternalChain::Kadena, to: b"k:alice".to_vec(), amount: flux_core::Amount::ZERO };
+/// assert!(check_swap_out(&s).is_err()); // nothing to swap
+/// ```
+pub fn check_swap_out(s: &SwapOut) -> Result<(), crate::parallel::SwapError> {
     if s.amount.is_zero() {
         return Err(crate::parallel::SwapError::ZeroAmount);
     }

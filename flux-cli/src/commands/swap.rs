@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use flux_chain::parallel::{Attestation, BurnStatement, MAX_REFERENCE_LEN, SwapError};
-use flux_chain::tx::{SwapIn, SwapOut, TxKind};
+use flux_chain::tx::{SwapIn, SwapOut, TxKind, check_swap_out};
 use flux_core::parallel::{DestinationError, ExternalChain};
 use flux_net::api::client::Client;
 use flux_net::api::views::{AttestationStatusView, BurnView, SupplyView, SwapView};
@@ -126,17 +126,15 @@ fn swap_text(view: &SwapView) -> String {
 
 /// `flux swap out`.
 pub fn out<W: Write>(out: &mut Output<W>, args: &SwapOutArgs) -> Result<(), CliError> {
-    if args.amount.is_zero() {
-        return Err(CliError::SwapRule(SwapError::ZeroAmount));
-    }
-    let to = parse_destination(args.chain, &args.to)?;
+    let swap = SwapOut {
+        chain: args.chain,
+        to: parse_destination(args.chain, &args.to)?,
+        amount: args.amount,
+    };
+    check_swap_out(&swap).map_err(CliError::SwapRule)?;
     let key = keyfile::read(&args.key)?;
     let client = client(&args.node.url)?;
-    let kind = TxKind::SwapOut(SwapOut {
-        chain: args.chain,
-        to,
-        amount: args.amount,
-    });
+    let kind = TxKind::SwapOut(swap);
     let (sent, finalized, swap) = block_on(async {
         let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
         let swap = match &finalized {
