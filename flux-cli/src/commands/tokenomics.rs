@@ -10,9 +10,9 @@ use flux_core::tokenomics::{
 use flux_core::{Amount, ChainParams, Network};
 use serde::Serialize;
 
-use flux_net::simulator::charts::SupplyChart;
 use crate::error::CliError;
 use crate::output::Output;
+use flux_net::simulator::charts::SupplyChart;
 
 /// The report at one height. Amounts are decimal FLUX strings in JSON.
 #[derive(Debug, Serialize)]

@@ -154,7 +154,11 @@ impl Targets {
                 force: true,
                 ..Default::default()
             };
-            match docker.client().remove_image(image, Some(options), None).await {
+            match docker
+                .client()
+                .remove_image(image, Some(options), None)
+                .await
+            {
                 Ok(_)
                 | Err(bollard::errors::Error::DockerResponseServerError {
                     status_code: 404, ..
