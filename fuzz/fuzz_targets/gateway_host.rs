@@ -18,7 +18,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     assert_eq!(normalize_host(name.as_bytes()).as_ref(), Ok(&name));
     let target = Target::first_port("app", "web");
     let mut table = RouteTable::new();
-    table.route(&name, target.clone()).expect("a normal name routes");
+    table
+        .route(&name, target.clone())
+        .expect("a normal name routes");
     let raw = std::str::from_utf8(data).expect("an accepted value is ASCII");
     assert_eq!(table.target(raw), Some(&target));
 });
