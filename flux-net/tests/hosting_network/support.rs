@@ -3,7 +3,7 @@
 //! loopback address 127.0.0.(i+1) as separate hosts would, with the genesis endpoints on those
 //! addresses (the gateways reach another node's instance at `<endpoint host>:<public port>`).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use flux_chain::devnet::{FLUX_PER_ACCOUNT, ValidatorKeys};
@@ -14,10 +14,10 @@ use flux_core::{Amount, Tier};
 use flux_net::api::client::Client;
 use flux_net::hosting::{Hosting, HostingConfig, InstanceState};
 use flux_net::node::{Node, NodeConfig};
+use flux_net::testkit::hosting as hosting_kit;
+pub use flux_net::testkit::hosting::get;
 use flux_net::testkit::wait::wait_for_async_within;
 use flux_nodes::NodeId;
-use flux_nodes::app::AppSpec;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Four debug-built validators and Docker on two shared cores: longer than the kit's usual
 /// deadline (a deadline only bounds a failure).
@@ -136,34 +136,17 @@ pub async fn start(
 
 /// A port free on 127.0.0.1 now (the app publishes it on every node's address).
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    listener.local_addr().unwrap().port()
+    hosting_kit::free_port().unwrap()
 }
 
 /// A FluxOS v8 spec of 3 instances of the sample app answering `message` on `port`.
 pub fn spec_json(name: &str, image: &str, port: u16, message: &str) -> String {
-    serde_json::json!({
-        "version": 8, "name": name, "description": "hosting network test",
-        "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
-        "compose": [{
-            "name": "web", "description": "sample", "repotag": image,
-            "ports": [port], "domains": [], "containerPorts": [8080],
-            "environmentParameters": ["PORT=8080", format!("MESSAGE={message}")],
-            "commands": [], "containerData": "/data",
-            "cpu": 0.1, "ram": 100, "hdd": 1, "repoauth": ""
-        }],
-        "instances": 3, "contacts": [], "geolocation": [], "expire": 5000,
-        "nodes": [], "staticip": false, "enterprise": ""
-    })
-    .to_string()
+    hosting_kit::sample_spec(name, image, port, message, 3)
 }
 
 /// The chain's price of `json` (the transaction must name it exactly).
 pub fn price(node: &Node, json: &str) -> Amount {
-    let chain = node.chain().read().unwrap();
-    let params = chain.state().params();
-    let spec = AppSpec::from_json_strict(json.as_bytes(), &params.apps).unwrap();
-    spec.price(&params.apps.prices).unwrap().total
+    hosting_kit::price(node, json).unwrap()
 }
 
 /// Signs `kind` with `key`, submits it through `client` and waits until it is final.
@@ -179,20 +162,6 @@ pub async fn submit(client: &Client, key: &SecretKey, kind: TxKind) {
 pub fn placement(node: &Node, app: &str) -> Vec<(u32, NodeId)> {
     let chain = node.chain().read().unwrap();
     chain.state().placement().instances_of(app)
-}
-
-/// One HTTP/1.1 GET through `gateway` with `host`: the status and body (`None`: the
-/// connection failed or the answer was not HTTP).
-pub async fn get(gateway: SocketAddr, host: &str) -> Option<(u16, String)> {
-    let mut stream = tokio::net::TcpStream::connect(gateway).await.ok()?;
-    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n")?.1.to_owned();
-    Some((status, body))
 }
 
 /// Waits until `gateway` answers `host` with 200 and a body containing `message`.
