@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
 
 use clap::Parser;
 use flux_chain::mempool::{Mempool, MempoolConfig};
@@ -15,6 +14,7 @@ use flux_chain::testkit::keys::key;
 use flux_chain::transition::{BuildMode, propose_block};
 use flux_cli::cli::{AppCommand, Cli, Command};
 use flux_core::Amount;
+use flux_core::testkit::wait::wait_until;
 use flux_net::api::hosting::HostingHandle;
 use flux_net::api::{ChainBackend, serve};
 use flux_net::hosting::{Hosting, HostingConfig};
@@ -108,8 +108,16 @@ impl Hosted {
         let running = stop.clone();
         std::thread::spawn(move || {
             while !running.load(Ordering::Relaxed) {
-                // The block time (a rate, not a wait for something).
-                std::thread::sleep(Duration::from_millis(50));
+                // A block as soon as a transaction waits (or the stop comes).
+                let pending = || !pool.lock().unwrap().is_empty();
+                if wait_until("a transaction or the stop", || {
+                    running.load(Ordering::Relaxed) || pending()
+                })
+                .is_err()
+                    || running.load(Ordering::Relaxed)
+                {
+                    continue;
+                }
                 let mut chain = chain.write().unwrap();
                 let mut pool = pool.lock().unwrap();
                 let txs = pool.select(chain.state(), 1_000);
