@@ -283,3 +283,19 @@ impl From<flux_net::simulator::SimulatorError> for CliError {
         CliError::Sim(Box::new(e))
     }
 }
+
+/// Reads a file the user named; its error names the file ([`CliError::ReadFile`]).
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// [`read_file`] for a text file.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })
+}

@@ -311,10 +311,7 @@ struct Sent<'a> {
 /// serves the new spec.
 pub fn update<W: Write>(out: &mut Output<W>, args: &AppUpdateArgs) -> Result<(), CliError> {
     let key = keyfile::read(&args.key)?;
-    let spec_json = std::fs::read_to_string(&args.spec).map_err(|source| CliError::ReadFile {
-        path: args.spec.clone(),
-        source,
-    })?;
+    let spec_json = crate::error::read_text(&args.spec)?;
     let client = client(&args.node.url)?;
     let timeout = Duration::from_secs(args.tx.timeout);
     let (sent, name, due, finalized, serving) = block_on(async {

@@ -78,10 +78,7 @@ pub fn start<W: Write>(out: &mut Output<W>, args: &NodeStartArgs) -> Result<(), 
 /// `flux node confirm`: the operator confirms its node with attested benchmark evidence.
 pub fn confirm<W: Write>(out: &mut Output<W>, args: &NodeConfirmArgs) -> Result<(), CliError> {
     let operator = keyfile::read(&args.key)?;
-    let text = std::fs::read_to_string(&args.evidence).map_err(|source| CliError::ReadFile {
-        path: args.evidence.clone(),
-        source,
-    })?;
+    let text = crate::error::read_text(&args.evidence)?;
     let evidence: BenchmarkEvidence =
         serde_json::from_str(&text).map_err(|source| CliError::Evidence {
             path: args.evidence.clone(),
@@ -135,10 +132,7 @@ pub fn exit<W: Write>(out: &mut Output<W>, args: &NodeExitArgs) -> Result<(), Cl
 /// `flux app deploy`: registers an app spec, paying the chain's price (or `--price`).
 pub fn deploy<W: Write>(out: &mut Output<W>, args: &AppDeployArgs) -> Result<(), CliError> {
     let key = keyfile::read(&args.key)?;
-    let spec_json = std::fs::read_to_string(&args.spec).map_err(|source| CliError::ReadFile {
-        path: args.spec.clone(),
-        source,
-    })?;
+    let spec_json = crate::error::read_text(&args.spec)?;
     let client = client(&args.node.url)?;
     let (sent, name, price, finalized, serving) = block_on(async {
         // The chain's own parameters: governance may have changed the preset's prices.

@@ -24,19 +24,12 @@ use super::send::{block_on, client, print_sent};
 use crate::cli::{
     ExampleJob, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs, JobSubmitArgs,
 };
-use crate::error::CliError;
+use crate::error::{CliError, read_file};
 use crate::output::Output;
 use flux_net::api::keyfile;
 
 /// Fuel of the local run `flux job example` makes to say how much a job needs.
 const EXAMPLE_FUEL: u64 = 2_000_000_000;
-
-fn read(path: &Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })
-}
 
 /// The module in `path`, checked by the engine ([`module_from_bytes`]).
 ///
@@ -49,7 +42,7 @@ fn read(path: &Path) -> Result<Vec<u8>, CliError> {
 /// assert!(refused.to_string().contains("floating point is not allowed"), "{refused}");
 /// ```
 pub fn load_module(path: &Path) -> Result<Vec<u8>, CliError> {
-    module_from_bytes(read(path)?).map_err(|source| CliError::JobModule {
+    module_from_bytes(read_file(path)?).map_err(|source| CliError::JobModule {
         path: path.to_owned(),
         source,
     })
@@ -60,7 +53,7 @@ pub fn load_module(path: &Path) -> Result<Vec<u8>, CliError> {
 pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(), CliError> {
     let module = load_module(&args.module)?;
     let input = match &args.input {
-        Some(path) => read(path)?,
+        Some(path) => read_file(path)?,
         None => Vec::new(),
     };
     let job = JobSubmit {

@@ -262,10 +262,7 @@ struct AttestedBurn {
 
 /// Reads an attested burn from `path`.
 fn read_attested(path: &Path) -> Result<SwapIn, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = crate::error::read_file(path)?;
     let bad = |reason: String| CliError::SwapFile {
         path: path.to_owned(),
         reason,

@@ -137,10 +137,7 @@ pub fn propose<W: Write>(out: &mut Output<W>, args: &GovProposeArgs) -> Result<(
         });
     }
     let text_hash = match &args.text_file {
-        Some(path) => Hash::digest(&std::fs::read(path).map_err(|source| CliError::ReadFile {
-            path: path.clone(),
-            source,
-        })?),
+        Some(path) => Hash::digest(&crate::error::read_file(path)?),
         None => Hash::digest(args.title.as_bytes()),
     };
     let draft = draft(args)?;
