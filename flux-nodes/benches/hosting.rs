@@ -7,49 +7,20 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flux_core::{Hash, Tier};
-use flux_nodes::app::{AppSpec, Component, Enterprise};
+use flux_nodes::app::AppSpec;
 use flux_nodes::hosting::{
     ContainerSpec, HostConfig, LABEL_APP, LABEL_NODE, LABEL_SPEC, Observed, ObservedNetwork,
     ObservedState, containers_for, plan,
 };
 use flux_nodes::node::NodeId;
+use flux_nodes::testkit::apps::{self, component};
 
 const INSTANCES: usize = 1_000;
 
 fn spec(i: usize) -> AppSpec {
-    AppSpec {
-        version: 8,
-        name: format!("app{i}"),
-        description: String::new(),
-        owner: "o".into(),
-        components: vec![Component {
-            name: "web".into(),
-            description: String::new(),
-            repotag: format!("example/app{}:1", i % 50),
-            ports: vec![20_000 + i as u16],
-            container_ports: vec![80],
-            domains: vec![],
-            environment_parameters: vec!["MODE=prod".into()],
-            commands: vec![],
-            container_data: "/data".into(),
-            cpu_tenths: 1,
-            ram_mb: 100,
-            hdd_gb: 1,
-            gpu: 0,
-            gpu_memory_gb: 0,
-            tiers: None,
-            repoauth: None,
-            secrets: None,
-        }],
-        instances: 3,
-        contacts: vec![],
-        geolocation: vec![],
-        expire: 1000,
-        nodes: vec![],
-        staticip: false,
-        datacenter: None,
-        enterprise: Enterprise::No,
-    }
+    let repotag = format!("example/app{}:1", i % 50);
+    let web = component("web", &repotag, 20_000 + i as u16, &["MODE=prod"]);
+    apps::spec(&format!("app{i}"), vec![web])
 }
 
 fn config() -> HostConfig {

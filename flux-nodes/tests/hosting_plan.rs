@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use flux_core::{Hash, Tier};
-use flux_nodes::app::{AppSpec, Component, Enterprise};
+use flux_nodes::app::AppSpec;
 use flux_nodes::hosting::*;
 use flux_nodes::node::NodeId;
+use flux_nodes::testkit::apps::{self, component};
 use proptest::prelude::*;
 
 const APPS: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
@@ -31,41 +32,12 @@ fn spec(a: usize, n: usize, version: u8) -> AppSpec {
     let components = COMPONENTS[..n]
         .iter()
         .enumerate()
-        .map(|(i, c)| Component {
-            name: (*c).into(),
-            description: String::new(),
-            repotag: format!("example/{c}:{version}"),
-            ports: vec![30000 + (a * 10 + i) as u16],
-            container_ports: vec![80],
-            domains: vec![],
-            environment_parameters: vec![],
-            commands: vec![],
-            container_data: "/data".into(),
-            cpu_tenths: 1,
-            ram_mb: 100,
-            hdd_gb: 1,
-            gpu: 0,
-            gpu_memory_gb: 0,
-            tiers: None,
-            repoauth: None,
-            secrets: None,
+        .map(|(i, c)| {
+            let port = 30000 + (a * 10 + i) as u16;
+            component(c, &format!("example/{c}:{version}"), port, &[])
         })
         .collect();
-    AppSpec {
-        version: 8,
-        name: APPS[a].into(),
-        description: String::new(),
-        owner: "o".into(),
-        components,
-        instances: 3,
-        contacts: vec![],
-        geolocation: vec![],
-        expire: 1000,
-        nodes: vec![],
-        staticip: false,
-        datacenter: None,
-        enterprise: Enterprise::No,
-    }
+    apps::spec(APPS[a], components)
 }
 
 fn state() -> impl Strategy<Value = ObservedState> {

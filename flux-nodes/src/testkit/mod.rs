@@ -18,6 +18,7 @@
 //! });
 //! ```
 
+pub mod apps;
 mod arbitrary_impls;
 pub mod strategies;
 
