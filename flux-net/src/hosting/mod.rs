@@ -48,7 +48,7 @@ use tokio::time::Instant;
 
 pub use config::HostingConfig;
 pub use reconcile::{PassReport, Reconciler};
-pub use routes::Snapshot;
+pub use routes::{Snapshot, SpecCache};
 pub use status::{InstanceState, InstanceStatus, StatusBoard};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayError, GatewayMetrics, SharedRoutes};
@@ -132,6 +132,7 @@ impl Hosting {
             routes: gateway.as_ref().map(Gateway::routes),
             status: status.clone(),
             engine_down: false,
+            specs: SpecCache::default(),
         };
         let task = tokio::spawn(looper.run(stopped));
         Ok(Hosting {
@@ -204,6 +205,7 @@ struct Loop<S: Store> {
     routes: Option<SharedRoutes>,
     status: StatusBoard,
     engine_down: bool,
+    specs: SpecCache,
 }
 
 impl<S: Store + Send + Sync + 'static> Loop<S> {
@@ -228,7 +230,7 @@ impl<S: Store + Send + Sync + 'static> Loop<S> {
                     continue;
                 }
                 last_height = Some(height);
-                Snapshot::read(chain.state(), height, self.node.as_ref())
+                Snapshot::read(chain.state(), height, self.node.as_ref(), &mut self.specs)
             };
             next_pass = Instant::now() + interval;
             self.pass(&snapshot).await;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use flux_chain::state::State;
 use flux_nodes::NodeId;
@@ -11,28 +12,62 @@ use flux_nodes::hosting::{ContainerSpec, HostConfig, containers_for};
 
 use crate::gateway::{Instances, RouteTable, Target};
 
+/// An app's placed instances as (instance, node).
+pub type Placed = Vec<(u32, NodeId)>;
+
 /// The hosting-relevant part of the state at one committed height.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// The height it was read at.
     pub height: u64,
     /// Every app with a readable spec: name → (spec, placed instances as (instance, node)).
-    pub apps: BTreeMap<String, (AppSpec, Vec<(u32, NodeId)>)>,
+    pub apps: BTreeMap<String, (Arc<AppSpec>, Placed)>,
     /// The host part of each hosting node's registered endpoint.
     pub hosts: BTreeMap<NodeId, IpAddr>,
     /// This node's tier, when it is registered.
     pub tier: Option<flux_core::Tier>,
 }
 
+/// App specs parsed at an earlier pass, by name, with the height of the registration or
+/// update they came from: a pass parses only the specs that changed since.
+#[derive(Clone, Debug, Default)]
+pub struct SpecCache {
+    specs: BTreeMap<String, (u64, Option<Arc<AppSpec>>)>,
+}
+
 impl Snapshot {
-    /// Reads the snapshot from `state` for the node `me`.
-    pub fn read(state: &State, height: u64, me: Option<&NodeId>) -> Snapshot {
+    /// Reads the snapshot from `state` for the node `me`, parsing through `cache`.
+    pub fn read(
+        state: &State,
+        height: u64,
+        me: Option<&NodeId>,
+        cache: &mut SpecCache,
+    ) -> Snapshot {
         let params = &state.params().apps;
         let placement = state.placement();
         let mut apps = BTreeMap::new();
         let mut hosts = BTreeMap::new();
+        cache
+            .specs
+            .retain(|name, _| state.apps().contains_key(name));
         for (name, entry) in state.apps().iter() {
-            let Ok(spec) = AppSpec::from_json_lenient(entry.spec_json.as_bytes(), params) else {
+            let cached = cache
+                .specs
+                .get(name)
+                .filter(|(at, _)| *at == entry.registered_at);
+            let spec = match cached {
+                Some((_, spec)) => spec.clone(),
+                None => {
+                    let parsed = AppSpec::from_json_lenient(entry.spec_json.as_bytes(), params)
+                        .ok()
+                        .map(Arc::new);
+                    cache
+                        .specs
+                        .insert(name.clone(), (entry.registered_at, parsed.clone()));
+                    parsed
+                }
+            };
+            let Some(spec) = spec else {
                 continue;
             };
             let placed = placement.instances_of(name);
@@ -86,7 +121,8 @@ impl Snapshot {
         serving: impl Fn(&str, &str) -> bool,
     ) -> RouteTable {
         let mut table = RouteTable::new();
-        let names = flux_nodes::hosting::routes(self.apps.values().map(|(spec, _)| spec), suffix);
+        let names =
+            flux_nodes::hosting::routes(self.apps.values().map(|(spec, _)| &**spec), suffix);
         let mut targets = BTreeMap::new();
         for (host, route) in &names.hosts {
             let target = Target {
