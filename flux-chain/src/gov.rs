@@ -22,6 +22,22 @@ use crate::error::TxError;
 /// Longest proposal title, bytes.
 pub const MAX_TITLE_LEN: usize = 128;
 
+/// A proposal title's rule: 1 to [`MAX_TITLE_LEN`] bytes ([`TxError::BadTitle`] otherwise).
+///
+/// ```
+/// use flux_chain::gov::check_title;
+/// assert!(check_title("raise the cpu price").is_ok());
+/// assert!(check_title("").is_err());
+/// assert!(check_title(&"x".repeat(129)).is_err());
+/// ```
+pub fn check_title(title: &str) -> Result<(), TxError> {
+    let (len, max) = (title.len(), MAX_TITLE_LEN);
+    if (1..=max).contains(&len) {
+        return Ok(());
+    }
+    Err(TxError::BadTitle { len, max })
+}
+
 /// What a proposal does if it passes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {

@@ -410,15 +410,7 @@ impl Transaction {
             TxKind::Transfer(_) | TxKind::NodeExit(_) | TxKind::AppCancel(_) => Ok(()),
             TxKind::AppRegister(_) | TxKind::AppUpdate(_) | TxKind::GovVote(_) => Ok(()),
             TxKind::Evidence(_) => Ok(()),
-            TxKind::GovPropose(g)
-                if g.title.is_empty() || g.title.len() > crate::gov::MAX_TITLE_LEN =>
-            {
-                Err(TxError::BadTitle {
-                    len: g.title.len(),
-                    max: crate::gov::MAX_TITLE_LEN,
-                })
-            }
-            TxKind::GovPropose(_) => Ok(()),
+            TxKind::GovPropose(g) => crate::gov::check_title(&g.title),
             TxKind::NodeStart(s) => Ok(check_endpoint(&s.endpoint)?),
             TxKind::NodeUpdateEndpoint(u) => Ok(check_endpoint(&u.endpoint)?),
             TxKind::NodeConfirm(c) if c.evidence.attestations.len() > MAX_ATTESTATIONS => {
@@ -505,17 +497,12 @@ pub fn check_swap_out(s: &SwapOut) -> Result<(), crate::parallel::SwapError> {
     Ok(s.chain.check_destination(&s.to)?)
 }
 
-/// A swap in's stateless rules: a positive amount, a bounded reference, a bounded attestation.
+/// A swap in's stateless rules: the burn's ([`BurnStatement::check`]), a bounded attestation.
+///
+/// [`BurnStatement::check`]: crate::parallel::BurnStatement::check
 fn check_swap_in(s: &SwapIn) -> Result<(), crate::parallel::SwapError> {
-    use crate::parallel::{MAX_REFERENCE_LEN, MAX_SIGNATURES, SwapError};
-    if s.burn.amount.is_zero() {
-        return Err(SwapError::ZeroAmount);
-    }
-    let len = s.burn.reference.len();
-    if len == 0 || len > MAX_REFERENCE_LEN {
-        let max = MAX_REFERENCE_LEN;
-        return Err(SwapError::BadReference { len, max });
-    }
+    use crate::parallel::{MAX_SIGNATURES, SwapError};
+    s.burn.check()?;
     let count = s.attestation.signatures.len();
     if count > MAX_SIGNATURES {
         let max = MAX_SIGNATURES;

@@ -22,6 +22,9 @@ pub enum CliError {
     /// A simulation stopped.
     #[error(transparent)]
     Sim(Box<flux_net::simulator::SimulatorError>),
+    /// A proposal or a vote refused before sending, or its sending failed.
+    #[error(transparent)]
+    Gov(#[from] flux_net::governance::GovError),
     /// A placement operation was refused.
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -46,9 +49,6 @@ pub enum CliError {
     /// The local benchmark failed.
     #[error("benchmark failed: {0}")]
     Bench(#[from] flux_nodes::bench::BenchError),
-    /// No proposal with that number.
-    #[error("no proposal {0}")]
-    NoProposal(u64),
     /// An app specification file could not be read, or is not valid.
     #[error("{path}: {source}")]
     App {
@@ -119,76 +119,6 @@ pub enum CliError {
         what: &'static str,
         /// Which.
         id: String,
-    },
-    /// A proposal without an action.
-    #[error("a proposal needs one action: --param, --grant or --upgrade")]
-    NoAction,
-    /// A `--param` argument is not `NAME=VALUE` with an integer value.
-    #[error("--param {text:?}: {reason} (expected NAME=VALUE, e.g. app.cpu_price=4000000)")]
-    BadParamChange {
-        /// The argument.
-        text: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// A `--param` names no governable parameter.
-    #[error("unknown governable parameter {name:?} (known: {known})")]
-    UnknownParam {
-        /// The name given.
-        name: String,
-        /// The governable parameters' names, comma-separated.
-        known: String,
-    },
-    /// A parameter change no proposal may make: outside the bounds fixed in code, or leaving
-    /// the chain's parameters inconsistent.
-    #[error("--param refused: {0}")]
-    ParamRefused(#[source] flux_core::error::ParamsError),
-    /// A `--grant` argument is not `ADDRESS:FLUX` with a positive amount.
-    #[error("--grant {text:?}: {reason} (expected ADDRESS:FLUX, e.g. tflux1...:2500)")]
-    BadGrant {
-        /// The argument.
-        text: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A `--upgrade` argument is not `NAME@HEIGHT` with a name of 1 to 64 bytes and a height
-    /// after the next block.
-    #[error("--upgrade {text:?}: {reason} (expected NAME@HEIGHT, e.g. v2@150000)")]
-    BadUpgrade {
-        /// The argument.
-        text: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The proposal's title is empty or too long.
-    #[error("--title has {len} bytes; a title has 1 to {max}")]
-    BadTitle {
-        /// Its length, bytes.
-        len: usize,
-        /// The longest allowed.
-        max: usize,
-    },
-    /// The proposer cannot pay the deposit and the fee.
-    #[error(
-        "{address} holds {available} FLUX; a proposal needs the {deposit} FLUX deposit and the {fee} FLUX fee"
-    )]
-    NoDeposit {
-        /// The proposer (bech32m).
-        address: String,
-        /// Its spendable balance.
-        available: flux_core::Amount,
-        /// The chain's proposal deposit.
-        deposit: flux_core::Amount,
-        /// The fee offered.
-        fee: flux_core::Amount,
-    },
-    /// The proposal no longer takes votes.
-    #[error("proposal {id} is closed for votes ({status})")]
-    VotingClosed {
-        /// The proposal.
-        id: u64,
-        /// Its status, or why it is closed.
-        status: String,
     },
     /// A job module refused locally, before anything was sent: it does not compile, or the
     /// engine refuses it (floating point, an import outside the job ABI, ...).
@@ -265,16 +195,6 @@ pub enum CliError {
         phase: String,
         /// The time waited.
         secs: u64,
-    },
-    /// The key's account has no node that may still vote on the proposal.
-    #[error("{owner} has no node that may vote on proposal {id}: {reason}")]
-    NoVote {
-        /// The proposal.
-        id: u64,
-        /// The key's address (bech32m).
-        owner: String,
-        /// Why (no node in the snapshot, all voted, none confirmed).
-        reason: String,
     },
 }
 

@@ -1,20 +1,19 @@
 //! `fluxd --data-dir D [--config fluxd.toml]`: runs a node until SIGINT or SIGTERM, then stops
 //! it cleanly (the block being written is finished and the database closed). While the node
-//! catches up with the network it shows a progress bar on a terminal (a log line every few
-//! seconds otherwise). Once started it writes the addresses it listens on to `D/fluxd.addrs`
+//! catches up with the network ([`flux_net::sync_progress`]) it shows a progress bar on a
+//! terminal (a log line every few seconds otherwise). Once started it writes the addresses it listens on to `D/fluxd.addrs`
 //! ([`flux_net::devnet::Addresses`]: the ports the OS chose when the config asks for port 0),
 //! and removes the file when it stops cleanly.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-
 use std::time::Instant;
 
 use clap::Parser;
 use flux_net::devnet::Addresses;
 use flux_net::node::{DataDir, Node, NodeConfig, NodeError};
-
-use crate::sync_progress::{SyncProgress, SyncState};
+use flux_net::sync_progress::{SyncProgress, SyncState};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// fluxd: run a flux node.
 #[derive(Debug, Parser)]
@@ -26,6 +25,30 @@ pub struct FluxdArgs {
     /// The config file (default: DATA_DIR/fluxd.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+/// Shows `state` on the sync bar (on standard error; hidden when it is not a terminal): set up
+/// when a sync starts, so its first frame shows where the node starts from, cleared when done.
+fn draw(bar: &mut Option<ProgressBar>, state: SyncState) {
+    let SyncState::Syncing { height, target } = state else {
+        if let Some(bar) = bar.take() {
+            bar.finish_and_clear();
+        }
+        return;
+    };
+    let bar = bar.get_or_insert_with(|| {
+        let mut bar = ProgressBar::hidden().with_position(height);
+        bar.set_length(target);
+        let template = "syncing [{bar:40}] {pos}/{len} blocks, {per_sec}, eta {eta}";
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar = bar.with_style(style.progress_chars("=> "));
+        }
+        bar.reset_eta();
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar
+    });
+    bar.set_length(target);
+    bar.set_position(height);
 }
 
 async fn run(config: NodeConfig) -> Result<(), NodeError> {
@@ -44,7 +67,7 @@ async fn run(config: NodeConfig) -> Result<(), NodeError> {
             source,
         })?;
     let mut watch = tokio::time::interval(std::time::Duration::from_millis(500));
-    let mut progress = SyncProgress::stderr();
+    let (mut progress, mut bar) = (SyncProgress::default(), None);
     loop {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
@@ -55,8 +78,11 @@ async fn run(config: NodeConfig) -> Result<(), NodeError> {
                     break;
                 }
                 let (metrics, now) = (node.metrics(), Instant::now());
-                match progress.update(metrics.height(), metrics.network_height(), now) {
-                    SyncState::Syncing { height, target } if progress.log_due(now) => {
+                let state = progress.update(metrics.height(), metrics.network_height(), now);
+                draw(&mut bar, state);
+                let drawn = bar.as_ref().is_some_and(|b| !b.is_hidden());
+                match state {
+                    SyncState::Syncing { height, target } if !drawn && progress.log_due(now) => {
                         tracing::info!(height, target, "syncing");
                     }
                     SyncState::CaughtUp { blocks, secs } => {

@@ -11,8 +11,8 @@
 //! - [`cli`]: the clap definitions of every command and its arguments;
 //! - [`commands`]: one module per command (or group), each parse → call → print;
 //! - [`output`]: the human / `--json` printer every command writes through;
-//! - [`fluxd`]: the daemon's entry point (config file to `NodeConfig`, run until a signal);
-//! - [`sync_progress`]: `fluxd`'s block-sync progress bar;
+//! - [`fluxd`]: the daemon's entry point (config file to `NodeConfig`, run until a signal,
+//!   a block-sync progress bar);
 //! - [`error`]: [`error::CliError`], what a command can end with (it wraps the libraries'
 //!   errors; no module here depends on a command).
 //!
@@ -32,7 +32,6 @@ pub mod commands;
 pub mod error;
 pub mod fluxd;
 pub mod output;
-pub mod sync_progress;
 
 use std::ffi::OsString;
 use std::io::Write;

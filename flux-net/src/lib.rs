@@ -27,7 +27,9 @@
 //!   same [`host::Host`].
 //! - [`simulator`]: the network-scale simulator behind `flux sim` (thousands of nodes through
 //!   the real state transition, scenario activity, invariants, reports; its consensus mode runs
-//!   [`sim`]).
+//!   [`sim`]);
+//! - [`governance`]: proposals and votes through the API, checked with the chain's rules first;
+//! - [`sync_progress`]: a node's block-sync progress (syncing, caught up, when to log).
 //!
 //! ```
 //! assert_eq!(flux_net::PROTOCOL_VERSION, 1);
@@ -41,6 +43,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub mod api;
 pub mod devnet;
 pub mod gateway;
+pub mod governance;
 pub mod host;
 pub mod hosting;
 pub mod message;
@@ -51,6 +54,7 @@ pub mod p2p;
 pub mod runtime;
 pub mod sim;
 pub mod simulator;
+pub mod sync_progress;
 // Test kit (feature `testkit`): flux-chain's kit and `NetworkFixture` over the simulator.
 #[cfg(feature = "testkit")]
 pub mod testkit;

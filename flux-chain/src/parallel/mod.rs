@@ -147,6 +147,21 @@ pub struct BurnStatement {
     pub recipient: Address,
 }
 
+impl BurnStatement {
+    /// The burn's stateless rules, which a swap in's burn must meet: a positive amount and a
+    /// reference of 1 to [`MAX_REFERENCE_LEN`] bytes.
+    pub fn check(&self) -> Result<(), SwapError> {
+        if self.amount.is_zero() {
+            return Err(SwapError::ZeroAmount);
+        }
+        let (len, max) = (self.reference.len(), MAX_REFERENCE_LEN);
+        if len == 0 || len > max {
+            return Err(SwapError::BadReference { len, max });
+        }
+        Ok(())
+    }
+}
+
 /// What the committee attests of a swap out, for the destination chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwapOutStatement {

@@ -2,23 +2,23 @@
 //! it (`GET /v1/gov/proposals[/{id}]`; a running node holds its database, so nothing here
 //! opens one).
 //!
-//! Arguments are checked before anything is sent (the chain would otherwise drop a transaction
-//! whose action it refuses when building a block, and it would stay pending): a parameter's
-//! name and bounds, the grant's address and amount, the upgrade's height, the title, the
-//! proposer's balance against the deposit, and each vote against the proposal's snapshot.
-
-mod propose;
-mod vote;
+//! Arguments are checked before anything is sent ([`flux_net::governance`]: a parameter's name
+//! and bounds, the grant's address and amount, the upgrade's height, the title, the proposer's
+//! balance against the deposit, and each vote against the proposal's snapshot).
 
 use std::io::Write;
+use std::time::Duration;
 
-use flux_net::api::views::ProposalView;
+use flux_chain::gov::Choice;
+use flux_chain::tx::TxKind;
+use flux_core::{Amount, Hash};
+use flux_net::api::keyfile;
+use flux_net::api::views::{ActionView, ProposalView};
+use flux_net::governance::{self, ActionDraft, GovError, Skipped, VoteSent};
+use serde::Serialize;
 
-pub use propose::{parse_grant, parse_param_change, parse_upgrade, propose};
-pub use vote::vote;
-
-use super::send::{block_on, client};
-use crate::cli::NodeUrl;
+use super::send::{block_on, client, print_sent, submit};
+use crate::cli::{GovProposeArgs, GovVoteArgs, NodeUrl};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -62,7 +62,7 @@ pub fn list<W: Write>(out: &mut Output<W>, node: &NodeUrl) -> Result<(), CliErro
 
 /// `flux gov show ID`: one proposal, its votes and (while open) its voters.
 pub fn show<W: Write>(out: &mut Output<W>, id: u64, node: &NodeUrl) -> Result<(), CliError> {
-    let detail = block_on(client(&node.url)?.proposal(id))??.ok_or(CliError::NoProposal(id))?;
+    let detail = block_on(client(&node.url)?.proposal(id))??.ok_or(GovError::NoProposal(id))?;
     let p = &detail.proposal;
     let rows = vec![
         ("proposal", format!("#{} {}", p.id, p.title)),
@@ -102,4 +102,114 @@ pub fn show<W: Write>(out: &mut Output<W>, id: u64, node: &NodeUrl) -> Result<()
         }
     }
     out.emit(&detail, &text)
+}
+
+/// `flux gov propose`: checks the action against the chain's parameters and the proposer's
+/// balance against the deposit, then sends the proposal (and with `--wait`, prints its number).
+pub fn propose<W: Write>(out: &mut Output<W>, args: &GovProposeArgs) -> Result<(), CliError> {
+    governance::check_title(&args.title)?;
+    let text_hash = match &args.text_file {
+        Some(path) => Hash::digest(&crate::error::read_file(path)?),
+        None => Hash::digest(args.title.as_bytes()),
+    };
+    let (param, grant) = (args.param.as_deref(), args.grant.as_deref());
+    let draft = ActionDraft::parse(param, grant, args.upgrade.as_deref())?;
+    let key = keyfile::read(&args.key)?;
+    let client = client(&args.node.url)?;
+    let (sent, finalized, checked) = block_on(async {
+        let fee = args.tx.fee;
+        let checked = client
+            .checked_proposal(&key, &args.title, text_hash, draft, fee)
+            .await?;
+        let kind = TxKind::GovPropose(checked.proposal.clone());
+        let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
+        Ok::<_, CliError>((sent, finalized, checked))
+    })??;
+    let proposal = finalized.as_ref().and_then(governance::proposed_id);
+    #[derive(Serialize)]
+    struct Details<'a> {
+        proposal: Option<u64>,
+        title: &'a str,
+        text_hash: Hash,
+        action: ActionView,
+        deposit: Amount,
+    }
+    let action = ActionView::new(&checked.proposal.action, checked.network);
+    let number = proposal.map_or("(its number is known once finalised)".to_owned(), |id| {
+        format!("#{id}")
+    });
+    let rows = vec![
+        ("proposal", number),
+        ("title", args.title.clone()),
+        ("action", action.to_string()),
+        ("deposit", format!("{} FLUX", checked.deposit)),
+        ("text_hash", text_hash.to_string()),
+    ];
+    let details = Details {
+        proposal,
+        title: &args.title,
+        text_hash,
+        action,
+        deposit: checked.deposit,
+    };
+    print_sent(out, "GovPropose", &sent, finalized, details, rows)
+}
+
+/// `flux gov vote`'s report.
+#[derive(Serialize)]
+struct VoteReport {
+    kind: &'static str,
+    proposal: u64,
+    choice: Choice,
+    sender: String,
+    weight: u64,
+    votes: Vec<VoteSent>,
+    skipped: Vec<Skipped>,
+}
+
+/// `flux gov vote ID CHOICE`: one vote for each node the key owns in the proposal's snapshot
+/// that is still confirmed and has not voted (votes are final).
+pub fn vote<W: Write>(out: &mut Output<W>, args: &GovVoteArgs) -> Result<(), CliError> {
+    let key = keyfile::read(&args.key)?;
+    let choice: Choice = args.choice.into();
+    let client = client(&args.node.url)?;
+    let wait = args.tx.wait.then(|| Duration::from_secs(args.tx.timeout));
+    let (plan, sender, votes) = block_on(async {
+        let plan = client.vote_plan(&key, args.id).await?;
+        let (sender, votes) = client
+            .send_votes(&key, &plan, choice, args.tx.fee, wait)
+            .await?;
+        Ok::<_, CliError>((plan, sender, votes))
+    })??;
+    let weight = votes.iter().map(|v| v.weight).sum::<u64>();
+    let p = &plan.detail.proposal;
+    let mut text = format!(
+        "GovVote sent: proposal #{} ({}), {choice:?} for {} node(s), weight {weight} of {}\n",
+        p.id,
+        p.title,
+        votes.len(),
+        p.total_weight
+    );
+    for v in &votes {
+        let state = v
+            .finalized_at
+            .map_or("pending".to_owned(), |h| format!("finalised at height {h}"));
+        text.push_str(&format!(
+            "  node {} weight {:>5}  tx {} ({state})\n",
+            v.node, v.weight, v.id
+        ));
+    }
+    for s in &plan.skipped {
+        text.push_str(&format!("  node {} skipped: {}\n", s.node, s.reason));
+    }
+    let report = VoteReport {
+        kind: "GovVote",
+        proposal: args.id,
+        choice,
+        sender,
+        weight,
+        votes,
+        skipped: plan.skipped,
+    };
+    out.emit(&report, &text)
 }

@@ -1,12 +1,13 @@
-//! The block-sync progress of `fluxd`: a bar on a terminal, a log line every few seconds
-//! otherwise, from the node's height and the height the network is known to have reached
-//! ([`flux_net::metrics::Metrics::network_height`]).
+//! A node's block-sync progress, from its height and the height the network is known to have
+//! reached ([`crate::metrics::Metrics::network_height`]): whether it is syncing, when it caught
+//! up and how long that took, and when a log line is due. Pure: the caller passes the time, and
+//! draws (`fluxd` shows a progress bar on a terminal, a log line every [`LOG_EVERY`] otherwise).
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use flux_cli::sync_progress::{SyncProgress, SyncState};
+//! use flux_net::sync_progress::{SyncProgress, SyncState};
 //!
-//! let mut progress = SyncProgress::hidden();
+//! let mut progress = SyncProgress::default();
 //! let t0 = Instant::now();
 //! assert_eq!(progress.update(10, 11, t0), SyncState::InStep);
 //! assert_eq!(progress.update(10, 500, t0), SyncState::Syncing { height: 10, target: 500 });
@@ -16,13 +17,11 @@
 
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 /// How far behind the network a node must be to count as syncing (a node in step is up to one
 /// height behind while the next block is decided).
 pub const BEHIND_THRESHOLD: u64 = 2;
 
-/// How often the progress is logged when no terminal shows the bar.
+/// How often the progress is logged when no terminal shows it.
 pub const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// What [`SyncProgress::update`] found.
@@ -47,45 +46,17 @@ pub enum SyncState {
 }
 
 /// The progress of a sync. See the module docs.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SyncProgress {
-    draw: fn() -> ProgressDrawTarget,
-    bar: Option<ProgressBar>,
     /// When the sync started, and from which height.
     started: Option<(Instant, u64)>,
     last_log: Option<Instant>,
 }
 
 impl SyncProgress {
-    /// Draws on standard error (the bar is hidden when it is not a terminal).
-    pub fn stderr() -> SyncProgress {
-        SyncProgress {
-            draw: ProgressDrawTarget::stderr,
-            bar: None,
-            started: None,
-            last_log: None,
-        }
-    }
-
-    /// Draws nothing (tests, embedders that show progress their own way).
-    pub fn hidden() -> SyncProgress {
-        SyncProgress {
-            draw: ProgressDrawTarget::hidden,
-            ..SyncProgress::stderr()
-        }
-    }
-
-    /// Whether a terminal shows the bar (otherwise [`SyncProgress::update`]'s caller logs).
-    pub fn is_drawn(&self) -> bool {
-        self.bar.as_ref().is_some_and(|b| !b.is_hidden())
-    }
-
-    /// The node is at `height`, the network at `network_height`.
+    /// The node is at `height`, the network at `network_height`, at `now`.
     pub fn update(&mut self, height: u64, network_height: u64, now: Instant) -> SyncState {
         if network_height < height.saturating_add(BEHIND_THRESHOLD) {
-            if let Some(bar) = self.bar.take() {
-                bar.finish_and_clear();
-            }
             self.last_log = None;
             return match self.started.take() {
                 Some((at, from)) => SyncState::CaughtUp {
@@ -96,32 +67,16 @@ impl SyncProgress {
             };
         }
         self.started.get_or_insert((now, height));
-        let draw = self.draw;
-        let bar = self.bar.get_or_insert_with(|| {
-            // Set up hidden, so the first frame already shows where the node starts from
-            // (and the rate counts from there).
-            let mut bar = ProgressBar::hidden().with_position(height);
-            bar.set_length(network_height);
-            if let Ok(style) = ProgressStyle::with_template(
-                "syncing [{bar:40}] {pos}/{len} blocks, {per_sec}, eta {eta}",
-            ) {
-                bar = bar.with_style(style.progress_chars("=> "));
-            }
-            bar.reset_eta();
-            bar.set_draw_target(draw());
-            bar
-        });
-        bar.set_length(network_height);
-        bar.set_position(height);
         SyncState::Syncing {
             height,
             target: network_height,
         }
     }
 
-    /// Whether a log line is due now (every [`LOG_EVERY`] while syncing without a bar).
+    /// Whether a log line is due at `now` (every [`LOG_EVERY`] while syncing); a caller that
+    /// shows the progress otherwise does not ask.
     pub fn log_due(&mut self, now: Instant) -> bool {
-        if self.started.is_none() || self.is_drawn() {
+        if self.started.is_none() {
             return false;
         }
         match self.last_log {
@@ -138,9 +93,10 @@ impl SyncProgress {
 mod tests {
     use super::*;
 
+    /// A node one height behind (the next block being decided) is in step and logs nothing.
     #[test]
     fn a_node_in_step_shows_nothing() {
-        let mut p = SyncProgress::hidden();
+        let mut p = SyncProgress::default();
         let t = Instant::now();
         for h in 0..5 {
             assert_eq!(p.update(h, h + 1, t), SyncState::InStep);
@@ -148,9 +104,11 @@ mod tests {
         }
     }
 
+    /// A sync reports its progress while the network moves on, logs every `LOG_EVERY`, then
+    /// says how many blocks it synced in how long.
     #[test]
     fn a_sync_reports_progress_then_how_long_it_took() {
-        let mut p = SyncProgress::hidden();
+        let mut p = SyncProgress::default();
         let t = Instant::now();
         assert_eq!(
             p.update(3, 100, t),
@@ -180,9 +138,10 @@ mod tests {
         assert_eq!(p.update(120, 121, t), SyncState::InStep);
     }
 
+    /// Exactly `BEHIND_THRESHOLD` heights behind counts as syncing, one fewer does not.
     #[test]
     fn exactly_the_threshold_behind_is_syncing() {
-        let mut p = SyncProgress::hidden();
+        let mut p = SyncProgress::default();
         let t = Instant::now();
         assert_eq!(
             p.update(10, 10 + BEHIND_THRESHOLD - 1, t),
