@@ -25,6 +25,9 @@ pub enum CliError {
     /// A proposal or a vote refused before sending, or its sending failed.
     #[error(transparent)]
     Gov(#[from] flux_net::governance::GovError),
+    /// A swap refused before sending, or not attested.
+    #[error(transparent)]
+    Swap(#[from] flux_net::swaps::SwapFlowError),
     /// A placement operation was refused.
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -134,42 +137,6 @@ pub enum CliError {
     /// sending.
     #[error("refused before sending: {0}")]
     JobRule(#[source] flux_chain::work::JobError),
-    /// A swap refused before sending (a destination the chain would refuse, a burn
-    /// reference that is too long).
-    #[error("refused before sending: {0}")]
-    SwapRule(#[source] flux_chain::parallel::SwapError),
-    /// An argument that does not parse for the chain it names.
-    #[error("--{arg} {text:?}: {reason}")]
-    SwapArg {
-        /// The argument.
-        arg: &'static str,
-        /// Its text.
-        text: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A `flux swap in` file that is not an attested burn.
-    #[error(
-        "{path}: not an attested burn (the JSON `flux swap burn --json --wait` prints): {reason}"
-    )]
-    SwapFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// `--wait` gave up before the committee's signatures reached the threshold.
-    #[error("{what} is not attested after {secs} s (weight {weight} of {total} signed)")]
-    AttestTimeout {
-        /// What was waited for.
-        what: String,
-        /// Seconds waited.
-        secs: u64,
-        /// The signers' weight at the end.
-        weight: u64,
-        /// The committee's weight.
-        total: u64,
-    },
     /// The job has no accepted result (yet).
     #[error("job {id} has no accepted result yet (phase {phase})")]
     NoJobResult {

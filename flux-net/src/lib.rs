@@ -29,6 +29,7 @@
 //!   the real state transition, scenario activity, invariants, reports; its consensus mode runs
 //!   [`sim`]);
 //! - [`governance`]: proposals and votes through the API, checked with the chain's rules first;
+//! - [`swaps`]: parallel-asset swaps through the API (checked, attestations awaited);
 //! - [`sync_progress`]: a node's block-sync progress (syncing, caught up, when to log).
 //!
 //! ```
@@ -54,6 +55,7 @@ pub mod p2p;
 pub mod runtime;
 pub mod sim;
 pub mod simulator;
+pub mod swaps;
 pub mod sync_progress;
 // Test kit (feature `testkit`): flux-chain's kit and `NetworkFixture` over the simulator.
 #[cfg(feature = "testkit")]

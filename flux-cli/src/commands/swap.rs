@@ -9,74 +9,19 @@
 //! on the other chain, and `flux swap in` sends the attested burn.
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Duration;
 
-use flux_chain::parallel::{Attestation, BurnStatement, MAX_REFERENCE_LEN, SwapError};
-use flux_chain::tx::{SwapIn, SwapOut, TxKind, check_swap_out};
-use flux_core::parallel::{DestinationError, ExternalChain};
-use flux_net::api::client::Client;
-use flux_net::api::views::{AttestationStatusView, BurnView, SupplyView, SwapView};
-use flux_net::api::wait::{self, WaitError};
-use serde::{Deserialize, Serialize};
+use flux_chain::tx::{SwapOut, TxKind, check_swap_out};
+use flux_core::parallel::ExternalChain;
+use flux_net::api::keyfile;
+use flux_net::api::views::{AttestationStatusView, SupplyView, SwapView};
+use flux_net::swaps::{self, SwapFlowError, burn_statement, parse_destination};
+use serde::Serialize;
 
 use super::send::{block_on, client, parse_address, print_sent, submit};
 use crate::cli::{SupplyArgs, SwapBurnArgs, SwapInArgs, SwapOutArgs, SwapStatusArgs};
 use crate::error::CliError;
 use crate::output::Output;
-use flux_net::api::keyfile;
-
-/// The destination's bytes ([`ExternalChain::parse_destination`]).
-///
-/// ```
-/// use flux_cli::commands::swap::parse_destination;
-/// use flux_core::parallel::ExternalChain;
-///
-/// let to = parse_destination(ExternalChain::Ethereum, "0x00112233445566778899aabbccddeeff00112233")?;
-/// assert_eq!(to.len(), 20);
-/// assert!(parse_destination(ExternalChain::Ethereum, "0x0011").is_err());
-/// # Ok::<(), flux_cli::error::CliError>(())
-/// ```
-pub fn parse_destination(chain: ExternalChain, text: &str) -> Result<Vec<u8>, CliError> {
-    chain.parse_destination(text).map_err(|e| match e {
-        DestinationError::NotHex(_) => CliError::SwapArg {
-            arg: "to",
-            text: text.to_owned(),
-            reason: e.to_string(),
-        },
-        DestinationError::Rule(e) => CliError::SwapRule(SwapError::from(e)),
-    })
-}
-
-/// Polls `ask` until the attestation it reports is complete ([`wait::wait_attested`]).
-async fn wait_attested<T>(
-    what: String,
-    timeout: Duration,
-    ask: impl AsyncFnMut() -> Result<T, CliError>,
-    status: impl Fn(&T) -> Option<&AttestationStatusView>,
-) -> Result<T, CliError> {
-    wait::wait_attested(timeout, ask, status)
-        .await
-        .map_err(|e| match e {
-            WaitError::Ask(e) => e,
-            WaitError::TimedOut {
-                secs,
-                progress: (weight, total),
-            } => CliError::AttestTimeout {
-                what,
-                secs,
-                weight,
-                total,
-            },
-        })
-}
-
-async fn fetch_swap(client: &Client, id: &flux_chain::tx::TxId) -> Result<SwapView, CliError> {
-    client.swap(id).await?.ok_or_else(|| CliError::NotFound {
-        what: "swap out",
-        id: id.to_string(),
-    })
-}
 
 /// The rows of an attestation's status.
 fn status_rows(status: Option<&AttestationStatusView>) -> Vec<(&'static str, String)> {
@@ -131,7 +76,7 @@ pub fn out<W: Write>(out: &mut Output<W>, args: &SwapOutArgs) -> Result<(), CliE
         to: parse_destination(args.chain, &args.to)?,
         amount: args.amount,
     };
-    check_swap_out(&swap).map_err(CliError::SwapRule)?;
+    check_swap_out(&swap).map_err(SwapFlowError::from)?;
     let key = keyfile::read(&args.key)?;
     let client = client(&args.node.url)?;
     let kind = TxKind::SwapOut(swap);
@@ -139,17 +84,8 @@ pub fn out<W: Write>(out: &mut Output<W>, args: &SwapOutArgs) -> Result<(), CliE
         let (sent, finalized) = submit(&client, &key, &args.tx, kind).await?;
         let swap = match &finalized {
             Some(_) => {
-                let timeout = Duration::from_secs(args.tx.timeout);
-                let what = format!("swap {}", sent.id);
-                let id = sent.id;
-                let view = wait_attested(
-                    what,
-                    timeout,
-                    async || fetch_swap(&client, &id).await,
-                    |v: &SwapView| v.status.as_ref(),
-                )
-                .await?;
-                Some(view)
+                let wait = Some(Duration::from_secs(args.tx.timeout));
+                Some(client.wait_swap(&sent.id, wait).await?)
             }
             None => None,
         };
@@ -182,66 +118,21 @@ pub fn out<W: Write>(out: &mut Output<W>, args: &SwapOutArgs) -> Result<(), CliE
 /// `flux swap status`.
 pub fn status<W: Write>(out: &mut Output<W>, args: &SwapStatusArgs) -> Result<(), CliError> {
     let client = client(&args.node.url)?;
-    let id = flux_chain::tx::TxId(args.id);
-    let view = block_on(async {
-        if args.wait {
-            wait_attested(
-                format!("swap {id}"),
-                Duration::from_secs(args.timeout),
-                async || fetch_swap(&client, &id).await,
-                |v: &SwapView| v.status.as_ref(),
-            )
-            .await
-        } else {
-            fetch_swap(&client, &id).await
-        }
-    })??;
+    let wait = args.wait.then(|| Duration::from_secs(args.timeout));
+    let view = block_on(client.wait_swap(&flux_chain::tx::TxId(args.id), wait))??;
     let text = swap_text(&view);
     out.emit(&view, &text)
 }
 
 /// `flux swap burn`.
 pub fn burn<W: Write>(out: &mut Output<W>, args: &SwapBurnArgs) -> Result<(), CliError> {
-    if args.amount.is_zero() {
-        return Err(CliError::SwapRule(SwapError::ZeroAmount));
-    }
-    let reference =
-        flux_core::hex::decode(args.reference.strip_prefix("0x").unwrap_or(&args.reference))
-            .map_err(|e| CliError::SwapArg {
-                arg: "reference",
-                text: args.reference.clone(),
-                reason: format!("not hex: {e}"),
-            })?;
-    if reference.is_empty() || reference.len() > MAX_REFERENCE_LEN {
-        return Err(CliError::SwapRule(SwapError::BadReference {
-            len: reference.len(),
-            max: MAX_REFERENCE_LEN,
-        }));
-    }
     let client = client(&args.node.url)?;
     let view = block_on(async {
         let network = client.status().await?.network;
-        let burn = BurnStatement {
-            chain: args.chain,
-            reference,
-            amount: args.amount,
-            recipient: parse_address(&args.to, network)?,
-        };
-        let first = client.request_burn(&burn).await?;
-        if !args.wait {
-            return Ok::<_, CliError>(first);
-        }
-        wait_attested(
-            format!("the burn {} on {}", args.reference, args.chain),
-            Duration::from_secs(args.timeout),
-            async || {
-                // Each ask reaches members that joined since (the node asks once per height).
-                let view = client.request_burn(&burn).await?;
-                Ok(view)
-            },
-            |v: &BurnView| v.status.as_ref(),
-        )
-        .await
+        let to = parse_address(&args.to, network)?;
+        let burn = burn_statement(args.chain, &args.reference, args.amount, to)?;
+        let wait = args.wait.then(|| Duration::from_secs(args.timeout));
+        Ok::<_, CliError>(client.attest_burn(&burn, wait).await?)
     })??;
     let mut rows = vec![
         ("chain", view.burn.chain.to_string()),
@@ -253,33 +144,9 @@ pub fn burn<W: Write>(out: &mut Output<W>, args: &SwapBurnArgs) -> Result<(), Cl
     out.emit(&view, &text)
 }
 
-/// What `flux swap in` reads: a burn and its attestation (a [`BurnView`] has both).
-#[derive(Deserialize)]
-struct AttestedBurn {
-    burn: BurnStatement,
-    attestation: Option<Attestation>,
-}
-
-/// Reads an attested burn from `path`.
-fn read_attested(path: &Path) -> Result<SwapIn, CliError> {
-    let bytes = crate::error::read_file(path)?;
-    let bad = |reason: String| CliError::SwapFile {
-        path: path.to_owned(),
-        reason,
-    };
-    let file: AttestedBurn = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
-    let attestation = file.attestation.ok_or_else(|| {
-        bad("no attestation yet (the committee's signatures are still below the threshold)".into())
-    })?;
-    Ok(SwapIn {
-        burn: file.burn,
-        attestation,
-    })
-}
-
 /// `flux swap in`.
 pub fn swap_in<W: Write>(out: &mut Output<W>, args: &SwapInArgs) -> Result<(), CliError> {
-    let swap = read_attested(&args.file)?;
+    let swap = swaps::read_attested(&args.file, &crate::error::read_file(&args.file)?)?;
     let key = keyfile::read(&args.key)?;
     let client = client(&args.node.url)?;
     let (burn, signers) = (swap.burn.clone(), swap.attestation.signatures.len());
