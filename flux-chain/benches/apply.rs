@@ -59,6 +59,7 @@ fn fixture(n: usize) -> Fixture {
         timestamp_ms: 1,
         allocations,
         nodes: Vec::new(),
+        params: Default::default(),
     };
     let state = genesis.state().unwrap();
     let txs: Vec<Transaction> = keys

@@ -110,6 +110,7 @@ impl Genesis {
             timestamp_ms,
             allocations,
             nodes,
+            params: Default::default(),
         };
         genesis.state()?;
         Ok(genesis)

@@ -330,6 +330,15 @@ pub enum GenesisError {
         /// What is wrong.
         reason: String,
     },
+    /// A parameter of [`crate::genesis::Genesis::params`] is unknown, inconsistent, or set on a
+    /// network whose parameters are fixed.
+    #[error("genesis parameter {name}: {reason}")]
+    Params {
+        /// The parameter's governance name (empty when the genesis may set none).
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Genesis plus all future emission would pass the cap.
     #[error(transparent)]
     Cap(#[from] flux_core::error::TokenomicsError),

@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
 use flux_core::crypto::{Scheme, SecretKey};
+use flux_core::error::ParamsError;
 use flux_core::hash::Tag;
+use flux_core::params::GovernableParam;
 use flux_core::tokenomics::check_genesis;
 use flux_core::{Address, Amount, ChainId, ChainParams, Network, Tier, codec};
 use flux_nodes::lifecycle::NodeStatus;
@@ -61,6 +63,14 @@ pub struct Genesis {
     /// FluxNodes confirmed at genesis (the first committee is drawn from them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<GenesisNode>,
+    /// Governable parameters that start at another value than the preset's, by their
+    /// governance name (`{"nodes.expire_after": 40}`, see [`GovernableParam`]): for devnets
+    /// and test chains (a short expiry, a small committee). Refused on mainnet and testnet,
+    /// whose parameters are the protocol's. A vote changes a running chain within bounds
+    /// fixed in code; a genesis starts one, so these values are held to the consistency rules
+    /// of [`ChainParams::validate`] only. Part of the genesis id when present.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, u64>,
 }
 
 /// A FluxNode confirmed at genesis. Its tier's collateral is bonded from the owner's allocation;
@@ -85,6 +95,7 @@ impl Genesis {
     /// Parses and checks a genesis file.
     pub fn from_json(text: &str) -> Result<Genesis, GenesisError> {
         let genesis: Genesis = serde_json::from_str(text)?;
+        genesis.check_params()?;
         genesis.balances()?;
         Ok(genesis)
     }
@@ -110,14 +121,57 @@ impl Genesis {
             timestamp_ms: 1_767_225_600_000,
             allocations,
             nodes: Vec::new(),
+            params: BTreeMap::new(),
         }
     }
 
-    /// The chain parameters: the network's preset with this chain id.
+    /// The chain parameters: the network's preset with this chain id and the file's
+    /// [`Genesis::params`] (checked by [`Genesis::from_json`] and [`Genesis::state`]; one that
+    /// does not apply is left at the preset's value here).
     pub fn params(&self) -> ChainParams {
         let mut p = ChainParams::for_network(self.network);
         p.chain_id = self.chain_id;
+        let _ = self.apply_params(&mut p);
         p
+    }
+
+    /// Applies [`Genesis::params`] to `p`, in name order.
+    fn apply_params(&self, p: &mut ChainParams) -> Result<(), GenesisError> {
+        if !self.params.is_empty() && self.network != Network::Devnet {
+            return Err(GenesisError::Params {
+                name: String::new(),
+                reason: format!(
+                    "only a devnet genesis may set parameters, not {}",
+                    self.network
+                ),
+            });
+        }
+        let mut values = Vec::with_capacity(self.params.len());
+        for (name, value) in &self.params {
+            let param: GovernableParam =
+                name.parse()
+                    .map_err(|e: ParamsError| GenesisError::Params {
+                        name: name.clone(),
+                        reason: e.to_string(),
+                    })?;
+            values.push((param, *value));
+        }
+        GovernableParam::set_all_unbounded(p, &values).map_err(|e| GenesisError::Params {
+            name: match &e {
+                ParamsError::Invalid { name, .. } => (*name).to_owned(),
+                _ => String::new(),
+            },
+            reason: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// Checks [`Genesis::params`]: known names, a devnet genesis, consistent values.
+    pub fn check_params(&self) -> Result<ChainParams, GenesisError> {
+        let mut p = ChainParams::for_network(self.network);
+        p.chain_id = self.chain_id;
+        self.apply_params(&mut p)?;
+        Ok(p)
     }
 
     /// The genesis id, parent of block 1: the tagged hash of the canonical encoding.
@@ -230,8 +284,8 @@ impl Genesis {
 
     /// The state at height 0.
     pub fn state(&self) -> Result<State, GenesisError> {
+        let params = self.check_params()?;
         let mut accounts = self.balances()?;
-        let params = self.params();
         let registry = self.registry(&mut accounts, &params)?;
         let ledger = Ledger {
             supply: self.supply()?,
@@ -270,5 +324,68 @@ impl Genesis {
             recent,
         )?
         .with_parallel(crate::parallel::Parallel::genesis(&params))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn with_params(network: Network, params: &[(&str, u64)]) -> Genesis {
+        let mut g = Genesis::devnet_example();
+        g.network = network;
+        g.params = params.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect();
+        g
+    }
+
+    /// A devnet genesis may start nodes on a short expiry (issue 21's re-placement test runs
+    /// on one); the values are in the parameters, the JSON and the genesis id, and a genesis
+    /// without any keeps its id (the field is not encoded when empty).
+    #[test]
+    fn a_devnet_genesis_sets_governable_parameters() {
+        let plain = Genesis::devnet_example();
+        let short = with_params(
+            Network::Devnet,
+            &[
+                ("nodes.expire_after", 40),
+                ("nodes.min_confirm_interval", 20),
+            ],
+        );
+        let p = short.check_params().unwrap();
+        assert_eq!(
+            (p.nodes.expire_after, p.nodes.min_confirm_interval),
+            (40, 20)
+        );
+        assert_eq!(short.params().nodes.expire_after, 40);
+        assert_eq!(short.state().unwrap().params().nodes.expire_after, 40);
+        let back = Genesis::from_json(&short.to_json().unwrap()).unwrap();
+        assert_eq!(back, short);
+        assert_ne!(short.id().unwrap(), plain.id().unwrap());
+        assert!(!plain.to_json().unwrap().contains("\"params\""));
+        let mut empty = plain.clone();
+        empty.params = BTreeMap::new();
+        assert_eq!(empty.id().unwrap(), plain.id().unwrap());
+    }
+
+    /// Unknown names, inconsistent values and parameters on a network whose parameters are the
+    /// protocol's are refused with the parameter's name.
+    #[test]
+    fn bad_genesis_parameters_are_refused() {
+        let unknown = with_params(Network::Devnet, &[("nodes.expire_soon", 40)]);
+        let e = unknown.check_params().unwrap_err().to_string();
+        assert!(e.contains("nodes.expire_soon"), "{e}");
+        // A node could never confirm before it expires.
+        let inconsistent = with_params(Network::Devnet, &[("nodes.expire_after", 10)]);
+        let e = inconsistent.state().unwrap_err();
+        assert!(matches!(e, GenesisError::Params { .. }), "{e}");
+        assert!(e.to_string().contains("expire_after"), "{e}");
+        let json = inconsistent.to_json().unwrap();
+        assert!(Genesis::from_json(&json).is_err());
+        for network in [Network::Mainnet, Network::Testnet] {
+            let g = with_params(network, &[("app.cpu_price", 4_000_000)]);
+            assert!(matches!(g.check_params(), Err(GenesisError::Params { .. })));
+        }
     }
 }

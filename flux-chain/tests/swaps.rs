@@ -46,6 +46,7 @@ fn mainnet_genesis_locks_22m_per_chain_within_the_cap() {
             amount: flux(1_000),
         }],
         nodes: vec![],
+        params: Default::default(),
     };
     let state = g.state().unwrap();
     for c in ExternalChain::ALL {

@@ -9,12 +9,10 @@
 //! a burst with no failed request (they retry on other instances); its instance is re-placed on
 //! the idle node once it leaves the registry; a cancel removes every container on every node.
 //!
-//! Not covered here: re-placement on *expiry*. A node expires `nodes.expire_after` blocks (640,
-//! about 11 minutes of devnet blocks) after its last confirm, and a test genesis cannot shorten
-//! it (`Genesis` has no parameter overrides: its params are the network preset). The test
-//! takes the node out with a `NodeExit` instead, which runs the same end-of-block path
+//! Here the node leaves by a `NodeExit`, which runs the same end-of-block path as an expiry
 //! (`transition::app::settle`: a placed node that is no longer `Confirmed` leaves the
-//! placement and its instances move).
+//! placement and its instances move); `flux-cli/tests/hosting_fluxd.rs` lets a killed `fluxd`
+//! process expire on a genesis with a short `nodes.expire_after`.
 //!
 //! Skipped with a notice without a Docker Engine, a failure under `FLUX_REQUIRE_DOCKER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,6 +1,8 @@
 //! [`GenesisBuilder`]: a genesis with funded accounts, nodes of each tier and apps, and the keys
 //! that control them.
 
+use std::collections::BTreeMap;
+
 use flux_core::crypto::SecretKey;
 use flux_core::testkit::keys::{address, key};
 use flux_core::{Amount, ChainId, Network, Tier};
@@ -55,6 +57,7 @@ pub struct GenesisBuilder {
     accounts: Vec<(SecretKey, Amount)>,
     nodes: Vec<(NodeKeys, String, String)>,
     apps: Vec<(SecretKey, String)>,
+    params: BTreeMap<String, u64>,
 }
 
 impl Default for GenesisBuilder {
@@ -73,6 +76,7 @@ impl GenesisBuilder {
             accounts: Vec::new(),
             nodes: Vec::new(),
             apps: Vec::new(),
+            params: BTreeMap::new(),
         }
     }
 
@@ -86,6 +90,13 @@ impl GenesisBuilder {
     /// The chain id.
     pub fn chain_id(mut self, chain_id: ChainId) -> Self {
         self.chain_id = chain_id;
+        self
+    }
+
+    /// Starts the governable parameter `name` at `value` ([`Genesis::params`]: a devnet
+    /// genesis only), e.g. `.param("nodes.expire_after", 40)` for nodes that expire quickly.
+    pub fn param(mut self, name: &str, value: u64) -> Self {
+        self.params.insert(name.to_owned(), value);
         self
     }
 
@@ -212,6 +223,7 @@ impl GenesisBuilder {
                     geolocation: geolocation.clone(),
                 })
                 .collect(),
+            params: self.params.clone(),
         };
         genesis.state()?;
         Ok(genesis)

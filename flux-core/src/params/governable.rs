@@ -147,7 +147,45 @@ impl GovernableParam {
                 max,
             });
         }
+        self.set_unbounded(p, value)
+    }
+
+    /// Sets the parameter to `value` if it leaves `params` consistent
+    /// ([`ChainParams::validate`]), outside the bounds of [`GovernableParam::bounds`]: for a
+    /// devnet's genesis (a test chain whose nodes expire after 40 blocks), never for a vote.
+    ///
+    /// ```
+    /// use flux_core::params::{ChainParams, GovernableParam};
+    /// let mut p = ChainParams::devnet();
+    /// GovernableParam::MinConfirmInterval.set_unbounded(&mut p, 20)?;
+    /// GovernableParam::ExpireAfter.set_unbounded(&mut p, 40)?;
+    /// assert_eq!(p.nodes.expire_after, 40);
+    /// // Still consistent: a node must be able to confirm before it expires.
+    /// assert!(GovernableParam::ExpireAfter.set_unbounded(&mut p, 10).is_err());
+    /// # Ok::<(), flux_core::error::ParamsError>(())
+    /// ```
+    pub fn set_unbounded(self, p: &mut ChainParams, value: u64) -> Result<(), ParamsError> {
+        GovernableParam::set_all_unbounded(p, &[(self, value)])
+    }
+
+    /// Sets every `(parameter, value)` of `values`, then checks that `params` is consistent
+    /// ([`ChainParams::validate`]) as a whole; unchanged on an error. Several parameters that
+    /// depend on each other (a keep-alive interval below the expiry) move together, whatever
+    /// their order.
+    pub fn set_all_unbounded(
+        p: &mut ChainParams,
+        values: &[(GovernableParam, u64)],
+    ) -> Result<(), ParamsError> {
         let mut next = p.clone();
+        for &(param, value) in values {
+            param.assign(&mut next, value);
+        }
+        next.validate()?;
+        *p = next;
+        Ok(())
+    }
+
+    fn assign(self, next: &mut ChainParams, value: u64) {
         let amount = Amount::from_base_units(value);
         match self {
             GovernableParam::AppCpuPrice => next.apps.prices.cpu_per_tenth_core = amount,
@@ -165,9 +203,6 @@ impl GovernableParam {
             GovernableParam::VotingPeriod => next.governance.voting_period = value,
             GovernableParam::EvidenceMaxAge => next.consensus.evidence_max_age = value,
         }
-        next.validate()?;
-        *p = next;
-        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The devnet on disk: keys, genesis, and one directory with a `fluxd.toml` per validator (see
 //! the module docs of [`super`] for the files).
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -143,6 +144,32 @@ impl Layout {
         validators: usize,
         api_port: u16,
     ) -> Result<Layout, DevnetError> {
+        Layout::create_or_open_with(dir, validators, api_port, &BTreeMap::new())
+    }
+
+    /// [`Layout::create_or_open`] whose new genesis starts the governable parameters `params`
+    /// at other values than the devnet preset's ([`Genesis::params`]), e.g. nodes that expire
+    /// after 40 blocks for a test of re-placement. An existing devnet keeps its genesis.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use flux_net::devnet::Layout;
+    /// let dir = tempfile::tempdir()?;
+    /// let params = BTreeMap::from([
+    ///     ("nodes.min_confirm_interval".to_owned(), 20),
+    ///     ("nodes.expire_after".to_owned(), 40),
+    /// ]);
+    /// let layout = Layout::create_or_open_with(dir.path(), 4, 0, &params)?;
+    /// let text = std::fs::read_to_string(layout.dir.join("genesis.json"))?;
+    /// assert!(text.contains("\"nodes.expire_after\": 40"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_or_open_with(
+        dir: &Path,
+        validators: usize,
+        api_port: u16,
+        params: &BTreeMap<String, u64>,
+    ) -> Result<Layout, DevnetError> {
         if Layout::exists(dir) {
             let mut n = 0;
             while DataDir::new(dir.join(format!("node{n}")))
@@ -193,6 +220,7 @@ impl Layout {
             .unwrap_or(0);
         let mut genesis =
             Genesis::with_validators(Network::Devnet, ChainId::DEVNET, now, &keys, &funded)?;
+        genesis.params = params.clone();
         // Each validator registers its own loopback address (where its apps publish, so that
         // other nodes' gateways reach them) with its API port (so `flux app status` reaches
         // it; with OS-chosen ports, the default port stands in).

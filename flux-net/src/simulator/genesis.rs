@@ -120,6 +120,7 @@ impl SimGenesis {
             timestamp_ms: GENESIS_MS,
             allocations,
             nodes: genesis_nodes,
+            params: Default::default(),
         };
         Ok(SimGenesis {
             genesis,

@@ -2,11 +2,13 @@
 //! price, and one plain HTTP request through a gateway.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::time::Duration;
 
 use flux_core::Amount;
 use flux_nodes::app::AppSpec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::wait::{WaitError, wait_for_async_within};
 use crate::node::Node;
 
 /// A port free on 127.0.0.1 right now (bound to port 0, then released; `None` if the OS
@@ -61,4 +63,47 @@ pub async fn get(gateway: SocketAddr, host: &str) -> Option<(u16, String)> {
     let status = text.split(' ').nth(1)?.parse().ok()?;
     let body = text.split_once("\r\n\r\n")?.1.to_owned();
     Some((status, body))
+}
+
+/// Waits until `gateway` answers `host` with 200 and a body containing `message`.
+///
+/// # Errors
+/// [`WaitError`] naming `what` if it did not within `deadline`.
+pub async fn wait_answer(
+    what: &str,
+    deadline: Duration,
+    gateway: SocketAddr,
+    host: &str,
+    message: &str,
+) -> Result<(), WaitError> {
+    wait_for_async_within(what, deadline, async || {
+        get(gateway, host)
+            .await
+            .filter(|(s, b)| *s == 200 && b.contains(message))
+            .map(|_| ())
+    })
+    .await
+}
+
+/// Sends `requests` requests one after the other through `gateway`, each on a new connection:
+/// every one must answer 200 with `message` (no failed request).
+///
+/// # Errors
+/// The first request that did not, with its number and what came back.
+pub async fn burst(
+    gateway: SocketAddr,
+    host: &str,
+    message: &str,
+    requests: u32,
+) -> Result<(), String> {
+    for n in 0..requests {
+        let answer = get(gateway, host).await;
+        if !answer
+            .as_ref()
+            .is_some_and(|(s, b)| *s == 200 && b.contains(message))
+        {
+            return Err(format!("request {n} through {gateway} failed: {answer:?}"));
+        }
+    }
+    Ok(())
 }

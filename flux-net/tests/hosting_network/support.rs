@@ -16,7 +16,6 @@ use flux_net::hosting::{Hosting, HostingConfig, InstanceState};
 use flux_net::node::{Node, NodeConfig};
 use flux_net::testkit::hosting as hosting_kit;
 pub use flux_net::testkit::hosting::get;
-use flux_net::testkit::wait::wait_for_async_within;
 use flux_nodes::NodeId;
 
 /// Four debug-built validators and Docker on two shared cores: longer than the kit's usual
@@ -164,30 +163,17 @@ pub fn placement(node: &Node, app: &str) -> Vec<(u32, NodeId)> {
     chain.state().placement().instances_of(app)
 }
 
-/// Waits until `gateway` answers `host` with 200 and a body containing `message`.
+/// Waits until `gateway` answers `host` with `message`.
 pub async fn wait_answer(what: &str, gateway: SocketAddr, host: &str, message: &str) {
-    wait_for_async_within(what, SLOW, async || {
-        get(gateway, host)
-            .await
-            .filter(|(s, b)| *s == 200 && b.contains(message))
-            .map(|_| ())
-    })
-    .await
-    .unwrap();
+    flux_net::testkit::hosting::wait_answer(what, SLOW, gateway, host, message)
+        .await
+        .unwrap();
 }
 
-/// Sends 50 requests one after the other through `gateway`: each must answer 200 with
-/// `message` (no failed request).
+/// 50 requests through `gateway`, none may fail.
 pub async fn burst(gateway: SocketAddr, host: &str, message: &str, what: &str) {
-    for n in 0..50 {
-        let answer = get(gateway, host).await;
-        assert!(
-            answer
-                .as_ref()
-                .is_some_and(|(s, b)| *s == 200 && b.contains(message)),
-            "{what}: request {n} failed: {answer:?}"
-        );
-    }
+    let sent = flux_net::testkit::hosting::burst(gateway, host, message, 50).await;
+    assert!(sent.is_ok(), "{what}: {sent:?}");
 }
 
 /// Runs `docker <args>` and asserts it succeeded.
