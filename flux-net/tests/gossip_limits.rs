@@ -105,3 +105,64 @@ fn a_block_at_the_cap_fits_one_gossip_message_and_one_sync_item() {
         assert_eq!(Decided::from_bytes(&bytes).unwrap(), decided);
     }
 }
+
+/// Replays issue 19 point 3's misconfiguration: an integrator or operator sets
+/// `P2pConfig::max_message_bytes` below the gossip limit the chain's block byte cap is derived
+/// from (here half of it, or one byte short), so the node never receives a block at the cap and
+/// silently stalls. Starting the network must fail with [`P2pError::MessageLimit`] instead; so
+/// must an insane ceiling. The floor covers the largest block of every preset and of any
+/// governance change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_message_limit_cannot_carry_the_largest_block_does_not_start() {
+    use flux_core::params::{BLOCK_ENVELOPE_BYTES, MAX_BLOCK_BYTES_LIMIT};
+    use flux_net::p2p::{
+        self, DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, P2pConfig,
+        P2pError,
+    };
+    use libp2p::identity::Keypair;
+
+    // The floor is what the chain needs: a block at the largest cap governance allows, with
+    // its envelope, and so every preset's cap.
+    assert!(MAX_BLOCK_BYTES_LIMIT + BLOCK_ENVELOPE_BYTES <= MIN_MAX_MESSAGE_BYTES as u64);
+    for network in [Network::Mainnet, Network::Testnet, Network::Devnet] {
+        let cap = ChainParams::for_network(network).limits.max_block_bytes;
+        assert!(cap + BLOCK_ENVELOPE_BYTES <= MIN_MAX_MESSAGE_BYTES as u64);
+    }
+
+    let config = |max_message_bytes| {
+        let mut c = P2pConfig::new(Keypair::generate_ed25519(), ChainId::DEVNET);
+        c.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+        c.max_message_bytes = max_message_bytes;
+        c
+    };
+    for refused in [
+        DEFAULT_MAX_MESSAGE_BYTES / 2,
+        MIN_MAX_MESSAGE_BYTES - 1,
+        64 * 1024,
+        MAX_MAX_MESSAGE_BYTES + 1,
+        u32::MAX as usize,
+    ] {
+        match p2p::spawn(config(refused)).await {
+            Err(P2pError::MessageLimit {
+                configured,
+                min,
+                max,
+            }) => {
+                assert_eq!(
+                    (configured, min, max),
+                    (refused, MIN_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES)
+                );
+            }
+            Err(other) => panic!("{refused}: refused for another reason: {other}"),
+            Ok((handle, _events)) => {
+                handle.shutdown().await;
+                panic!("a node with max_message_bytes = {refused} started");
+            }
+        }
+    }
+    // The default (the floor) and the ceiling start.
+    for accepted in [DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES] {
+        let (handle, _events) = p2p::spawn(config(accepted)).await.unwrap();
+        handle.shutdown().await;
+    }
+}

@@ -13,8 +13,26 @@ use super::error::P2pError;
 /// against.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = flux_core::params::MAX_GOSSIP_MESSAGE_BYTES as usize;
 
-/// The smallest accepted `max_message_bytes`: room for a vote and a sync frame header.
-pub const MIN_MAX_MESSAGE_BYTES: usize = 1024;
+/// The smallest accepted `max_message_bytes`: the protocol's gossip limit
+/// ([`flux_core::params::MAX_GOSSIP_MESSAGE_BYTES`]). Every valid chain's block byte cap is at
+/// most [`flux_core::params::MAX_BLOCK_BYTES_LIMIT`], that limit less the envelope a proposal or
+/// sync item puts around a block, and governance may raise the cap up to it at any height; so a
+/// node below this figure would, sooner or later, never receive a block at the cap and stall
+/// (issue 19 point 3). The figure is derived in one place, not per chain.
+pub const MIN_MAX_MESSAGE_BYTES: usize = flux_core::params::MAX_GOSSIP_MESSAGE_BYTES as usize;
+
+/// The largest accepted `max_message_bytes`: twice the protocol's gossip limit. A node gains
+/// nothing above the limit (it decodes no message longer than
+/// [`crate::message::MAX_MESSAGE_BYTES`], and peers refuse sync frames over their own limit), and
+/// one peer's frame may make it buffer this much per open stream.
+pub const MAX_MAX_MESSAGE_BYTES: usize = 2 * MIN_MAX_MESSAGE_BYTES;
+
+// The codec writes frame lengths as u32.
+const _: () = assert!(MAX_MAX_MESSAGE_BYTES as u64 <= u32::MAX as u64);
+const _: () = assert!(
+    DEFAULT_MAX_MESSAGE_BYTES >= MIN_MAX_MESSAGE_BYTES
+        && DEFAULT_MAX_MESSAGE_BYTES <= MAX_MAX_MESSAGE_BYTES
+);
 
 /// Configuration of the peer-to-peer layer. Build it with [`P2pConfig::new`] and adjust fields.
 ///
@@ -41,6 +59,13 @@ pub struct P2pConfig {
     /// The chain: topic and protocol names include it, so two chains never exchange messages.
     pub chain_id: ChainId,
     /// Largest gossip payload (as given to `publish`) and largest sync frame, in bytes.
+    ///
+    /// Must lie in [`MIN_MAX_MESSAGE_BYTES`]`..=`[`MAX_MAX_MESSAGE_BYTES`]; [`super::spawn`]
+    /// refuses anything else with [`P2pError::MessageLimit`]. The floor is the protocol's
+    /// gossip limit, which every chain's block byte cap (now or after a governance change) is
+    /// derived from: a node configured below it would silently never receive the largest
+    /// blocks and stall. Leave it at [`DEFAULT_MAX_MESSAGE_BYTES`] (the floor) unless a test
+    /// plays a peer that sends more.
     pub max_message_bytes: usize,
     /// Established connections in total, inbound and outbound.
     pub max_peers: u32,
@@ -98,14 +123,18 @@ impl P2pConfig {
     /// Checks the limits; [`super::spawn`] calls it first.
     ///
     /// # Errors
-    /// [`P2pError::InvalidConfig`] naming the first field out of range.
+    /// [`P2pError::MessageLimit`] if `max_message_bytes` is below the protocol's gossip limit
+    /// or above [`MAX_MAX_MESSAGE_BYTES`]; [`P2pError::InvalidConfig`] naming the first other
+    /// field out of range.
     pub fn validate(&self) -> Result<(), P2pError> {
         let invalid =
             |field: &'static str, rule: &'static str| Err(P2pError::InvalidConfig { field, rule });
-        if self.max_message_bytes < MIN_MAX_MESSAGE_BYTES
-            || u32::try_from(self.max_message_bytes).is_err()
-        {
-            return invalid("max_message_bytes", "between 1 KiB and u32::MAX");
+        if !(MIN_MAX_MESSAGE_BYTES..=MAX_MAX_MESSAGE_BYTES).contains(&self.max_message_bytes) {
+            return Err(P2pError::MessageLimit {
+                configured: self.max_message_bytes,
+                min: MIN_MAX_MESSAGE_BYTES,
+                max: MAX_MAX_MESSAGE_BYTES,
+            });
         }
         if self.max_peers == 0 {
             return invalid("max_peers", "at least 1");

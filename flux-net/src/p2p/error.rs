@@ -13,6 +13,23 @@ pub enum P2pError {
         /// What it must be.
         rule: &'static str,
     },
+    /// `max_message_bytes` is outside `min..=max`. Below `min`, the protocol's gossip limit
+    /// that the chain's block byte cap is derived from, the node would never receive a block at
+    /// the cap and stall (issue 19 point 3); above `max` one peer's frame could make it buffer
+    /// too much.
+    #[error(
+        "invalid p2p config: max_message_bytes = {configured} must be between {min} (the \
+         protocol's gossip limit, which the chain's largest block needs: below it the node \
+         never receives blocks at the cap and stalls) and {max}"
+    )]
+    MessageLimit {
+        /// The configured value.
+        configured: usize,
+        /// The protocol's gossip limit.
+        min: usize,
+        /// The ceiling.
+        max: usize,
+    },
     /// The Noise handshake could not be set up with the keypair.
     #[error("noise setup failed: {0}")]
     Noise(#[from] libp2p::noise::Error),

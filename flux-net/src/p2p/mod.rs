@@ -111,7 +111,9 @@ mod tests;
 mod validation;
 
 pub use codec::{SyncRequest, SyncResponse, decode_sync_frame};
-pub use config::{DEFAULT_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, P2pConfig};
+pub use config::{
+    DEFAULT_MAX_MESSAGE_BYTES, MAX_MAX_MESSAGE_BYTES, MIN_MAX_MESSAGE_BYTES, P2pConfig,
+};
 pub use envelope::ENVELOPE_OVERHEAD;
 pub use error::{CodecError, P2pError};
 pub use handle::{P2pHandle, P2pStats, P2pView, SyncReply, TopicPeers};

@@ -63,7 +63,8 @@ async fn republishing_the_same_bytes_is_delivered_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_and_maximal_payloads_arrive_and_oversized_are_dropped() {
-    let max = 64 * 1024;
+    // The smallest limit a node accepts (issue 19 point 3).
+    let max = crate::p2p::MIN_MAX_MESSAGE_BYTES;
     let mut nodes = mesh(2, |c| c.max_message_bytes = max).await;
     nodes[0].handle.publish(Topic::Consensus, Vec::new());
     nodes[0].handle.publish(Topic::Consensus, bytes(max, 4));

@@ -8,7 +8,8 @@ use crate::testkit::wait::wait_until_async;
 use libp2p::PeerId;
 use libp2p::identity::Keypair;
 
-const MAX: usize = 64 * 1024;
+/// The frame limit: the smallest a node accepts (issue 19 point 3).
+const MAX: usize = crate::p2p::MIN_MAX_MESSAGE_BYTES;
 
 async fn next_request(node: &mut TestNode) -> (PeerId, u64, SyncReply) {
     node.next("sync request", |e| match e {
