@@ -11,7 +11,7 @@
 //!   rules ([`Host::on_verified_txs`](super::Host::on_verified_txs));
 //! - a refused transaction is remembered by id ([`RefusedTxs`], bounded; an id is the hash of
 //!   the whole signed transaction), so a replay costs a lookup, never a second check. Ids
-//!   refused as invalid or for a nonce gap stay until newer refusals push them out; ids
+//!   refused as invalid or for a small nonce gap stay until newer refusals push them out; ids
 //!   refused by other state rules are forgotten at each commit (the state changed, they may be
 //!   valid now);
 //! - refusals cost the sender: a transaction invalid on its own is [`Offence::Invalid`] (and
@@ -19,8 +19,12 @@
 //!   transactions the state refuses, or that repeats such refused ones, is
 //!   [`Offence::Refused`] (and not relayed). An honest node gossips only what its own mempool
 //!   took, once. Two refusals cost nothing, as an honest peer's batch may meet them: a full
-//!   mempool, and a nonce gap (its batch may arrive before the one it follows, or after one
-//!   this node dropped); a gap is remembered, so its replays cost a lookup.
+//!   mempool, and a small nonce gap, at most [`MAX_UNCHARGED_NONCE_GAP`] ahead of the
+//!   sender's next nonce (its batch may arrive before the one it follows, or after one this
+//!   node dropped); a small gap is remembered, so its replays cost a lookup. A gap beyond the
+//!   window is charged like any state refusal: otherwise a funded account's validly signed
+//!   transactions with nonces far ahead would cost every receiver a signature check each, and
+//!   their sender nothing.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -38,6 +42,15 @@ use crate::network::{Network, Offence, Topic};
 
 /// Most ids remembered per kind of refusal (invalid; refused by the state).
 pub const MAX_REFUSED_TXS: usize = 16_384;
+
+/// How far ahead of a sender's next nonce (the account's, after what the mempool holds of it)
+/// a gossiped transaction's nonce may be and still cost its peer nothing: two default gossip
+/// batches ([`HostConfig::tx_batch`](super::HostConfig::tx_batch), 1,024). An honest peer
+/// gossips only consecutive nonces its own pool took, in order; a batch that overtakes the one
+/// before it (or follows one this node dropped) starts at most one batch ahead, and its last
+/// transaction one batch further. The mempool itself refuses every gap
+/// ([`MempoolError::NonceGap`]); this window only decides who pays for the check.
+pub const MAX_UNCHARGED_NONCE_GAP: u64 = 2 * 1_024;
 
 /// Counters of the work transaction gossip caused (for tests and metrics).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -89,7 +102,8 @@ impl RecentIds {
 pub struct RefusedTxs {
     invalid: RecentIds,
     by_state: RecentIds,
-    /// Refused for a nonce gap: no fault of the sender's (not charged when repeated).
+    /// Refused for a small nonce gap (at most [`MAX_UNCHARGED_NONCE_GAP`]): maybe no fault of
+    /// the sender's (not charged when repeated). Larger gaps are in `by_state`.
     gaps: RecentIds,
     stats: TxGossipStats,
 }
@@ -267,7 +281,12 @@ impl<S: Store> TxGossip<S> {
                     Ok(_) => admitted += 1,
                     // Another peer's copy: nothing new. A full pool: no fault of the sender's.
                     Err(MempoolError::Duplicate(_) | MempoolError::Full) => {}
-                    Err(MempoolError::NonceGap { .. }) => gaps.push(id),
+                    // An honest batch may arrive out of order; one far ahead is not that.
+                    Err(MempoolError::NonceGap { expected, found })
+                        if found.saturating_sub(expected) <= MAX_UNCHARGED_NONCE_GAP =>
+                    {
+                        gaps.push(id)
+                    }
                     Err(_) => refused.push(id),
                 }
             }

@@ -314,6 +314,115 @@ fn an_honest_batch_out_of_order_costs_nothing() {
     assert_eq!(host.pool().unwrap().len(), 1);
 }
 
+/// A gossiped batch of transfers signed by `key` with these nonces (valid signatures).
+fn transfers(key: &SecretKey, nonces: impl IntoIterator<Item = u64>) -> Vec<u8> {
+    let txs = nonces
+        .into_iter()
+        .map(|nonce| {
+            Transaction::sign(
+                key,
+                CHAIN,
+                nonce,
+                Amount::from_base_units(1_000),
+                TxKind::Transfer(flux_chain::tx::Transfer {
+                    to: Address::from_bytes([9; 20]),
+                    amount: Amount::ONE_FLUX,
+                }),
+            )
+            .unwrap()
+        })
+        .collect();
+    Message::Txs(txs).to_bytes().unwrap()
+}
+
+/// Replays issue 19 point 6 (refusals by state rules cost the sender nothing) with nonce
+/// gaps: a peer gossips validly signed transactions of a funded account with nonces far ahead
+/// of its next one. The mempool refuses each for the gap, after a signature check, and the
+/// peer was never charged, so it could make every receiver check signatures for free. Each
+/// such batch, and each replay, now costs the peer; the replays are still checked once; one
+/// nonce past [`txs::MAX_UNCHARGED_NONCE_GAP`] is enough to be charged.
+#[test]
+fn transactions_with_nonces_far_ahead_are_charged() {
+    let (mut host, keys, t0) = host_of(0);
+    let mut net = Recorder::default();
+    host.start(t0 + 1, &mut net).unwrap();
+    let owner = &keys[1].owner;
+    let charged = |net: &Recorder| {
+        net.penalties
+            .iter()
+            .filter(|(p, o)| *p == 8 && *o == Offence::Refused)
+            .count()
+    };
+    let batches: Vec<Vec<u8>> = (0..3)
+        .map(|b| transfers(owner, (0..10).map(|i| 1_000_000 + b * 10 + i)))
+        .collect();
+    for batch in &batches {
+        let verdict = host.on_gossip_judged(8, batch, t0 + 2, &mut net);
+        // (The node path leaves transactions to its verifier: judged as not for it.)
+        assert_eq!(verdict.unwrap(), Verdict::Ignore);
+        host.on_gossip(8, batch, t0 + 2, &mut net).unwrap();
+    }
+    assert_eq!(charged(&net), 3, "penalties: {:?}", net.penalties);
+    // A replay costs the peer again, and a lookup here.
+    host.on_gossip(8, &batches[0], t0 + 2, &mut net).unwrap();
+    assert_eq!(charged(&net), 4);
+    let stats = host.tx_gossip_stats();
+    assert_eq!((stats.signatures_checked, stats.replayed), (30, 10));
+    assert_eq!(host.pool().unwrap().len(), 0);
+
+    // Just past the window, through the node's path (signatures off the consensus thread).
+    let first_charged = txs::MAX_UNCHARGED_NONCE_GAP + 1;
+    let Message::Txs(batch) = Message::from_bytes(&transfers(owner, [first_charged])).unwrap()
+    else {
+        unreachable!()
+    };
+    let params = host.read().unwrap().state().params().clone();
+    let verified = txs::verify_batch(batch, &params, &host.refused_txs(), host.ledger.mempool());
+    assert_eq!(
+        host.on_verified_txs(8, verified, &mut net).unwrap(),
+        Verdict::Ignore
+    );
+    assert_eq!(charged(&net), 5, "penalties: {:?}", net.penalties);
+}
+
+/// The other side of the nonce-gap charge (issue 19 point 6): an honest sender's full gossip
+/// batch ([`HostConfig::tx_batch`] transactions) that overtakes the full batch before it is
+/// ahead by up to one less than [`txs::MAX_UNCHARGED_NONCE_GAP`]; with one more transaction at
+/// the window's edge it costs the peer nothing, nor does its replay, and the batch it follows
+/// is taken.
+#[test]
+fn an_honest_batch_that_overtakes_a_full_batch_costs_nothing() {
+    let (mut host, keys, t0) = host_of(0);
+    let mut net = Recorder::default();
+    host.start(t0 + 1, &mut net).unwrap();
+    let owner = &keys[1].owner;
+    let batch = HostConfig::new(None).tx_batch as u64;
+    assert_eq!(txs::MAX_UNCHARGED_NONCE_GAP, 2 * batch);
+    // The second batch, and the window's edge: nonce 2 * batch while the next is 0.
+    let later = transfers(owner, batch..=2 * batch);
+    host.on_gossip(3, &later, t0 + 2, &mut net).unwrap();
+    host.on_gossip(3, &later, t0 + 2, &mut net).unwrap();
+    assert!(net.penalties.is_empty(), "{:?}", net.penalties);
+    assert_eq!(host.pool().unwrap().len(), 0);
+    // The batch it follows arrives: taken and relayed, still nothing charged.
+    let first = transfers(owner, 0..3);
+    assert_eq!(
+        host.on_gossip_judged(3, &first, t0 + 2, &mut net).unwrap(),
+        Verdict::Ignore
+    );
+    let Message::Txs(first) = Message::from_bytes(&first).unwrap() else {
+        unreachable!()
+    };
+    let params = host.read().unwrap().state().params().clone();
+    let verified = txs::verify_batch(first, &params, &host.refused_txs(), host.ledger.mempool());
+    assert_eq!(
+        host.on_verified_txs(3, verified, &mut net).unwrap(),
+        Verdict::Accept
+    );
+    assert!(net.penalties.is_empty(), "{:?}", net.penalties);
+    assert_eq!(host.pool().unwrap().len(), 3);
+}
+
 /// A producer chain of `n` decided blocks (one validator deciding alone), served as sync
 /// items, and a fresh follower host of the same genesis.
 fn synced_pair(n: u64) -> (Vec<Vec<u8>>, Host<MemStore, u8>, u64) {
