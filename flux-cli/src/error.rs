@@ -28,6 +28,9 @@ pub enum CliError {
     /// A swap refused before sending, or not attested.
     #[error(transparent)]
     Swap(#[from] flux_net::swaps::SwapFlowError),
+    /// A job refused before sending, not finished in time, or without a result.
+    #[error(transparent)]
+    Job(#[from] flux_net::jobs::JobFlowError),
     /// A placement operation was refused.
     #[error(transparent)]
     Placement(#[from] flux_nodes::placement::PlacementError),
@@ -122,46 +125,6 @@ pub enum CliError {
         what: &'static str,
         /// Which.
         id: String,
-    },
-    /// A job module refused locally, before anything was sent: it does not compile, or the
-    /// engine refuses it (floating point, an import outside the job ABI, ...).
-    #[error("{path}: refused before sending: {source}")]
-    JobModule {
-        /// The module file.
-        path: PathBuf,
-        /// The engine's reason.
-        #[source]
-        source: flux_nodes::work::WorkError,
-    },
-    /// A job outside the chain's limits (module or input size, fuel, fee), refused before
-    /// sending.
-    #[error("refused before sending: {0}")]
-    JobRule(#[source] flux_chain::work::JobError),
-    /// The job has no accepted result (yet).
-    #[error("job {id} has no accepted result yet (phase {phase})")]
-    NoJobResult {
-        /// The job.
-        id: flux_chain::work::JobId,
-        /// Its phase.
-        phase: String,
-    },
-    /// `--png` on an output that is not a PPM image.
-    #[error("job {id}: the output ({len} bytes) is not a PPM image; --png converts PPM only")]
-    NotPpm {
-        /// The job.
-        id: flux_chain::work::JobId,
-        /// The output's length.
-        len: usize,
-    },
-    /// `--wait` gave up before the job was accepted or refunded.
-    #[error("job {id} is still in phase {phase} after {secs} s")]
-    JobTimeout {
-        /// The job.
-        id: flux_chain::work::JobId,
-        /// Its last phase seen (`pending` before it is on chain).
-        phase: String,
-        /// The time waited.
-        secs: u64,
     },
 }
 

@@ -29,6 +29,7 @@
 //!   the real state transition, scenario activity, invariants, reports; its consensus mode runs
 //!   [`sim`]);
 //! - [`governance`]: proposals and votes through the API, checked with the chain's rules first;
+//! - [`jobs`]: compute jobs through the API (checked, awaited, results fetched), examples;
 //! - [`swaps`]: parallel-asset swaps through the API (checked, attestations awaited);
 //! - [`sync_progress`]: a node's block-sync progress (syncing, caught up, when to log).
 //!
@@ -47,6 +48,7 @@ pub mod gateway;
 pub mod governance;
 pub mod host;
 pub mod hosting;
+pub mod jobs;
 pub mod message;
 pub mod metrics;
 pub mod network;

@@ -1,4 +1,4 @@
-//! `flux job ...`: compute jobs through a node's API.
+//! `flux job ...`: compute jobs through a node's API ([`flux_net::jobs`] does the work).
 //!
 //! A job is checked before anything is sent, with the rules the chain applies at submission:
 //! the module must compile (WebAssembly text) and pass the engine's
@@ -9,15 +9,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use flux_chain::tx::{JobSubmit, TxKind};
+use flux_chain::tx::JobSubmit;
 use flux_chain::work::JobId;
 use flux_core::{Amount, Hash};
+use flux_net::api::keyfile;
 use flux_net::api::views::{JobView, JobsView};
-use flux_net::api::wait::WaitError;
-use flux_nodes::work::jobs::{self, Ppm};
-use flux_nodes::work::{Status, execute, module_from_bytes, nn_example_vectors, validate};
+use flux_net::jobs::{EXAMPLE_FUEL, Example, JobFlowError, load_module, write_example};
+use flux_nodes::work::Status;
 use serde::Serialize;
 
 use super::send::{block_on, client, print_sent};
@@ -26,32 +26,11 @@ use crate::cli::{
 };
 use crate::error::{CliError, read_file};
 use crate::output::Output;
-use flux_net::api::keyfile;
-
-/// Fuel of the local run `flux job example` makes to say how much a job needs.
-const EXAMPLE_FUEL: u64 = 2_000_000_000;
-
-/// The module in `path`, checked by the engine ([`module_from_bytes`]).
-///
-/// ```
-/// # let dir = tempfile::tempdir().unwrap();
-/// let path = dir.path().join("float.wat");
-/// std::fs::write(&path, r#"(module (memory (export "memory") 1)
-///   (func (export "run") (drop (f32.add (f32.const 1) (f32.const 2)))))"#).unwrap();
-/// let refused = flux_cli::commands::job::load_module(&path).unwrap_err();
-/// assert!(refused.to_string().contains("floating point is not allowed"), "{refused}");
-/// ```
-pub fn load_module(path: &Path) -> Result<Vec<u8>, CliError> {
-    module_from_bytes(read_file(path)?).map_err(|source| CliError::JobModule {
-        path: path.to_owned(),
-        source,
-    })
-}
 
 /// `flux job submit`: checks the job locally and against the chain's limits, sends it, and
 /// prints its id (with `--wait`, also its result once accepted).
 pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(), CliError> {
-    let module = load_module(&args.module)?;
+    let module = load_module(&args.module, read_file(&args.module)?)?;
     let input = match &args.input {
         Some(path) => read_file(path)?,
         None => Vec::new(),
@@ -66,33 +45,9 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
     let client = client(&args.node.url)?;
     let (module_hash, input_hash) = (Hash::digest(&job.module), Hash::digest(&job.input));
     let (module_bytes, input_bytes) = (job.module.len(), job.input.len());
-    let (sent, done, finalized, waited) = block_on(async {
-        let params = client.params().await?;
-        job.check_limits(&params.work).map_err(CliError::JobRule)?;
-        let sent = client
-            .sign_and_submit(&key, args.tx_fee, TxKind::JobSubmit(job))
-            .await?;
-        let started = Instant::now();
-        let (done, finalized) = if args.wait {
-            let timeout = Duration::from_secs(args.timeout);
-            let done = client
-                .wait_job(&sent.id, timeout)
-                .await
-                .map_err(|e| match e {
-                    WaitError::Ask(e) => CliError::from(e),
-                    WaitError::TimedOut { secs, progress } => CliError::JobTimeout {
-                        id: sent.id,
-                        phase: progress,
-                        secs,
-                    },
-                })?;
-            // On chain, so finalised: where, for the report.
-            (Some(done), client.tx(&sent.id).await?)
-        } else {
-            (None, None)
-        };
-        Ok::<_, CliError>((sent, done, finalized, started.elapsed()))
-    })??;
+    let wait = args.wait.then(|| Duration::from_secs(args.timeout));
+    let submitted = block_on(client.submit_job(&key, job, args.tx_fee, wait))??;
+    let (sent, done, waited) = (submitted.sent, submitted.done, submitted.waited);
     #[derive(Serialize)]
     struct Details<'a> {
         job: JobId,
@@ -133,7 +88,7 @@ pub fn submit<W: Write>(out: &mut Output<W>, args: &JobSubmitArgs) -> Result<(),
         waited_ms: done.as_ref().map(|_| waited.as_millis()),
         result: done.as_ref(),
     };
-    print_sent(out, "JobSubmit", &sent, finalized, details, rows)
+    print_sent(out, "JobSubmit", &sent, submitted.finalized, details, rows)
 }
 
 /// The text of a job's status.
@@ -195,10 +150,7 @@ fn status_text<W: Write>(job: &JobView) -> String {
 /// `flux job status ID`.
 pub fn status<W: Write>(out: &mut Output<W>, args: &JobStatusArgs) -> Result<(), CliError> {
     let id = flux_chain::tx::TxId(args.id);
-    let job = block_on(client(&args.node.url)?.job(&id))??.ok_or_else(|| CliError::NotFound {
-        what: "job",
-        id: id.to_string(),
-    })?;
+    let job = block_on(client(&args.node.url)?.job(&id))??.ok_or(JobFlowError::NoJob(id))?;
     let text = status_text::<W>(&job);
     out.emit(&job, &text)
 }
@@ -223,31 +175,8 @@ pub fn list<W: Write>(out: &mut Output<W>, args: &JobListArgs) -> Result<(), Cli
 /// with `--png`).
 pub fn result<W: Write>(out: &mut Output<W>, args: &JobResultArgs) -> Result<(), CliError> {
     let id = flux_chain::tx::TxId(args.id);
-    let client = client(&args.node.url)?;
-    let (job, bytes) = block_on(async {
-        let job = client.job(&id).await?.ok_or_else(|| CliError::NotFound {
-            what: "job",
-            id: id.to_string(),
-        })?;
-        let bytes = client.job_output(&id).await?;
-        Ok::<_, CliError>((job, bytes))
-    })??;
-    let Some(output) = bytes else {
-        return Err(CliError::NoJobResult {
-            id,
-            phase: job.phase,
-        });
-    };
-    let (written, format, size) = if args.png {
-        let image = Ppm::parse(&output).ok_or(CliError::NotPpm {
-            id,
-            len: output.len(),
-        })?;
-        (image.to_png(), "png", Some((image.width, image.height)))
-    } else {
-        let size = Ppm::parse(&output).map(|i| (i.width, i.height));
-        (output, "raw", size)
-    };
+    let result = block_on(client(&args.node.url)?.job_result(&id, args.png))??;
+    let (written, format, size) = (result.bytes, result.format, result.image);
     std::fs::write(&args.out, &written).map_err(|source| CliError::WriteFile {
         path: args.out.clone(),
         source,
@@ -262,7 +191,7 @@ pub fn result<W: Write>(out: &mut Output<W>, args: &JobResultArgs) -> Result<(),
         result_hash: Option<Hash>,
         fuel_used: Option<u64>,
     }
-    let accepted = job.accepted.as_ref();
+    let accepted = result.job.accepted.as_ref();
     let report = Report {
         job: id,
         out: &args.out,
@@ -284,43 +213,12 @@ pub fn result<W: Write>(out: &mut Output<W>, args: &JobResultArgs) -> Result<(),
 /// `flux job example mandelbrot|nn --out DIR`: writes `<name>.wat` and `<name>.input` and says
 /// how much fuel a local run of the job used.
 pub fn example<W: Write>(out: &mut Output<W>, args: &JobExampleArgs) -> Result<(), CliError> {
-    let (name, wat, input) = match args.which {
-        ExampleJob::Mandelbrot => (
-            "mandelbrot",
-            jobs::MANDELBROT_WAT,
-            jobs::mandelbrot_input(args.width, args.height, args.iterations),
-        ),
-        ExampleJob::Nn => (
-            "nn",
-            jobs::NN_WAT,
-            jobs::nn_input(&nn_example_vectors(args.vectors)),
-        ),
+    let example = match args.which {
+        ExampleJob::Mandelbrot => Example::Mandelbrot(args.width, args.height, args.iterations),
+        ExampleJob::Nn => Example::Nn(args.vectors),
     };
-    std::fs::create_dir_all(&args.out).map_err(|source| CliError::WriteFile {
-        path: args.out.clone(),
-        source,
-    })?;
-    let module_path = args.out.join(format!("{name}.wat"));
-    let input_path = args.out.join(format!("{name}.input"));
-    for (path, bytes) in [(&module_path, wat.as_bytes()), (&input_path, &input[..])] {
-        std::fs::write(path, bytes).map_err(|source| CliError::WriteFile {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    let module = load_module(&module_path)?;
-    let outcome = execute(
-        &validate(&module).map_err(|source| CliError::JobModule {
-            path: module_path.clone(),
-            source,
-        })?,
-        &input,
-        EXAMPLE_FUEL,
-    )
-    .map_err(|source| CliError::JobModule {
-        path: module_path.clone(),
-        source,
-    })?;
+    let run = write_example(example, &args.out)?;
+    let (module_path, input_path, outcome) = (run.module, run.input, run.outcome);
     let fuel_used = (outcome.status == Status::Completed).then_some(outcome.fuel_used);
     #[derive(Serialize)]
     struct Report {
