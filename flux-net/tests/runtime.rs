@@ -212,6 +212,12 @@ async fn the_sample_app_serves_through_its_published_port_and_is_listed_with_its
         !version.api_version.is_empty() && !version.negotiated_api.is_empty(),
         "{version:?}"
     );
+    // What the host offers containers, as the reconcile loop's resource check reads it.
+    let capacity = docker.capacity().await.expect("capacity");
+    assert!(
+        capacity.nano_cpus >= 1_000_000_000 && capacity.memory_bytes >= 64 << 20,
+        "{capacity:?}"
+    );
 
     let network = unique("fluxDockerNetwork_serves");
     let labels = cleanup.labels("serves");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use flux_nodes::hosting::{
     Action, Backoff as Schedule, ContainerSpec, HostConfig, LABEL_APP, LABEL_COMPONENT,
-    LABEL_INSTANCE, Observed, ObservedState, PortMap,
+    LABEL_INSTANCE, Observed, ObservedState, PortMap, over_capacity,
 };
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
@@ -107,13 +107,27 @@ impl Reconciler {
         let node = self.host.node_label();
         let observed = self.runtime.list(Some(&node)).await?;
         let networks = self.runtime.list_networks(Some(&node)).await?;
-        let actions = flux_nodes::hosting::plan(desired, &observed, &networks, &self.host);
+        let mut actions = flux_nodes::hosting::plan(desired, &observed, &networks, &self.host);
         let by_name: BTreeMap<&str, &ContainerSpec> =
             desired.iter().map(|s| (s.name.as_str(), s)).collect();
         let mut report = PassReport {
             actions: actions.clone(),
             failed: Vec::new(),
         };
+        // Containers beyond what the host offers are not created: their instance fails with
+        // why (and is tried again on the next pass, when something else may have left).
+        if actions.iter().any(|a| matches!(a, Action::Create(_))) {
+            let capacity = self.runtime.capacity().await?;
+            let over = over_capacity(capacity, desired, &observed, &actions);
+            for (name, reason) in over {
+                self.fail_where(&by_name, |s| s.name == name, &reason);
+                actions.retain(|a| !matches!(a, Action::Create(s) if s.name == name));
+                let spec = by_name.get(name.as_str()).map(|s| (*s).clone());
+                if let Some(spec) = spec {
+                    report.failed.push((Action::Create(spec), reason));
+                }
+            }
+        }
         let mut bad_images = BTreeSet::new();
         let mut bad_networks = BTreeSet::new();
         for action in actions {

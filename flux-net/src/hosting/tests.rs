@@ -132,6 +132,43 @@ async fn a_taken_port_fails_one_app_and_not_the_other() {
     ));
 }
 
+/// Issue 21 "an app whose demand exceeds the node's free resources as the runtime sees them":
+/// the container that would not fit beside the one that runs is not created, its instance is
+/// `failed` with why, the running app is untouched, and once room is made the next pass creates
+/// it.
+#[tokio::test]
+async fn an_app_beyond_the_hosts_free_resources_fails_without_touching_the_others() {
+    let (_dir, twin, mut rec, board) = setup();
+    twin.add_image("sample:1");
+    twin.set_capacity(flux_nodes::hosting::Capacity {
+        nano_cpus: 1_000_000_000,
+        memory_bytes: 1 << 30,
+    });
+    let mut small = spec(rec.host(), "shop", "sample:1", "aa");
+    small.nano_cpus = 600_000_000;
+    let mut big = spec(rec.host(), "blog", "sample:1", "bb");
+    big.nano_cpus = 600_000_000;
+    rec.pass(std::slice::from_ref(&small), &[]).await.unwrap();
+    assert_eq!(
+        board.get(&small.name).unwrap().state,
+        InstanceState::Serving
+    );
+    let report = rec.pass(&[small.clone(), big.clone()], &[]).await.unwrap();
+    assert_eq!(report.failed.len(), 1, "{:?}", report.failed);
+    let row = board.get(&big.name).unwrap();
+    assert_eq!(row.state, InstanceState::Failed);
+    let why = row.last_error.unwrap_or_default();
+    assert!(why.contains("not enough resources"), "{why}");
+    assert_eq!(twin.created_total(), 1, "the big one was never created");
+    assert_eq!(
+        board.get(&small.name).unwrap().state,
+        InstanceState::Serving
+    );
+    // The small app leaves: the big one fits now.
+    rec.pass(std::slice::from_ref(&big), &[]).await.unwrap();
+    assert_eq!(board.get(&big.name).unwrap().state, InstanceState::Serving);
+}
+
 #[tokio::test]
 async fn an_app_that_leaves_loses_its_container_and_data_but_foreign_containers_stay() {
     let (dir, twin, mut rec, board) = setup();

@@ -56,7 +56,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 pub use flux_nodes::hosting::{
-    ContainerSpec, LABEL_APP, LABEL_NODE, Observed, ObservedNetwork, ObservedState,
+    Capacity, ContainerSpec, LABEL_APP, LABEL_NODE, Observed, ObservedNetwork, ObservedState,
 };
 
 mod docker;
@@ -145,6 +145,14 @@ pub trait Runtime: Send + Sync {
     /// # Errors
     /// [`RuntimeError::Unreachable`], [`RuntimeError::Transport`].
     async fn version(&self) -> Result<EngineVersion, RuntimeError>;
+
+    /// What the engine's host offers containers: its CPUs and memory (Docker's `NCPU` and
+    /// `MemTotal`). The reconcile loop creates no container beyond it
+    /// ([`flux_nodes::hosting::over_capacity`]).
+    ///
+    /// # Errors
+    /// [`RuntimeError::Unreachable`], [`RuntimeError::Transport`].
+    async fn capacity(&self) -> Result<Capacity, RuntimeError>;
 
     /// Every container carrying [`LABEL_APP`] (running or not), sorted by name; with `node`,
     /// only those whose [`LABEL_NODE`] is `node`.

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use futures::channel::mpsc;
 
 use super::{
-    ContainerSpec, EngineVersion, EventKind, EventStream, LABEL_NODE, LogLine, LogStream,
+    Capacity, ContainerSpec, EngineVersion, EventKind, EventStream, LABEL_NODE, LogLine, LogStream,
     MAX_LOG_TAIL, Observed, ObservedNetwork, ObservedState, Runtime, RuntimeError, RuntimeEvent,
     check_spec, is_ours, with_default_tag,
 };
@@ -60,6 +60,7 @@ struct Container {
 #[derive(Debug)]
 struct Engine {
     reachable: bool,
+    capacity: Capacity,
     /// The twin's clock: one step per state change.
     step: u64,
     created: u64,
@@ -76,6 +77,7 @@ impl Default for Engine {
     fn default() -> Self {
         Self {
             reachable: true,
+            capacity: TwinRuntime::DEFAULT_CAPACITY,
             step: 0,
             created: 0,
             containers: BTreeMap::new(),
@@ -219,6 +221,17 @@ impl TwinRuntime {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// What a new twin's host offers: 64 cores and 256 GiB.
+    pub const DEFAULT_CAPACITY: Capacity = Capacity {
+        nano_cpus: 64_000_000_000,
+        memory_bytes: 256 << 30,
+    };
+
+    /// Sets what the twin's host offers containers ([`Runtime::capacity`]).
+    pub fn set_capacity(&self, capacity: Capacity) {
+        self.engine().capacity = capacity;
+    }
+
     /// Makes `image` present locally, as if built or loaded.
     pub fn add_image(&self, image: &str) {
         self.engine().images.insert(with_default_tag(image));
@@ -340,6 +353,12 @@ impl Runtime for TwinRuntime {
             api_version: "1.41".to_string(),
             negotiated_api: "1.41".to_string(),
         })
+    }
+
+    async fn capacity(&self) -> Result<Capacity, RuntimeError> {
+        let engine = self.engine();
+        engine.reachable()?;
+        Ok(engine.capacity)
     }
 
     async fn list(&self, node: Option<&str>) -> Result<Vec<Observed>, RuntimeError> {

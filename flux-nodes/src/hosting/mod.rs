@@ -43,7 +43,9 @@
 //! [`plan`] compares them with what the runtime reports and returns idempotent [`Action`]s
 //! (create, replace on a new spec keeping data, restart exited ones, remove what is no longer
 //! assigned and then its data and network, adopt what matches). Containers without this node's
-//! labels are never touched.
+//! labels are never touched. [`over_capacity`] names the containers a plan would create beyond
+//! what the runtime's host offers ([`Capacity`]): they are not created, their instance fails
+//! with why.
 //!
 //! # Gateway
 //! [`routes`] gives the host-name table: `<app>.<suffix>`, `<component>.<app>.<suffix>` and
@@ -65,6 +67,7 @@
 //! ```
 
 mod backoff;
+mod capacity;
 mod config;
 mod container;
 mod desired;
@@ -77,6 +80,7 @@ mod types;
 mod validate;
 
 pub use backoff::Backoff;
+pub use capacity::{Capacity, over_capacity};
 pub use config::HostConfig;
 pub use container::{MIN_MEMORY_MB, containers_for, spec_hash};
 pub use desired::{Desired, Refused, desired};

@@ -52,7 +52,7 @@ pub struct Mount {
 /// network / PID / IPC namespace, no devices, no added capabilities, no mounts other than
 /// [`ContainerSpec::mount`], attached only to [`ContainerSpec::network`], restart policy `no`
 /// (the reconcile loop restarts with back-off), and every label of [`ContainerSpec::labels`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ContainerSpec {
     /// `flux<component>_<app>`, with `_<node tag>` when several nodes share one engine.
     pub name: String,

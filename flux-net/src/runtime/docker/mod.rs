@@ -16,7 +16,7 @@ use bollard::{API_DEFAULT_VERSION, Docker};
 use futures::{StreamExt, TryStreamExt};
 
 use super::{
-    ContainerSpec, EngineVersion, EventStream, LABEL_APP, LABEL_NODE, LogLine, LogStream,
+    Capacity, ContainerSpec, EngineVersion, EventStream, LABEL_APP, LABEL_NODE, LogLine, LogStream,
     MAX_LOG_TAIL, Observed, ObservedNetwork, Runtime, RuntimeError, check_spec, is_ours,
     with_default_tag,
 };
@@ -213,6 +213,19 @@ impl Runtime for DockerRuntime {
             version: v.version.unwrap_or_default(),
             api_version: v.api_version.unwrap_or_default(),
             negotiated_api: self.docker.client_version().to_string(),
+        })
+    }
+
+    async fn capacity(&self) -> Result<Capacity, RuntimeError> {
+        let info = self.docker.info().await.map_err(|e| self.err("info", e))?;
+        let cores = info.ncpu.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        let memory = info
+            .mem_total
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        Ok(Capacity {
+            nano_cpus: cores.saturating_mul(1_000_000_000),
+            memory_bytes: memory,
         })
     }
 
