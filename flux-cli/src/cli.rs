@@ -174,24 +174,36 @@ pub enum NodeCommand {
     List(NodeListArgs),
 }
 
-/// A node tier on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TierArg {
-    /// Cumulus.
-    Cumulus,
-    /// Nimbus.
-    Nimbus,
-    /// Stratus.
-    Stratus,
-}
-
-impl From<TierArg> for flux_core::Tier {
-    fn from(t: TierArg) -> flux_core::Tier {
-        match t {
-            TierArg::Cumulus => flux_core::Tier::Cumulus,
-            TierArg::Nimbus => flux_core::Tier::Nimbus,
-            TierArg::Stratus => flux_core::Tier::Stratus,
+/// Declares a clap value enum mirroring a library enum variant for variant, and its
+/// conversion into it (the libraries do not depend on clap).
+macro_rules! value_enum {
+    ($(#[$doc:meta])* $name:ident => $target:ty { $($(#[$vdoc:meta])* $variant:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
         }
+
+        impl From<$name> for $target {
+            fn from(v: $name) -> $target {
+                match v {
+                    $($name::$variant => <$target>::$variant,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use value_enum;
+
+value_enum! {
+    /// A node tier on the command line.
+    TierArg => flux_core::Tier {
+        /// Cumulus.
+        Cumulus,
+        /// Nimbus.
+        Nimbus,
+        /// Stratus.
+        Stratus,
     }
 }
 
@@ -269,42 +281,25 @@ pub struct NetworkArg {
     pub network: NetworkChoice,
 }
 
-/// A network preset on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum NetworkChoice {
-    /// Mainnet.
-    Mainnet,
-    /// Testnet.
-    Testnet,
-    /// Local devnet.
-    Devnet,
-}
-
-impl From<NetworkChoice> for Network {
-    fn from(n: NetworkChoice) -> Network {
-        match n {
-            NetworkChoice::Mainnet => Network::Mainnet,
-            NetworkChoice::Testnet => Network::Testnet,
-            NetworkChoice::Devnet => Network::Devnet,
-        }
+value_enum! {
+    /// A network preset on the command line.
+    NetworkChoice => Network {
+        /// Mainnet.
+        Mainnet,
+        /// Testnet.
+        Testnet,
+        /// Local devnet.
+        Devnet,
     }
 }
 
-/// A signature scheme on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SchemeArg {
-    /// Ed25519.
-    Ed25519,
-    /// secp256k1 ECDSA.
-    Secp256k1,
-}
-
-impl From<SchemeArg> for Scheme {
-    fn from(s: SchemeArg) -> Scheme {
-        match s {
-            SchemeArg::Ed25519 => Scheme::Ed25519,
-            SchemeArg::Secp256k1 => Scheme::Secp256k1,
-        }
+value_enum! {
+    /// A signature scheme on the command line.
+    SchemeArg => Scheme {
+        /// Ed25519.
+        Ed25519,
+        /// secp256k1 ECDSA.
+        Secp256k1,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Errors of the `flux` and `fluxd` binaries. Depends on no command module (the commands
 //! depend on it): each error type a command needs is defined here or in a library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
@@ -67,15 +67,6 @@ pub enum CliError {
     /// The devnet could not be set up or run.
     #[error("devnet: {0}")]
     Devnet(#[from] flux_net::devnet::DevnetError),
-    /// A file could not be written.
-    #[error("{path}: {source}")]
-    WriteFile {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        #[source]
-        source: std::io::Error,
-    },
     /// The node's API refused the request or could not be reached.
     #[error(transparent)]
     Api(#[from] flux_net::api::client::ClientError),
@@ -100,9 +91,9 @@ pub enum CliError {
         #[source]
         source: flux_core::error::AddressError,
     },
-    /// A file could not be read.
+    /// A file (or directory) could not be read or written.
     #[error("{path}: {source}")]
-    ReadFile {
+    File {
         /// The file.
         path: PathBuf,
         /// The OS error.
@@ -134,18 +125,27 @@ impl From<flux_net::simulator::SimulatorError> for CliError {
     }
 }
 
-/// Reads a file the user named; its error names the file ([`CliError::ReadFile`]).
-pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })
+/// The error of an OS call on `path`, naming the file ([`CliError::File`]).
+fn file(path: &Path) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.to_owned();
+    |source| CliError::File { path, source }
+}
+
+/// Reads a file the user named; its error names the file.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(file(path))
 }
 
 /// [`read_file`] for a text file.
-pub(crate) fn read_text(path: &std::path::Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })
+pub(crate) fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(file(path))
+}
+
+/// Writes a file the user named (creating its directory first with `create_dir`); its error
+/// names the file or the directory.
+pub(crate) fn write_file(path: &Path, bytes: &[u8], create_dir: bool) -> Result<(), CliError> {
+    if let Some(dir) = path.parent().filter(|_| create_dir) {
+        std::fs::create_dir_all(dir).map_err(file(dir))?;
+    }
+    std::fs::write(path, bytes).map_err(file(path))
 }

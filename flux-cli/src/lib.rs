@@ -38,10 +38,7 @@ use std::io::Write;
 
 use clap::Parser;
 
-use crate::cli::{
-    AppCommand, Cli, Command, GovCommand, JobCommand, KeysCommand, NodeCommand, PlacementCommand,
-    SwapCommand,
-};
+use crate::cli::{AppCommand, Cli, Command, GovCommand, JobCommand, NodeCommand, SwapCommand};
 use crate::error::CliError;
 use crate::output::Output;
 
@@ -73,37 +70,13 @@ where
 
 fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliError> {
     match command {
-        Command::Keys(KeysCommand::New {
-            scheme,
-            out: path,
-            force,
-            network,
-        }) => commands::keys::new(out, scheme.into(), &path, force, network.network.into()),
-        Command::Keys(KeysCommand::Show {
-            file,
-            secret,
-            network,
-        }) => commands::keys::show(out, &file, secret, network.network.into()),
+        Command::Keys(command) => commands::keys::run(out, &command),
         Command::Params(network) => commands::params::run(out, network.network.into()),
-        Command::Tokenomics(args) => commands::tokenomics::run(
-            out,
-            args.network.network.into(),
-            args.height,
-            args.chart.as_deref(),
-            args.years,
-        ),
+        Command::Tokenomics(args) => commands::tokenomics::run(out, &args),
         Command::Tiers(network) => commands::tiers::run(out, network.network.into()),
         Command::Devnet(args) => commands::devnet::run(out, &args),
         Command::SampleApp => commands::sample_app::run(),
-        Command::Bench(args) => commands::bench::run(
-            out,
-            commands::bench::BenchOptions {
-                network: args.network.network.into(),
-                dir: args.dir,
-                disk_mb: args.disk_mb,
-                bandwidth_mbps: args.bandwidth,
-            },
-        ),
+        Command::Bench(args) => commands::bench::run(out, &args),
         Command::Job(JobCommand::Submit(args)) => commands::job::submit(out, &args),
         Command::Job(JobCommand::Status(args)) => commands::job::status(out, &args),
         Command::Job(JobCommand::Result(args)) => commands::job::result(out, &args),
@@ -144,20 +117,7 @@ fn dispatch<W: Write>(command: Command, out: &mut Output<W>) -> Result<(), CliEr
             lenient,
             network,
         }) => commands::app::price(out, &file, reader(lenient), blocks, network.network.into()),
-        Command::Placement(PlacementCommand::Simulate {
-            nodes,
-            apps,
-            seed,
-            fail_nodes,
-        }) => commands::placement::simulate(
-            out,
-            &flux_net::simulator::placement::PlacementOptions {
-                nodes,
-                apps,
-                seed,
-                fail_nodes,
-            },
-        ),
+        Command::Placement(command) => commands::placement::run(out, command),
     }
 }
 

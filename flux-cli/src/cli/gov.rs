@@ -81,23 +81,14 @@ pub struct GovVoteArgs {
     pub node: NodeUrl,
 }
 
-/// A vote on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChoiceArg {
-    /// For.
-    Yes,
-    /// Against.
-    No,
-    /// Counted for turnout only.
-    Abstain,
-}
-
-impl From<ChoiceArg> for flux_chain::gov::Choice {
-    fn from(c: ChoiceArg) -> flux_chain::gov::Choice {
-        match c {
-            ChoiceArg::Yes => flux_chain::gov::Choice::Yes,
-            ChoiceArg::No => flux_chain::gov::Choice::No,
-            ChoiceArg::Abstain => flux_chain::gov::Choice::Abstain,
-        }
+super::value_enum! {
+    /// A vote on the command line.
+    ChoiceArg => flux_chain::gov::Choice {
+        /// For.
+        Yes,
+        /// Against.
+        No,
+        /// Counted for turnout only.
+        Abstain,
     }
 }

@@ -7,21 +7,9 @@ use flux_core::{ChainParams, Network, Tier};
 use flux_nodes::bench::{self, BenchConfig, BenchReport, TierCheck};
 use serde::Serialize;
 
+use crate::cli::BenchArgs;
 use crate::error::CliError;
 use crate::output::Output;
-
-/// What `flux bench` was asked to do.
-#[derive(Debug, Clone)]
-pub struct BenchOptions {
-    /// Network preset whose tier minima to check.
-    pub network: Network,
-    /// Directory whose filesystem to measure (default: the system temporary directory).
-    pub dir: Option<PathBuf>,
-    /// Size of the disk write test, in MiB.
-    pub disk_mb: u64,
-    /// Declared bandwidth, Mbit/s.
-    pub bandwidth_mbps: Option<u32>,
-}
 
 /// The JSON document.
 #[derive(Debug, Serialize)]
@@ -36,18 +24,19 @@ struct Document {
 
 /// Runs the local benchmark and prints the figures and the tiers met (and, for each tier not
 /// met, the minima that fail).
-pub fn run<W: Write>(out: &mut Output<W>, options: BenchOptions) -> Result<(), CliError> {
+pub fn run<W: Write>(out: &mut Output<W>, args: &BenchArgs) -> Result<(), CliError> {
     let defaults = BenchConfig::default();
     let config = BenchConfig {
-        dir: options.dir.unwrap_or(defaults.dir),
-        disk_bytes: options.disk_mb.saturating_mul(1024 * 1024),
-        bandwidth_mbps: options.bandwidth_mbps,
+        dir: args.dir.clone().unwrap_or(defaults.dir),
+        disk_bytes: args.disk_mb.saturating_mul(1024 * 1024),
+        bandwidth_mbps: args.bandwidth,
         ..defaults
     };
-    let params = ChainParams::for_network(options.network);
+    let network: Network = args.network.network.into();
+    let params = ChainParams::for_network(network);
     let report = bench::measure(&config)?;
     let doc = Document {
-        network: options.network,
+        network,
         dir: config.dir,
         tiers_met: report.tiers_met(&params),
         highest_tier: report.highest_tier(&params),

@@ -24,7 +24,7 @@ use super::send::{block_on, client, print_sent};
 use crate::cli::{
     ExampleJob, JobExampleArgs, JobListArgs, JobResultArgs, JobStatusArgs, JobSubmitArgs,
 };
-use crate::error::{CliError, read_file};
+use crate::error::{CliError, read_file, write_file};
 use crate::output::Output;
 
 /// `flux job submit`: checks the job locally and against the chain's limits, sends it, and
@@ -177,10 +177,7 @@ pub fn result<W: Write>(out: &mut Output<W>, args: &JobResultArgs) -> Result<(),
     let id = flux_chain::tx::TxId(args.id);
     let result = block_on(client(&args.node.url)?.job_result(&id, args.png))??;
     let (written, format, size) = (result.bytes, result.format, result.image);
-    std::fs::write(&args.out, &written).map_err(|source| CliError::WriteFile {
-        path: args.out.clone(),
-        source,
-    })?;
+    write_file(&args.out, &written, false)?;
     #[derive(Serialize)]
     struct Report<'a> {
         job: JobId,

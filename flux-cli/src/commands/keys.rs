@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use flux_core::crypto::{Scheme, SecretKey};
+
+use crate::cli::KeysCommand;
 use flux_core::{Address, Network};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -60,28 +62,25 @@ impl Drop for KeyInfo {
     }
 }
 
-/// `flux keys new`: generates a key from the OS RNG and writes it to `out`.
-pub fn new<W: Write>(
-    out: &mut Output<W>,
-    scheme: Scheme,
-    path: &Path,
-    force: bool,
-    network: Network,
-) -> Result<(), CliError> {
-    let key = SecretKey::generate(scheme, &mut rand_core::OsRng);
-    keyfile::write(path, &key, force)?;
-    let info = KeyInfo::new(&key, path, network, false);
-    out.emit(&info, &info.text())
-}
-
-/// `flux keys show`: reads and checks a key file, prints its address and public key.
-pub fn show<W: Write>(
-    out: &mut Output<W>,
-    path: &Path,
-    secret: bool,
-    network: Network,
-) -> Result<(), CliError> {
-    let key = keyfile::read(path)?;
-    let info = KeyInfo::new(&key, path, network, secret);
+/// `flux keys new` (a key from the OS RNG, written to a key file) and `flux keys show` (a key
+/// file read and checked): the address and public key.
+pub fn run<W: Write>(out: &mut Output<W>, command: &KeysCommand) -> Result<(), CliError> {
+    let info = match command {
+        KeysCommand::New {
+            scheme,
+            out: path,
+            force,
+            network,
+        } => {
+            let key = SecretKey::generate((*scheme).into(), &mut rand_core::OsRng);
+            keyfile::write(path, &key, *force)?;
+            KeyInfo::new(&key, path, network.network.into(), false)
+        }
+        KeysCommand::Show {
+            file,
+            secret,
+            network,
+        } => KeyInfo::new(&keyfile::read(file)?, file, network.network.into(), *secret),
+    };
     out.emit(&info, &info.text())
 }

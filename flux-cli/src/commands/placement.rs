@@ -5,12 +5,25 @@ use std::io::Write;
 
 use flux_net::simulator::placement::{PlacementOptions, PlacementReport, simulate_placement};
 
+use crate::cli::PlacementCommand;
 use crate::error::CliError;
 use crate::output::Output;
 
-/// Runs the placement what-if and prints its report.
-pub fn simulate<W: Write>(out: &mut Output<W>, opts: &PlacementOptions) -> Result<(), CliError> {
-    let report = simulate_placement(opts)?;
+/// `flux placement simulate`: runs the placement what-if and prints its report.
+pub fn run<W: Write>(out: &mut Output<W>, command: PlacementCommand) -> Result<(), CliError> {
+    let PlacementCommand::Simulate {
+        nodes,
+        apps,
+        seed,
+        fail_nodes,
+    } = command;
+    let options = PlacementOptions {
+        nodes,
+        apps,
+        seed,
+        fail_nodes,
+    };
+    let report = simulate_placement(&options)?;
     out.emit(&report, &text(&report))
 }
 

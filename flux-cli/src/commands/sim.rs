@@ -11,19 +11,14 @@ use flux_net::simulator::{self, Mode, Report, Scenario, charts};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::SimArgs;
-use crate::error::CliError;
+use crate::error::{CliError, write_file};
 use crate::output::Output;
 
 /// Writes `report` as `report.json` in `dir` (pretty JSON, trailing newline).
 pub fn write_report(dir: &Path, report: &Report) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir).map_err(|source| CliError::WriteFile {
-        path: dir.to_owned(),
-        source,
-    })?;
     let mut text = serde_json::to_string_pretty(report)?;
     text.push('\n');
-    let path = dir.join("report.json");
-    std::fs::write(&path, text).map_err(|source| CliError::WriteFile { path, source })
+    write_file(&dir.join("report.json"), text.as_bytes(), true)
 }
 
 /// `flux sim`.
@@ -57,8 +52,7 @@ pub fn run<W: Write>(out: &mut Output<W>, args: &SimArgs) -> Result<(), CliError
     let secs = started.elapsed().as_secs_f64();
     write_report(&args.out, &report)?;
     for (file, text) in charts::report_files(&report)? {
-        let path = args.out.join(file);
-        std::fs::write(&path, text).map_err(|source| CliError::WriteFile { path, source })?;
+        write_file(&args.out.join(file), text.as_bytes(), false)?;
     }
     let t = &report.totals;
     let text = Output::<W>::table(&[

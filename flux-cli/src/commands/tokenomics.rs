@@ -10,7 +10,8 @@ use flux_core::tokenomics::{
 use flux_core::{Amount, ChainParams, Network};
 use serde::Serialize;
 
-use crate::error::CliError;
+use crate::cli::TokenomicsArgs;
+use crate::error::{CliError, write_file};
 use crate::output::Output;
 use flux_net::simulator::charts::SupplyChart;
 
@@ -35,22 +36,17 @@ struct Report {
     chart: Option<String>,
 }
 
-/// Prints the subsidy at `height` and its split, the cumulative emission and supply there (for
-/// the preset's genesis supply), and when the subsidy falls below 1 FLUX. With `chart`, also
-/// writes an SVG of the first `years` years there.
-pub fn run<W: Write>(
-    out: &mut Output<W>,
-    network: Network,
-    height: u64,
-    chart: Option<&Path>,
-    years: u64,
-) -> Result<(), CliError> {
+/// Prints the subsidy at `--height` and its split, the cumulative emission and supply there
+/// (for the preset's genesis supply), and when the subsidy falls below 1 FLUX. With `--chart`,
+/// also writes an SVG of the first `--years` years there.
+pub fn run<W: Write>(out: &mut Output<W>, args: &TokenomicsArgs) -> Result<(), CliError> {
+    let (network, height, chart) = (args.network.network.into(), args.height, &args.chart);
     let p = ChainParams::for_network(network);
     let genesis_supply = preset_genesis_supply(&p)?;
     let minted = subsidy(height, &p);
     let parts = split(minted, &p)?;
     if let Some(path) = chart {
-        write_chart(&p, genesis_supply, years, path)?;
+        write_chart(&p, genesis_supply, args.years, path)?;
     }
     let r = Report {
         network,
@@ -67,7 +63,7 @@ pub fn run<W: Write>(
         max_supply: p.supply.max_supply,
         max_emission: max_emission(&p),
         below_one_flux_height: below_one_flux_height(&p),
-        chart: chart.map(|c| c.display().to_string()),
+        chart: chart.as_ref().map(|c| c.display().to_string()),
     };
     let flux = |a: Amount| format!("{a} FLUX");
     let mut rows = vec![
@@ -115,9 +111,5 @@ fn write_chart(
         years: &summary,
     }
     .render_svg()?;
-    std::fs::write(path, svg).map_err(|source| CliError::WriteFile {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(())
+    write_file(path, svg.as_bytes(), false)
 }
