@@ -28,6 +28,7 @@
 //! - [`simulator`]: the network-scale simulator behind `flux sim` (thousands of nodes through
 //!   the real state transition, scenario activity, invariants, reports; its consensus mode runs
 //!   [`sim`]);
+//! - [`deploy`]: following an app's deployment (serving, its URL, removed) through the API;
 //! - [`governance`]: proposals and votes through the API, checked with the chain's rules first;
 //! - [`jobs`]: compute jobs through the API (checked, awaited, results fetched), examples;
 //! - [`swaps`]: parallel-asset swaps through the API (checked, attestations awaited);
@@ -43,6 +44,7 @@
 pub const PROTOCOL_VERSION: u32 = 1;
 
 pub mod api;
+pub mod deploy;
 pub mod devnet;
 pub mod gateway;
 pub mod governance;

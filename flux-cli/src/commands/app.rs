@@ -9,8 +9,9 @@ use flux_chain::tx::{AppCancel, AppUpdate, TxKind};
 use flux_core::{Amount, ChainParams, Network};
 use flux_net::api::client::Client;
 use flux_net::api::hosting::LogsQuery;
-use flux_net::api::hosting::apps::{self, AppStatusOptions, AppStatusView, InstanceRow, RowState};
+use flux_net::api::hosting::apps::{self, AppStatusOptions, AppStatusView, InstanceRow};
 use flux_net::api::keyfile;
+use flux_net::deploy::{self, Serving};
 use flux_nodes::app::{AppSpec, Demand};
 use serde::Serialize;
 
@@ -251,29 +252,19 @@ pub fn logs<W: Write>(out: &mut Output<W>, args: &AppLogsArgs) -> Result<(), Cli
     out.emit(&view, &text)
 }
 
-/// What `--wait` saw once the app serves (or can not).
-#[derive(Serialize)]
-pub(crate) struct Serving {
-    all_serving: bool,
-    urls: Vec<String>,
-    rows: Vec<InstanceRow>,
+/// The text rows of what `--wait` saw, for the sent transaction's report.
+pub(crate) fn serving_rows(serving: &Serving) -> Vec<(&'static str, String)> {
+    let count = format!(
+        "{} of {} instance(s)",
+        serving.serving(),
+        serving.rows.len()
+    );
+    let mut rows = vec![("serving", count)];
+    rows.extend(serving.urls.iter().map(|u| ("url", u.clone())));
+    rows
 }
 
-impl Serving {
-    /// Text rows for the sent transaction's report.
-    pub(crate) fn rows(&self) -> Vec<(&'static str, String)> {
-        let serving = self.rows.iter().filter(|r| r.state == RowState::Serving);
-        let mut rows = vec![(
-            "serving",
-            format!("{} of {} instance(s)", serving.count(), self.rows.len()),
-        )];
-        rows.extend(self.urls.iter().map(|u| ("url", u.clone())));
-        rows
-    }
-}
-
-/// Waits until every instance of `name` serves (renewed since `baseline`, after an update),
-/// or no instance can; the URLs once all serve.
+/// Waits until every instance of `name` serves ([`deploy::wait_serving`]).
 pub(crate) async fn serving(
     client: &Client,
     name: &str,
@@ -281,23 +272,9 @@ pub(crate) async fn serving(
     timeout: Duration,
     baseline: Option<&AppStatusView>,
 ) -> Result<Serving, CliError> {
-    let status = apps::wait_serving(client, name, &options(hosts), baseline, timeout).await?;
-    let all_serving = status.all_serving();
-    let suffix = hosts
-        .domain_suffix
-        .clone()
-        .or(status.domain_suffix)
-        .unwrap_or_else(|| "app.localhost".to_owned());
-    let urls = if all_serving {
-        vec![apps::app_url(name, &suffix)]
-    } else {
-        Vec::new()
-    };
-    Ok(Serving {
-        all_serving,
-        urls,
-        rows: status.rows,
-    })
+    let suffix = hosts.domain_suffix.as_deref();
+    let options = options(hosts);
+    Ok(deploy::wait_serving(client, name, &options, suffix, timeout, baseline).await?)
 }
 
 #[derive(Serialize)]
@@ -334,7 +311,7 @@ pub fn update<W: Write>(out: &mut Output<W>, args: &AppUpdateArgs) -> Result<(),
         Ok::<_, CliError>((sent, spec.name, quote.due, finalized, serving))
     })??;
     let mut rows = vec![("app", name.clone()), ("price", format!("{due} FLUX"))];
-    rows.extend(serving.iter().flat_map(Serving::rows));
+    rows.extend(serving.iter().flat_map(serving_rows));
     let details = Sent {
         app: &name,
         price: Some(due),
@@ -350,17 +327,10 @@ pub fn cancel<W: Write>(out: &mut Output<W>, args: &AppCancelArgs) -> Result<(),
     let client = client(&args.node.url)?;
     let timeout = Duration::from_secs(args.tx.timeout);
     let (sent, finalized) = block_on(async {
-        let mut hosts: Vec<String> = Vec::new();
-        if args.tx.wait {
-            let status = apps::app_status(&client, &args.name, &options(&args.hosts)).await?;
-            let answered = status
-                .rows
-                .into_iter()
-                .filter(|r| !matches!(r.state, RowState::Unreachable | RowState::Unplaced));
-            hosts = answered.filter_map(|r| r.api).collect();
-            hosts.sort();
-            hosts.dedup();
-        }
+        let hosts = match args.tx.wait {
+            true => deploy::answering_hosts(&client, &args.name, &options(&args.hosts)).await?,
+            false => Vec::new(),
+        };
         let kind = TxKind::AppCancel(AppCancel {
             name: args.name.clone(),
         });

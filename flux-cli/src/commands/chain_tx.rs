@@ -164,10 +164,10 @@ pub fn deploy<W: Write>(out: &mut Output<W>, args: &AppDeployArgs) -> Result<(),
     struct Details<'a> {
         app: &'a str,
         price: Amount,
-        serving: Option<super::app::Serving>,
+        serving: Option<flux_net::deploy::Serving>,
     }
     let mut rows = vec![("app", name.clone()), ("price", format!("{price} FLUX"))];
-    rows.extend(serving.iter().flat_map(super::app::Serving::rows));
+    rows.extend(serving.iter().flat_map(super::app::serving_rows));
     let details = Details {
         app: &name,
         price,
