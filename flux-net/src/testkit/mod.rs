@@ -31,6 +31,7 @@ pub mod hosting;
 pub mod invariants;
 mod network;
 pub mod node;
+pub mod relay;
 pub mod schedule;
 pub mod wait;
 
