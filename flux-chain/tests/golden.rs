@@ -266,9 +266,11 @@ fn golden_bytes_round_trip() {
     }
     for (name, genesis) in geneses() {
         let name = format!("genesis/{name}");
-        if genesis.nodes.is_empty() {
+        if genesis.nodes.is_empty() || genesis.params.is_empty() {
             // A genesis travels as JSON; its canonical bytes are only hashed into its id, and
-            // do not decode without nodes (serde skips an empty `nodes` when encoding).
+            // do not decode without nodes or params (serde skips an empty `nodes` or `params`
+            // when encoding, so a genesis without them keeps the id it had before they
+            // existed).
             assert_eq!(codec::encode(&genesis).unwrap(), golden[&*name], "{name}");
         } else {
             round_trip(&golden, &name, &genesis);
