@@ -1,7 +1,8 @@
 //! A node hosts for real: an app registered on chain and placed on this validator runs as a
 //! Docker container (image built here from the `flux-sample-app` binary, no registry), the
 //! node's gateway serves it by `Host`, `docker kill` brings it back through the reconcile
-//! loop, an update replaces it with its data kept, and a cancel removes container and data.
+//! loop, an update replaces it with its data kept, and a cancel removes container and data; an
+//! app whose subscription ends loses its container, network and data by itself.
 //! Skipped with a notice without a Docker Engine, a failure under `FLUX_REQUIRE_DOCKER=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -173,6 +174,96 @@ async fn a_placed_app_runs_in_docker_and_the_gateway_serves_it() {
         assert!(!data.exists(), "{} removed with the app", data.display());
     }
     wait_for_async("the gateway forgets the app", async || {
+        (get(gateway, &host).await.map(|r| r.0) == Some(404)).then_some(())
+    })
+    .await
+    .unwrap();
+    node.shutdown().await.unwrap();
+    cleanup.clean(&docker).await.unwrap();
+}
+
+/// Issue 21 "an app cancelled or expired": an app registered for 12 blocks runs, and when its
+/// subscription ends (no cancel, no update) its container, network and data folder go by
+/// themselves and the gateway forgets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_app_loses_its_container_network_and_data() {
+    let test = "hosting_an_expired_app";
+    let Some(docker) = docker_or_skip(test).await else {
+        return;
+    };
+    let mut cleanup = DockerCleanup::new(test);
+    let image = format!("flux-sample-app:x{}", std::process::id());
+    image::import_binary(&docker, SAMPLE.as_ref(), &image, &[])
+        .await
+        .unwrap();
+    cleanup.image(&image);
+    let dir = tempfile::tempdir().unwrap();
+    let owner = key(76);
+    let tag = format!("x{}", std::process::id());
+    let (node, client) = start_validator_with(
+        dir.path(),
+        33,
+        &owner,
+        Amount::from_flux(100_000).unwrap(),
+        |config| {
+            config.hosting = Some(HostingConfig {
+                gateway: Some("127.0.0.1:0".parse().unwrap()),
+                node_tag: Some(tag.clone()),
+                reconcile_interval_ms: 300,
+                ..HostingConfig::default()
+            });
+        },
+    )
+    .await
+    .unwrap();
+    let hosting = node.hosting().expect("hosting configured");
+    let node_label = node.node_id().unwrap().to_string();
+    cleanup.node(&node_label);
+    let gateway = hosting.gateway_addr().unwrap();
+    let name = format!("brief{}", std::process::id() % 100_000);
+    let host = format!("{name}.app.localhost");
+
+    let port = free_port().unwrap();
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&spec_json(&name, &image, port, "brief")).unwrap();
+    spec["expire"] = 12.into();
+    let spec = spec.to_string();
+    let kind = TxKind::AppRegister(AppRegister {
+        price: price(&node, &spec),
+        spec,
+    });
+    submit(&client, &owner, kind).await;
+    let expires_at = client.app(&name).await.unwrap().unwrap().expires_at;
+    wait_for_async("the app served", async || {
+        (get(gateway, &host).await.map(|r| r.0) == Some(200)).then_some(())
+    })
+    .await
+    .unwrap();
+    let data = dir.path().join("apps").join(format!("{name}_{tag}"));
+    assert!(data.exists(), "{}", data.display());
+
+    let runtime = hosting.runtime().unwrap().clone();
+    wait_for_async("the expired app's container removed", async || {
+        runtime
+            .list(Some(&node_label))
+            .await
+            .ok()
+            .filter(|l| l.is_empty())
+    })
+    .await
+    .unwrap();
+    assert!(
+        client.status().await.unwrap().height >= expires_at,
+        "removed before its expiry"
+    );
+    assert!(client.app(&name).await.unwrap().is_none());
+    wait_for_async("the expired app's data and network removed", async || {
+        let networks = runtime.list_networks(Some(&node_label)).await.ok()?;
+        (networks.is_empty() && !data.exists()).then_some(())
+    })
+    .await
+    .unwrap();
+    wait_for_async("the gateway forgets the expired app", async || {
         (get(gateway, &host).await.map(|r| r.0) == Some(404)).then_some(())
     })
     .await
