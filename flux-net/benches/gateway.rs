@@ -5,7 +5,8 @@
 //! each printed as a ratio (`gateway/ratio`; issue 21's target: at least 0.5).
 //!
 //! The app (a hyper server answering `ok`) and the gateway share a 2-thread runtime; the client
-//! runs on its own thread. `cargo bench -p flux-net --bench gateway`.
+//! runs on its own thread (`FLUX_GATEWAY_BENCH_THREADS=1` gives the runtime one worker instead:
+//! measured, it changes neither rate much). `cargo bench -p flux-net --bench gateway`.
 //!
 //! With `-- --serve` it only starts the app and the gateway, prints their addresses and the
 //! host name, and serves until stdin closes: `scripts/gateway-bench.sh` drives it with wrk.
@@ -42,8 +43,12 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    let threads = std::env::var("FLUX_GATEWAY_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(threads)
         .enable_all()
         .build()
         .unwrap();

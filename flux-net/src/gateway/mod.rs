@@ -58,6 +58,7 @@ mod body;
 mod error;
 mod host;
 mod metrics;
+mod pool;
 mod proxy;
 mod routes;
 
@@ -235,9 +236,11 @@ async fn serve_connection(
 ) {
     let service = {
         let shared = shared.clone();
+        let peer_ip = proxy::peer_ip_value(peer);
         service_fn(move |req| {
             let shared = shared.clone();
-            async move { Ok::<_, Infallible>(proxy::handle(shared, req, peer).await) }
+            let peer_ip = peer_ip.clone();
+            async move { Ok::<_, Infallible>(proxy::handle(shared, req, &peer_ip).await) }
         })
     };
     let mut builder = http1::Builder::new();

@@ -12,8 +12,6 @@ use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use tokio::sync::Semaphore;
 
@@ -22,23 +20,28 @@ use super::body::{BodySlot, OnceBody};
 use super::error::HostError;
 use super::host::normalize_host;
 use super::metrics::{GatewayMetrics, Unrouted};
+use super::pool::{ConnectError, Pool, PooledBody, Sender};
 use super::routes::SharedRoutes;
 
 /// What the gateway answers with: an app's streamed body, or its own (small) one.
-pub(crate) type GatewayBody = Either<Incoming, Full<Bytes>>;
+pub(crate) type GatewayBody = Either<PooledBody, Full<Bytes>>;
 
 /// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 
 /// Everything a request needs, shared by every connection of one gateway.
 pub(crate) struct Shared {
@@ -47,7 +50,7 @@ pub(crate) struct Shared {
     pub(crate) metrics: Arc<GatewayMetrics>,
     /// Bounds client connections and upgraded tunnels together.
     pub(crate) slots: Arc<Semaphore>,
-    client: Client<HttpConnector, OnceBody>,
+    pool: Arc<Pool>,
     /// Instances whose last connect failed, until when they are tried last.
     cooling: Mutex<BTreeMap<SocketAddr, Instant>>,
     /// Entries in `cooling`, read without the lock on the path of every request.
@@ -60,23 +63,17 @@ impl Shared {
         routes: SharedRoutes,
         metrics: Arc<GatewayMetrics>,
     ) -> Shared {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(config.connect_timeout));
-        connector.set_nodelay(true);
-        let client = Client::builder(hyper_util::rt::TokioExecutor::new())
-            .pool_timer(hyper_util::rt::TokioTimer::new())
-            .pool_idle_timeout(config.upstream_idle_timeout)
-            .pool_max_idle_per_host(config.max_idle_per_upstream)
-            // The client's own Host is the instance's address; the app wants the one it is
-            // named by, which every forwarded request carries.
-            .set_host(false)
-            .build(connector);
+        let pool = Pool::new(
+            config.max_idle_per_upstream,
+            config.upstream_idle_timeout,
+            config.connect_timeout,
+        );
         Shared {
             slots: Arc::new(Semaphore::new(config.max_connections)),
             config,
             routes,
             metrics,
-            client,
+            pool,
             cooling: Mutex::new(BTreeMap::new()),
             cooling_len: AtomicUsize::new(0),
         }
@@ -114,16 +111,13 @@ impl Shared {
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     mut req: Request<Incoming>,
-    peer: SocketAddr,
+    peer_ip: &HeaderValue,
 ) -> Response<GatewayBody> {
     let started = Instant::now();
     // An absolute-form target's authority wins over the Host header (RFC 9112 §3.2.2).
     let raw = match req.uri().authority() {
-        Some(authority) => Some(authority.as_str().as_bytes().to_vec()),
-        None => req
-            .headers()
-            .get(header::HOST)
-            .map(|h| h.as_bytes().to_vec()),
+        Some(authority) => Some(authority.as_str().as_bytes()),
+        None => req.headers().get(header::HOST).map(HeaderValue::as_bytes),
     };
     let Some(raw) = raw else {
         shared.metrics.record_unrouted(Unrouted::BadHost);
@@ -133,7 +127,7 @@ pub(crate) async fn handle(
             "the request names no host",
         );
     };
-    let name = match normalize_host(&raw) {
+    let name = match normalize_host(raw) {
         Ok(name) => name,
         Err(HostError::IpLiteral) => {
             shared.metrics.record_unrouted(Unrouted::UnknownHost);
@@ -194,7 +188,7 @@ pub(crate) async fn handle(
     let mut headers = forward_headers(
         std::mem::take(&mut parts.headers),
         upgrade.as_ref(),
-        peer,
+        peer_ip,
         &name,
     );
     // The app sees the name it was reached by: an absolute-form target's authority replaces
@@ -204,53 +198,50 @@ pub(crate) async fn handle(
     {
         headers.insert(header::HOST, host);
     }
-    let path = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned();
+    let uri = origin_form(&parts.uri);
     let idempotent = is_idempotent(&parts.method);
     let slot = BodySlot::new(body);
 
     // Up to `max_attempts` tries, going round the instances: with one instance, a retry goes
-    // to it again on a fresh connection (a pooled one may have died with a restarted
-    // container).
+    // to it again on a fresh connection (a kept one may have died with a restarted container).
     let attempts = shared.config.max_attempts.max(1);
     let mut answer = None;
     for (i, addr) in order.iter().copied().cycle().take(attempts).enumerate() {
         if i > 0 {
             shared.metrics.record_retry(app);
         }
-        // The last attempt takes the headers; earlier ones copy them for the next.
-        let head = if i + 1 == attempts {
-            std::mem::take(&mut headers)
+        let kept = if i < order.len() {
+            shared.pool.checkout(addr)
         } else {
-            headers.clone()
+            None
         };
-        let Some(request) = upstream_request(&parts.method, addr, &path, head, &slot) else {
-            break;
-        };
-        let outcome = tokio::time::timeout(
-            shared.config.response_timeout,
-            shared.client.request(request),
-        )
+        let outcome = attempt(&shared, addr, kept, || {
+            // A request that failed after it went out is only sent again if idempotent: only
+            // then are the headers copied for the next attempt.
+            let head = if idempotent && i + 1 < attempts {
+                headers.clone()
+            } else {
+                std::mem::take(&mut headers)
+            };
+            upstream_request(&parts.method, &uri, head, &slot)
+        })
         .await;
         let retry = match outcome {
-            Ok(Ok(response)) => {
+            Outcome::Answered(response, sender) => {
                 shared.set_cooling(addr, false);
-                answer = Some(response);
+                answer = Some((response, addr, sender));
                 break;
             }
-            Ok(Err(e)) if e.is_connect() => {
+            Outcome::Unreachable(e) => {
                 tracing::debug!(%addr, app, error = %e, "gateway: instance refused the connection");
                 shared.set_cooling(addr, true);
                 slot.unsent()
             }
-            Ok(Err(e)) => {
+            Outcome::Failed(e) => {
                 tracing::debug!(%addr, app, error = %e, "gateway: instance failed the request");
                 idempotent && slot.unsent()
             }
-            Err(_) => {
+            Outcome::TimedOut => {
                 tracing::debug!(%addr, app, "gateway: instance did not answer in time");
                 idempotent && slot.unsent()
             }
@@ -260,7 +251,7 @@ pub(crate) async fn handle(
         }
     }
 
-    let Some(mut response) = answer else {
+    let Some((mut response, addr, sender)) = answer else {
         let answer = refusal(
             StatusCode::BAD_GATEWAY,
             "upstream_failed",
@@ -276,7 +267,12 @@ pub(crate) async fn handle(
             .metrics
             .record(app, response.status().as_u16(), started.elapsed());
         strip_hop_by_hop(response.headers_mut());
-        return response.map(Either::Left);
+        // The connection is kept for the next request once this answer is read to its end
+        // (one that asked for an upgrade and got none is not: it may be about to close).
+        let give_back = tunnel_slot
+            .is_none()
+            .then(|| (shared.pool.clone(), addr, sender));
+        return response.map(|body| Either::Left(PooledBody::new(body, give_back)));
     }
     let Some((permit, downstream)) = tunnel_slot else {
         // A switch nobody asked for: there is no client side to join it to.
@@ -332,6 +328,10 @@ fn is_idempotent(method: &Method) -> bool {
 
 /// Removes the headers of one connection, including those `Connection` names.
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Most messages carry none: one pass over the names present, no lookups.
+    if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -342,59 +342,163 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP {
+    for name in &HOP_BY_HOP {
         headers.remove(name);
     }
 }
 
 /// The client's headers as sent on: hop-by-hop ones removed (the upgrade ones put back for an
-/// upgrade), `X-Forwarded-For/Host/Proto` added.
+/// upgrade), `X-Forwarded-For/Host/Proto` added. `peer_ip` is the client's address as a header
+/// value (made once per connection).
 fn forward_headers(
     mut headers: HeaderMap,
     upgrade: Option<&HeaderValue>,
-    peer: SocketAddr,
+    peer_ip: &HeaderValue,
     host: &str,
 ) -> HeaderMap {
-    let forwarded_for = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(earlier) => format!("{earlier}, {}", peer.ip()),
-        None => peer.ip().to_string(),
+    let forwarded_for = match headers.get(&X_FORWARDED_FOR).map(HeaderValue::as_bytes) {
+        Some(earlier) => {
+            let mut joined = Vec::with_capacity(earlier.len() + 2 + peer_ip.len());
+            joined.extend_from_slice(earlier);
+            joined.extend_from_slice(b", ");
+            joined.extend_from_slice(peer_ip.as_bytes());
+            HeaderValue::from_bytes(&joined).ok()
+        }
+        None => Some(peer_ip.clone()),
+    };
+    // The name as the client wrote it is usually already the normal form: reuse its value.
+    let forwarded_host = match headers.get(header::HOST) {
+        Some(v) if v.as_bytes() == host.as_bytes() => Some(v.clone()),
+        _ => HeaderValue::from_str(host).ok(),
     };
     strip_hop_by_hop(&mut headers);
     if let Some(protocol) = upgrade {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         headers.insert(header::UPGRADE, protocol.clone());
     }
-    if let Ok(v) = HeaderValue::from_str(&forwarded_for) {
-        headers.insert("x-forwarded-for", v);
+    if let Some(v) = forwarded_for {
+        headers.insert(X_FORWARDED_FOR, v);
     }
-    if let Ok(v) = HeaderValue::from_str(host) {
-        headers.insert("x-forwarded-host", v);
+    if let Some(v) = forwarded_host {
+        headers.insert(X_FORWARDED_HOST, v);
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
     headers
 }
 
-/// The request for one attempt on `addr` (`None` only if the target can not be written as a
-/// URI, which hyper's parser already rules out).
+/// A client's address as the value [`forward_headers`] appends to `X-Forwarded-For`.
+pub(crate) fn peer_ip_value(peer: SocketAddr) -> HeaderValue {
+    HeaderValue::from_str(&peer.ip().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+}
+
+/// How one attempt on one instance ended.
+enum Outcome {
+    /// A response head, and the connection it came on.
+    Answered(Response<Incoming>, Sender),
+    /// No connection could be made: nothing was sent.
+    Unreachable(ConnectError),
+    /// The connection failed before the response head (the request may have been sent).
+    Failed(hyper::Error),
+    /// No response head within the response timeout.
+    TimedOut,
+}
+
+/// One attempt on `addr`: on `kept` (an idle connection from the pool) or a new connection.
+/// `request` is only called once a connection is had, so a failed connect keeps the headers
+/// for the next instance. A kept connection found closed before the request went out (the app
+/// closed it while idle) is replaced by a new one, without counting as an attempt.
+async fn attempt(
+    shared: &Shared,
+    addr: SocketAddr,
+    kept: Option<Sender>,
+    request: impl FnOnce() -> Request<OnceBody>,
+) -> Outcome {
+    let mut reused = kept.is_some();
+    let mut sender = match kept {
+        Some(sender) => sender,
+        None => match shared.pool.connect(addr).await {
+            Ok(sender) => sender,
+            Err(e) => return Outcome::Unreachable(e),
+        },
+    };
+    let mut request = request();
+    loop {
+        let sent = tokio::time::timeout(
+            shared.config.response_timeout,
+            send(&mut sender, reused, request),
+        )
+        .await;
+        match sent {
+            Err(_) => return Outcome::TimedOut,
+            Ok(Ok(response)) => return Outcome::Answered(response, sender),
+            Ok(Err(SendError::Unsent(back, _))) if reused => {
+                request = *back;
+                reused = false;
+                sender = match shared.pool.connect(addr).await {
+                    Ok(sender) => sender,
+                    Err(e) => return Outcome::Unreachable(e),
+                };
+            }
+            Ok(Err(SendError::Unsent(_, e) | SendError::Failed(e))) => {
+                return Outcome::Failed(e);
+            }
+        }
+    }
+}
+
+/// Why a request got no response head on one connection.
+enum SendError {
+    /// The connection closed before the request was written: here it is back.
+    Unsent(Box<Request<OnceBody>>, hyper::Error),
+    /// It failed after (part of) the request was written.
+    Failed(hyper::Error),
+}
+
+/// `request` on `sender`'s connection. A new connection takes its first request at once; a kept
+/// one is first waited on to be idle (its last response just ended).
+async fn send(
+    sender: &mut Sender,
+    reused: bool,
+    request: Request<OnceBody>,
+) -> Result<Response<Incoming>, SendError> {
+    if reused && let Err(e) = sender.ready().await {
+        return Err(SendError::Unsent(Box::new(request), e));
+    }
+    sender
+        .try_send_request(request)
+        .await
+        .map_err(|mut e| match e.take_message() {
+            Some(back) => SendError::Unsent(Box::new(back), e.into_error()),
+            None => SendError::Failed(e.into_error()),
+        })
+}
+
+/// The target as sent to an instance: origin form (`/path?query`), whatever form the client
+/// used (an absolute-form target's authority has become the `Host` header).
+fn origin_form(uri: &Uri) -> Uri {
+    if uri.scheme().is_none() && uri.authority().is_none() {
+        return uri.clone();
+    }
+    match uri.path_and_query() {
+        Some(pq) => Uri::from(pq.clone()),
+        None => Uri::from_static("/"),
+    }
+}
+
+/// The request for one attempt.
 fn upstream_request(
     method: &Method,
-    addr: SocketAddr,
-    path: &str,
+    uri: &Uri,
     headers: HeaderMap,
     slot: &BodySlot,
-) -> Option<Request<OnceBody>> {
-    let uri = Uri::builder()
-        .scheme("http")
-        .authority(addr.to_string())
-        .path_and_query(path)
-        .build()
-        .ok()?;
+) -> Request<OnceBody> {
     let mut request = Request::new(slot.attempt());
     *request.method_mut() = method.clone();
-    *request.uri_mut() = uri;
+    *request.uri_mut() = uri.clone();
     *request.version_mut() = Version::HTTP_11;
     *request.headers_mut() = headers;
-    Some(request)
+    request
 }
 
 /// The gateway's own answer: `{"error":{"code":"...","message":"..."}}`, like the node API's.
@@ -429,14 +533,29 @@ mod tests {
         );
         h.insert("x-app", HeaderValue::from_static("kept"));
         h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
-        let peer: SocketAddr = "192.0.2.7:5000".parse().unwrap();
-        let out = forward_headers(h, None, peer, "shop.app.localhost");
+        h.insert(
+            header::HOST,
+            HeaderValue::from_static("Shop.App.Localhost:80"),
+        );
+        let peer = peer_ip_value("192.0.2.7:5000".parse().unwrap());
+        let out = forward_headers(h, None, &peer, "shop.app.localhost");
         assert!(out.get("x-secret").is_none());
         assert!(out.get(header::CONNECTION).is_none());
         assert!(out.get(header::TRANSFER_ENCODING).is_none());
         assert_eq!(out["x-app"], "kept");
         assert_eq!(out["x-forwarded-for"], "10.0.0.1, 192.0.2.7");
         assert_eq!(out["x-forwarded-host"], "shop.app.localhost");
+        assert_eq!(out["x-forwarded-proto"], "http");
+        let mut plain = HeaderMap::new();
+        plain.insert(header::HOST, HeaderValue::from_static("a.b"));
+        let out = forward_headers(plain, None, &peer, "a.b");
+        assert_eq!(
+            (&out["x-forwarded-for"], &out["x-forwarded-host"]),
+            (
+                &HeaderValue::from_static("192.0.2.7"),
+                &HeaderValue::from_static("a.b")
+            )
+        );
     }
 
     #[test]
@@ -448,8 +567,8 @@ mod tests {
         );
         h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
         let protocol = wants_upgrade(&h).unwrap();
-        let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        let out = forward_headers(h.clone(), Some(&protocol), peer, "a.b");
+        let peer = peer_ip_value("127.0.0.1:1".parse().unwrap());
+        let out = forward_headers(h.clone(), Some(&protocol), &peer, "a.b");
         assert_eq!(out[header::CONNECTION], "upgrade");
         assert_eq!(out[header::UPGRADE], "websocket");
         h.remove(header::CONNECTION);
