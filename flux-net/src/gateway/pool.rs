@@ -129,7 +129,7 @@ impl Pool {
         Ok(sender)
     }
 
-    /// Closes idle connections older than the idle timeout; whether any list is left.
+    /// Closes the idle connections older than the idle timeout or already closed by the app.
     fn reap(&self) {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
