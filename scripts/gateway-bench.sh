@@ -3,12 +3,22 @@
 # the same app directly, 64 connections, one run; prints both rates and their ratio (target: the
 # gateway at least half the direct rate).
 #
-#   scripts/gateway-bench.sh [seconds]      # default 10 s per side
+#   scripts/gateway-bench.sh [seconds]               # default 10 s per side
+#   scripts/gateway-bench.sh --container [seconds]   # the app as hosting runs it
 #
-# The app and the gateway come from the criterion bench's `--serve` mode
-# (flux-net/benches/gateway.rs, built in release); wrk must be installed (apt-get install wrk).
+# The gateway comes from the criterion bench's `--serve` mode (flux-net/benches/gateway.rs, built
+# in release). The app is, by default, a hyper server in the gateway's own process and runtime;
+# with `--container` it is the sample app (flux-sample-app) in a Docker container, reached through
+# its published port as a node's gateway reaches an instance (image made here with `docker
+# import` of the binary and its libraries: no registry). wrk must be installed (apt-get install
+# wrk).
 set -euo pipefail
 
+container=""
+if [[ "${1:-}" == "--container" ]]; then
+    container=1
+    shift
+fi
 secs="${1:-10}"
 cd "$(dirname "$0")/.."
 
@@ -25,16 +35,42 @@ if [[ ! -x "$bin" ]]; then
     exit 1
 fi
 
-# The server runs until its stdin closes: feed it from a FIFO held open by this script.
 dir=$(mktemp -d)
+name="flux-gateway-bench-$$"
+upstream=()
+if [[ -n "$container" ]]; then
+    cargo build --release -q -p flux-net --bin flux-sample-app
+    app=target/release/flux-sample-app
+    mkdir -p "$dir/root"
+    cp "$app" "$dir/root/app"
+    for lib in $(ldd "$app" | grep -o '/[^ ]*'); do
+        mkdir -p "$dir/root$(dirname "$lib")"
+        cp -L "$lib" "$dir/root$lib"
+    done
+    tar -C "$dir/root" -c . | docker import -c 'ENTRYPOINT ["/app"]' - "$name:bench" >/dev/null
+    docker run -d --rm --name "$name" -p 127.0.0.1::8080 -e PORT=8080 -e MESSAGE=ok \
+        "$name:bench" >/dev/null
+    port=$(docker port "$name" 8080/tcp | head -1 | sed 's/.*://')
+    upstream=(--upstream "127.0.0.1:$port")
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$port/" >/dev/null && break
+        sleep 0.1
+    done
+fi
+
+# The server runs until its stdin closes: feed it from a FIFO held open by this script.
 fifo="$dir/stdin"
 mkfifo "$fifo"
-"$bin" --serve <"$fifo" >"$dir/addrs" &
+"$bin" --serve "${upstream[@]}" <"$fifo" >"$dir/addrs" &
 server=$!
 exec 3>"$fifo"
 cleanup() {
     exec 3>&-
     wait "$server" 2>/dev/null || true
+    if [[ -n "$container" ]]; then
+        docker rm -f "$name" >/dev/null 2>&1 || true
+        docker rmi "$name:bench" >/dev/null 2>&1 || true
+    fi
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -55,4 +91,6 @@ rate() { # url [header]
 direct_rate=$(rate "http://$direct/" "Host: $host")
 gateway_rate=$(rate "http://$gateway/" "Host: $host")
 ratio=$(awk -v g="$gateway_rate" -v d="$direct_rate" 'BEGIN { printf "%.2f", g / d }')
-echo "gateway-bench (wrk, 64 connections, ${secs}s each): direct ${direct_rate} req/s, via gateway ${gateway_rate} req/s, gateway/direct = ${ratio} (target >= 0.5)"
+what="in-process app"
+[[ -n "$container" ]] && what="the sample app in a container, through its published port"
+echo "gateway-bench (${what}; wrk, 64 connections, ${secs}s each): direct ${direct_rate} req/s, via gateway ${gateway_rate} req/s, gateway/direct = ${ratio} (target >= 0.5)"

@@ -42,7 +42,9 @@ struct Setup {
     rt: tokio::runtime::Runtime,
 }
 
-fn setup() -> Setup {
+/// The gateway in front of an app: this process's own hyper app, or `upstream` (the sample
+/// app in a container, through its published port).
+fn setup(upstream: Option<SocketAddr>) -> Setup {
     let threads = std::env::var("FLUX_GATEWAY_BENCH_THREADS")
         .ok()
         .and_then(|t| t.parse().ok())
@@ -54,20 +56,24 @@ fn setup() -> Setup {
         .unwrap();
     let (app, gateway) = rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let app = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = service_fn(|_req| async {
-                        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+        let app = upstream.unwrap_or(listener.local_addr().unwrap());
+        if upstream.is_some() {
+            drop(listener);
+        } else {
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(async move {
+                        let service = service_fn(|_req| async {
+                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                        });
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
                     });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+                }
+            });
+        }
         let gateway = Gateway::bind("127.0.0.1:0".parse().unwrap(), GatewayConfig::default())
             .await
             .unwrap();
@@ -150,8 +156,14 @@ fn rate(client: &tokio::runtime::Runtime, addr: SocketAddr, per_connection: u64)
 }
 
 fn main() {
-    let setup = setup();
-    if std::env::args().any(|a| a == "--serve") {
+    let args: Vec<String> = std::env::args().collect();
+    let upstream = args
+        .iter()
+        .position(|a| a == "--upstream")
+        .and_then(|i| args.get(i + 1))
+        .map(|a| a.parse().expect("--upstream HOST:PORT"));
+    let setup = setup(upstream);
+    if args.iter().any(|a| a == "--serve") {
         println!(
             "direct={} gateway={} host={HOST_NAME}",
             setup.app, setup.gateway
