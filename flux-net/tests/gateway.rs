@@ -3,174 +3,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "gateway/support.rs"]
+mod support;
 
 use flux_core::{ChainId, ChainParams};
 use flux_net::gateway::{Gateway, GatewayConfig, Instances, RouteTable, Target, Unrouted};
 use flux_nodes::app::AppSpec;
-use http_body_util::{BodyExt, Full, StreamBody};
-use hyper::body::{Bytes, Frame, Incoming};
-use hyper::header::{CONNECTION, CONTENT_TYPE, HOST, UPGRADE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::{Bytes, Frame};
+use hyper::header::HOST;
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A test app instance: answers `<name> <host> <path> <body length>`, echoes bytes after an
-/// `Upgrade: echo`, and counts the requests it got.
-struct Upstream {
-    addr: SocketAddr,
-    hits: Arc<AtomicU64>,
-}
-
-impl Upstream {
-    fn hits(&self) -> u64 {
-        self.hits.load(Ordering::Relaxed)
-    }
-}
-
-async fn upstream(name: &'static str) -> Upstream {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let hits = Arc::new(AtomicU64::new(0));
-    let counter = hits.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| answer(name, counter.clone(), req));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
-            });
-        }
-    });
-    Upstream { addr, hits }
-}
-
-async fn answer(
-    name: &'static str,
-    hits: Arc<AtomicU64>,
-    mut req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, hyper::Error> {
-    hits.fetch_add(1, Ordering::Relaxed);
-    if req.headers().get(UPGRADE).is_some_and(|v| v == "echo") {
-        let upgraded = hyper::upgrade::on(&mut req);
-        tokio::spawn(async move {
-            if let Ok(io) = upgraded.await {
-                let (mut r, mut w) = tokio::io::split(TokioIo::new(io));
-                let _ = tokio::io::copy(&mut r, &mut w).await;
-            }
-        });
-        return Ok(Response::builder()
-            .status(StatusCode::SWITCHING_PROTOCOLS)
-            .header(CONNECTION, "upgrade")
-            .header(UPGRADE, "echo")
-            .body(Full::default())
-            .unwrap());
-    }
-    let host = req
-        .headers()
-        .get(HOST)
-        .map(|h| String::from_utf8_lossy(h.as_bytes()).into_owned())
-        .unwrap_or_default();
-    let path = req.uri().path().to_owned();
-    let body = req.into_body().collect().await?.to_bytes();
-    let text = format!("{name} {host} {path} {}", body.len());
-    Ok(Response::new(Full::new(Bytes::from(text))))
-}
-
-/// An address nothing listens on (bound, then closed).
-async fn closed_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
-}
-
-async fn gateway() -> Gateway {
-    Gateway::bind("127.0.0.1:0".parse().unwrap(), GatewayConfig::default())
-        .await
-        .unwrap()
-}
-
-fn remote(addrs: &[SocketAddr]) -> Instances {
-    Instances {
-        local: vec![],
-        remote: addrs.to_vec(),
-    }
-}
-
-/// `<app>.app.localhost` and `<component>.<app>.app.localhost` to the component's first port.
-fn one_app(app: &str, component: &str, instances: Instances) -> RouteTable {
-    let mut table = RouteTable::new();
-    let target = Target::first_port(app, component);
-    table
-        .route(&format!("{app}.app.localhost"), target.clone())
-        .unwrap();
-    table
-        .route(&format!("{component}.{app}.app.localhost"), target.clone())
-        .unwrap();
-    table.set_instances(target, instances);
-    table
-}
-
-/// One request on a fresh connection: status, content type and body.
-async fn send(
-    gw: &Gateway,
-    method: Method,
-    host: &str,
-    path: &str,
-    body: Bytes,
-) -> (StatusCode, String, String) {
-    let stream = TcpStream::connect(gw.local_addr()).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(HOST, host)
-        .body(Full::new(body))
-        .unwrap();
-    let response = sender.send_request(req).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.unwrap().to_bytes();
-    let kind = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (
-        parts.status,
-        kind,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
-}
-
-async fn get(gw: &Gateway, host: &str) -> (StatusCode, String, String) {
-    send(gw, Method::GET, host, "/hello", Bytes::new()).await
-}
-
-/// The `error.code` of a JSON refusal.
-fn error_code(kind: &str, body: &str) -> String {
-    assert_eq!(kind, "application/json", "{body}");
-    let v: serde_json::Value = serde_json::from_str(body).unwrap();
-    v["error"]["code"].as_str().unwrap().to_owned()
-}
-
-/// Raw bytes in, whatever comes back until the gateway closes (a reset counts as the end).
-async fn raw(gw: &Gateway, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(gw.local_addr()).await.unwrap();
-    let _ = stream.write_all(request).await;
-    let mut out = Vec::new();
-    let _ = stream.read_to_end(&mut out).await;
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 #[tokio::test]
 async fn each_host_form_reaches_its_component() {
@@ -563,66 +409,4 @@ async fn the_table_swaps_at_runtime_and_metrics_count_per_app() {
         "flux_gateway_unrouted_total{chain_id=\"1179407706\",reason=\"unknown_host\"} 2\n"
     ));
     gw.shutdown().await;
-}
-
-/// An app instance answering `ok` that counts the connections it accepted; with `keep_alive`
-/// false it closes each connection after one response (`Connection: close`).
-async fn counting_upstream(keep_alive: bool) -> (SocketAddr, Arc<AtomicU64>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicU64::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(async move {
-                let service = service_fn(|_req| async {
-                    Ok::<_, hyper::Error>(Response::new(Full::new(Bytes::from_static(b"ok"))))
-                });
-                let _ = http1::Builder::new()
-                    .keep_alive(keep_alive)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    (addr, accepted)
-}
-
-/// Replays clients that each open a connection for one request: the gateway carries all of
-/// them on one kept connection to the instance (it is handed back before the client has read
-/// the response's end, so each next request finds it idle).
-#[tokio::test]
-async fn kept_connections_serve_requests_of_every_client() {
-    let (addr, accepted) = counting_upstream(true).await;
-    let gw = gateway().await;
-    gw.routes().replace(one_app("shop", "web", remote(&[addr])));
-    for i in 0..5 {
-        let (status, _, body) = get(&gw, "shop.app.localhost").await;
-        assert_eq!(
-            (status, body.as_str()),
-            (StatusCode::OK, "ok"),
-            "request {i}"
-        );
-    }
-    assert_eq!(accepted.load(Ordering::Relaxed), 1);
-}
-
-/// Replays an app that closes every connection after one response: the kept connection the
-/// gateway finds closed is replaced by a new one, which fails no request and counts no retry.
-#[tokio::test]
-async fn connections_the_app_closed_are_replaced_unseen() {
-    let (addr, accepted) = counting_upstream(false).await;
-    let gw = gateway().await;
-    gw.routes().replace(one_app("shop", "web", remote(&[addr])));
-    for i in 0..5 {
-        let (status, _, body) = get(&gw, "shop.app.localhost").await;
-        assert_eq!(
-            (status, body.as_str()),
-            (StatusCode::OK, "ok"),
-            "request {i}"
-        );
-    }
-    assert_eq!(accepted.load(Ordering::Relaxed), 5);
-    assert_eq!(gw.metrics().retries("shop"), 0);
 }
