@@ -12,11 +12,11 @@ use flux_chain::testkit::keys::key;
 use flux_chain::tx::{AppCancel, AppRegister, AppUpdate, TxKind};
 use flux_core::Amount;
 use flux_net::api::client::Client;
-use flux_net::hosting::{HostingConfig, InstanceState};
+use flux_net::hosting::InstanceState;
 use flux_net::node::Node;
 use flux_net::runtime::image;
 use flux_net::testkit::docker::{DockerCleanup, docker_or_skip};
-use flux_net::testkit::hosting::{self as hosting_kit, free_port, get, sample_spec};
+use flux_net::testkit::hosting::{self as hosting_kit, free_port, get, sample_spec, test_hosting};
 use flux_net::testkit::node::start_validator_with;
 use flux_net::testkit::wait::wait_for_async;
 
@@ -63,12 +63,7 @@ async fn a_placed_app_runs_in_docker_and_the_gateway_serves_it() {
         &owner,
         Amount::from_flux(100_000).unwrap(),
         |config| {
-            config.hosting = Some(HostingConfig {
-                gateway: Some("127.0.0.1:0".parse().unwrap()),
-                node_tag: Some(tag.clone()),
-                reconcile_interval_ms: 300,
-                ..HostingConfig::default()
-            });
+            config.hosting = Some(test_hosting(&tag, None));
         },
     )
     .await
@@ -206,12 +201,7 @@ async fn an_expired_app_loses_its_container_network_and_data() {
         &owner,
         Amount::from_flux(100_000).unwrap(),
         |config| {
-            config.hosting = Some(HostingConfig {
-                gateway: Some("127.0.0.1:0".parse().unwrap()),
-                node_tag: Some(tag.clone()),
-                reconcile_interval_ms: 300,
-                ..HostingConfig::default()
-            });
+            config.hosting = Some(test_hosting(&tag, None));
         },
     )
     .await

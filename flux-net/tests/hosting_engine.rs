@@ -13,10 +13,10 @@ use std::time::Duration;
 use flux_chain::testkit::keys::key;
 use flux_chain::tx::{AppRegister, TxKind};
 use flux_core::Amount;
-use flux_net::hosting::{HostingConfig, InstanceState};
+use flux_net::hosting::InstanceState;
 use flux_net::runtime::{ObservedState, Runtime, image};
 use flux_net::testkit::docker::{DockerCleanup, docker_or_skip};
-use flux_net::testkit::hosting::{free_port, get, price, sample_spec};
+use flux_net::testkit::hosting::{free_port, get, price, sample_spec, test_hosting};
 use flux_net::testkit::node::start_validator_with;
 use flux_net::testkit::relay::EngineRelay;
 use flux_net::testkit::wait::wait_for_async;
@@ -50,13 +50,7 @@ async fn the_node_validates_through_an_engine_outage_and_hosting_resumes_by_itse
         &owner,
         Amount::from_flux(100_000).unwrap(),
         |config| {
-            config.hosting = Some(HostingConfig {
-                docker: Some(relay.endpoint()),
-                gateway: Some("127.0.0.1:0".parse().unwrap()),
-                node_tag: Some(tag.clone()),
-                reconcile_interval_ms: 300,
-                ..HostingConfig::default()
-            });
+            config.hosting = Some(test_hosting(&tag, Some(relay.endpoint())));
         },
     )
     .await

@@ -9,6 +9,7 @@ use flux_nodes::app::AppSpec;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::wait::{WaitError, wait_for_async_within};
+use crate::hosting::HostingConfig;
 use crate::node::Node;
 
 /// A port free on 127.0.0.1 right now (bound to port 0, then released; `None` if the OS
@@ -16,6 +17,24 @@ use crate::node::Node;
 pub fn free_port() -> Option<u16> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).ok()?;
     listener.local_addr().ok().map(|a| a.port())
+}
+
+/// A test node's `[hosting]`: a gateway on an OS-chosen port of 127.0.0.1, containers tagged
+/// `tag` (tests share one engine), a reconcile pass every 300 ms, the engine of `docker` (`None`:
+/// `DOCKER_HOST`, else the default socket).
+///
+/// ```
+/// let config = flux_net::testkit::hosting::test_hosting("t1", None);
+/// assert_eq!(config.node_tag.as_deref(), Some("t1"));
+/// ```
+pub fn test_hosting(tag: &str, docker: Option<String>) -> HostingConfig {
+    HostingConfig {
+        docker,
+        gateway: Some((Ipv4Addr::LOCALHOST, 0).into()),
+        node_tag: Some(tag.to_owned()),
+        reconcile_interval_ms: 300,
+        ..HostingConfig::default()
+    }
 }
 
 /// The FluxOS v8 JSON of an app `name` with one component `web` running `image` (the sample
