@@ -32,7 +32,7 @@ use flux_core::crypto::SecretKey;
 use flux_net::api::client::Client;
 use flux_net::api::keyfile;
 use flux_net::devnet::Layout;
-use flux_net::hosting::InstanceState;
+use flux_net::hosting::{InstanceState, InstanceStatus};
 use flux_net::runtime::{LABEL_APP, Runtime, image};
 use flux_net::testkit::docker::{DockerCleanup, docker_or_skip};
 use flux_net::testkit::hosting::{burst, free_port, sample_spec, wait_answer};
@@ -94,6 +94,14 @@ async fn placement(client: &Client, app: &str) -> Option<BTreeMap<u32, NodeId>> 
             .map(|p| (p.instance, p.node))
             .collect(),
     )
+}
+
+/// The row of `app` that `client`'s node reports serving, if any (one instance per node).
+async fn serving(client: &Client, app: &str) -> Option<InstanceStatus> {
+    let view = client.host_instances().await.ok()?;
+    view.instances
+        .into_iter()
+        .find(|r| r.app == app && r.state == InstanceState::Serving)
 }
 
 /// The containers of `app` that node `id` runs in the engine, any state.
@@ -208,10 +216,7 @@ async fn four_fluxd_processes_host_heal_replace_on_expiry_and_cancel_an_app() {
     for &i in &hosting {
         let client = nodes.client(i);
         let row = wait_for_async_within("the instance serving", SLOW, async || {
-            let view = client.host_instances().await.ok()?;
-            view.instances
-                .into_iter()
-                .find(|r| r.app == name && r.state == InstanceState::Serving && r.ports_answer)
+            serving(&client, &name).await.filter(|r| r.ports_answer)
         })
         .await
         .unwrap();
@@ -256,10 +261,7 @@ async fn four_fluxd_processes_host_heal_replace_on_expiry_and_cancel_an_app() {
     nodes.start(healer);
     let client = nodes.client(healer);
     let row = wait_for_async_within("the restarted node's instance serving", SLOW, async || {
-        let view = client.host_instances().await.ok()?;
-        view.instances
-            .into_iter()
-            .find(|r| r.app == name && r.state == InstanceState::Serving)
+        serving(&client, &name).await
     })
     .await
     .unwrap();
@@ -294,10 +296,7 @@ async fn four_fluxd_processes_host_heal_replace_on_expiry_and_cancel_an_app() {
     .unwrap();
     assert!(moved.contains(&id_of[idle]), "{moved:?}");
     wait_for_async_within("the re-placed instance serving", SLOW, async || {
-        let view = client.host_instances().await.ok()?;
-        view.instances
-            .into_iter()
-            .find(|r| r.app == name && r.state == InstanceState::Serving)
+        serving(&client, &name).await
     })
     .await
     .unwrap();
