@@ -222,22 +222,7 @@ fn a_forged_vote_is_never_rebroadcast() {
 /// state (insufficient balance).
 fn unfunded_batch(n: u64) -> Vec<u8> {
     let pauper = SecretKey::from_bytes(Scheme::Ed25519, &[55; 32]).unwrap();
-    let txs = (0..n)
-        .map(|nonce| {
-            Transaction::sign(
-                &pauper,
-                CHAIN,
-                nonce,
-                Amount::from_base_units(1_000),
-                TxKind::Transfer(flux_chain::tx::Transfer {
-                    to: Address::from_bytes([9; 20]),
-                    amount: Amount::ONE_FLUX,
-                }),
-            )
-            .unwrap()
-        })
-        .collect();
-    Message::Txs(txs).to_bytes().unwrap()
+    transfers(&pauper, 0..n)
 }
 
 /// Replays issue 19 point 6 (transaction gossip flood): a peer replays one batch of
