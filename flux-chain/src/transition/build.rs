@@ -6,7 +6,7 @@ use flux_core::crypto::SecretKey;
 
 use super::execute::{Execution, Prepared, check_size, verify_signatures};
 use super::header::{self, check_header, next_seed};
-use super::{Receipts, RootMode, Verification};
+use super::{KnownSignatures, Receipts, RootMode, Verification};
 use crate::block::{Block, Header, tx_root};
 use crate::error::{BlockError, TxError};
 use crate::state::{State, StateDiff};
@@ -54,8 +54,7 @@ pub fn build_block(
         state,
         header,
         txs,
-        Verification::Full,
-        RootMode::EveryBlock,
+        BuildMode::CHECKED,
         Refusals::RejectBlock,
     )?;
     Ok(built.block)
@@ -91,6 +90,11 @@ pub struct BuildMode {
     pub verification: Verification,
     /// Whether the header carries the state root.
     pub root: RootMode,
+    /// Whether the caller has checked every candidate's signature already (they come from its
+    /// mempool, which admits only checked signatures; see [`super::KnownSignatures`]): the
+    /// builder does not check them again. Every other rule still runs, and the block is still
+    /// checked ([`BuiltBlock::into_checked`]) under full verification.
+    pub candidates_known: bool,
 }
 
 impl BuildMode {
@@ -99,6 +103,14 @@ impl BuildMode {
     pub const CHECKED: BuildMode = BuildMode {
         verification: Verification::Full,
         root: RootMode::EveryBlock,
+        candidates_known: false,
+    };
+
+    /// [`BuildMode::CHECKED`] for candidates whose signatures the caller checked already (a
+    /// proposer's own mempool): the same block, without checking each signature a second time.
+    pub const CHECKED_KNOWN: BuildMode = BuildMode {
+        candidates_known: true,
+        ..BuildMode::CHECKED
     };
 }
 
@@ -141,14 +153,7 @@ pub fn propose_block(
     mode: BuildMode,
 ) -> Result<BuiltBlock, BlockError> {
     let header = next_header(state, proposer, timestamp_ms, consensus)?;
-    build(
-        state,
-        header,
-        candidates,
-        mode.verification,
-        mode.root,
-        Refusals::LeaveOut,
-    )
+    build(state, header, candidates, mode, Refusals::LeaveOut)
 }
 
 /// A block validated on a chain's tip, ready to commit
@@ -199,10 +204,14 @@ fn build(
     state: &State,
     mut header: Header,
     txs: Vec<Transaction>,
-    verification: Verification,
-    root: RootMode,
+    mode: BuildMode,
     refusals: Refusals,
 ) -> Result<BuiltBlock, BlockError> {
+    let BuildMode {
+        verification,
+        root,
+        candidates_known,
+    } = mode;
     let params = state.params();
     check_header(state, &header, txs.len())?;
     let seed = next_seed(state, &header, verification)?;
@@ -231,10 +240,11 @@ fn build(
 
     // Signatures in one batch; a bad one is left out and the batch checked again without it
     // (a batch fails only on a bad signature, which the mempool never admits).
-    if verification == Verification::Full {
+    if verification == Verification::Full && !candidates_known {
         loop {
             let ids: Vec<TxId> = prepared.iter().map(|p| p.id).collect();
-            match verify_signatures(&kept, &prepared, &ids, &tx_root(&ids)) {
+            let none = KnownSignatures::None;
+            match verify_signatures(&kept, &prepared, &ids, &tx_root(&ids), &none) {
                 Ok(()) => break,
                 Err(BlockError::Tx { index, id, source }) if index < kept.len() => {
                     refuse(index, id, source)?;

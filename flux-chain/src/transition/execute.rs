@@ -14,8 +14,8 @@ use flux_nodes::registry::RegistryEvent;
 use super::ctx::Ctx;
 use super::header::{check_header, next_seed};
 use super::{
-    Receipts, RootMode, TxReceipt, Verification, app, gov, hosting, node, parallel, reward, slash,
-    transfer, work,
+    KnownSignatures, Receipts, RootMode, TxReceipt, Verification, app, gov, hosting, node,
+    parallel, reward, slash, transfer, work,
 };
 use crate::block::{Header, tx_root};
 use crate::error::{BlockError, TxError};
@@ -68,6 +68,7 @@ pub(super) fn execute(
     header: &Header,
     txs: &[Transaction],
     verification: Verification,
+    known: &KnownSignatures<'_>,
 ) -> Result<(StateDiff, Receipts), BlockError> {
     let params = state.params();
     check_header(state, header, txs.len())?;
@@ -93,10 +94,11 @@ pub(super) fn execute(
         });
     }
 
-    // Every signature, in one batch. The transaction root commits to every transaction's full
-    // bytes (key, payload with chain id, signature), so it seeds the batch coefficients.
+    // Every signature not known good, in one batch. The transaction root commits to every
+    // transaction's full bytes (key, payload with chain id, signature), so it seeds the batch
+    // coefficients.
     if verification == Verification::Full {
-        verify_signatures(txs, &prepared, &ids, &computed)?;
+        verify_signatures(txs, &prepared, &ids, &computed, known)?;
     }
     let mut run = Execution::begin(state, header, verification)?;
     for (index, (tx, p)) in txs.iter().zip(&prepared).enumerate() {
@@ -128,29 +130,42 @@ pub(super) fn check_size(
     Ok(())
 }
 
+/// Checks the signatures of `txs` in one batch, but for those `known` names; `commitment` must
+/// commit to every transaction's full bytes (their root). A bad signature is reported with
+/// its transaction's index in `txs`.
 pub(super) fn verify_signatures(
     txs: &[Transaction],
     prepared: &[Prepared],
     ids: &[TxId],
-    computed: &flux_core::Hash,
+    commitment: &flux_core::Hash,
+    known: &KnownSignatures<'_>,
 ) -> Result<(), BlockError> {
-    let items: Vec<BatchItem<'_>> = txs
+    let (indexes, items): (Vec<usize>, Vec<BatchItem<'_>>) = txs
         .iter()
         .zip(prepared)
-        .map(|(tx, p)| BatchItem {
-            domain: Domain::TRANSACTION,
-            chain_id: tx.chain_id,
-            message: &p.bytes[..p.payload_len],
-            public_key: &tx.sender,
-            signature: &tx.signature,
+        .enumerate()
+        .filter(|(_, (_, p))| !known.contains(&p.id))
+        .map(|(index, (tx, p))| {
+            let item = BatchItem {
+                domain: Domain::TRANSACTION,
+                chain_id: tx.chain_id,
+                message: &p.bytes[..p.payload_len],
+                public_key: &tx.sender,
+                signature: &tx.signature,
+            };
+            (index, item)
         })
-        .collect();
-    verify_batch_committed(&items, computed).map_err(|e| match e {
-        SignatureError::BatchItem { index, source } => BlockError::Tx {
-            index,
-            id: ids[index],
-            source: TxError::Signature(*source),
-        },
+        .unzip();
+    verify_batch_committed(&items, commitment).map_err(|e| match e {
+        SignatureError::BatchItem { index, source } => {
+            // The batch's indexes are those of `items`, one per entry of `indexes`.
+            let index = indexes[index];
+            BlockError::Tx {
+                index,
+                id: ids[index],
+                source: TxError::Signature(*source),
+            }
+        }
         other => BlockError::Signatures(other),
     })
 }

@@ -26,6 +26,8 @@ mod slash;
 pub mod transfer;
 pub mod work;
 
+use std::collections::BTreeSet;
+
 use flux_core::{Address, Amount, codec};
 use flux_nodes::node::NodeId;
 use flux_nodes::registry::RegistryEvent;
@@ -129,6 +131,48 @@ pub enum Verification {
     AssumeValid,
 }
 
+/// Transactions whose signatures the caller has already checked: the transition does not
+/// check them again (every other rule still runs, and the result is the same as with full
+/// verification).
+///
+/// A transaction's id hashes all of its bytes, its signature among them, and Ed25519
+/// verification ([`flux_core::crypto`], ZIP 215 rules, batch or single alike) depends only on
+/// those bytes: the same id verified once is the same answer every time. A node's
+/// [`crate::mempool::Mempool`] admits only transactions whose signature it checked, so the ids
+/// it holds are known good. That halves a validator's signature work: each transaction is
+/// checked once on admission, not again in the block that carries it.
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// use flux_chain::transition::KnownSignatures;
+/// use flux_chain::tx::TxId;
+///
+/// let seen: BTreeSet<TxId> = [TxId(flux_core::Hash::ZERO)].into();
+/// assert!(KnownSignatures::Ids(&seen).contains(&TxId(flux_core::Hash::ZERO)));
+/// assert!(!KnownSignatures::None.contains(&TxId(flux_core::Hash::ZERO)));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub enum KnownSignatures<'a> {
+    /// None: every signature is checked.
+    #[default]
+    None,
+    /// Every transaction given (a proposer's candidates, all from its own mempool).
+    All,
+    /// The transactions with these ids.
+    Ids(&'a BTreeSet<TxId>),
+}
+
+impl KnownSignatures<'_> {
+    /// Whether the signature of the transaction `id` is known good.
+    pub fn contains(&self, id: &TxId) -> bool {
+        match self {
+            KnownSignatures::None => false,
+            KnownSignatures::All => true,
+            KnownSignatures::Ids(ids) => ids.contains(id),
+        }
+    }
+}
+
 /// When the builder computes the state root.
 ///
 /// [`RootMode::EveryBlock`] is the default and what every block that leaves the process needs.
@@ -152,7 +196,28 @@ pub fn apply_block_with(
     block: &Block,
     verification: Verification,
 ) -> Result<(StateDiff, Receipts), BlockError> {
-    let (diff, receipts) = execute::execute(state, &block.header, &block.txs, verification)?;
+    checked_apply(state, block, verification, &KnownSignatures::None)
+}
+
+/// [`apply_block`] that does not check again the signatures `known` names (see
+/// [`KnownSignatures`]): a validator checking a proposal whose transactions its mempool
+/// already holds. Valid blocks give the same diff and receipts as [`apply_block`]; a block
+/// with a bad signature among the unknown transactions is refused the same way.
+pub fn apply_block_known(
+    state: &State,
+    block: &Block,
+    known: &KnownSignatures<'_>,
+) -> Result<(StateDiff, Receipts), BlockError> {
+    checked_apply(state, block, Verification::Full, known)
+}
+
+fn checked_apply(
+    state: &State,
+    block: &Block,
+    verification: Verification,
+    known: &KnownSignatures<'_>,
+) -> Result<(StateDiff, Receipts), BlockError> {
+    let (diff, receipts) = execute::execute(state, &block.header, &block.txs, verification, known)?;
     let computed = diff.state_root();
     if computed != block.header.state_root {
         return Err(BlockError::StateRootMismatch {

@@ -5,6 +5,7 @@ use super::*;
 use crate::genesis::Genesis;
 use crate::tx::{Transfer, TxKind};
 use flux_core::crypto::{Scheme, SecretKey, Signature};
+use std::collections::BTreeSet;
 
 /// The builder's diff is the one applying its block gives, under either verification.
 #[test]
@@ -28,6 +29,7 @@ fn built_diff_equals_applied_diff() {
             BuildMode {
                 verification,
                 root: RootMode::EveryBlock,
+                ..BuildMode::CHECKED
             },
         )
         .unwrap();
@@ -49,6 +51,7 @@ fn built_diff_equals_applied_diff() {
         BuildMode {
             verification: Verification::AssumeValid,
             root: RootMode::EveryBlock,
+            ..BuildMode::CHECKED
         },
     )
     .unwrap();
@@ -92,6 +95,7 @@ fn a_deferred_root_catches_up() {
                 BuildMode {
                     verification: Verification::Full,
                     root: *mode,
+                    ..BuildMode::CHECKED
                 },
             )
             .unwrap();
@@ -246,4 +250,72 @@ fn one_payment_rule_and_classified_refusals() {
     let bad = pool.insert(forged, &state).unwrap_err();
     assert_eq!(bad.refusal(), Refusal::Permanent);
     assert_eq!(TxError::ZeroAmount.refusal(), Refusal::Permanent);
+}
+
+/// Known signatures ([`KnownSignatures`]) change the work, never the answer: a block applied
+/// with some or all of its signatures known gives the diff and receipts of full verification,
+/// a bad signature among the unknown ones is refused at its own index, and a proposer's
+/// known candidates build the same block as checked ones.
+#[test]
+fn known_signatures_skip_the_work_not_the_rules() {
+    let state = Genesis::devnet_example().state().unwrap();
+    let alice = SecretKey::from_bytes(Scheme::Ed25519, &[1; 32]).unwrap();
+    let chain_id = state.params().chain_id;
+    let txs: Vec<Transaction> = (0..3)
+        .map(|nonce| {
+            let pay = TxKind::Transfer(Transfer {
+                to: Address::from_bytes([5 + nonce as u8; 20]),
+                amount: Amount::ONE_FLUX,
+            });
+            Transaction::sign(&alice, chain_id, nonce, Amount::ZERO, pay).unwrap()
+        })
+        .collect();
+    let ids: Vec<TxId> = txs.iter().map(|tx| tx.id().unwrap()).collect();
+    let time = state.tip().timestamp_ms + 1_000;
+    let checked = propose_block(
+        &state,
+        &alice,
+        time,
+        vec![],
+        txs.clone(),
+        BuildMode::CHECKED,
+    )
+    .unwrap();
+    let known = propose_block(&state, &alice, time, vec![], txs, BuildMode::CHECKED_KNOWN).unwrap();
+    assert_eq!(checked.block, known.block);
+    assert!(known.into_checked().is_some());
+
+    let block = checked.block;
+    let full = apply_block(&state, &block).unwrap();
+    let all: BTreeSet<TxId> = ids.iter().copied().collect();
+    let first: BTreeSet<TxId> = [ids[0]].into();
+    for known in [
+        KnownSignatures::None,
+        KnownSignatures::All,
+        KnownSignatures::Ids(&all),
+        KnownSignatures::Ids(&first),
+    ] {
+        let (diff, receipts) = apply_block_known(&state, &block, &known).unwrap();
+        assert_eq!(diff.state_root(), full.0.state_root());
+        assert_eq!(receipts, full.1);
+    }
+
+    // The second transaction's signature forged (same bytes otherwise, so a new id): refused
+    // at index 1 unless the caller vouches for that id.
+    let mut forged = block.clone();
+    forged.txs[1].signature = Signature::Ed25519([7; 64]);
+    let forged_id = forged.txs[1].id().unwrap();
+    forged.header.tx_root = crate::block::tx_root(
+        &forged
+            .txs
+            .iter()
+            .map(|t| t.id().unwrap())
+            .collect::<Vec<_>>(),
+    );
+    for known in [KnownSignatures::None, KnownSignatures::Ids(&first)] {
+        match apply_block_known(&state, &forged, &known) {
+            Err(BlockError::Tx { index, id, .. }) => assert_eq!((index, id), (1, forged_id)),
+            other => panic!("a forged signature passed: {other:?}"),
+        }
+    }
 }

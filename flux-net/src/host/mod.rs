@@ -176,7 +176,7 @@ impl<S: Store, P> CommitFollower<P> for Followers<'_, S> {
         notice: &CommitNotice,
         net: &mut N,
     ) -> Result<(), HostError> {
-        self.txs.on_commit();
+        self.txs.on_commit(&notice.txs);
         self.swaps
             .on_commit(notice.height, &notice.swaps_out, net)?;
         if !notice.synced {

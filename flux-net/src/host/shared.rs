@@ -2,12 +2,16 @@
 //! mempool (also read by the API), the node's identity, and the one notice they all follow,
 //! a committed block.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use flux_chain::chain::Chain;
+use flux_chain::block::Block;
+use flux_chain::chain::{Chain, CheckedBlock};
 use flux_chain::consensus::Height;
+use flux_chain::error::ChainError;
 use flux_chain::mempool::Mempool;
 use flux_chain::store::Store;
+use flux_chain::transition::KnownSignatures;
 use flux_chain::tx::TxId;
 use flux_core::crypto::SecretKey;
 use flux_nodes::NodeId;
@@ -63,6 +67,24 @@ impl<S: Store> Ledger<S> {
     pub(crate) fn pool(&self) -> Result<MutexGuard<'_, Mempool>, HostError> {
         self.mempool.lock().map_err(|_| HostError::Poisoned)
     }
+
+    /// Checks `block` on the chain's tip ([`Chain::check_known`]) without checking again the
+    /// signatures of the transactions this node's mempool holds (it checked each on
+    /// admission): a proposal's transactions have usually reached every validator's mempool
+    /// by gossip before the proposal does. The outer error is a poisoned lock.
+    pub(crate) fn check(
+        &self,
+        block: &Block,
+    ) -> Result<Result<CheckedBlock, ChainError>, HostError> {
+        let ids: Vec<TxId> = block.txs.iter().filter_map(|tx| tx.id().ok()).collect();
+        let known: BTreeSet<TxId> = {
+            let pool = self.pool()?;
+            ids.into_iter().filter(|id| pool.contains(id)).collect()
+        };
+        Ok(self
+            .read()?
+            .check_known(block, &KnownSignatures::Ids(&known)))
+    }
 }
 
 /// Who this node is: its operator key (`None`: a follower) and the node id it gives.
@@ -84,6 +106,8 @@ impl Identity {
 pub(crate) struct CommitNotice {
     /// The height committed.
     pub(crate) height: Height,
+    /// The ids of the block's transactions.
+    pub(crate) txs: Vec<TxId>,
     /// The ids of the block's `SwapOut` transactions.
     pub(crate) swaps_out: Vec<TxId>,
     /// Whether it came through block sync (rather than this node's consensus).

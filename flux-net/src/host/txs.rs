@@ -24,7 +24,13 @@
 //!   node dropped); a small gap is remembered, so its replays cost a lookup. A gap beyond the
 //!   window is charged like any state refusal: otherwise a funded account's validly signed
 //!   transactions with nonces far ahead would cost every receiver a signature check each, and
-//!   their sender nothing.
+//!   their sender nothing;
+//! - transactions committed lately (the last [`MAX_RECENT_COMMITTED`] ids) are skipped
+//!   unchecked and cost nothing: under load a batch often arrives after the block that carries
+//!   its transactions (the verifier's queue is longer than consensus takes), and an honest
+//!   peer must not be charged, and in the end banned, for that race. Such a transaction
+//!   refused as stale after its signature check (its block committed meanwhile) is free too.
+//!   Older committed transactions replayed are stale like any other: charged.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -52,6 +58,10 @@ pub const MAX_REFUSED_TXS: usize = 16_384;
 /// ([`MempoolError::NonceGap`]); this window only decides who pays for the check.
 pub const MAX_UNCHARGED_NONCE_GAP: u64 = 2 * 1_024;
 
+/// Most ids of committed transactions remembered (see the module docs): a few full blocks'
+/// worth at the devnet's block size, about 4 MiB at most.
+pub const MAX_RECENT_COMMITTED: usize = 65_536;
+
 /// Counters of the work transaction gossip caused (for tests and metrics).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TxGossipStats {
@@ -63,24 +73,43 @@ pub struct TxGossipStats {
     pub refused: u64,
     /// Transactions skipped unchecked because they were refused before (nonce gaps included).
     pub replayed: u64,
+    /// Transactions skipped unchecked (or refused as stale, uncharged) because a block
+    /// committed them lately.
+    pub committed: u64,
     /// Transactions the mempool took.
     pub admitted: u64,
 }
 
 /// Ids in arrival order, at most `MAX_REFUSED_TXS`; the oldest leave first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct RecentIds {
     ids: BTreeSet<TxId>,
     order: VecDeque<TxId>,
+    max: usize,
+}
+
+impl Default for RecentIds {
+    fn default() -> RecentIds {
+        RecentIds::with_max(MAX_REFUSED_TXS)
+    }
 }
 
 impl RecentIds {
+    /// At most `max` ids.
+    fn with_max(max: usize) -> RecentIds {
+        RecentIds {
+            ids: BTreeSet::new(),
+            order: VecDeque::new(),
+            max,
+        }
+    }
+
     fn insert(&mut self, id: TxId) {
         if !self.ids.insert(id) {
             return;
         }
         self.order.push_back(id);
-        while self.order.len() > MAX_REFUSED_TXS {
+        while self.order.len() > self.max {
             if let Some(old) = self.order.pop_front() {
                 self.ids.remove(&old);
             }
@@ -97,21 +126,41 @@ impl RecentIds {
     }
 }
 
-/// The transactions refused lately, by id, and the work counters. See the module docs.
-#[derive(Debug, Default)]
+/// The transactions refused lately, by id, those committed lately, and the work counters.
+/// See the module docs.
+#[derive(Debug)]
 pub struct RefusedTxs {
     invalid: RecentIds,
     by_state: RecentIds,
     /// Refused for a small nonce gap (at most [`MAX_UNCHARGED_NONCE_GAP`]): maybe no fault of
     /// the sender's (not charged when repeated). Larger gaps are in `by_state`.
     gaps: RecentIds,
+    /// Committed lately (at most [`MAX_RECENT_COMMITTED`]): neither checked nor charged.
+    committed: RecentIds,
     stats: TxGossipStats,
+}
+
+impl Default for RefusedTxs {
+    fn default() -> RefusedTxs {
+        RefusedTxs {
+            invalid: RecentIds::default(),
+            by_state: RecentIds::default(),
+            gaps: RecentIds::default(),
+            committed: RecentIds::with_max(MAX_RECENT_COMMITTED),
+            stats: TxGossipStats::default(),
+        }
+    }
 }
 
 impl RefusedTxs {
     /// Whether `id` was refused lately.
     pub fn contains(&self, id: &TxId) -> bool {
         self.invalid.contains(id) || self.by_state.contains(id) || self.gaps.contains(id)
+    }
+
+    /// Whether a block committed `id` lately.
+    pub fn committed(&self, id: &TxId) -> bool {
+        self.committed.contains(id)
     }
 
     /// Whether `id` was refused lately for a reason its sender answers for.
@@ -161,30 +210,42 @@ pub fn verify_batch(
 ) -> VerifiedTxs {
     let mut out = VerifiedTxs::default();
     let ids: Vec<Option<TxId>> = txs.iter().map(|tx| tx.id().ok()).collect();
-    // Per transaction: in the pool, refused before, and whether that refusal is charged.
-    let seen: Vec<(bool, bool, bool)> = {
+    // Per transaction: in the pool or committed lately, refused before, and whether that
+    // refusal is charged.
+    let seen: Vec<(Known, bool, bool)> = {
         let pool = pool.lock().ok();
         let cache = refused.lock().ok();
         ids.iter()
             .map(|id| match id {
                 Some(id) => (
-                    pool.as_ref().is_some_and(|p| p.contains(id)),
+                    if pool.as_ref().is_some_and(|p| p.contains(id)) {
+                        Known::Pooled
+                    } else if cache.as_ref().is_some_and(|c| c.committed(id)) {
+                        Known::Committed
+                    } else {
+                        Known::New
+                    },
                     cache.as_ref().is_some_and(|c| c.contains(id)),
                     cache.as_ref().is_some_and(|c| c.charged(id)),
                 ),
-                None => (false, false, false),
+                None => (Known::New, false, false),
             })
             .collect()
     };
     let mut invalid = Vec::new();
-    let (mut checked, mut skipped) = (0u64, 0u64);
+    let (mut checked, mut skipped, mut committed) = (0u64, 0u64, 0u64);
     for ((tx, id), (known, refused_before, charged)) in txs.into_iter().zip(ids).zip(seen) {
+        match known {
+            Known::Pooled => continue,
+            Known::Committed => {
+                committed += 1;
+                continue;
+            }
+            Known::New => {}
+        }
         if refused_before {
             skipped += 1;
             out.replayed += usize::from(charged);
-            continue;
-        }
-        if known {
             continue;
         }
         checked += 1;
@@ -204,8 +265,20 @@ pub fn verify_batch(
         s.signatures_checked = s.signatures_checked.saturating_add(checked);
         s.invalid = s.invalid.saturating_add(out.invalid as u64);
         s.replayed = s.replayed.saturating_add(skipped);
+        s.committed = s.committed.saturating_add(committed);
     }
     out
+}
+
+/// Where a gossiped transaction stands before its signature is checked.
+#[derive(Clone, Copy)]
+enum Known {
+    /// In the mempool: nothing new.
+    Pooled,
+    /// In a block committed lately: nothing new, and no fault of the sender's.
+    Committed,
+    /// To check.
+    New,
 }
 
 /// The transaction gossip of one node: its queue of transactions to gossip and its cache of
@@ -270,7 +343,7 @@ impl<S: Store> TxGossip<S> {
         batch: VerifiedTxs,
         net: &mut N,
     ) -> Result<Verdict, HostError> {
-        let (mut refused, mut gaps) = (Vec::new(), Vec::new());
+        let (mut refused, mut gaps, mut stale) = (Vec::new(), Vec::new(), Vec::new());
         let mut admitted = 0u64;
         {
             let chain = self.ledger.read()?;
@@ -287,11 +360,18 @@ impl<S: Store> TxGossip<S> {
                     {
                         gaps.push(id)
                     }
+                    // Committed while its signature was checked, or long ago: see below.
+                    Err(MempoolError::Stale { .. }) => stale.push(id),
                     Err(_) => refused.push(id),
                 }
             }
         }
         if let Ok(mut cache) = self.refused.lock() {
+            // A stale transaction a block committed lately is the race of the module docs.
+            let (lately, old): (Vec<TxId>, Vec<TxId>) =
+                stale.into_iter().partition(|id| cache.committed(id));
+            refused.extend(old);
+            cache.stats.committed = cache.stats.committed.saturating_add(lately.len() as u64);
             let n = (refused.len() + gaps.len()) as u64;
             cache.stats.refused = cache.stats.refused.saturating_add(n);
             cache.stats.admitted = cache.stats.admitted.saturating_add(admitted);
@@ -317,10 +397,14 @@ impl<S: Store> TxGossip<S> {
         })
     }
 
-    /// A block was committed: transactions the state refused may be valid now.
-    pub(crate) fn on_commit(&mut self) {
+    /// A block with the transactions `txs` was committed: they are remembered as committed,
+    /// and the transactions the state refused may be valid now.
+    pub(crate) fn on_commit(&mut self, txs: &[TxId]) {
         if let Ok(mut cache) = self.refused.lock() {
             cache.by_state.clear();
+            for id in txs {
+                cache.committed.insert(*id);
+            }
         }
     }
 

@@ -331,6 +331,7 @@ impl Simulation {
                 } else {
                     RootMode::Deferred
                 },
+                ..BuildMode::CHECKED
             },
         )
         .map_err(block_err)?;

@@ -82,7 +82,9 @@ pub(super) fn next_block<S: Store>(
             source: Box::new(source),
         }
     })?;
-    let built = propose_block(state, proposer, ts, vec![], txs, BuildMode::CHECKED);
+    // The candidates come from this node's mempool (their signatures checked on admission)
+    // and its own evidence transaction.
+    let built = propose_block(state, proposer, ts, vec![], txs, BuildMode::CHECKED_KNOWN);
     let block = match built {
         Ok(built) => {
             let refused = &built.dropped;

@@ -143,7 +143,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
                 let mut validity = None;
                 if let Some((round, id, block)) = restored {
                     let size = flux_chain::codec::encoded_len(&block)? as usize;
-                    let checked = self.ledger.read()?.check(&block).ok();
+                    let checked = self.ledger.check(&block)?.ok();
                     self.blocks.insert((next, round), id, block, size, &[id]);
                     validity = Some(Input::BlockValidity {
                         value: id,

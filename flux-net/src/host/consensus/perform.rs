@@ -119,7 +119,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
                     .is_some_and(|c| c.block().header.height == height);
                 let checked = match self.blocks.get(&value) {
                     _ if built_here => None,
-                    Some(b) if b.header.height == height => match self.ledger.read()?.check(b) {
+                    Some(b) if b.header.height == height => match self.ledger.check(b)? {
                         Ok(c) => Some(c),
                         Err(e) => {
                             tracing::warn!(height, block = %value, error = %e, "proposal refused");
@@ -208,14 +208,16 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
         };
         let checked = match self.checked.remove(&value) {
             Some(c) => c,
-            None => self.ledger.read()?.check(&block).map_err(invalid)?,
+            None => self.ledger.check(&block)?.map_err(invalid)?,
         };
-        let swaps_out: Vec<flux_chain::tx::TxId> = block
-            .txs
-            .iter()
-            .filter(|tx| matches!(tx.kind, flux_chain::tx::TxKind::SwapOut(_)))
-            .filter_map(|tx| tx.id().ok())
-            .collect();
+        let (mut committed_txs, mut swaps_out) = (Vec::with_capacity(block.txs.len()), Vec::new());
+        for tx in &block.txs {
+            let Ok(id) = tx.id() else { continue };
+            committed_txs.push(id);
+            if matches!(tx.kind, flux_chain::tx::TxKind::SwapOut(_)) {
+                swaps_out.push(id);
+            }
+        }
         let (state_root, txs, timestamp_ms) = (
             checked.state_root(),
             block.txs.len(),
@@ -252,6 +254,7 @@ impl<S: Store, P: Copy + Ord + std::fmt::Debug> ConsensusDriver<S, P> {
         self.stalled_ticks = 0;
         let notice = CommitNotice {
             height,
+            txs: committed_txs,
             swaps_out,
             synced,
             now_ms,
