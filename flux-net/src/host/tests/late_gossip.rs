@@ -52,7 +52,7 @@ fn batch(txs: &[Transaction]) -> Vec<u8> {
 
 /// Runs the host's timers until it has committed a block with transactions.
 fn commit_pooled(host: &mut Host<MemStore, u8>, net: &mut Recorder, now: &mut u64) {
-    while host.pool().unwrap().len() > 0 {
+    while !host.pool().unwrap().is_empty() {
         let timers = std::mem::take(&mut net.timers);
         assert!(!timers.is_empty(), "the host stopped deciding");
         for (after, input) in timers {
