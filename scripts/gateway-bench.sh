@@ -8,9 +8,10 @@
 #
 # The gateway comes from the criterion bench's `--serve` mode (flux-net/benches/gateway.rs, built
 # in release). The app is, by default, a hyper server in the gateway's own process and runtime;
-# with `--container` it is the sample app (flux-sample-app) in a Docker container, reached through
-# its published port as a node's gateway reaches an instance (image made here with `docker
-# import` of the binary and its libraries: no registry). wrk must be installed (apt-get install
+# with `--container` it is the sample app (flux-sample-app) in a Docker container, which the
+# gateway reaches at the container's address as a node's gateway reaches its own instances,
+# and wrk reaches directly both at its published port and at the container's address (image
+# made here with `docker import` of the binary and its libraries: no registry). wrk must be installed (apt-get install
 # wrk).
 set -euo pipefail
 
@@ -27,7 +28,9 @@ if ! command -v wrk >/dev/null; then
     exit 1
 fi
 
-bin_line=$(cargo bench -p flux-net --bench gateway --no-run --message-format=json 2>/dev/null \
+# Built in the release profile (the one devnet-bench.sh and the node use), not the bench profile:
+# the dependencies are then compiled once for both scripts.
+bin_line=$(cargo build --release -p flux-net --bench gateway --message-format=json 2>/dev/null \
     | grep '"executable":"[^"]*gateway-' | tail -1)
 bin=$(sed -E 's/.*"executable":"([^"]+)".*/\1/' <<<"$bin_line")
 if [[ ! -x "$bin" ]]; then
@@ -51,7 +54,10 @@ if [[ -n "$container" ]]; then
     docker run -d --rm --name "$name" -p 127.0.0.1::8080 -e PORT=8080 -e MESSAGE=ok \
         "$name:bench" >/dev/null
     port=$(docker port "$name" 8080/tcp | head -1 | sed 's/.*://')
-    upstream=(--upstream "127.0.0.1:$port")
+    # The gateway reaches the instance as a node's gateway reaches its own: at the container's
+    # address on its network (hosting's `direct`), without Docker's port proxy.
+    inner=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+    upstream=(--upstream "$inner:8080")
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$port/" >/dev/null && break
         sleep 0.1
@@ -88,9 +94,16 @@ rate() { # url [header]
     wrk -t2 -c64 -d"${secs}s" ${2:+-H "$2"} "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
-direct_rate=$(rate "http://$direct/" "Host: $host")
-gateway_rate=$(rate "http://$gateway/" "Host: $host")
-ratio=$(awk -v g="$gateway_rate" -v d="$direct_rate" 'BEGIN { printf "%.2f", g / d }')
-what="in-process app"
-[[ -n "$container" ]] && what="the sample app in a container, through its published port"
-echo "gateway-bench (${what}; wrk, 64 connections, ${secs}s each): direct ${direct_rate} req/s, via gateway ${gateway_rate} req/s, gateway/direct = ${ratio} (target >= 0.5)"
+ratio() { awk -v g="$1" -v d="$2" 'BEGIN { printf "%.2f", g / d }'; }
+if [[ -n "$container" ]]; then
+    # Direct: the app's published port (what a client reaches without the gateway), and the
+    # container's own address (no proxy at all), both in the same run.
+    direct_rate=$(rate "http://127.0.0.1:$port/" "Host: $host")
+    inner_rate=$(rate "http://$inner:8080/" "Host: $host")
+    gateway_rate=$(rate "http://$gateway/" "Host: $host")
+    echo "gateway-bench (the sample app in a container; wrk, 64 connections, ${secs}s each): direct to its published port ${direct_rate} req/s, direct to the container ${inner_rate} req/s, via gateway (to the container) ${gateway_rate} req/s; gateway/published = $(ratio "$gateway_rate" "$direct_rate") (target >= 0.5), gateway/container = $(ratio "$gateway_rate" "$inner_rate")"
+else
+    direct_rate=$(rate "http://$direct/" "Host: $host")
+    gateway_rate=$(rate "http://$gateway/" "Host: $host")
+    echo "gateway-bench (in-process app; wrk, 64 connections, ${secs}s each): direct ${direct_rate} req/s, via gateway ${gateway_rate} req/s, gateway/direct = $(ratio "$gateway_rate" "$direct_rate") (target >= 0.5)"
+fi

@@ -98,6 +98,31 @@ async fn a_placed_app_runs_in_docker_and_the_gateway_serves_it() {
     let row = hosting.status().snapshot().into_iter().next().unwrap();
     assert_eq!(row.state, InstanceState::Serving);
     assert!(row.ports_answer);
+    // The gateway reaches its own instance at the container's address on the app's network
+    // (Docker's, with the container port), without the port proxy of the published port.
+    let inspect = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+        ])
+        .arg(&row.container)
+        .output()
+        .unwrap();
+    let ip: std::net::IpAddr = String::from_utf8_lossy(&inspect.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let direct = wait_for_async("the instance reached at its container", async || {
+        hosting
+            .status()
+            .get(&row.container)
+            .filter(|r| !r.direct.is_empty())
+            .map(|r| r.direct)
+    })
+    .await
+    .unwrap();
+    assert_eq!(direct, vec![std::net::SocketAddr::new(ip, 8080)]);
 
     // docker kill: the loop restarts it and the gateway serves again.
     let container = row.container.clone();

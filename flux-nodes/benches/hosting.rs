@@ -61,6 +61,7 @@ fn inputs() -> (Vec<ContainerSpec>, Vec<Observed>, Vec<ObservedNetwork>) {
                 },
                 started_at_ms: Some(1),
                 image: c.image.clone(),
+                addresses: Default::default(),
             }
         })
         .collect();

@@ -90,6 +90,7 @@ fn engine(
                             state: *state,
                             started_at_ms: None,
                             image: c.image.clone(),
+                            addresses: Default::default(),
                         },
                     );
                 }
@@ -118,6 +119,7 @@ fn engine(
                 state: ObservedState::Exited { code: 1 },
                 started_at_ms: None,
                 image: "postgres".into(),
+                addresses: Default::default(),
             },
         );
         networks.insert(
@@ -179,6 +181,7 @@ impl Model {
                         state: ObservedState::Running,
                         started_at_ms: None,
                         image: c.image.clone(),
+                        addresses: Default::default(),
                     },
                 );
             }

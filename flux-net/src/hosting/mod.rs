@@ -48,7 +48,7 @@ use tokio::time::Instant;
 
 pub use config::HostingConfig;
 pub use reconcile::{PassReport, Reconciler};
-pub use routes::{Snapshot, SpecCache};
+pub use routes::{LocalInstance, Snapshot, SpecCache};
 pub use status::{InstanceState, InstanceStatus, StatusBoard};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayError, GatewayMetrics, SharedRoutes};
@@ -280,16 +280,27 @@ impl<S: Store + Send + Sync + 'static> Loop<S> {
         }
         if let Some(routes) = &self.routes {
             let board = self.status.snapshot();
-            let serving = |app: &str, component: &str| {
-                board.iter().any(|r| {
-                    r.app == app && r.component == component && r.state == InstanceState::Serving
-                })
+            let local = |target: &crate::gateway::Target| {
+                let serving = board.iter().find(|r| {
+                    r.app == target.app
+                        && r.component == target.component
+                        && r.state == InstanceState::Serving
+                });
+                match serving {
+                    None => LocalInstance::Down,
+                    Some(row) => row
+                        .direct
+                        .get(target.port_index)
+                        .map_or(LocalInstance::Published, |addr| {
+                            LocalInstance::Direct(*addr)
+                        }),
+                }
             };
             routes.replace(snapshot.routes(
                 &self.config.domain_suffix,
                 self.node.as_ref(),
                 self.config.publish_ip,
-                serving,
+                local,
             ));
         }
     }

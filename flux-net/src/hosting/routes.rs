@@ -112,13 +112,14 @@ impl Snapshot {
 
     /// The gateway's table: every app's host names under `suffix` (`flux_nodes::hosting::routes`),
     /// each routed to its component's public port on every hosting node; this node's own instance
-    /// (`me`, published on `local_ip`) only while `serving` says it answers.
+    /// (`me`, published on `local_ip`) only while `local` says it serves, and where `local`
+    /// says (its container's own address when it answers there, see [`LocalInstance`]).
     pub fn routes(
         &self,
         suffix: &str,
         me: Option<&NodeId>,
         local_ip: IpAddr,
-        serving: impl Fn(&str, &str) -> bool,
+        local: impl Fn(&Target) -> LocalInstance,
     ) -> RouteTable {
         let mut table = RouteTable::new();
         let names =
@@ -144,8 +145,12 @@ impl Snapshot {
             let mut instances = Instances::default();
             for (_, node) in placed {
                 if Some(node) == me {
-                    if serving(&target.app, &target.component) {
-                        instances.local.push(SocketAddr::new(local_ip, port));
+                    match local(&target) {
+                        LocalInstance::Down => {}
+                        LocalInstance::Published => {
+                            instances.local.push(SocketAddr::new(local_ip, port));
+                        }
+                        LocalInstance::Direct(addr) => instances.local.push(addr),
                     }
                 } else if let Some(ip) = self.hosts.get(node) {
                     instances.remote.push(SocketAddr::new(*ip, port));
@@ -155,6 +160,19 @@ impl Snapshot {
         }
         table
     }
+}
+
+/// Where this node's gateway reaches its own instance of a component (see
+/// [`Snapshot::routes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalInstance {
+    /// Not serving: not routed.
+    Down,
+    /// Serving, through its published port on the node's address.
+    Published,
+    /// Serving, and answering at this address of its container on the app's network: reached
+    /// there, without the engine's port proxy.
+    Direct(SocketAddr),
 }
 
 /// The IP of a `host:port` endpoint, when its host is an address (names are not resolved).
@@ -179,5 +197,59 @@ mod tests {
         assert_eq!(endpoint_ip("[::1]:80"), Some("::1".parse().unwrap()));
         assert_eq!(endpoint_ip("node.example.org:80"), None);
         assert_eq!(endpoint_ip("nonsense"), None);
+    }
+
+    /// This node's own instance is routed where [`LocalInstance`] says: not at all while down,
+    /// its published port, or its container's address; the other node's through its endpoint.
+    #[test]
+    fn the_local_instance_is_reached_where_it_answers() {
+        let json = serde_json::json!({
+            "version": 8, "name": "web", "description": "routes test",
+            "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
+            "compose": [{
+                "name": "front", "description": "", "repotag": "img:1",
+                "ports": [31000], "domains": [], "containerPorts": [8080],
+                "environmentParameters": [], "commands": [], "containerData": "/data",
+                "cpu": 0.1, "ram": 100, "hdd": 1, "repoauth": ""
+            }],
+            "instances": 3, "contacts": [], "geolocation": [], "expire": 5000,
+            "nodes": [], "staticip": false, "enterprise": ""
+        })
+        .to_string();
+        let params = flux_core::ChainParams::devnet().apps;
+        let spec = AppSpec::from_json_lenient(json.as_bytes(), &params).unwrap();
+        let node = |b| NodeId(flux_core::Hash::from_bytes([b; 32]));
+        let (me, other) = (node(1), node(2));
+        let snapshot = Snapshot {
+            height: 1,
+            apps: [(
+                "web".to_string(),
+                (Arc::new(spec), vec![(0, me), (1, other)]),
+            )]
+            .into(),
+            hosts: [(other, "10.0.0.2".parse().unwrap())].into(),
+            tier: None,
+        };
+        let local_ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let direct: SocketAddr = "172.18.0.5:8080".parse().unwrap();
+        let remote: SocketAddr = "10.0.0.2:31000".parse().unwrap();
+        for (local, expected) in [
+            (LocalInstance::Down, vec![]),
+            (
+                LocalInstance::Published,
+                vec!["127.0.0.1:31000".parse().unwrap()],
+            ),
+            (LocalInstance::Direct(direct), vec![direct]),
+        ] {
+            let table = snapshot.routes("app.localhost", Some(&me), local_ip, |t| {
+                assert_eq!((t.app.as_str(), t.component.as_str()), ("web", "front"));
+                local
+            });
+            let shared = crate::gateway::SharedRoutes::default();
+            shared.replace(table);
+            let route = shared.lookup("web.app.localhost").unwrap();
+            assert_eq!(route.instances.local, expected);
+            assert_eq!(route.instances.remote, vec![remote]);
+        }
     }
 }

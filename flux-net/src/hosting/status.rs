@@ -2,6 +2,7 @@
 //! instance placed here, kept by the reconcile loop in a [`StatusBoard`].
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -73,6 +74,12 @@ pub struct InstanceStatus {
     pub ports_answer: bool,
     /// The published addresses (`host:port`).
     pub published: Vec<String>,
+    /// Where this node's gateway reaches each published port without the port proxy: the
+    /// container's address on the app's network with the container port, index for index
+    /// with `published`, when each answered there at the last probe (empty: the gateway goes
+    /// through the published ports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub direct: Vec<SocketAddr>,
 }
 
 /// The status of every container this node runs, by container name; shared between the
@@ -171,6 +178,7 @@ mod tests {
             last_error: None,
             ports_answer: false,
             published: vec![],
+            direct: vec![],
         }
     }
 

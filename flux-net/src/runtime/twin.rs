@@ -127,6 +127,7 @@ impl Engine {
             state: c.state,
             started_at_ms: c.started_at,
             image: c.image.clone(),
+            addresses: Default::default(),
         }
     }
 

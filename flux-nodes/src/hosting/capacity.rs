@@ -128,6 +128,7 @@ mod tests {
             state: ObservedState::Running,
             started_at_ms: None,
             image: String::new(),
+            addresses: Default::default(),
         }
     }
 

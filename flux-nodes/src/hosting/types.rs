@@ -121,6 +121,10 @@ pub struct Observed {
     pub started_at_ms: Option<u64>,
     /// Image reference it was created from.
     pub image: String,
+    /// Its address on each network it is attached to, by network name, where the runtime
+    /// gives one (empty otherwise). A node's gateway reaches its own instances at their
+    /// address on the app's network, without the port proxy in front of a published port.
+    pub addresses: BTreeMap<String, IpAddr>,
 }
 
 impl Observed {

@@ -106,12 +106,24 @@ pub(super) fn observed(reply: ContainerInspectResponse) -> Observed {
         }
     };
     let started_at_ms = state.started_at.as_deref().and_then(rfc3339_ms);
+    // Each network's address (an unparsable or empty one is left out: never guessed).
+    let addresses = reply
+        .network_settings
+        .and_then(|n| n.networks)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(network, endpoint)| {
+            let ip = endpoint.ip_address?.parse::<IpAddr>().ok()?;
+            Some((network, ip))
+        })
+        .collect();
     Observed {
         name,
         labels,
         state: status,
         started_at_ms,
         image,
+        addresses,
     }
 }
 

@@ -11,6 +11,7 @@ fn observed(c: &ContainerSpec, state: ObservedState) -> Observed {
         state,
         started_at_ms: Some(1),
         image: c.image.clone(),
+        addresses: Default::default(),
     }
 }
 

@@ -15,6 +15,7 @@ fn status(instance: u32, component: &str, state: InstanceState, restarts: u32) -
         last_error: None,
         ports_answer: true,
         published: vec![format!("127.0.0.1:{}", 30000 + instance)],
+        direct: Vec::new(),
     }
 }
 
