@@ -260,6 +260,23 @@ impl Mempool {
                 found: tx.nonce,
             });
         }
+        // What this transaction costs at the least (its fee, and a transfer's amount), against
+        // the balance before anything pending: a sender that cannot pay even that is refused
+        // for its balance before any nonce rule. A node charges the peer that relays a balance
+        // refusal and not a small nonce gap, so without this an unfunded key's transactions
+        // with gaps would each cost every receiver a signature check, and their sender nothing.
+        let least = match &tx.kind {
+            crate::tx::TxKind::Transfer(t) => {
+                tx.fee.checked_add(t.amount).map_err(TxError::from)?
+            }
+            _ => tx.fee,
+        };
+        if least > account.balance {
+            return Err(MempoolError::InsufficientBalance {
+                needed: least,
+                available: account.balance,
+            });
+        }
         let pending = self.by_sender.get(&sender);
         let next = account.nonce + pending.map_or(0, |p| p.len() as u64);
         if tx.nonce > next {

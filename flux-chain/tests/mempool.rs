@@ -85,6 +85,30 @@ fn admission_reasons() {
     assert_eq!(pool.len(), 1);
 }
 
+/// Replays the leftover of issue 19 point 6: an unfunded key's validly signed transfers with a
+/// small nonce gap were refused for the gap, which a node does not charge to the peer that
+/// relays them, so each cost every receiver a signature check for free. The balance is now
+/// checked first: the refusal is for the balance, which is charged.
+#[test]
+fn an_unfunded_sender_is_refused_for_its_balance_before_any_nonce_gap() {
+    let ks = keys(2);
+    let g = genesis(&ks[..1], 10);
+    let state = g.state().unwrap();
+    let to = address(&ks[0]);
+    let mut pool = Mempool::new(MempoolConfig::default());
+    for nonce in [1, 5] {
+        assert!(matches!(
+            pool.insert(transfer(&ks[1], nonce, 10, to, 5), &state),
+            Err(MempoolError::InsufficientBalance { .. })
+        ));
+    }
+    // A funded sender's gap is still a gap.
+    assert!(matches!(
+        pool.insert(transfer(&ks[0], 1, 10, address(&ks[1]), 5), &state),
+        Err(MempoolError::NonceGap { .. })
+    ));
+}
+
 #[test]
 fn full_pool_evicts_the_lowest_fee_rate() {
     let ks = keys(4);
