@@ -14,16 +14,7 @@ use super::*;
 
 /// A validator that decides alone (a one-node committee), and its genesis keys and time.
 fn alone() -> (Host<MemStore, u8>, Vec<ValidatorKeys>, u64) {
-    let (genesis, keys) = Genesis::devnet_with_nodes(1, 3).unwrap();
-    let chain = Chain::open_or_create(MemStore::new(), &genesis).unwrap();
-    let chain = Arc::new(RwLock::new(chain));
-    let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
-    let config = HostConfig::new(Some(keys[0].operator.clone()));
-    (
-        Host::new(config, chain, pool).unwrap(),
-        keys,
-        genesis.timestamp_ms,
-    )
+    super::host_of_committee(1)
 }
 
 /// Transfers of `key`'s account at `nonces`, paying `to`.

@@ -22,7 +22,18 @@ fn host() -> (
     Vec<flux_chain::devnet::ValidatorKeys>,
     u64,
 ) {
-    let (genesis, keys) = Genesis::devnet_with_nodes(4, 3).unwrap();
+    host_of_committee(4)
+}
+
+/// A host run by the first of `validators` genesis validators, its keys and genesis time.
+fn host_of_committee(
+    validators: u32,
+) -> (
+    Host<MemStore, u8>,
+    Vec<flux_chain::devnet::ValidatorKeys>,
+    u64,
+) {
+    let (genesis, keys) = Genesis::devnet_with_nodes(validators, 3).unwrap();
     let chain = Chain::open_or_create(MemStore::new(), &genesis).unwrap();
     let chain = Arc::new(RwLock::new(chain));
     let pool = Arc::new(Mutex::new(Mempool::new(MempoolConfig::default())));
